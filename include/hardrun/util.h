@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_UTIL_H
+#define HARDRUN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "hardrun/error.h"
+
+/* Allocators that abort on OOM (hr_x*). */
+void *hr_xmalloc(size_t n);
+void *hr_xcalloc(size_t n, size_t size);
+void *hr_xrealloc(void *p, size_t n);
+char *hr_xstrdup(const char *s);
+char *hr_xstrndup(const char *s, size_t n);
+char *hr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* NULL-terminated string vectors. */
+size_t hr_strv_len(char *const *v);
+/* Append a copy of s; *v may be NULL. */
+void hr_strv_push(char ***v, const char *s);
+bool hr_strv_contains(char *const *v, const char *s);
+void hr_strv_free(char **v);
+char **hr_strv_dup(char *const *v);
+
+/* Case-insensitive ASCII prefix test. */
+bool hr_startswith(const char *s, const char *prefix);
+
+/*
+ * Read a regular file `name` relative to dirfd (AT_FDCWD allowed), never
+ * following a symlink in its last component, at most max bytes (larger is an
+ * error).  *out is NUL-terminated.
+ */
+int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *outlen,
+		    struct hr_error **err);
+
+/*
+ * Replace `name` in directory dirfd atomically: write a temporary file in the
+ * same directory (O_EXCL, mode), fsync it, rename() over name, fsync the
+ * directory.  Refuses if name exists and is a symlink or not a regular file.
+ * A failure leaves the old file untouched and no temporary file behind.
+ */
+int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 struct hr_error **err);
+
+/* Append a whole line to a file with one write(2) on an O_APPEND fd. */
+int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err);
+
+/* mkdir -p with mode; existing directories are fine. */
+int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err);
+
+/* True if this process is not in the initial user namespace. */
+bool hr_in_user_namespace(void);
+
+/* RFC 3339 timestamp with nanoseconds in UTC, into buf (>= 40 bytes). */
+void hr_rfc3339_now(char *buf, size_t size);
+
+#endif

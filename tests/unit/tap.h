@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Minimal TAP producer for unit tests. */
+#ifndef HARDRUN_TAP_H
+#define HARDRUN_TAP_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+#define ok(cond, ...)                                                                              \
+	do {                                                                                       \
+		int _c = !!(cond);                                                                 \
+		tap_n++;                                                                           \
+		if (!_c)                                                                           \
+			tap_failed++;                                                              \
+		printf("%s %d - ", _c ? "ok" : "not ok", tap_n);                                   \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		if (!_c)                                                                           \
+			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
+	} while (0)
+
+#define is_str(a, b, ...)                                                                          \
+	do {                                                                                       \
+		const char *_a = (a), *_b = (b);                                                   \
+		ok(_a && _b && strcmp(_a, _b) == 0, __VA_ARGS__);                                  \
+		if (!(_a && _b && strcmp(_a, _b) == 0))                                            \
+			printf("#   got: %s\n#   expected: %s\n", _a ? _a : "(null)",                \
+			       _b ? _b : "(null)");                                                \
+	} while (0)
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
