@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_IDMAP_H
+#define HARDRUN_IDMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hardrun/error.h"
+
+struct hr_policy;
+
+/*
+ * Host id ranges for user namespaces, and idmapped mounts that make a rootfs
+ * owned by host root appear owned by the container's range.
+ *
+ * State lives in p->state_dir (default /run/hardrun):
+ *   ranges/.lock        flock'd by every allocator call
+ *   ranges/<hoststart>  one JSON file per allocated range
+ *   mounts/<id>/...     idmapped mounts of container <id>
+ *
+ * The same range serves uids and gids: container id k maps to host
+ * host_start + k for both.
+ */
+
+/* Runtime root used when neither the caller nor $HARDRUN_RUNTIME_ROOT names one. */
+#define HR_DEFAULT_RUNTIME_ROOT "/run/runc"
+
+/* Lower runtime's state root: runtime_root if non-NULL, else $HARDRUN_RUNTIME_ROOT, else runc's. */
+const char *hr_runtime_root(const char *runtime_root);
+
+/* Effective state dir of the policy (p->state_dir, else "/run/hardrun"). */
+const char *hr_idmap_state_dir(const struct hr_policy *p);
+
+/*
+ * The pool ranges are carved from: the /etc/subuid and /etc/subgid entries
+ * of user "hardrun" (their intersection, so one host id is valid as uid and
+ * gid) when p->pool_from_subid and the user has entries, else
+ * [p->pool_start, p->pool_start + p->pool_size).  Host id 0 is never part
+ * of a pool.  *first receives the lowest id of the pool (for "below the
+ * pool" checks and dry-run placeholders).
+ */
+int hr_idpool_first(const struct hr_policy *p, uint32_t *first, struct hr_error **err);
+
+/*
+ * Allocate a range of `size` host ids (0: p->range_size, else 65536) for
+ * `key` (a container id, or a pod's sandbox id) under the policy's pool.
+ * Safe against concurrent callers (one flock'd lock file).  A key that
+ * already holds a range (a container id reused after a crash or a delete
+ * that did not go through hardrun) gets the same range back, unless that
+ * range belongs to a live container under another runtime root (error).
+ * Before allocating, stale entries are reclaimed: the lower runtime's state
+ * directory <runtime_root>/<key> is gone and the entry is older than
+ * HR_IDRANGE_GRACE_SEC (so a create in flight is never reclaimed); their
+ * idmapped mounts are released too.  runtime_root NULL: hr_runtime_root().
+ * bundle may be NULL (recorded for operators only).
+ */
+int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *runtime_root,
+		       const char *bundle, uint32_t size, uint32_t *host_start,
+		       struct hr_error **err);
+
+#define HR_IDRANGE_GRACE_SEC 30
+
+/*
+ * Find the range held by key without allocating.  Returns 1 and fills
+ * host_start and size when found, 0 when key holds none, < 0 on error.
+ */
+int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host_start,
+		      uint32_t *size, struct hr_error **err);
+
+/* Free the range held by key; no range is not an error.  Called after delete. */
+int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err);
+
+/*
+ * Reclaim every stale entry now (see hr_idrange_acquire).  grace_sec < 0:
+ * HR_IDRANGE_GRACE_SEC.  *reclaimed (may be NULL) receives the count.
+ */
+int hr_idrange_reclaim(const struct hr_policy *p, int grace_sec, unsigned *reclaimed,
+		       struct hr_error **err);
+
+/*
+ * A user namespace whose uid and gid maps are "0 host_start size"; returns
+ * an fd on it (O_CLOEXEC) for MOUNT_ATTR_IDMAP, or < 0 with *err.
+ */
+int hr_userns_fd(uint32_t host_start, uint32_t size, struct hr_error **err);
+
+/*
+ * Make the rootfs at root_path (absolute) appear to the container with
+ * ownership shifted into [host_start, host_start + size): place an idmapped
+ * view of it at <state_dir>/mounts/<id>/rootfs and return that path in
+ * *new_path (malloc'd).  A plain directory is cloned recursively
+ * (open_tree) and idmapped; an overlay mount (which itself cannot be
+ * idmapped) is rebuilt as a new overlay over idmapped clones of its layers,
+ * so nothing is copied.  Where the filesystem cannot be idmapped and
+ * chown_fallback is set, the tree is chowned in place instead (O(files)) and
+ * *new_path is NULL; without chown_fallback that is an error.  The bundle's
+ * rootfs mount is never changed (except by the chown fallback).
+ */
+int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
+		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
+		      struct hr_error **err);
+
+/*
+ * Idmapped view of a bind-mount source (file or directory) for container id
+ * at <state_dir>/mounts/<id>/vol<index>; *new_path receives it.  A mapping
+ * other than the container's (a config mount's own uidMappings) is given as
+ * host_start/size; only single-extent mappings "0 host_start size" exist.
+ */
+int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
+		      uint32_t host_start, uint32_t size, char **new_path, struct hr_error **err);
+
+/*
+ * Unmount (MNT_DETACH) everything under <state_dir>/mounts/<id> and remove
+ * the (then empty) directories.  Never deletes files: if something stays
+ * mounted, the directory stays.  Nothing there is not an error.  Called
+ * after delete and when a create fails after idmapping.
+ */
+int hr_idmount_release(const struct hr_policy *p, const char *id, struct hr_error **err);
+
+/*
+ * Chown every inode under path (no symlink following, staying on one
+ * filesystem) from container ownership to [host_start, host_start + size):
+ * ids below size move to host_start + id; ids already inside another range
+ * of the pool starting at pool_first are shifted, so a bundle reused by a
+ * later container follows it.  The fallback where idmapping is impossible.
+ */
+int hr_chown_tree(const char *path, uint32_t host_start, uint32_t size, uint32_t pool_first,
+		  struct hr_error **err);
+
+#endif

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Host id-range allocator for user namespaces (see include/hardrun/idmap.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/profile.h"
+#include "hardrun/util.h"
+
+#define HR_DEFAULT_STATE_DIR "/run/hardrun"
+#define HR_DEFAULT_RANGE     65536u
+#define HR_SUBID_USER	     "hardrun"
+#define HR_MAX_ENTRIES	     65536
+
+struct id_iv {
+	uint64_t start, end; /* [start, end) */
+};
+
+struct id_pool {
+	struct id_iv *iv;
+	size_t len;
+};
+
+struct range_entry {
+	uint32_t start, size;
+	char *key, *root, *bundle;
+	int64_t created;
+	char name[16];
+};
+
+struct range_entries {
+	struct range_entry *e;
+	size_t len;
+};
+
+const char *hr_runtime_root(const char *runtime_root)
+{
+	const char *env = NULL;
+
+	if (runtime_root && *runtime_root)
+		return runtime_root;
+	env = getenv("HARDRUN_RUNTIME_ROOT");
+	return env && *env ? env : HR_DEFAULT_RUNTIME_ROOT;
+}
+
+const char *hr_idmap_state_dir(const struct hr_policy *p)
+{
+	return p && p->state_dir && *p->state_dir ? p->state_dir : HR_DEFAULT_STATE_DIR;
+}
+
+static void pool_free(struct id_pool *pool)
+{
+	free(pool->iv);
+	pool->iv = NULL;
+	pool->len = 0;
+}
+
+static void pool_add(struct id_pool *pool, uint64_t start, uint64_t end)
+{
+	/* Host id 0 is never handed out, whatever the pool says. */
+	if (start == 0)
+		start = 1;
+	if (end <= start)
+		return;
+	pool->iv = hr_xrealloc(pool->iv, (pool->len + 1) * sizeof(*pool->iv));
+	pool->iv[pool->len++] = (struct id_iv){start, end};
+}
+
+/* Entries "name:start:count" of user HR_SUBID_USER (by name or uid). */
+static int subid_read(const char *file, struct id_pool *out, struct hr_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	struct passwd *pw = getpwnam(HR_SUBID_USER);
+	char uidbuf[16] = "";
+
+	if (!f)
+		return errno == ENOENT ? 0 : hr_error_set(err, errno, "open %s", file);
+	if (pw)
+		snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
+	while (getline(&line, &cap, f) >= 0) {
+		char *name = line, *s = strchr(line, ':'), *c = NULL, *end = NULL;
+		unsigned long long start, count;
+
+		if (!s)
+			continue;
+		*s++ = '\0';
+		if (strcmp(name, HR_SUBID_USER) != 0 && (!*uidbuf || strcmp(name, uidbuf) != 0))
+			continue;
+		c = strchr(s, ':');
+		if (!c)
+			continue;
+		*c++ = '\0';
+		errno = 0;
+		start = strtoull(s, &end, 10);
+		if (errno || *end)
+			continue;
+		count = strtoull(c, &end, 10);
+		if (errno || (*end && *end != '\n') || start + count > UINT32_MAX)
+			continue;
+		pool_add(out, start, start + count);
+	}
+	return 0;
+}
+
+/* Intersection of two interval lists, so every id is valid as uid and gid. */
+static void pool_intersect(const struct id_pool *a, const struct id_pool *b, struct id_pool *out)
+{
+	for (size_t i = 0; i < a->len; i++)
+		for (size_t j = 0; j < b->len; j++) {
+			uint64_t s =
+			    a->iv[i].start > b->iv[j].start ? a->iv[i].start : b->iv[j].start;
+			uint64_t e = a->iv[i].end < b->iv[j].end ? a->iv[i].end : b->iv[j].end;
+			if (s < e)
+				pool_add(out, s, e);
+		}
+}
+
+static int pool_load(const struct hr_policy *p, struct id_pool *pool, struct hr_error **err)
+{
+	if (p->pool_from_subid) {
+		struct id_pool u = {0}, g = {0};
+		int r = subid_read("/etc/subuid", &u, err);
+		if (r >= 0)
+			r = subid_read("/etc/subgid", &g, err);
+		if (r >= 0)
+			pool_intersect(&u, &g, pool);
+		pool_free(&u);
+		pool_free(&g);
+		if (r < 0)
+			return r;
+	}
+	if (pool->len == 0)
+		pool_add(pool, p->pool_start, (uint64_t)p->pool_start + p->pool_size);
+	if (pool->len == 0)
+		return hr_error_set(
+		    err, 0,
+		    "no id pool for user namespaces: no /etc/subuid and /etc/subgid "
+		    "entries for user `%s` and no pool range in policy %s",
+		    HR_SUBID_USER, p->path ? p->path : "(built-in)");
+	return 0;
+}
+
+int hr_idpool_first(const struct hr_policy *p, uint32_t *first, struct hr_error **err)
+{
+	struct id_pool pool = {0};
+	uint64_t min = UINT64_MAX;
+
+	if (pool_load(p, &pool, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pool.len; i++)
+		if (pool.iv[i].start < min)
+			min = pool.iv[i].start;
+	pool_free(&pool);
+	*first = (uint32_t)min;
+	return 0;
+}
+
+static void entries_free(struct range_entries *es)
+{
+	for (size_t i = 0; i < es->len; i++) {
+		free(es->e[i].key);
+		free(es->e[i].root);
+		free(es->e[i].bundle);
+	}
+	free(es->e);
+	es->e = NULL;
+	es->len = 0;
+}
+
+/* One "name=value" per line; values never hold a newline (see entry_write). */
+static int entry_parse(char *text, struct range_entry *e)
+{
+	char *save = NULL;
+
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(l, '=');
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (strcmp(l, "key") == 0)
+			e->key = hr_xstrdup(v);
+		else if (strcmp(l, "runtimeRoot") == 0)
+			e->root = hr_xstrdup(v);
+		else if (strcmp(l, "bundle") == 0)
+			e->bundle = hr_xstrdup(v);
+		else if (strcmp(l, "created") == 0)
+			e->created = strtoll(v, NULL, 10);
+		else if (strcmp(l, "size") == 0)
+			e->size = (uint32_t)strtoul(v, NULL, 10);
+	}
+	return e->key && e->root && e->size ? 0 : -1;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Every entry of the ranges dir; unreadable or foreign files are skipped. */
+static int entries_load(int dirfd, struct range_entries *out, struct hr_error **err)
+{
+	int fd = dup(dirfd);
+	DIR *d = NULL;
+	struct dirent *de = NULL;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return hr_error_set(err, errno, "read id-range state");
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) && out->len < HR_MAX_ENTRIES) {
+		_cleanup_free_ char *text = NULL;
+		struct range_entry e = {0};
+		unsigned long long start;
+
+		if (!all_digits(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
+			continue;
+		start = strtoull(de->d_name, NULL, 10);
+		if (start > UINT32_MAX ||
+		    hr_read_file_at(dirfd, de->d_name, 4096, &text, NULL, NULL) < 0)
+			continue;
+		if (entry_parse(text, &e) < 0) {
+			free(e.key), free(e.root), free(e.bundle);
+			continue;
+		}
+		e.start = (uint32_t)start;
+		memcpy(e.name, de->d_name, strlen(de->d_name) + 1);
+		out->e = hr_xrealloc(out->e, (out->len + 1) * sizeof(*out->e));
+		out->e[out->len++] = e;
+	}
+	closedir(d);
+	return 0;
+}
+
+static char *oneline(const char *s)
+{
+	char *c = hr_xstrdup(s ? s : "");
+	for (char *q = c; *q; q++)
+		if (*q == '\n')
+			*q = '?';
+	return c;
+}
+
+static int entry_write(int dirfd, uint32_t start, uint32_t size, const char *key, const char *root,
+		       const char *bundle, struct hr_error **err)
+{
+	_cleanup_free_ char *b = oneline(bundle), *r = oneline(root), *text = NULL;
+	char name[16];
+
+	text = hr_xasprintf("key=%s\nruntimeRoot=%s\nbundle=%s\ncreated=%lld\nsize=%" PRIu32 "\n",
+			    key, r, b, (long long)time(NULL), size);
+	snprintf(name, sizeof(name), "%" PRIu32, start);
+	return hr_write_file_atomic(dirfd, name, text, strlen(text), 0600, err);
+}
+
+/* Open <state>/ranges and take its lock; *lockfd holds the flock. */
+static int ranges_open(const struct hr_policy *p, int *dirfd, int *lockfd, struct hr_error **err)
+{
+	_cleanup_free_ char *dir = hr_xasprintf("%s/ranges", hr_idmap_state_dir(p));
+	_cleanup_close_ int d = -1, l = -1;
+
+	if (hr_mkdir_p(dir, 0700, err) < 0)
+		return hr_err_wrap(err, "id-range state");
+	d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return hr_error_set(err, errno, "open %s", dir);
+	l = openat(d, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (l < 0)
+		return hr_error_set(err, errno, "open %s/.lock", dir);
+	while (flock(l, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return hr_error_set(err, errno, "lock %s/.lock", dir);
+	*dirfd = hr_steal_fd(&d);
+	*lockfd = hr_steal_fd(&l);
+	return 0;
+}
+
+/* The lower runtime still knows the container (runc layout: <root>/<id>). */
+static bool container_exists(const char *root, const char *key)
+{
+	_cleanup_free_ char *path = hr_xasprintf("%s/%s", root, key);
+	struct stat st;
+
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+static bool entry_stale(const struct range_entry *e, int grace_sec)
+{
+	int64_t age = (int64_t)time(NULL) - e->created;
+
+	return age >= grace_sec && !container_exists(e->root, e->key);
+}
+
+/* Drop stale entries (file and mounts) from disk and from es. Lock held. */
+static unsigned reclaim_locked(const struct hr_policy *p, int dirfd, struct range_entries *es,
+			       int grace_sec)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < es->len;) {
+		struct range_entry *e = &es->e[i];
+		if (!entry_stale(e, grace_sec)) {
+			i++;
+			continue;
+		}
+		/* Mounts first: a range is free only once nothing maps to it. */
+		if (hr_idmount_release(p, e->key, NULL) < 0 || unlinkat(dirfd, e->name, 0) < 0) {
+			i++;
+			continue;
+		}
+		free(e->key), free(e->root), free(e->bundle);
+		es->e[i] = es->e[--es->len];
+		n++;
+	}
+	return n;
+}
+
+static bool slot_free(const struct range_entries *es, uint64_t s, uint64_t size)
+{
+	for (size_t i = 0; i < es->len; i++) {
+		uint64_t es_ = es->e[i].start, ee = es_ + es->e[i].size;
+		if (s < ee && es_ < s + size)
+			return false;
+	}
+	return true;
+}
+
+static int slot_find(const struct id_pool *pool, const struct range_entries *es, uint32_t size,
+		     uint32_t *start)
+{
+	for (size_t i = 0; i < pool->len; i++)
+		for (uint64_t s = pool->iv[i].start; s + size <= pool->iv[i].end; s += size)
+			if (slot_free(es, s, size)) {
+				*start = (uint32_t)s;
+				return 0;
+			}
+	return -1;
+}
+
+static uint32_t range_size(const struct hr_policy *p, uint32_t size)
+{
+	if (size)
+		return size;
+	return p->range_size ? p->range_size : HR_DEFAULT_RANGE;
+}
+
+/* key already holds a range: hand it back (same container id reused). */
+static int reuse_locked(int dirfd, struct range_entry *e, const char *key, const char *root,
+			const char *bundle, uint32_t *host_start, struct hr_error **err)
+{
+	if (strcmp(e->root, root) != 0 && container_exists(e->root, e->key))
+		return hr_error_set(err, EBUSY,
+				    "container `%s` already holds id range %" PRIu32
+				    " under runtime root %s",
+				    key, e->start, e->root);
+	if (entry_write(dirfd, e->start, e->size, key, root, bundle, err) < 0)
+		return -1;
+	*host_start = e->start;
+	return 0;
+}
+
+static bool key_ok(const char *key)
+{
+	return key && *key && !strchr(key, '/') && !strchr(key, '\n') && strcmp(key, ".") != 0 &&
+	       strcmp(key, "..") != 0;
+}
+
+int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *runtime_root,
+		       const char *bundle, uint32_t size, uint32_t *host_start,
+		       struct hr_error **err)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	struct id_pool pool = {0};
+	const char *root = hr_runtime_root(runtime_root);
+	int r = -1;
+
+	if (!key_ok(key))
+		return hr_error_set(err, EINVAL, "invalid container id for an id range");
+	size = range_size(p, size);
+	if (pool_load(p, &pool, err) < 0)
+		return -1;
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+		goto out;
+	for (size_t i = 0; i < es.len; i++)
+		if (strcmp(es.e[i].key, key) == 0 && es.e[i].size == size) {
+			r = reuse_locked(dirfd, &es.e[i], key, root, bundle, host_start, err);
+			goto out;
+		}
+	/*
+	 * Reclaim on every acquire, not only when the pool is exhausted: it
+	 * costs one lstat per entry, and a leaked range's idmapped mounts are
+	 * detached early instead of lingering until the pool runs dry.
+	 */
+	reclaim_locked(p, dirfd, &es, HR_IDRANGE_GRACE_SEC);
+	if (slot_find(&pool, &es, size, host_start) < 0) {
+		r = hr_error_set(err, ENOSPC,
+				 "id pool exhausted: %zu ranges in use, none free of %" PRIu32
+				 " ids",
+				 es.len, size);
+		goto out;
+	}
+	r = entry_write(dirfd, *host_start, size, key, root, bundle, err);
+out:
+	entries_free(&es);
+	pool_free(&pool);
+	if (r < 0)
+		hr_err_wrap(err, "allocate id range for `%s`", key ? key : "");
+	return r;
+}
+
+int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host_start,
+		      uint32_t *size, struct hr_error **err)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	int r = 0;
+
+	if (!key_ok(key))
+		return 0;
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+		return -1;
+	for (size_t i = 0; i < es.len; i++)
+		if (strcmp(es.e[i].key, key) == 0) {
+			*host_start = es.e[i].start;
+			if (size)
+				*size = es.e[i].size;
+			r = 1;
+			break;
+		}
+	entries_free(&es);
+	return r;
+}
+
+int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	int r = 0;
+
+	if (!key_ok(key))
+		return 0;
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+		return hr_err_wrap(err, "release id range of `%s`", key);
+	for (size_t i = 0; i < es.len; i++)
+		if (strcmp(es.e[i].key, key) == 0 && unlinkat(dirfd, es.e[i].name, 0) < 0 &&
+		    errno != ENOENT)
+			r = hr_error_set(err, errno, "release id range %s of `%s`", es.e[i].name,
+					 key);
+	entries_free(&es);
+	return r;
+}
+
+int hr_idrange_reclaim(const struct hr_policy *p, int grace_sec, unsigned *reclaimed,
+		       struct hr_error **err)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	unsigned n;
+
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+		return hr_err_wrap(err, "reclaim id ranges");
+	n = reclaim_locked(p, dirfd, &es, grace_sec < 0 ? HR_IDRANGE_GRACE_SEC : grace_sec);
+	entries_free(&es);
+	if (reclaimed)
+		*reclaimed = n;
+	return 0;
+}

@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Idmapped rootfs and volumes (see include/hardrun/idmap.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/util.h"
+
+#ifndef OVERLAYFS_SUPER_MAGIC
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#endif
+
+#define HR_MAX_LAYERS 128
+
+static int detach_tree(const char *dir, struct hr_error **err);
+
+static int write_map(pid_t pid, const char *file, uint32_t start, uint32_t size,
+		     struct hr_error **err)
+{
+	_cleanup_free_ char *path = hr_xasprintf("/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "0 %" PRIu32 " %" PRIu32 "\n", start, size);
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return hr_error_set(err, errno, "write %s", path);
+	return 0;
+}
+
+int hr_userns_fd(uint32_t host_start, uint32_t size, struct hr_error **err)
+{
+	int sync[2] = {-1, -1}, fd = -1, r = -1;
+	char c = 0;
+	pid_t pid;
+
+	if (host_start == 0 || size == 0 || (uint64_t)host_start + size > UINT32_MAX)
+		return hr_error_set(err, EINVAL, "invalid id range %" PRIu32 "+%" PRIu32,
+				    host_start, size);
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return hr_error_set(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		r = hr_error_set(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls; it lives until the parent kills it. */
+		c = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'e';
+		if (write(sync[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	if (read(sync[0], &c, 1) != 1 || c != 'u') {
+		r = hr_error_set(err, c == 'e' ? EPERM : EIO, "create a user namespace");
+		goto reap;
+	}
+	/* The maps are written from outside, by root, so no setgroups deny is needed. */
+	if (write_map(pid, "uid_map", host_start, size, err) < 0 ||
+	    write_map(pid, "gid_map", host_start, size, err) < 0)
+		goto reap;
+	{
+		_cleanup_free_ char *ns = hr_xasprintf("/proc/%d/ns/user", (int)pid);
+		fd = open(ns, O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? hr_error_set(err, errno, "open %s", ns) : fd;
+	}
+reap:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (sync[1] >= 0)
+		close(sync[1]);
+	return r;
+}
+
+/* A detached, idmapped clone of the mount tree at path (dirfd-relative). */
+static int clone_idmapped(int dirfd, const char *path, int userns, bool recursive,
+			  struct hr_error **err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	_cleanup_close_ int fd = open_tree(dirfd, path, flags | (*path ? 0 : AT_EMPTY_PATH));
+
+	if (fd < 0)
+		return hr_error_set(err, errno, "clone mount of %s", path);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		return hr_error_set(err, errno, "idmap mount of %s", path);
+	return hr_steal_fd(&fd);
+}
+
+/* Container root (an unprivileged host uid) must reach its rootfs through here. */
+static int traversable(const char *dir, struct hr_error **err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return hr_error_set(err, errno, "stat %s", dir);
+	if ((st.st_mode & 0011) != 0011 && chmod(dir, (st.st_mode & 07777) | 0011) < 0)
+		return hr_error_set(err, errno, "chmod %s", dir);
+	return 0;
+}
+
+/* <state>/mounts/<id>[/name]; mode 0711: container root must traverse it. */
+static char *mount_dir(const struct hr_policy *p, const char *id, const char *name, bool dir,
+		       struct hr_error **err)
+{
+	_cleanup_free_ char *base = hr_xasprintf("%s/mounts/%s", hr_idmap_state_dir(p), id);
+	_cleanup_free_ char *path = NULL;
+
+	if (!*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+		hr_error_set(err, EINVAL, "invalid container id `%s`", id);
+		return NULL;
+	}
+	_cleanup_free_ char *mounts = hr_xasprintf("%s/mounts", hr_idmap_state_dir(p));
+
+	if (hr_mkdir_p(base, 0711, err) < 0 || traversable(hr_idmap_state_dir(p), err) < 0 ||
+	    traversable(mounts, err) < 0 || traversable(base, err) < 0) {
+		hr_err_wrap(err, "idmapped mount dir");
+		return NULL;
+	}
+	path = hr_xasprintf("%s/%s", base, name);
+	if (dir) {
+		if (mkdir(path, 0711) < 0 && errno != EEXIST) {
+			hr_error_set(err, errno, "mkdir %s", path);
+			return NULL;
+		}
+	} else {
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			hr_error_set(err, errno, "create %s", path);
+			return NULL;
+		}
+		close(fd);
+	}
+	return hr_steal_ptr(&path);
+}
+
+static int attach(int fd, const char *target, struct hr_error **err)
+{
+	if (move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return hr_error_set(err, errno, "attach idmapped mount at %s", target);
+	return 0;
+}
+
+/* Undo mountinfo's octal escapes (\040 etc.) in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+struct ovl_layers {
+	char **lower; /* top first */
+	char *upper, *work;
+	char **extra; /* options passed through unchanged */
+};
+
+static void ovl_free(struct ovl_layers *o)
+{
+	hr_strv_free(o->lower);
+	hr_strv_free(o->extra);
+	free(o->upper);
+	free(o->work);
+}
+
+/* Split a lowerdir value on unescaped ':' ("::" separates data-only layers). */
+static void split_lower(char *v, char ***out)
+{
+	char *start = v, *w = v;
+
+	for (char *s = v;; s++) {
+		if (*s == '\\' && s[1] == ':') {
+			*w++ = ':';
+			s++;
+		} else if (*s == ':' || *s == '\0') {
+			bool end = *s == '\0';
+			*w = '\0';
+			if (*start)
+				hr_strv_push(out, start);
+			if (end)
+				return;
+			start = w = s + 1;
+		} else {
+			*w++ = *s;
+		}
+	}
+}
+
+static void ovl_option(struct ovl_layers *o, char *opt)
+{
+	static const char *const keep[] = {"redirect_dir=", "metacopy=", "userxattr", "volatile",
+					   NULL};
+	char *v = strchr(opt, '=');
+
+	unescape(opt);
+	v = strchr(opt, '=');
+	if (hr_startswith(opt, "lowerdir=") || hr_startswith(opt, "lowerdir+=")) {
+		split_lower(v + 1, &o->lower);
+	} else if (hr_startswith(opt, "upperdir=")) {
+		free(o->upper);
+		o->upper = hr_xstrdup(v + 1);
+	} else if (hr_startswith(opt, "workdir=")) {
+		free(o->work);
+		o->work = hr_xstrdup(v + 1);
+	} else {
+		for (const char *const *k = keep; *k; k++)
+			if (hr_startswith(opt, *k))
+				hr_strv_push(&o->extra, opt);
+	}
+}
+
+/* Layers of the overlay mounted at mnt, from the last (topmost) mountinfo entry. */
+static int ovl_parse(const char *mnt, struct ovl_layers *o, struct hr_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL, *opts = NULL;
+	size_t cap = 0;
+	char *save = NULL;
+
+	if (!f)
+		return hr_error_set(err, errno, "open /proc/self/mountinfo");
+	while (getline(&line, &cap, f) >= 0) {
+		char *fields[6] = {0}, *sep = strstr(line, " - "), *s = line;
+		if (!sep)
+			continue;
+		for (int i = 0; i < 6 && s; i++)
+			fields[i] = strsep(&s, " ");
+		if (!fields[4])
+			continue;
+		unescape(fields[4]);
+		/* sep+3: "<fstype> <source> <super options>\n" */
+		if (strcmp(fields[4], mnt) == 0 && strncmp(sep + 3, "overlay ", 8) == 0) {
+			char *so = strrchr(sep + 3, ' ');
+			free(opts);
+			opts = hr_xstrdup(so ? so + 1 : "");
+			opts[strcspn(opts, "\n")] = '\0';
+		}
+	}
+	if (!opts)
+		return hr_error_set(err, ENOENT, "no overlay mount at %s in mountinfo", mnt);
+	for (char *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		ovl_option(o, t);
+	if (!o->lower || (!o->upper != !o->work))
+		return hr_error_set(err, EINVAL, "overlay at %s: layers not understood", mnt);
+	for (char **l = o->lower; *l; l++)
+		if (**l != '/')
+			return hr_error_set(
+			    err, EINVAL, "overlay at %s: relative lowerdir `%s` cannot be resolved",
+			    mnt, *l);
+	if (o->upper && (o->upper[0] != '/' || o->work[0] != '/'))
+		return hr_error_set(err, EINVAL, "overlay at %s: relative upper/work dir", mnt);
+	return 0;
+}
+
+static char *dir_name(const char *path)
+{
+	char *d = hr_xstrdup(path), *slash = strrchr(d, '/');
+
+	if (slash == d)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	return d;
+}
+
+/* Idmapped clone of path attached at dir/name; *fd gets an O_PATH fd on it. */
+static int layer_attach(const char *path, int userns, const char *dir, const char *name, int *fd,
+			struct hr_error **err)
+{
+	_cleanup_free_ char *target = hr_xasprintf("%s/%s", dir, name);
+	_cleanup_close_ int m = clone_idmapped(AT_FDCWD, path, userns, false, err);
+
+	if (m < 0)
+		return -1;
+	if (mkdir(target, 0700) < 0 && errno != EEXIST)
+		return hr_error_set(err, errno, "mkdir %s", target);
+	if (attach(m, target, err) < 0)
+		return -1;
+	*fd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return *fd < 0 ? hr_error_set(err, errno, "open %s", target) : 0;
+}
+
+static int fsconfig_fd(int fsfd, const char *key, int fd, struct hr_error **err)
+{
+	if (fsconfig(fsfd, FSCONFIG_SET_FD, key, NULL, fd) < 0)
+		return hr_error_set(err, errno, "overlay: set %s", key);
+	return 0;
+}
+
+/* Upper and work must share one mount: idmap their common parent once. */
+static int ovl_upper(int fsfd, const struct ovl_layers *o, int userns, const char *dir,
+		     struct hr_error **err)
+{
+	_cleanup_free_ char *pu = dir_name(o->upper), *pw = dir_name(o->work);
+	_cleanup_close_ int m = -1, u = -1, w = -1;
+	size_t n = strlen(pu);
+
+	if (strcmp(pu, pw) != 0)
+		return hr_error_set(err, EINVAL, "overlay upperdir %s and workdir %s not siblings",
+				    o->upper, o->work);
+	if (layer_attach(pu, userns, dir, "upper", &m, err) < 0)
+		return -1;
+	u = openat(m, o->upper + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	w = openat(m, o->work + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (u < 0 || w < 0)
+		return hr_error_set(err, errno, "open overlay upper/work under %s", pu);
+	if (fsconfig_fd(fsfd, "upperdir", u, err) < 0 || fsconfig_fd(fsfd, "workdir", w, err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * overlayfs does its own work (workdir setup, copy-up) with the creator's
+ * credentials, on idmapped layers where host uid 0 has no mapping (EOVERFLOW,
+ * and the overlay silently comes up read-only).  So the superblock is
+ * created with fsuid/fsgid = the range's root, keeping every capability,
+ * and the caller's credentials are restored right after.
+ */
+static int create_as_range(int fsfd, uint32_t host_start, struct hr_error **err)
+{
+	cap_t caps = cap_get_proc();
+	uid_t ou = (uid_t)setfsuid((uid_t)-1);
+	gid_t og = (gid_t)setfsgid((gid_t)-1);
+	int r = 0, saved = 0;
+
+	if (!caps)
+		return hr_error_set(err, errno, "cap_get_proc");
+	setfsgid(host_start);
+	setfsuid(host_start);
+	/* setfsuid away from 0 cleared the file capabilities from the effective set. */
+	if (cap_set_proc(caps) < 0 || fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		saved = errno;
+		r = -1;
+	}
+	setfsuid(ou);
+	setfsgid(og);
+	if (cap_set_proc(caps) < 0 && r == 0) {
+		saved = errno;
+		r = -1;
+	}
+	cap_free(caps);
+	if (r < 0)
+		return hr_error_set(err, saved, "create overlay over idmapped layers");
+	return 0;
+}
+
+static int ovl_configure(int fsfd, struct ovl_layers *o, int userns, uint32_t host_start,
+			 const char *dir, struct hr_error **err)
+{
+	unsigned i = 0;
+
+	for (char **l = o->lower; *l; l++, i++) {
+		_cleanup_close_ int lfd = -1;
+		char name[16];
+		snprintf(name, sizeof(name), "l%u", i);
+		if (layer_attach(*l, userns, dir, name, &lfd, err) < 0 ||
+		    fsconfig_fd(fsfd, "lowerdir+", lfd, err) < 0)
+			return -1;
+	}
+	if (o->upper && ovl_upper(fsfd, o, userns, dir, err) < 0)
+		return -1;
+	for (char **e = o->extra; e && *e; e++) {
+		char *v = strchr(*e, '=');
+		if (v)
+			*v++ = '\0';
+		if (fsconfig(fsfd, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, *e, v, 0) < 0)
+			return hr_error_set(err, errno, "overlay: set %s", *e);
+	}
+	return create_as_range(fsfd, host_start, err);
+}
+
+/*
+ * A new overlay over idmapped clones of the layers of the overlay at mnt.
+ * overlayfs refuses detached mounts as layers ("failed to clone upperpath"),
+ * so the clones are attached under <state>/mounts/<id>/layers while the
+ * overlay is built; it holds private clones of them, so they are detached
+ * again right after.  Returns the detached overlay mount fd.
+ */
+static int ovl_rebuild(const struct hr_policy *p, const char *id, const char *mnt, int userns,
+		       uint32_t host_start, struct hr_error **err)
+{
+	struct ovl_layers o = {0};
+	_cleanup_close_ int fsfd = -1;
+	_cleanup_free_ char *dir = NULL;
+	int r = -1;
+
+	if (ovl_parse(mnt, &o, err) < 0)
+		goto out;
+	if (hr_strv_len(o.lower) > HR_MAX_LAYERS) {
+		r = hr_error_set(err, E2BIG, "overlay at %s: too many layers", mnt);
+		goto out;
+	}
+	dir = mount_dir(p, id, "layers", true, err);
+	if (!dir)
+		goto out;
+	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		r = hr_error_set(err, errno, "fsopen overlay");
+		goto out;
+	}
+	if (ovl_configure(fsfd, &o, userns, host_start, dir, err) < 0)
+		goto out;
+	r = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (r < 0)
+		hr_error_set(err, errno, "fsmount overlay");
+out:
+	if (dir && detach_tree(dir, r < 0 ? NULL : err) < 0 && r >= 0) {
+		close(r);
+		r = -1;
+	}
+	ovl_free(&o);
+	if (r < 0)
+		hr_err_wrap(err, "overlay rootfs %s", mnt);
+	return r;
+}
+
+static bool is_overlay_root(const char *path, struct hr_error **err)
+{
+	struct statfs sf;
+	struct stat st, parent;
+	_cleanup_free_ char *up = hr_xasprintf("%s/..", path);
+
+	if (statfs(path, &sf) < 0 || stat(path, &st) < 0 || stat(up, &parent) < 0) {
+		hr_error_set(err, errno, "stat rootfs %s", path);
+		return false;
+	}
+	/* Only the overlay's own root can be rebuilt from its layers. */
+	return (unsigned long)sf.f_type == OVERLAYFS_SUPER_MAGIC && st.st_dev != parent.st_dev;
+}
+
+static int idmap_tree(const struct hr_policy *p, const char *id, const char *real, int userns,
+		      uint32_t host_start, struct hr_error **err)
+{
+	struct hr_error *e2 = NULL;
+	bool ovl = is_overlay_root(real, &e2);
+
+	if (e2) {
+		hr_error_clear(err);
+		*err = e2;
+		return -1;
+	}
+	if (ovl)
+		return ovl_rebuild(p, id, real, userns, host_start, err);
+	return clone_idmapped(AT_FDCWD, real, userns, true, err);
+}
+
+int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
+		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
+		      struct hr_error **err)
+{
+	_cleanup_free_ char *real = realpath(root_path, NULL), *target = NULL;
+	_cleanup_close_ int userns = -1, mfd = -1;
+	struct hr_error *why = NULL;
+	uint32_t first = 0;
+
+	*new_path = NULL;
+	if (!real)
+		return hr_error_set(err, errno, "rootfs %s", root_path);
+	/* Leftovers of an earlier container with this id would shadow the new view. */
+	if (hr_idmount_release(p, id, err) < 0)
+		return -1;
+	userns = hr_userns_fd(host_start, size, err);
+	if (userns < 0)
+		return hr_err_wrap(err, "idmap rootfs %s", real);
+	mfd = idmap_tree(p, id, real, userns, host_start, &why);
+	if (mfd >= 0) {
+		target = mount_dir(p, id, "rootfs", true, err);
+		if (!target || attach(mfd, target, err) < 0)
+			return hr_err_wrap(err, "idmap rootfs %s", real);
+		*new_path = hr_steal_ptr(&target);
+		return 0;
+	}
+	if (!chown_fallback) {
+		hr_error_clear(err);
+		*err = why;
+		return hr_err_wrap(err,
+				   "rootfs %s cannot be idmapped and the policy does not allow "
+				   "the chown fallback (idmapChownFallback)",
+				   real);
+	}
+	hr_error_clear(&why);
+	if (hr_idpool_first(p, &first, err) < 0 ||
+	    hr_chown_tree(real, host_start, size, first, err) < 0)
+		return hr_err_wrap(err, "chown fallback for rootfs %s", real);
+	return 0;
+}
+
+int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
+		      uint32_t host_start, uint32_t size, char **new_path, struct hr_error **err)
+{
+	_cleanup_free_ char *real = realpath(source, NULL), *target = NULL, *name = NULL;
+	_cleanup_close_ int userns = -1, mfd = -1;
+	struct stat st;
+
+	*new_path = NULL;
+	if (!real || stat(real, &st) < 0)
+		return hr_error_set(err, errno, "volume source %s", source);
+	userns = hr_userns_fd(host_start, size, err);
+	if (userns < 0)
+		return hr_err_wrap(err, "idmap volume %s", real);
+	mfd = S_ISDIR(st.st_mode) ? idmap_tree(p, id, real, userns, host_start, err)
+				  : clone_idmapped(AT_FDCWD, real, userns, false, err);
+	if (mfd < 0)
+		return hr_err_wrap(err, "volume %s cannot be idmapped", real);
+	name = hr_xasprintf("vol%u", index);
+	target = mount_dir(p, id, name, S_ISDIR(st.st_mode), err);
+	if (!target || attach(mfd, target, err) < 0)
+		return hr_err_wrap(err, "idmap volume %s", real);
+	*new_path = hr_steal_ptr(&target);
+	return 0;
+}
+
+/* Mount points at or under dir, in mountinfo order (parents before children). */
+static int mounts_under(const char *dir, char ***out, struct hr_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, n = strlen(dir);
+
+	if (!f)
+		return hr_error_set(err, errno, "open /proc/self/mountinfo");
+	while (getline(&line, &cap, f) >= 0) {
+		char *s = line, *mp = NULL;
+		for (int i = 0; i < 5 && s; i++)
+			mp = strsep(&s, " ");
+		if (!mp)
+			continue;
+		unescape(mp);
+		if (strncmp(mp, dir, n) == 0 && (mp[n] == '/' || mp[n] == '\0'))
+			hr_strv_push(out, mp);
+	}
+	return 0;
+}
+
+static int rmdir_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	/* Never unlink files: a file here means a mount is still on top of it. */
+	if (type == FTW_DP)
+		rmdir(path);
+	else if (type == FTW_F && st->st_size == 0)
+		unlink(path); /* empty bind-mount target of a file volume */
+	return 0;
+}
+
+/* Detach every mount at or under dir, then remove the emptied directories. */
+static int detach_tree(const char *dir, struct hr_error **err)
+{
+	_cleanup_strv_ char **mps = NULL;
+	struct stat st;
+	size_t n;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : hr_error_set(err, errno, "stat %s", dir);
+	if (mounts_under(dir, &mps, err) < 0)
+		return -1;
+	/* Children first, so a parent's detach never hides a child we still list. */
+	for (n = hr_strv_len(mps); n > 0; n--)
+		if (umount2(mps[n - 1], MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return hr_error_set(err, errno, "unmount %s", mps[n - 1]);
+	nftw(dir, rmdir_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (lstat(dir, &st) == 0)
+		return hr_error_set(err, ENOTEMPTY, "%s still holds files after unmount", dir);
+	return 0;
+}
+
+int hr_idmount_release(const struct hr_policy *p, const char *id, struct hr_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!id || !*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return 0;
+	dir = hr_xasprintf("%s/mounts/%s", hr_idmap_state_dir(p), id);
+	if (detach_tree(dir, err) < 0)
+		return hr_err_wrap(err, "release idmapped mounts of `%s`", id);
+	return 0;
+}
+
+static uint32_t chown_first, chown_start, chown_size;
+
+static uint32_t shift_id(uint32_t id)
+{
+	uint32_t rel = id;
+
+	/* An id of an earlier range (the bundle was used before) follows to the new one. */
+	if (id >= chown_first)
+		rel = (id - chown_first) % chown_size;
+	return rel < chown_size ? chown_start + rel : id;
+}
+
+static int chown_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	uid_t u = shift_id(st->st_uid);
+	gid_t g = shift_id(st->st_gid);
+	(void)ftw;
+
+	if (type == FTW_NS || type == FTW_DNR)
+		return -1;
+	if ((u != st->st_uid || g != st->st_gid) && lchown(path, u, g) < 0)
+		return -1;
+	/* chown clears set-id bits; restore them for regular files and dirs. */
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+	    chmod(path, st->st_mode & 07777) < 0)
+		return -1;
+	return 0;
+}
+
+int hr_chown_tree(const char *path, uint32_t host_start, uint32_t size, uint32_t pool_first,
+		  struct hr_error **err)
+{
+	if (!size || !host_start)
+		return hr_error_set(err, EINVAL, "invalid id range for chown");
+	chown_first = pool_first ? pool_first : host_start;
+	chown_start = host_start;
+	chown_size = size;
+	if (nftw(path, chown_cb, 64, FTW_PHYS | FTW_MOUNT) != 0)
+		return hr_error_set(err, errno, "chown %s into range %" PRIu32, path, host_start);
+	return 0;
+}

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rule family `userns`: container root must never be host root.
+ *
+ * A config without a user namespace gets one whose mapping sends container
+ * ids 0..size-1 to a host range of its own (src/idmap.c), and its rootfs is
+ * shown through an idmapped mount so files owned by root in the image stay
+ * owned by container root.  Containers of one CRI pod join the sandbox's
+ * user namespace and share its range.  A config that brings its own mapping
+ * may not reach host uid 0 or ids below the pool (other users' ids), and may
+ * not join the host's user namespace by path.
+ *
+ * Everything hardrun changes is recorded in the annotation HR_UNDO, so a
+ * bundle whose config.json was rewritten for one container can start the
+ * next one: the previous container's range and mount paths are removed
+ * before the rule looks at the config.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/json.h"
+#include "hardrun/profile.h"
+#include "hardrun/rules.h"
+#include "hardrun/spec.h"
+#include "hardrun/util.h"
+
+#define SECTION	       "userns"
+#define HR_UNDO	       "run.hardrun.userns"
+#define CRI_TYPE       "io.kubernetes.cri.container-type"
+#define CRI_SANDBOX_ID "io.kubernetes.cri.sandbox-id"
+
+struct userns_settings {
+	unsigned long long range_size; /* 0: the policy's */
+	bool idmap_rootfs;
+	bool idmap_volumes;
+	bool chown_fallback;
+};
+
+/* What the fix decided: the range and how the container gets it. */
+struct plan {
+	uint32_t start, size;
+	char *join;	  /* user namespace path to join (pod member), or NULL */
+	const char *key;  /* range owner: container id or sandbox id */
+	bool placeholder; /* dry run: no range allocated */
+	bool allocated;	  /* this call acquired the range */
+};
+
+static void free_settings(void *p)
+{
+	free(p);
+}
+
+static int parse(const struct hr_json *section, const char *file, void **settings,
+		 struct hr_error **err)
+{
+	static const char *const keys[] = {"rangeSize", "idmapRootfs", "idmapVolumes",
+					   "chownFallback", NULL};
+	struct userns_settings *s = hr_xcalloc(1, sizeof(*s));
+
+	s->idmap_rootfs = true;
+	if (section &&
+	    (hr_policy_check_keys(section, file, SECTION, keys, err) < 0 ||
+	     hr_policy_get_uint64(section, "rangeSize", &s->range_size, file, SECTION, err) < 0 ||
+	     hr_policy_get_bool(section, "idmapRootfs", &s->idmap_rootfs, file, SECTION, err) < 0 ||
+	     hr_policy_get_bool(section, "idmapVolumes", &s->idmap_volumes, file, SECTION, err) <
+		 0 ||
+	     hr_policy_get_bool(section, "chownFallback", &s->chown_fallback, file, SECTION, err) <
+		 0)) {
+		free(s);
+		return -1;
+	}
+	if (s->range_size > UINT32_MAX || (s->range_size && s->range_size < 65536)) {
+		free(s);
+		return hr_error_set(err, 0,
+				    "%s: `%s.rangeSize` must be at least 65536 (a full 16-bit id "
+				    "space: images use 65534 for nobody)",
+				    file, SECTION);
+	}
+	*settings = s;
+	return 0;
+}
+
+static const char *annotation(const struct hr_json *spec, const char *key)
+{
+	return hr_json_as_string(hr_json_get(hr_json_get(spec, "annotations"), key));
+}
+
+static struct hr_json *mapping(uint32_t start, uint32_t size)
+{
+	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY), *m = hr_json_new(HR_JSON_OBJECT);
+
+	hr_json_set(m, "containerID", hr_json_new_uint(0));
+	hr_json_set(m, "hostID", hr_json_new_uint(start));
+	hr_json_set(m, "size", hr_json_new_uint(size));
+	hr_json_append(arr, m);
+	return arr;
+}
+
+/* Index of the (first) user namespace entry, -1 if none; *n counts them. */
+static long user_ns_index(const struct hr_json *nss, unsigned *n)
+{
+	long idx = -1;
+
+	*n = 0;
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		if (t && strcmp(t, "user") == 0) {
+			if (idx < 0)
+				idx = (long)i;
+			(*n)++;
+		}
+	}
+	return idx;
+}
+
+/* ---- undo a previous run's rewrite of the same bundle ----------------- */
+
+static int undo_previous(struct hr_ctx *ctx, struct hr_error **err)
+{
+	struct hr_json *ann = hr_json_get(ctx->spec, "annotations");
+	const char *text = hr_json_as_string(hr_json_get(ann, HR_UNDO));
+	_cleanup_json_ struct hr_json *undo = NULL;
+	struct hr_json *nss = NULL, *linux_ = hr_json_get(ctx->spec, "linux"), *mounts = NULL;
+	unsigned n = 0;
+	long idx;
+
+	if (!text)
+		return 0;
+	undo = hr_json_parse(text, strlen(text), NULL, err);
+	if (!undo || undo->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "annotation %s is not hardrun's", HR_UNDO);
+	nss = hr_json_get(linux_, "namespaces");
+	if (hr_json_get(undo, "userns") && (idx = user_ns_index(nss, &n)) >= 0) {
+		hr_json_array_remove(nss, (size_t)idx);
+		hr_json_remove(linux_, "uidMappings");
+		hr_json_remove(linux_, "gidMappings");
+	}
+	if (hr_json_as_string(hr_json_get(undo, "root")))
+		hr_json_set(hr_json_ensure_object(ctx->spec, "root"), "path",
+			    hr_json_clone(hr_json_get(undo, "root")));
+	mounts = hr_json_get(ctx->spec, "mounts");
+	struct hr_json *saved = hr_json_get(undo, "mounts");
+	for (size_t i = 0; saved && saved->type == HR_JSON_OBJECT && i < saved->obj.len; i++) {
+		unsigned long k = strtoul(saved->obj.members[i].key, NULL, 10);
+		if (mounts && mounts->type == HR_JSON_ARRAY && k < mounts->arr.len) {
+			hr_json_free(mounts->arr.items[k]);
+			mounts->arr.items[k] = hr_json_clone(saved->obj.members[i].value);
+		}
+	}
+	hr_json_remove(ann, HR_UNDO);
+	return 0;
+}
+
+static void undo_record(struct hr_ctx *ctx, struct hr_json *undo)
+{
+	struct hr_json *ann = hr_json_ensure_object(ctx->spec, "annotations");
+	_cleanup_free_ char *text = hr_json_brief(undo);
+
+	if (ann)
+		hr_json_set(ann, HR_UNDO, hr_json_new_string(text));
+}
+
+/* ---- checks on a mapping the config brings ----------------------------- */
+
+/* Deny every extent that reaches host id 0 or below the pool; true if any. */
+static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct hr_json *arr,
+			   uint32_t pool_first)
+{
+	bool bad = false;
+
+	for (size_t i = 0; arr && arr->type == HR_JSON_ARRAY && i < arr->arr.len; i++) {
+		const struct hr_json *m = arr->arr.items[i];
+		uint64_t host = 0, size = 0;
+		_cleanup_free_ char *path = hr_xasprintf("%s[%zu]", field, i);
+		_cleanup_free_ char *b = hr_json_brief(m);
+
+		if (!hr_json_as_uint64(hr_json_get(m, "hostID"), &host) ||
+		    !hr_json_as_uint64(hr_json_get(m, "size"), &size) || size == 0) {
+			hr_report_unfixable(ctx, path, b, "malformed id mapping");
+			bad = true;
+		} else if (host == 0) {
+			hr_report_unfixable(ctx, path, b,
+					    "mapping reaches host id 0: container ids would be "
+					    "host root");
+			bad = true;
+		} else if (pool_first && host < pool_first) {
+			hr_report_unfixable(ctx, path, b,
+					    "mapping reaches host ids below the id pool (%" PRIu32
+					    "), which belong to host users",
+					    pool_first);
+			bad = true;
+		}
+	}
+	return bad;
+}
+
+/* First extent of /proc/<pid>/<file> that maps container id 0. */
+static int read_proc_map(long pid, const char *file, uint32_t *start, uint32_t *size)
+{
+	_cleanup_free_ char *path = hr_xasprintf("/proc/%ld/%s", pid, file);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	unsigned long in, out, len;
+
+	while (f && fscanf(f, "%lu %lu %lu", &in, &out, &len) == 3)
+		if (in == 0) {
+			*start = (uint32_t)out;
+			*size = (uint32_t)len;
+			return 0;
+		}
+	return -1;
+}
+
+/* pid of /proc/<pid>/ns/user, or -1 for another path. */
+static long proc_pid(const char *path)
+{
+	char *end = NULL;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return -1;
+	pid = strtol(path + 6, &end, 10);
+	return end != path + 6 && pid > 0 && strcmp(end, "/ns/user") == 0 ? pid : -1;
+}
+
+static bool same_ns(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* A joined user namespace: not the host's, and not mapping host 0. */
+static void check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first)
+{
+	long pid = proc_pid(path);
+	uint32_t start = 0, size = 0;
+
+	if (strcmp(path, "/proc/1/ns/user") == 0 || strcmp(path, "/proc/self/ns/user") == 0 ||
+	    strcmp(path, "/proc/thread-self/ns/user") == 0 || same_ns(path, "/proc/1/ns/user")) {
+		hr_report_unfixable(ctx, "linux.namespaces", path,
+				    "joins the host user namespace: container root would be host "
+				    "root");
+		return;
+	}
+	if (pid > 0 && read_proc_map(pid, "uid_map", &start, &size) == 0 &&
+	    (start == 0 || start < pool_first))
+		hr_report_unfixable(ctx, "linux.namespaces", path,
+				    "the joined user namespace maps container root to host id "
+				    "%" PRIu32 ", outside the id pool",
+				    start);
+}
+
+/* ---- pods ------------------------------------------------------------ */
+
+/* init pid of a container of the lower runtime (runc's state.json). */
+static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
+{
+	_cleanup_free_ char *path =
+	    hr_xasprintf("%s/%s/state.json", hr_runtime_root(NULL), sandbox);
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ struct hr_json *st = NULL;
+	size_t len = 0;
+	int64_t v = 0;
+
+	if (strchr(sandbox, '/') || hr_read_file_at(AT_FDCWD, path, 16u << 20, &buf, &len, err) < 0)
+		return hr_error_set(err, ENOENT, "pod sandbox `%s`: no runtime state", sandbox);
+	st = hr_json_parse(buf, len, NULL, err);
+	if (!st || !hr_json_as_int64(hr_json_get(st, "init_process_pid"), &v) || v <= 0)
+		return hr_error_set(err, 0, "%s: no init_process_pid", path);
+	*pid = (long)v;
+	return 0;
+}
+
+/* A pod member joins its sandbox's user namespace and shares its range. */
+static int plan_pod_member(const char *sandbox, struct plan *pl, struct hr_error **err)
+{
+	long pid = 0;
+	_cleanup_free_ char *ns = NULL;
+
+	if (sandbox_pid(sandbox, &pid, err) < 0)
+		return -1;
+	ns = hr_xasprintf("/proc/%ld/ns/user", pid);
+	if (same_ns(ns, "/proc/1/ns/user"))
+		return hr_error_set(err, 0,
+				    "pod sandbox `%s` runs in the host user namespace; its "
+				    "containers cannot share the pod's namespaces from their own",
+				    sandbox);
+	/* The kernel's mapping is the truth, whoever allocated the sandbox's range. */
+	if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
+		return hr_error_set(err, errno, "read uid_map of pod sandbox `%s`", sandbox);
+	pl->join = hr_steal_ptr(&ns);
+	pl->key = sandbox;
+	return 0;
+}
+
+/* ---- the fix ----------------------------------------------------------- */
+
+static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint32_t pool_first,
+		      struct plan *pl, struct hr_error **err)
+{
+	const char *type = annotation(ctx->spec, CRI_TYPE);
+	const char *sandbox = annotation(ctx->spec, CRI_SANDBOX_ID);
+
+	pl->size = (uint32_t)(s->range_size		? s->range_size
+			      : ctx->policy->range_size ? ctx->policy->range_size
+							: 65536);
+	if (type && strcmp(type, "container") == 0 && sandbox && *sandbox) {
+		if (!ctx->container_id) {
+			pl->placeholder = true;
+			pl->start = pool_first;
+			pl->key = sandbox;
+			return 0;
+		}
+		return plan_pod_member(sandbox, pl, err);
+	}
+	if (!ctx->container_id) {
+		pl->placeholder = true;
+		pl->start = pool_first;
+		return 0;
+	}
+	pl->key = ctx->container_id;
+	if (hr_idrange_acquire(ctx->policy, pl->key, NULL, ctx->bundle, pl->size, &pl->start, err) <
+	    0)
+		return -1;
+	pl->allocated = true;
+	return 0;
+}
+
+static char *root_abs(struct hr_ctx *ctx, const char *path)
+{
+	if (path[0] == '/' || !ctx->bundle)
+		return hr_xstrdup(path);
+	return hr_xasprintf("%s/%s", ctx->bundle, path);
+}
+
+static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s, const struct plan *pl,
+		      struct hr_json *undo, struct hr_error **err)
+{
+	const char *rp = NULL;
+	_cleanup_free_ char *abs = NULL, *view = NULL;
+	bool chown_ok = s->chown_fallback || ctx->policy->idmap_chown_fallback;
+
+	if (hr_spec_get_string(ctx->spec, "root/path", &rp, err) < 0)
+		return -1;
+	if (!rp)
+		return hr_error_set(err, 0, "config has no root.path to idmap");
+	abs = root_abs(ctx, rp);
+	if (hr_idmount_rootfs(ctx->policy, ctx->container_id, abs, pl->start, pl->size, chown_ok,
+			      &view, err) < 0)
+		return -1;
+	if (!view) {
+		hr_report_as(ctx, HR_ACTION_WARN, "root.path", rp, NULL,
+			     "rootfs cannot be idmapped: chowned in place to host ids %" PRIu32
+			     "+%" PRIu32 " (chown fallback)",
+			     pl->start, pl->size);
+		return 0;
+	}
+	hr_json_set(undo, "root", hr_json_new_string(rp));
+	hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, view,
+		     "rootfs shown through an idmapped mount: files owned by host root appear "
+		     "owned by container root");
+	hr_json_set(hr_json_get(ctx->spec, "root"), "path", hr_json_new_string(view));
+	return 0;
+}
+
+static bool is_bind(const struct hr_json *m)
+{
+	const char *type = hr_json_as_string(hr_json_get(m, "type"));
+	const struct hr_json *opts = hr_json_get(m, "options");
+
+	if (type && strcmp(type, "bind") == 0)
+		return true;
+	for (size_t i = 0; opts && opts->type == HR_JSON_ARRAY && i < opts->arr.len; i++) {
+		const char *o = hr_json_as_string(opts->arr.items[i]);
+		if (o && (strcmp(o, "bind") == 0 || strcmp(o, "rbind") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Drop "idmap"/"ridmap" options, which runc 1.1 would pass to mount(2) as data. */
+static void strip_idmap_opts(struct hr_json *m)
+{
+	struct hr_json *opts = hr_json_get(m, "options");
+
+	for (size_t i = 0; opts && opts->type == HR_JSON_ARRAY && i < opts->arr.len;) {
+		const char *o = hr_json_as_string(opts->arr.items[i]);
+		if (o && (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0))
+			hr_json_array_remove(opts, i);
+		else
+			i++;
+	}
+}
+
+static bool has_opt(const struct hr_json *m, const char *want)
+{
+	const struct hr_json *opts = hr_json_get(m, "options");
+
+	for (size_t i = 0; opts && opts->type == HR_JSON_ARRAY && i < opts->arr.len; i++) {
+		const char *o = hr_json_as_string(opts->arr.items[i]);
+		if (o && strcmp(o, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool asks_idmap(const struct hr_json *m);
+
+/*
+ * The mapping a mount asks for: its own uidMappings (single extent from
+ * container id 0, same for gids), else the container's.  false: unfixable.
+ */
+static bool mount_mapping(struct hr_ctx *ctx, const struct hr_json *m, const char *path,
+			  uint32_t pool_first, const struct plan *pl, uint32_t *start,
+			  uint32_t *size)
+{
+	const struct hr_json *u = hr_json_get(m, "uidMappings"), *g = hr_json_get(m, "gidMappings");
+	uint64_t us = 0, uz = 0, uc = 1;
+	_cleanup_free_ char *b = hr_json_brief(m);
+
+	*start = pl->start;
+	*size = pl->size;
+	if (hr_json_is_null(u) && hr_json_is_null(g))
+		return true;
+	if (check_mappings(ctx, path, u, pool_first) || check_mappings(ctx, path, g, pool_first))
+		return false;
+	if (!u || u->type != HR_JSON_ARRAY || u->arr.len != 1 || !hr_json_equal(u, g) ||
+	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "containerID"), &uc) || uc != 0 ||
+	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "hostID"), &us) ||
+	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "size"), &uz) || us + uz > UINT32_MAX) {
+		hr_report_unfixable(ctx, path, b,
+				    "only one identical uid/gid mapping extent from container id 0 "
+				    "can be idmapped for the lower runtime");
+		return false;
+	}
+	*start = (uint32_t)us;
+	*size = (uint32_t)uz;
+	return true;
+}
+
+/*
+ * Bind mounts: those carrying uidMappings/gidMappings or an idmap option
+ * (runc 1.1 cannot honour them) always, every other bind only when the
+ * profile asks (idmapVolumes).  Kernel filesystems are never idmapped.
+ */
+static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s, const struct plan *pl,
+		      uint32_t pool_first, struct hr_json *undo, struct hr_error **err)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts"), *saved = NULL;
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len; i++) {
+		struct hr_json *m = mounts->arr.items[i];
+		const char *src = hr_json_as_string(hr_json_get(m, "source"));
+		bool asks = asks_idmap(m);
+		_cleanup_free_ char *path = hr_xasprintf("mounts[%zu]", i), *view = NULL;
+		uint32_t start, size;
+
+		if (!is_bind(m) || !src || (!asks && !s->idmap_volumes) ||
+		    hr_startswith(src, "/proc") || hr_startswith(src, "/sys") ||
+		    hr_startswith(src, "/dev"))
+			continue;
+		if (!mount_mapping(ctx, m, path, pool_first, pl, &start, &size))
+			continue;
+		if (pl->placeholder) {
+			hr_report_as(ctx, HR_ACTION_FIX, path, src, NULL,
+				     "bind mount would be idmapped (dry run: no mount made)");
+			continue;
+		}
+		if (hr_idmount_volume(ctx->policy, ctx->container_id, (unsigned)i, src, start, size,
+				      &view, err) < 0)
+			return hr_err_wrap(err, "%s", path);
+		if (!saved)
+			saved = hr_json_ensure_object(undo, "mounts");
+		hr_json_set(saved, path + 7, hr_json_clone(m));
+		hr_report_as(ctx, HR_ACTION_FIX, path, src, view,
+			     "bind mount source shown through an idmapped mount");
+		hr_json_set(m, "source", hr_json_new_string(view));
+		hr_json_remove(m, "uidMappings");
+		hr_json_remove(m, "gidMappings");
+		strip_idmap_opts(m);
+	}
+	return 0;
+}
+
+static void set_userns(struct hr_ctx *ctx, const struct plan *pl)
+{
+	struct hr_json *linux_ = hr_json_ensure_object(ctx->spec, "linux");
+	struct hr_json *nss = linux_ ? hr_json_ensure_array(linux_, "namespaces") : NULL;
+	struct hr_json *ns = hr_json_new(HR_JSON_OBJECT);
+
+	if (!nss) {
+		hr_json_free(ns);
+		return;
+	}
+	hr_json_set(ns, "type", hr_json_new_string("user"));
+	if (pl->join)
+		hr_json_set(ns, "path", hr_json_new_string(pl->join));
+	hr_json_append(nss, ns);
+	/* runc needs the mapping even when joining: it derives host root's ids from it. */
+	hr_json_set(linux_, "uidMappings", mapping(pl->start, pl->size));
+	hr_json_set(linux_, "gidMappings", mapping(pl->start, pl->size));
+}
+
+static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, uint32_t pool_first,
+			  struct hr_error **err)
+{
+	struct plan pl = {0};
+	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
+	_cleanup_free_ char *after = NULL;
+	int r = -1;
+
+	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
+		goto out;
+	set_userns(ctx, &pl);
+	hr_json_set(undo, "userns", hr_json_new_bool(true));
+	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
+			     pl.join ? ",\"path\":\"" : "", pl.join ? pl.join : "",
+			     pl.join ? "\"" : "", pl.start, pl.size);
+	hr_report_as(ctx, HR_ACTION_FIX, "linux.uidMappings", NULL, after,
+		     pl.placeholder ? "dry run: container root would map to a range of its own "
+				      "(placeholder: the pool start)"
+		     : pl.join	    ? "pod member joins the user namespace of its sandbox"
+			       : "container root maps to an unprivileged host range of its own");
+	if (!pl.placeholder && s->idmap_rootfs && fix_rootfs(ctx, s, &pl, undo, err) < 0)
+		goto out;
+	if (fix_mounts(ctx, s, &pl, pool_first, undo, err) < 0)
+		goto out;
+	if (!pl.placeholder) {
+		hr_json_set(undo, "for", hr_json_new_string(ctx->container_id));
+		undo_record(ctx, undo);
+	}
+	r = 0;
+out:
+	if (r < 0 && ctx->container_id) {
+		/* Fail closed, and leave nothing behind that a retry would trip over. */
+		hr_idmount_release(ctx->policy, ctx->container_id, NULL);
+		if (pl.allocated)
+			hr_idrange_release(ctx->policy, pl.key, NULL);
+	}
+	free(pl.join);
+	return r;
+}
+
+static bool asks_idmap(const struct hr_json *m)
+{
+	return !hr_json_is_null(hr_json_get(m, "uidMappings")) ||
+	       !hr_json_is_null(hr_json_get(m, "gidMappings")) || has_opt(m, "idmap") ||
+	       has_opt(m, "ridmap");
+}
+
+/* warn/deny: what fix would have idmapped. */
+static void report_asking_mounts(struct hr_ctx *ctx)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len; i++) {
+		struct hr_json *m = mounts->arr.items[i];
+		_cleanup_free_ char *path = NULL;
+		if (!is_bind(m) || !asks_idmap(m))
+			continue;
+		path = hr_xasprintf("mounts[%zu]", i);
+		hr_report(ctx, path, hr_json_as_string(hr_json_get(m, "source")), NULL,
+			  "asks for an idmapped mount, which the lower runtime cannot make");
+	}
+}
+
+/* The config brings its own user namespace: check it, never replace it. */
+static int check_own_userns(struct hr_ctx *ctx, const struct userns_settings *s,
+			    const struct hr_json *ns, uint32_t pool_first, struct hr_error **err)
+{
+	const char *path = hr_json_as_string(hr_json_get(ns, "path"));
+	struct hr_json *linux_ = hr_json_get(ctx->spec, "linux");
+	struct hr_json *u = NULL;
+	struct userns_settings only_asked = *s;
+	struct plan pl = {0};
+	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
+	uint64_t st = 0, sz = 0;
+	bool bad;
+
+	if (path && *path)
+		check_join(ctx, path, pool_first);
+	bad = check_mappings(ctx, "linux.uidMappings", hr_json_get(linux_, "uidMappings"),
+			     pool_first);
+	bad |= check_mappings(ctx, "linux.gidMappings", hr_json_get(linux_, "gidMappings"),
+			      pool_first);
+	if (bad)
+		return 0;
+	u = hr_json_get(linux_, "uidMappings");
+	if (!u || u->type != HR_JSON_ARRAY || u->arr.len == 0 ||
+	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "hostID"), &st) ||
+	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "size"), &sz) || st + sz > UINT32_MAX)
+		return 0;
+	pl.start = (uint32_t)st;
+	pl.size = (uint32_t)sz;
+	pl.placeholder = !ctx->container_id;
+	/* Only mounts asking for idmapping (runc 1.1 cannot): the orchestrator owns the rest. */
+	only_asked.idmap_volumes = false;
+	if (ctx->cur_action != HR_ACTION_FIX) {
+		report_asking_mounts(ctx);
+		return 0;
+	}
+	if (fix_mounts(ctx, &only_asked, &pl, pool_first, undo, err) < 0)
+		return -1;
+	if (!pl.placeholder && undo->obj.len) {
+		hr_json_set(undo, "for", hr_json_new_string(ctx->container_id));
+		undo_record(ctx, undo);
+	}
+	return 0;
+}
+
+static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	const struct userns_settings *s = settings;
+	struct hr_json *nss = NULL;
+	uint32_t pool_first = 0;
+	unsigned n = 0;
+	long idx;
+
+	if (ctx->in_userns) {
+		hr_report_as(
+		    ctx, HR_ACTION_WARN, "linux.namespaces", NULL, NULL,
+		    "hardrun runs inside a user namespace (rootless): the caller's mapping "
+		    "is kept; no host id range and no idmapped mounts");
+		return 0;
+	}
+	if (undo_previous(ctx, err) < 0)
+		return -1;
+	if (hr_idpool_first(ctx->policy, &pool_first, err) < 0)
+		return -1;
+	nss = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);
+	if (!nss && *err)
+		return -1;
+	idx = user_ns_index(nss, &n);
+	if (n > 1)
+		hr_report_unfixable(ctx, "linux.namespaces", NULL,
+				    "more than one user namespace entry");
+	if (idx >= 0)
+		return check_own_userns(ctx, s, nss->arr.items[idx], pool_first, err);
+	if (!hr_report(ctx, "linux.namespaces", NULL, "{\"type\":\"user\"}",
+		       "no user namespace: container root would be host root"))
+		return 0;
+	return fix_new_userns(ctx, s, pool_first, err);
+}
+
+const struct hr_rule hr_rule_userns = {
+    .name = SECTION,
+    .parse = parse,
+    .free_settings = free_settings,
+    .apply = apply,
+};

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Id-range allocator and idmapped mounts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/profile.h"
+#include "hardrun/util.h"
+#include "tap.h"
+
+#define RANGE 65536u
+#define NCONC 30
+
+static char tmp[] = "/tmp/hr-test-idmap.XXXXXX";
+static char *rtroot;
+
+static struct hr_policy policy(uint32_t start, uint32_t slots)
+{
+	struct hr_policy p = {0};
+	p.path = (char *)"(test)";
+	p.state_dir = hr_xasprintf("%s/state", tmp);
+	p.pool_start = start;
+	p.pool_size = slots * RANGE;
+	p.range_size = RANGE;
+	return p;
+}
+
+static unsigned count_ranges(const struct hr_policy *p)
+{
+	_cleanup_free_ char *cmd =
+	    hr_xasprintf("ls %s/ranges | grep -c '^[0-9]*$'", hr_idmap_state_dir(p));
+	FILE *f = popen(cmd, "r");
+	unsigned n = 0;
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
+static void live(const char *id)
+{
+	_cleanup_free_ char *d = hr_xasprintf("%s/%s", rtroot, id);
+	mkdir(d, 0700);
+}
+
+static void test_basic(void)
+{
+	struct hr_policy p = policy(100000, 3);
+	struct hr_error *err = NULL;
+	uint32_t a = 0, b = 0, c = 0, d = 0, s = 0;
+
+	ok(hr_idrange_acquire(&p, "c1", rtroot, "/b", 0, &a, &err) == 0, "acquire c1");
+	ok(a == 100000, "first range starts at the pool start (%" PRIu32 ")", a);
+	ok(hr_idrange_acquire(&p, "c2", rtroot, "/b", 0, &b, &err) == 0, "acquire c2");
+	ok(b >= a + RANGE || b + RANGE <= a, "c1 and c2 do not overlap (%" PRIu32 ")", b);
+	ok(hr_idrange_acquire(&p, "c1", rtroot, "/b", 0, &c, &err) == 0 && c == a,
+	   "same id again gets its range back (id reused after a crash)");
+	ok(hr_idrange_lookup(&p, "c2", &s, NULL, &err) == 1 && s == b, "lookup finds c2");
+	ok(hr_idrange_lookup(&p, "nope", &s, NULL, &err) == 0, "lookup of an unknown key: 0");
+	ok(hr_idrange_release(&p, "c1", &err) == 0, "release c1");
+	ok(hr_idrange_release(&p, "c1", &err) == 0, "release twice is fine");
+	live("c3");
+	ok(hr_idrange_acquire(&p, "c3", rtroot, "/b", 0, &d, &err) == 0 && d == a,
+	   "freed range is handed out again");
+	live("c4");
+	live("c2");
+	ok(hr_idrange_acquire(&p, "c4", rtroot, NULL, 0, &s, &err) == 0, "third range");
+	ok(hr_idrange_acquire(&p, "c5", rtroot, NULL, 0, &s, &err) < 0 && err &&
+	       err->errnum == ENOSPC,
+	   "pool exhausted is an error: %s", err ? err->msg : "(none)");
+	hr_error_clear(&err);
+	ok(hr_idrange_acquire(&p, "../x", rtroot, NULL, 0, &s, &err) < 0, "id with / refused");
+	hr_error_clear(&err);
+	ok(hr_idrange_release(&p, "c2", &err) == 0 && hr_idrange_release(&p, "c3", &err) == 0 &&
+	       hr_idrange_release(&p, "c4", &err) == 0 && count_ranges(&p) == 0,
+	   "all released: state dir empty");
+	free(p.state_dir);
+}
+
+static void test_reclaim(void)
+{
+	struct hr_policy p = policy(200000, 2);
+	struct hr_error *err = NULL;
+	uint32_t a = 0, b = 0, c = 0;
+	unsigned n = 99;
+	_cleanup_free_ char *ranges = NULL, *old = NULL;
+	const char *text = "key=gone\nruntimeRoot=/nonexistent\nbundle=/b\ncreated=1\nsize=65536\n";
+	int fd;
+
+	ok(hr_idrange_acquire(&p, "fresh", rtroot, NULL, 0, &a, &err) == 0, "acquire (no state)");
+	ok(hr_idrange_reclaim(&p, -1, &n, &err) == 0 && n == 0,
+	   "a create in flight (younger than the grace period) is not reclaimed");
+	live("alive");
+	ok(hr_idrange_acquire(&p, "alive", rtroot, NULL, 0, &b, &err) == 0, "second range");
+	ok(hr_idrange_reclaim(&p, 0, &n, &err) == 0 && n == 1, "stale entry reclaimed (%u)", n);
+	ok(hr_idrange_lookup(&p, "alive", &c, NULL, &err) == 1, "live container keeps its range");
+	ok(hr_idrange_lookup(&p, "fresh", &c, NULL, &err) == 0, "stale one is gone");
+
+	/* A crash long ago left an entry: acquire on a full pool reclaims it. */
+	ranges = hr_xasprintf("%s/ranges", p.state_dir);
+	old = hr_xasprintf("%s/%" PRIu32, ranges, a);
+	fd = open(old, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text), "old entry planted");
+	if (fd >= 0)
+		close(fd);
+	ok(hr_idrange_acquire(&p, "new", rtroot, NULL, 0, &c, &err) == 0 && c == a,
+	   "full pool: stale entry reclaimed by acquire");
+	hr_idrange_release(&p, "alive", NULL);
+	hr_idrange_release(&p, "new", NULL);
+	hr_error_clear(&err);
+	free(p.state_dir);
+}
+
+static void test_never_zero(void)
+{
+	struct hr_policy p = policy(0, 2);
+	struct hr_error *err = NULL;
+	uint32_t a = 0, first = 99;
+
+	ok(hr_idrange_acquire(&p, "z", rtroot, NULL, 0, &a, &err) == 0 && a > 0,
+	   "a pool starting at 0 never hands out host id 0 (start %" PRIu32 ")", a);
+	ok(hr_idpool_first(&p, &first, &err) == 0 && first == 1, "pool first id is 1");
+	hr_idrange_release(&p, "z", NULL);
+	free(p.state_dir);
+	p = policy(0, 0);
+	ok(hr_idrange_acquire(&p, "z", rtroot, NULL, 0, &a, &err) < 0,
+	   "no pool configured is an error: %s", err ? err->msg : "(none)");
+	hr_error_clear(&err);
+	free(p.state_dir);
+}
+
+static void test_concurrent(void)
+{
+	struct hr_policy p = policy(300000, 64);
+	uint32_t got[NCONC] = {0};
+	int fds[2];
+	bool distinct = true;
+	unsigned n = 0;
+
+	if (pipe(fds) < 0)
+		return;
+	for (int i = 0; i < NCONC; i++) {
+		if (fork() == 0) {
+			char key[16];
+			uint32_t s = 0;
+			snprintf(key, sizeof(key), "k%d", i);
+			live(key);
+			if (hr_idrange_acquire(&p, key, rtroot, NULL, 0, &s, NULL) < 0)
+				s = 0;
+			if (write(fds[1], &s, sizeof(s)) != sizeof(s))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	while (n < NCONC && read(fds[0], &got[n], sizeof(got[n])) == sizeof(got[n]))
+		n++;
+	close(fds[0]);
+	while (wait(NULL) > 0)
+		;
+	for (unsigned i = 0; i < n; i++) {
+		if (got[i] == 0 || (got[i] - 300000) % RANGE)
+			distinct = false;
+		for (unsigned j = 0; j < i; j++)
+			if (got[i] == got[j])
+				distinct = false;
+	}
+	ok(n == NCONC && distinct, "%d concurrent acquires: %u distinct ranges", NCONC, n);
+	ok(count_ranges(&p) == NCONC, "%d range files", NCONC);
+	for (int i = 0; i < NCONC; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "k%d", i);
+		hr_idrange_release(&p, key, NULL);
+	}
+	ok(count_ranges(&p) == 0, "all released");
+	free(p.state_dir);
+}
+
+/* Open path with flags as host uid/gid id (the container's root) in a child. */
+static int open_as(const char *path, int flags, uint32_t id)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		setfsgid(id);
+		setfsuid(id);
+		int fd = open(path, flags, 0644);
+		_exit(fd >= 0 && write(fd, "x", 1) == 1 ? 0 : 1);
+	}
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void check_view(const char *what, const char *src, const char *view, uint32_t start)
+{
+	_cleanup_free_ char *f = hr_xasprintf("%s/file", view);
+	_cleanup_free_ char *n = hr_xasprintf("%s/new", view), *ns = hr_xasprintf("%s/new", src);
+	struct stat st;
+
+	ok(stat(f, &st) == 0 && st.st_uid == start && st.st_gid == start,
+	   "%s: root-owned file appears owned by the range start", what);
+	ok(open_as(n, O_WRONLY | O_CREAT | O_EXCL, start) == 0, "%s: container root creates a file",
+	   what);
+	ok(stat(ns, &st) == 0 && st.st_uid == 0, "%s: stored as uid 0 in the source", what);
+	ok(open_as(f, O_WRONLY | O_APPEND, start) == 0,
+	   "%s: container root writes a root-owned file", what);
+}
+
+static void test_mounts(void)
+{
+	struct hr_policy p = policy(400000, 4);
+	struct hr_error *err = NULL;
+	_cleanup_free_ char *dir = hr_xasprintf("%s/rootfs", tmp), *view = NULL;
+	_cleanup_free_ char *ovl = hr_xasprintf("%s/ovl", tmp), *opts = NULL, *cmd = NULL;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP idmapped mounts need root");
+		return;
+	}
+	cmd = hr_xasprintf("mkdir -p %s && touch %s/file && cd %s && mkdir -p l1 l2 up/diff "
+			   "up/work m && touch l2/file",
+			   dir, dir, tmp);
+	ok(system(cmd) == 0, "fixture");
+	ok(hr_idmount_rootfs(&p, "ct1", dir, 400000, RANGE, false, &view, &err) == 0 && view,
+	   "idmap a plain directory rootfs: %s", err ? err->msg : view);
+	if (view)
+		check_view("dir", dir, view, 400000);
+	ok(hr_idmount_release(&p, "ct1", &err) == 0, "release");
+	ok(view && stat(view, &st) < 0 && errno == ENOENT, "mount dir removed");
+	free(view);
+	view = NULL;
+
+	opts = hr_xasprintf("lowerdir=%s/l1:%s/l2,upperdir=%s/up/diff,workdir=%s/up/work", tmp, tmp,
+			    tmp, tmp);
+	free(cmd);
+	cmd = hr_xasprintf("%s/ovl/m", tmp);
+	mkdir(ovl, 0755);
+	mkdir(cmd, 0755);
+	if (mount("overlay", cmd, "overlay", 0, opts) < 0) {
+		ok(1, "# SKIP overlay mount: %s", strerror(errno));
+		return;
+	}
+	ok(hr_idmount_rootfs(&p, "ct2", cmd, 400000, RANGE, false, &view, &err) == 0 && view,
+	   "overlay rootfs rebuilt over idmapped layers: %s", err ? err->msg : view);
+	hr_error_clear(&err);
+	if (view) {
+		_cleanup_free_ char *up = hr_xasprintf("%s/up/diff", tmp);
+		_cleanup_free_ char *cu = hr_xasprintf("%s/file", up);
+		check_view("overlay", up, view, 400000);
+		ok(stat(cu, &st) == 0 && st.st_uid == 0 && st.st_size == 1,
+		   "overlay: lower file copied up, owned by 0 in the upper layer");
+	}
+	ok(hr_idmount_release(&p, "ct2", &err) == 0, "release overlay view");
+	umount2(cmd, MNT_DETACH);
+	free(p.state_dir);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmp))
+		return 1;
+	chmod(tmp, 0711);
+	rtroot = hr_xasprintf("%s/rt", tmp);
+	mkdir(rtroot, 0700);
+	test_basic();
+	test_reclaim();
+	test_never_zero();
+	test_concurrent();
+	test_mounts();
+	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
