@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * seccomp: every container runs under a syscall filter.  A config with no
+ * profile, or one that allows everything (what `--security-opt
+ * seccomp=unconfined` and many Kubernetes pods send), gets the default
+ * profile.  A config that brings its own keeps it, minus the never-allowed
+ * syscalls in any rule that can let a call through; when its default action
+ * allows, those syscalls get an explicit deny.
+ *
+ * Names are compared the way runc will use them: as C strings (cut at a NUL
+ * byte) and by syscall number on every architecture the filter covers, so a
+ * second spelling of a forbidden call is caught as well.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "hardrun/cleanup.h"
+#include "hardrun/rules.h"
+#include "hardrun/profile.h"
+#include "hardrun/seccomp.h"
+#include "hardrun/util.h"
+
+struct seccomp_settings {
+	char *profile; /* file in policy->seccomp_dir, or an absolute path */
+	char **never;  /* extra never-allowed syscalls from the policy */
+	bool allow_custom;
+};
+
+static void seccomp_free(void *p)
+{
+	struct seccomp_settings *s = p;
+	if (!s)
+		return;
+	free(s->profile);
+	hr_strv_free(s->never);
+	free(s);
+}
+
+static int seccomp_parse(const struct hr_json *section, const char *file, void **settings,
+			 struct hr_error **err)
+{
+	static const char *const keys[] = {"profile", "neverAllowed", "allowCustom", NULL};
+	struct seccomp_settings *s = hr_xcalloc(1, sizeof(*s));
+
+	s->allow_custom = true;
+	if (!hr_json_is_null(section) &&
+	    (hr_policy_check_keys(section, file, "seccomp", keys, err) < 0 ||
+	     hr_policy_get_string(section, "profile", &s->profile, file, "seccomp", err) < 0 ||
+	     hr_policy_get_strv(section, "neverAllowed", &s->never, file, "seccomp", err) < 0 ||
+	     hr_policy_get_bool(section, "allowCustom", &s->allow_custom, file, "seccomp", err) <
+		 0))
+		goto fail;
+	for (size_t i = 0; s->never && s->never[i]; i++)
+		if (!hr_seccomp_syscall_known(s->never[i])) {
+			hr_error_set(
+			    err, 0,
+			    "%s: seccomp.neverAllowed: syscall `%s` is unknown to libseccomp", file,
+			    s->never[i]);
+			goto fail;
+		}
+	if (!s->profile)
+		s->profile = hr_xstrdup("default.json");
+	*settings = s;
+	return 0;
+fail:
+	seccomp_free(s);
+	return -1;
+}
+
+static int load_profile(const struct hr_ctx *ctx, const struct seccomp_settings *s,
+			struct hr_json **out, struct hr_error **err)
+{
+	const char *dir = HR_SOURCE_DIR "/profiles/seccomp";
+
+	if (ctx->policy && ctx->policy->seccomp_dir)
+		dir = ctx->policy->seccomp_dir;
+	return hr_seccomp_load_profile(dir, s->profile, out, err);
+}
+
+/* Put the profile in place; the container never runs with what it had. */
+static int inject(struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_error **err)
+{
+	struct hr_json *def = NULL;
+	struct hr_json *linux_obj;
+
+	if (load_profile(ctx, s, &def, err) < 0)
+		return -1;
+	linux_obj = hr_json_ensure_object(ctx->spec, "linux");
+	if (!linux_obj) {
+		hr_json_free(def);
+		return hr_error_set(err, 0, "linux: not an object");
+	}
+	hr_json_set(linux_obj, "seccomp", def);
+	return 0;
+}
+
+static bool rule_denies(const struct hr_json *rule)
+{
+	return !hr_seccomp_action_allows(hr_json_as_string(hr_json_get(rule, "action")));
+}
+
+static bool default_allows(const struct hr_json *sc)
+{
+	return hr_seccomp_action_allows(hr_json_as_string(hr_json_get(sc, "defaultAction")));
+}
+
+/* Allows by default and denies nothing: no filter worth the name. */
+static bool allows_all(const struct hr_json *sc)
+{
+	const char *def = hr_json_as_string(hr_json_get(sc, "defaultAction"));
+	const struct hr_json *calls = hr_json_get(sc, "syscalls");
+
+	if (!def || (strcmp(def, "SCMP_ACT_ALLOW") != 0 && strcmp(def, "SCMP_ACT_LOG") != 0))
+		return false;
+	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; i++)
+		if (rule_denies(calls->arr.items[i]))
+			return false;
+	return true;
+}
+
+/* The never-allowed syscall `name` matches, or NULL. */
+static const char *never_match(const struct seccomp_settings *s, const char *name,
+			       const struct hr_json *arches)
+{
+	for (size_t i = 0; hr_seccomp_never_allowed[i]; i++)
+		if (hr_seccomp_same_syscall(name, hr_seccomp_never_allowed[i], arches))
+			return hr_seccomp_never_allowed[i];
+	for (size_t i = 0; s->never && s->never[i]; i++)
+		if (hr_seccomp_same_syscall(name, s->never[i], arches))
+			return s->never[i];
+	return NULL;
+}
+
+/*
+ * Returns true when names[j] must go (and reports why).  Unusable names in a
+ * deny rule of a filter that allows by default cannot be repaired: runc
+ * would skip them and the call they meant to stop would run.
+ */
+static bool name_must_go(struct hr_ctx *ctx, const struct seccomp_settings *s,
+			 const struct hr_json *sc, const struct hr_json *rule,
+			 const struct hr_json *n, const char *path)
+{
+	const char *name = n->s.str;
+	const char *never = never_match(s, name, hr_json_get(sc, "architectures"));
+	bool malformed = strlen(name) != n->s.len || !hr_seccomp_syscall_known(name);
+
+	if (never && !rule_denies(rule))
+		return hr_report(ctx, path, name, NULL,
+				 strcmp(never, name) == 0
+				     ? "syscall %s is never allowed in a container%s"
+				     : "syscall %s is never allowed in a container (it is %s)",
+				 name, strcmp(never, name) == 0 ? "" : never);
+	if (!malformed)
+		return false;
+	if (rule_denies(rule) && default_allows(sc)) {
+		hr_report_unfixable(ctx, path, name,
+				    "syscall name \"%s\" is unknown to libseccomp or malformed: "
+				    "the deny rule cannot be enforced",
+				    name);
+		return false;
+	}
+	return hr_report(
+	    ctx, path, name, NULL,
+	    "syscall name \"%s\" is unknown to libseccomp or malformed: dropped from the rule",
+	    name);
+}
+
+static void scrub_rules(struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_json *sc)
+{
+	struct hr_json *calls = hr_json_get(sc, "syscalls");
+	size_t orig = 0;
+
+	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; orig++) {
+		struct hr_json *rule = calls->arr.items[i];
+		struct hr_json *names = hr_json_get(rule, "names");
+		size_t orig_j = 0, had = names->arr.len;
+
+		for (size_t j = 0; j < names->arr.len; orig_j++) {
+			char path[96];
+
+			snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names[%zu]", orig,
+				 orig_j);
+			if (name_must_go(ctx, s, sc, rule, names->arr.items[j], path))
+				hr_json_array_remove(names, j);
+			else
+				j++;
+		}
+		/* a rule we emptied would otherwise mean nothing, or trip a runtime */
+		if (had > 0 && names->arr.len == 0)
+			hr_json_array_remove(calls, i);
+		else
+			i++;
+	}
+}
+
+/* Is `name` stopped by a deny rule without conditions? */
+static bool denied_outright(const struct hr_json *sc, const char *name)
+{
+	const struct hr_json *calls = hr_json_get(sc, "syscalls");
+
+	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; i++) {
+		const struct hr_json *r = calls->arr.items[i];
+		const struct hr_json *args = hr_json_get(r, "args");
+		const struct hr_json *names = hr_json_get(r, "names");
+
+		if (!rule_denies(r) || (!hr_json_is_null(args) && args->arr.len > 0))
+			continue;
+		for (size_t j = 0; j < names->arr.len; j++)
+			if (hr_seccomp_same_syscall(names->arr.items[j]->s.str, name,
+						    hr_json_get(sc, "architectures")))
+				return true;
+	}
+	return false;
+}
+
+static void add_never_rule(struct hr_json *names, const char *name)
+{
+	for (size_t i = 0; i < names->arr.len; i++)
+		if (strcmp(names->arr.items[i]->s.str, name) == 0)
+			return;
+	hr_json_append(names, hr_json_new_string(name));
+}
+
+/* A filter that allows by default must still stop the never-allowed list. */
+static int deny_never(struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_json *sc)
+{
+	_cleanup_json_ struct hr_json *names = hr_json_new(HR_JSON_ARRAY);
+	_cleanup_free_ char *after = NULL;
+	struct hr_json *rule, *calls;
+
+	if (!default_allows(sc))
+		return 0;
+	for (size_t i = 0; hr_seccomp_never_allowed[i]; i++)
+		if (!denied_outright(sc, hr_seccomp_never_allowed[i]))
+			add_never_rule(names, hr_seccomp_never_allowed[i]);
+	for (size_t i = 0; s->never && s->never[i]; i++)
+		if (!denied_outright(sc, s->never[i]))
+			add_never_rule(names, s->never[i]);
+	if (names->arr.len == 0)
+		return 0;
+	after = hr_json_brief(names);
+	if (!hr_report(ctx, "linux.seccomp.syscalls", NULL, after,
+		       "default action %s lets %zu never-allowed syscalls run",
+		       hr_json_as_string(hr_json_get(sc, "defaultAction")), names->arr.len))
+		return 0;
+	rule = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(rule, "names", hr_steal_ptr(&names));
+	hr_json_set(rule, "action", hr_json_new_string("SCMP_ACT_ERRNO"));
+	hr_json_set(rule, "errnoRet", hr_json_new_int(EPERM));
+	calls = hr_json_ensure_array(sc, "syscalls");
+	if (!calls) {
+		hr_json_free(rule);
+		return -1;
+	}
+	hr_json_append(calls, rule);
+	return 0;
+}
+
+static void warn_listener(struct hr_ctx *ctx, const struct hr_json *sc)
+{
+	const struct hr_json *calls = hr_json_get(sc, "syscalls");
+	const char *listener = hr_json_as_string(hr_json_get(sc, "listenerPath"));
+
+	if (listener && *listener)
+		hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", listener, NULL,
+			     "syscall decisions are handed to an agent outside the container");
+	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; i++) {
+		const char *a = hr_json_as_string(hr_json_get(calls->arr.items[i], "action"));
+
+		if (a && strcmp(a, "SCMP_ACT_NOTIFY") == 0 && !(listener && *listener)) {
+			hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", NULL, NULL,
+				     "SCMP_ACT_NOTIFY rules without a listener: the runtime will "
+				     "refuse them");
+			break;
+		}
+	}
+}
+
+/* Replace the config's profile with ours when the report asks for a fix. */
+static int replace_if(struct hr_ctx *ctx, const struct seccomp_settings *s, bool fix,
+		      struct hr_error **err)
+{
+	return fix ? inject(ctx, s, err) : 0;
+}
+
+static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	const struct seccomp_settings *s = settings;
+	struct hr_json *sc = hr_json_get_path(ctx->spec, "linux/seccomp");
+	struct hr_error *verr = NULL;
+	_cleanup_free_ char *before = NULL;
+
+	if (ctx->entry != HR_ENTRY_CREATE)
+		return 0;
+	if (hr_json_is_null(sc))
+		return replace_if(ctx, s,
+				  hr_report(ctx, "linux.seccomp", NULL, s->profile,
+					    "no seccomp profile: every syscall is reachable"),
+				  err);
+	if (hr_seccomp_check_structure(sc, &verr) < 0) {
+		hr_report_unfixable(ctx, "linux.seccomp", NULL, "invalid seccomp profile: %s",
+				    verr->msg);
+		hr_error_clear(&verr);
+		return 0;
+	}
+	before = hr_json_brief(hr_json_get(sc, "defaultAction"));
+	if (allows_all(sc))
+		return replace_if(ctx, s,
+				  hr_report(ctx, "linux.seccomp.defaultAction", before, s->profile,
+					    "the seccomp profile allows every syscall"),
+				  err);
+	if (!s->allow_custom) {
+		_cleanup_json_ struct hr_json *def = NULL;
+
+		if (load_profile(ctx, s, &def, err) < 0)
+			return -1;
+		if (!hr_json_equal(def, sc))
+			return replace_if(
+			    ctx, s,
+			    hr_report(ctx, "linux.seccomp", NULL, s->profile,
+				      "the policy does not allow a custom seccomp profile"),
+			    err);
+		return 0;
+	}
+	warn_listener(ctx, sc);
+	scrub_rules(ctx, s, sc);
+	if (deny_never(ctx, s, sc) < 0)
+		return hr_error_set(err, 0, "linux.seccomp.syscalls: not an array");
+	/* what reaches the runtime must be a filter libseccomp accepts in full */
+	if (ctx->cur_action == HR_ACTION_FIX && hr_seccomp_validate(sc, &verr) < 0) {
+		hr_report_unfixable(ctx, "linux.seccomp", NULL, "invalid seccomp profile: %s",
+				    verr->msg);
+		hr_error_clear(&verr);
+	}
+	return 0;
+}
+
+const struct hr_rule hr_rule_seccomp = {
+    .name = "seccomp",
+    .parse = seccomp_parse,
+    .free_settings = seccomp_free,
+    .apply = seccomp_apply,
+    .apply_process = NULL,
+};
