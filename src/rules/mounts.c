@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rule family `mounts`: no bind of sensitive host paths, nosuid/nodev on
+ * every bind, no shared propagation towards the host, a read-only /sys, no
+ * second procfs/sysfs that would escape the masks, and the standard masked
+ * and read-only paths always present.
+ *
+ * Host paths are matched twice: after lexical normalisation and after
+ * resolving symlinks on the host the way the kernel will when runc mounts
+ * them, so `/tmp/x -> /var/run/docker.sock` is seen as the socket.  A
+ * symlink swapped between this check and runc's mount() is outside what a
+ * config rewrite can prevent; the directories that matter are root-owned.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/json.h"
+#include "hardrun/rules.h"
+#include "hardrun/spec.h"
+#include "hardrun/util.h"
+
+#define SECTION "mounts"
+
+/*
+ * Deny-list entry syntax: "/path" denies the path and every parent of it (a
+ * bind of /var exposes /var/lib/docker); a trailing "/" "**" also denies
+ * everything below it; a ":rw" suffix applies the entry only to writable
+ * mounts.  Storage directories (/var/lib/docker, /var/lib/kubelet) are not
+ * subtrees: the engines bind per-container files (resolv.conf, volumes)
+ * from below them.
+ */
+static const char *const default_deny[] = {
+    "/",
+    "/etc",
+    "/etc/kubernetes/**",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/ssh/**",
+    "/etc/hardrun/**",
+    "/proc/**",
+    "/sys/**:rw",
+    "/dev/**",
+    "/boot/**",
+    "/lib/modules/**",
+    "/usr/lib/modules/**",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/docker/**",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock.ttrpc",
+    "/run/crio",
+    "/var/run/crio/crio.sock",
+    "/run/podman",
+    "/run/podman/podman.sock",
+    "/run/systemd/private",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/var/lib/kubelet/pki/**",
+    "/run/runc/**",
+    "/run/hardrun/**",
+    "/root/**",
+    NULL,
+};
+
+static const char *const default_masked[] = {
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    NULL,
+};
+
+static const char *const default_readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+struct deny_entry {
+	char *path; /* normalised, /var/run folded to /run */
+	bool subtree;
+	bool rw_only;
+	char *text; /* as written, for findings */
+};
+
+struct mounts_settings {
+	struct deny_entry *deny;
+	size_t n_deny;
+	bool readonly_rootfs;
+	char **masked;
+	char **readonly;
+};
+
+/* Lexical normalisation of an absolute path: no //, . or ..; /var/run is /run. */
+static char *normalise(const char *path)
+{
+	size_t n = strlen(path);
+	char *out = hr_xmalloc(n + 2);
+	size_t o = 0;
+
+	out[o++] = '/';
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *e = p;
+		while (*e && *e != '/')
+			e++;
+		size_t len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+		} else {
+			if (o > 1)
+				out[o++] = '/';
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		p = e;
+	}
+	out[o] = '\0';
+	if (strcmp(out, "/var/run") == 0 || strncmp(out, "/var/run/", 9) == 0) {
+		memmove(out, out + 4, o - 4 + 1);
+	}
+	return out;
+}
+
+/* True if p is dir or lies below it. */
+static bool path_under(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/*
+ * Resolve symlinks in an absolute host path like the kernel would, but
+ * without requiring the target to exist: a missing component ends the walk
+ * and the rest is appended lexically.  Returns NULL on a symlink loop.
+ */
+static char *resolve_host(const char *path)
+{
+	_cleanup_free_ char *rest = hr_xstrdup(path);
+	_cleanup_free_ char *res = hr_xstrdup("/");
+	int links = 0;
+
+	for (;;) {
+		char *p = rest;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		char *e = strchrnul(p, '/');
+		_cleanup_free_ char *comp = hr_xstrndup(p, (size_t)(e - p));
+		_cleanup_free_ char *tail = hr_xstrdup(e);
+		free(rest);
+		rest = hr_steal_ptr(&tail);
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(res, '/');
+			slash[slash == res ? 1 : 0] = '\0';
+			continue;
+		}
+		char *cand = hr_xasprintf("%s%s%s", res, strcmp(res, "/") ? "/" : "", comp);
+		struct stat st;
+		if (lstat(cand, &st) < 0) {
+			char *lex = hr_xasprintf("%s/%s", cand, rest);
+			free(cand);
+			free(res);
+			res = normalise(lex);
+			free(lex);
+			return hr_steal_ptr(&res);
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			free(res);
+			res = cand;
+			continue;
+		}
+		char target[PATH_MAX];
+		ssize_t len = readlink(cand, target, sizeof(target) - 1);
+		free(cand);
+		if (len < 0 || ++links > 40)
+			return NULL;
+		target[len] = '\0';
+		char *next = hr_xasprintf("%s/%s", target, rest);
+		free(rest);
+		rest = next;
+		if (target[0] == '/') {
+			free(res);
+			res = hr_xstrdup("/");
+		}
+	}
+	char *out = normalise(res);
+	return out;
+}
+
+static void free_settings(void *p)
+{
+	struct mounts_settings *s = p;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_deny; i++) {
+		free(s->deny[i].path);
+		free(s->deny[i].text);
+	}
+	free(s->deny);
+	hr_strv_free(s->masked);
+	hr_strv_free(s->readonly);
+	free(s);
+}
+
+static int add_deny(struct mounts_settings *s, const char *text, const char *file,
+		    struct hr_error **err)
+{
+	_cleanup_free_ char *t = hr_xstrdup(text);
+	struct deny_entry e = {0};
+	size_t n = strlen(t);
+
+	if (n > 3 && strcmp(t + n - 3, ":rw") == 0) {
+		e.rw_only = true;
+		t[n -= 3] = '\0';
+	}
+	if (n > 3 && strcmp(t + n - 3, "/**") == 0) {
+		e.subtree = true;
+		t[n -= 3] = '\0';
+	}
+	if (t[0] != '/')
+		return hr_error_set(err, 0, "%s: %s.denyHostPaths: `%s` is not an absolute path",
+				    file, SECTION, text);
+	e.path = normalise(t);
+	e.text = hr_xstrdup(text);
+	s->deny = hr_xrealloc(s->deny, (s->n_deny + 1) * sizeof(*s->deny));
+	s->deny[s->n_deny++] = e;
+	return 0;
+}
+
+static int get_list(const struct hr_json *section, const char *key, const char *const def[],
+		    char ***out, const char *file, struct hr_error **err)
+{
+	if (section && hr_policy_get_strv(section, key, out, file, SECTION, err) < 0)
+		return -1;
+	if (!*out)
+		*out = hr_strv_dup((char *const *)def);
+	for (char **p = *out; *p; p++)
+		if ((*p)[0] != '/')
+			return hr_error_set(err, 0, "%s: %s.%s: `%s` is not an absolute path", file,
+					    SECTION, key, *p);
+	return 0;
+}
+
+static int parse(const struct hr_json *section, const char *file, void **settings,
+		 struct hr_error **err)
+{
+	static const char *const keys[] = {"denyHostPaths", "readonlyRootfs", "maskedPaths",
+					   "readonlyPaths", NULL};
+	struct mounts_settings *s = hr_xcalloc(1, sizeof(*s));
+	_cleanup_strv_ char **deny = NULL;
+
+	if (section && hr_policy_check_keys(section, file, SECTION, keys, err) < 0)
+		goto fail;
+	if (get_list(section, "denyHostPaths", default_deny, &deny, file, err) < 0)
+		goto fail;
+	for (char **p = deny; *p; p++)
+		if (add_deny(s, *p, file, err) < 0)
+			goto fail;
+	if (section && hr_policy_get_bool(section, "readonlyRootfs", &s->readonly_rootfs, file,
+					  SECTION, err) < 0)
+		goto fail;
+	if (get_list(section, "maskedPaths", default_masked, &s->masked, file, err) < 0 ||
+	    get_list(section, "readonlyPaths", default_readonly, &s->readonly, file, err) < 0)
+		goto fail;
+	*settings = s;
+	return 0;
+fail:
+	free_settings(s);
+	return -1;
+}
+
+/* The deny entry covering host path p (normalised), or NULL. */
+static const struct deny_entry *denied(const struct mounts_settings *s, const char *p,
+				       bool writable)
+{
+	for (size_t i = 0; i < s->n_deny; i++) {
+		const struct deny_entry *e = &s->deny[i];
+		if (e->rw_only && !writable)
+			continue;
+		if (path_under(e->path, p))
+			return e; /* p is the entry or one of its parents */
+		if (e->subtree && path_under(p, e->path))
+			return e;
+	}
+	return NULL;
+}
+
+/* Check one host path (bind source, overlay dir); reports and returns 1 if denied. */
+static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, const char *where,
+			   const char *raw, bool writable)
+{
+	_cleanup_free_ char *abs = NULL;
+	_cleanup_free_ char *lex = NULL;
+	_cleanup_free_ char *real = NULL;
+	const struct deny_entry *e;
+
+	if (raw[0] == '/' || !ctx->bundle)
+		abs = hr_xasprintf("/%s", raw);
+	else
+		abs = hr_xasprintf("%s/%s", ctx->bundle, raw);
+	lex = normalise(abs);
+	real = resolve_host(abs);
+	if (!real) {
+		hr_report_unfixable(ctx, where, raw,
+				    "host path `%s` cannot be resolved (symlink loop)", raw);
+		return 1;
+	}
+	e = denied(s, lex, writable);
+	if (!e)
+		e = denied(s, real, writable);
+	if (!e)
+		return 0;
+	if (strcmp(lex, real) != 0)
+		hr_report_unfixable(ctx, where, raw,
+				    "host path `%s` resolves to `%s`, denied by `%s`", raw, real,
+				    e->text);
+	else
+		hr_report_unfixable(ctx, where, raw, "host path `%s` is denied by `%s`%s", raw,
+				    e->text, writable ? " (mounted writable)" : "");
+	return 1;
+}
+
+/* Every element of a mount's options must be a string: runc would refuse anything else. */
+static int options_of(struct hr_json *m, size_t i, struct hr_json **opts, struct hr_error **err)
+{
+	*opts = hr_json_get(m, "options");
+	if (hr_json_is_null(*opts)) {
+		*opts = NULL;
+		return 0;
+	}
+	if ((*opts)->type != HR_JSON_ARRAY)
+		return hr_error_set(err, 0, "mounts[%zu].options: expected array, got %s", i,
+				    hr_json_type_name((*opts)->type));
+	for (size_t k = 0; k < (*opts)->arr.len; k++)
+		if (!hr_json_as_string((*opts)->arr.items[k]))
+			return hr_error_set(err, 0, "mounts[%zu].options[%zu]: expected string", i,
+					    k);
+	return 0;
+}
+
+static bool has_opt(const struct hr_json *opts, const char *o)
+{
+	for (size_t k = 0; opts && k < opts->arr.len; k++)
+		if (strcmp(hr_json_as_string(opts->arr.items[k]), o) == 0)
+			return true;
+	return false;
+}
+
+/* runc applies options in order; the last of ro/rw wins.  Exact case, as runc. */
+static bool opts_writable(const struct hr_json *opts)
+{
+	bool w = true;
+
+	for (size_t k = 0; opts && k < opts->arr.len; k++) {
+		const char *o = hr_json_as_string(opts->arr.items[k]);
+		if (strcmp(o, "ro") == 0 || strcmp(o, "rro") == 0)
+			w = false;
+		else if (strcmp(o, "rw") == 0 || strcmp(o, "rrw") == 0)
+			w = true;
+	}
+	return w;
+}
+
+/* Loose on purpose: anything that might be a bind is checked as one. */
+static bool is_bind(const char *type, const struct hr_json *opts)
+{
+	if (type && strcasecmp(type, "bind") == 0)
+		return true;
+	for (size_t k = 0; opts && k < opts->arr.len; k++) {
+		const char *o = hr_json_as_string(opts->arr.items[k]);
+		if (strcasecmp(o, "bind") == 0 || strcasecmp(o, "rbind") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Rewrite options: drop every `drop` string, then append `add` when missing. */
+static void edit_opts(struct hr_json *m, const char *const drop[], const char *const add[])
+{
+	struct hr_json *opts = hr_json_ensure_array(m, "options");
+
+	for (size_t k = opts->arr.len; k-- > 0;) {
+		const char *o = hr_json_as_string(opts->arr.items[k]);
+		for (size_t d = 0; drop && drop[d]; d++)
+			if (strcmp(o, drop[d]) == 0) {
+				hr_json_array_remove(opts, k);
+				break;
+			}
+	}
+	for (size_t a = 0; add && add[a]; a++)
+		if (!has_opt(opts, add[a]))
+			hr_json_append(opts, hr_json_new_string(add[a]));
+}
+
+/* Report a needed option rewrite; apply it when the action is fix. */
+static void fix_opts(struct hr_ctx *ctx, struct hr_json *m, size_t i, const char *const drop[],
+		     const char *const add[], const char *reason)
+{
+	_cleanup_json_ struct hr_json *copy = hr_json_clone(m);
+	_cleanup_free_ char *path = hr_xasprintf("mounts[%zu].options", i);
+	_cleanup_free_ char *before = NULL;
+	_cleanup_free_ char *after = NULL;
+
+	edit_opts(copy, drop, add);
+	before = hr_json_brief(hr_json_get(m, "options"));
+	after = hr_json_brief(hr_json_get(copy, "options"));
+	if (hr_report(ctx, path, before, after, "%s", reason))
+		edit_opts(m, drop, add);
+}
+
+static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
+		       size_t i, const char *src, struct hr_json *opts)
+{
+	static const char *const nosuid_drop[] = {"suid", "dev", NULL};
+	static const char *const nosuid_add[] = {"nosuid", "nodev", NULL};
+	static const char *const shared_drop[] = {"shared", "rshared", NULL};
+	static const char *const shared_add[] = {"rprivate", NULL};
+	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].source", i);
+
+	if (src)
+		check_host_path(ctx, s, where, src, opts_writable(opts));
+	if (!has_opt(opts, "nosuid") || !has_opt(opts, "nodev") || has_opt(opts, "suid") ||
+	    has_opt(opts, "dev"))
+		fix_opts(ctx, m, i, nosuid_drop, nosuid_add,
+			 "bind mounts must be nosuid,nodev: a setuid binary or device node "
+			 "from the host must not work in the container");
+	opts = hr_json_get(m, "options");
+	if (has_opt(opts, "shared") || has_opt(opts, "rshared"))
+		fix_opts(ctx, m, i, shared_drop, shared_add,
+			 "shared propagation would let container mounts appear on the host");
+}
+
+/* Overlay layers are host paths read by mount(2) before pivot_root. */
+static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s, size_t i,
+			  const struct hr_json *opts)
+{
+	static const char *const dirs[] = {"lowerdir=", "upperdir=", "workdir=", NULL};
+
+	for (size_t k = 0; opts && k < opts->arr.len; k++) {
+		const char *o = hr_json_as_string(opts->arr.items[k]);
+		for (size_t d = 0; dirs[d]; d++) {
+			if (strncmp(o, dirs[d], strlen(dirs[d])) != 0)
+				continue;
+			_cleanup_free_ char *list = hr_xstrdup(o + strlen(dirs[d]));
+			_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].options[%zu]", i, k);
+			char *save = NULL;
+			for (char *t = strtok_r(list, ":", &save); t;
+			     t = strtok_r(NULL, ":", &save))
+				check_host_path(ctx, s, where, t, d > 0);
+		}
+	}
+}
+
+/* procfs and sysfs: only at their place, sysfs read-only; elsewhere they escape the masks. */
+static void check_kernfs(struct hr_ctx *ctx, struct hr_json *m, size_t i, const char *type,
+			 const char *dest, struct hr_json *opts)
+{
+	static const char *const ro_drop[] = {"rw", NULL};
+	static const char *const ro_add[] = {"ro", NULL};
+	_cleanup_free_ char *d = normalise(dest ? dest : "/");
+	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].destination", i);
+	bool proc = strcasecmp(type, "proc") == 0;
+
+	if (strcmp(d, proc ? "/proc" : "/sys") != 0) {
+		hr_report_unfixable(ctx, where, dest,
+				    "a second %s at `%s` would bypass the masked and read-only "
+				    "paths",
+				    type, dest ? dest : "");
+		return;
+	}
+	if (!proc && opts_writable(opts))
+		fix_opts(ctx, m, i, ro_drop, ro_add, "/sys must be mounted read-only");
+}
+
+static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
+		       size_t i, struct hr_error **err)
+{
+	const char *type = NULL, *src = NULL, *dest = NULL;
+	struct hr_json *opts = NULL;
+
+	if (m->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "mounts[%zu]: expected object, got %s", i,
+				    hr_json_type_name(m->type));
+	if (hr_spec_get_string(m, "type", &type, err) < 0 ||
+	    hr_spec_get_string(m, "source", &src, err) < 0 ||
+	    hr_spec_get_string(m, "destination", &dest, err) < 0 ||
+	    options_of(m, i, &opts, err) < 0)
+		return hr_err_wrap(err, "mounts[%zu]", i);
+	if (is_bind(type, opts)) {
+		check_bind(ctx, s, m, i, src, opts);
+	} else if (type && strcasecmp(type, "overlay") == 0) {
+		check_overlay(ctx, s, i, opts);
+	} else if (type && (strcasecmp(type, "proc") == 0 || strcasecmp(type, "sysfs") == 0)) {
+		check_kernfs(ctx, m, i, type, dest, opts);
+	}
+	return 0;
+}
+
+static bool list_has(const struct hr_json *arr, const char *want)
+{
+	_cleanup_free_ char *w = normalise(want);
+
+	for (size_t k = 0; arr && k < arr->arr.len; k++) {
+		_cleanup_free_ char *n = normalise(hr_json_as_string(arr->arr.items[k]));
+		if (strcmp(n, w) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int ensure_paths(struct hr_ctx *ctx, const char *key, char *const want[],
+			struct hr_error **err)
+{
+	_cleanup_free_ char *path = hr_xasprintf("linux/%s", key);
+	_cleanup_free_ char *where = hr_xasprintf("linux.%s", key);
+	struct hr_json *arr = hr_spec_get(ctx->spec, path, HR_JSON_ARRAY, false, err);
+
+	if (!arr && *err)
+		return -1;
+	for (size_t k = 0; arr && k < arr->arr.len; k++)
+		if (!hr_json_as_string(arr->arr.items[k]) ||
+		    hr_json_as_string(arr->arr.items[k])[0] != '/')
+			return hr_error_set(err, 0, "%s[%zu]: expected an absolute path", where, k);
+	for (char *const *p = want; *p; p++) {
+		if (list_has(arr, *p))
+			continue;
+		if (!hr_report(ctx, where, NULL, *p, "`%s` must be in %s", *p, key))
+			continue;
+		if (!arr && !(arr = hr_spec_get(ctx->spec, path, HR_JSON_ARRAY, true, err)))
+			return -1;
+		hr_json_append(arr, hr_json_new_string(*p));
+	}
+	return 0;
+}
+
+static int check_root(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_error **err)
+{
+	struct hr_json *root = hr_spec_get(ctx->spec, "root", HR_JSON_OBJECT, false, err);
+	struct hr_json *ro;
+
+	if (!root && *err)
+		return -1;
+	ro = root ? hr_json_get(root, "readonly") : NULL;
+	if (!hr_json_is_null(ro) && ro->type != HR_JSON_BOOL)
+		return hr_error_set(err, 0, "root.readonly: expected bool, got %s",
+				    hr_json_type_name(ro->type));
+	if (!s->readonly_rootfs || (!hr_json_is_null(ro) && ro->boolean))
+		return 0;
+	if (!hr_report(ctx, "root.readonly", hr_json_is_null(ro) ? NULL : "false", "true",
+		       "the profile requires a read-only root filesystem"))
+		return 0;
+	if (!root && !(root = hr_spec_get(ctx->spec, "root", HR_JSON_OBJECT, true, err)))
+		return -1;
+	hr_json_set(root, "readonly", hr_json_new_bool(true));
+	return 0;
+}
+
+static int check_propagation(struct hr_ctx *ctx, struct hr_error **err)
+{
+	const char *p = NULL;
+
+	if (hr_spec_get_string(ctx->spec, "linux/rootfsPropagation", &p, err) < 0)
+		return -1;
+	if (!p || (strcmp(p, "shared") != 0 && strcmp(p, "rshared") != 0))
+		return 0;
+	if (hr_report(ctx, "linux.rootfsPropagation", p, "rprivate",
+		      "shared root propagation would let container mounts reach the host")) {
+		struct hr_json *lx = hr_spec_get(ctx->spec, "linux", HR_JSON_OBJECT, false, err);
+		if (!lx)
+			return -1;
+		hr_json_set(lx, "rootfsPropagation", hr_json_new_string("rprivate"));
+	}
+	return 0;
+}
+
+static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	const struct mounts_settings *s = settings;
+	struct hr_json *mounts = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, false, err);
+
+	if (!mounts && *err)
+		return -1;
+	for (size_t i = 0; mounts && i < mounts->arr.len; i++)
+		if (check_mount(ctx, s, mounts->arr.items[i], i, err) < 0)
+			return -1;
+	if (check_root(ctx, s, err) < 0 || check_propagation(ctx, err) < 0 ||
+	    ensure_paths(ctx, "maskedPaths", s->masked, err) < 0 ||
+	    ensure_paths(ctx, "readonlyPaths", s->readonly, err) < 0)
+		return -1;
+	return 0;
+}
+
+const struct hr_rule hr_rule_mounts = {
+    .name = "mounts",
+    .parse = parse,
+    .free_settings = free_settings,
+    .apply = apply,
+    .apply_process = NULL,
+};

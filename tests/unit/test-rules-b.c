@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Table-driven tests for the rule families mounts, hooks, images,
+ * annotations and lsm: each case runs one rule with one action over one
+ * config and checks the findings and the rewritten config, including
+ * configs built to slip past the checks.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/json.h"
+#include "hardrun/profile.h"
+#include "hardrun/rules.h"
+#include "hardrun/util.h"
+#include "tap.h"
+
+extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_rule_annotations,
+    hr_rule_lsm;
+
+static char tmp[64]; /* scratch dir: hook binaries, symlinks */
+
+#define SHA "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct tcase {
+	const char *name;
+	const struct hr_rule *rule;
+	const struct hr_policy *pol; /* NULL: default_pol */
+	const char *settings;	     /* profile section, NULL: rule defaults */
+	enum hr_action action;
+	const char *spec; /* ' is ", @T@ is the scratch dir */
+	int rc;		  /* apply(): 0 or -1 */
+	int denials;	  /* -1: any */
+	int findings;	  /* -1: any */
+	const char *has;  /* substring of the rewritten config (compact) */
+	const char *hasnt;
+	const char *reason; /* substring of some finding's reason */
+};
+
+static char *fill(const char *t)
+{
+	size_t n = strlen(t);
+	char *out = hr_xmalloc(n * 4 + 256);
+	size_t o = 0;
+
+	for (const char *p = t; *p; p++) {
+		if (strncmp(p, "@T@", 3) == 0) {
+			o += (size_t)sprintf(out + o, "%s", tmp);
+			p += 2;
+		} else {
+			out[o++] = *p == '\'' ? '"' : *p;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static struct hr_json *parse_json(const char *t)
+{
+	struct hr_error *err = NULL;
+	char *s = fill(t);
+	struct hr_json *j = hr_json_parse(s, strlen(s), NULL, &err);
+
+	if (!j) {
+		printf("# bad test JSON: %s: %s\n", s, err ? err->msg : "?");
+		exit(2);
+	}
+	free(s);
+	return j;
+}
+
+static bool reason_has(const struct hr_findings *f, const char *needle)
+{
+	for (size_t i = 0; i < f->len; i++)
+		if (strstr(f->items[i].reason, needle))
+			return true;
+	return false;
+}
+
+static void dump(const struct hr_findings *f)
+{
+	for (size_t i = 0; i < f->len; i++)
+		printf("#   finding %s %s %s: %s\n", f->items[i].rule,
+		       hr_action_name(f->items[i].action), f->items[i].path, f->items[i].reason);
+}
+
+static struct hr_policy default_pol;
+
+static void run_case(const struct tcase *c)
+{
+	struct hr_error *err = NULL;
+	struct hr_json *section = c->settings ? parse_json(c->settings) : NULL;
+	void *settings = NULL;
+	struct hr_ctx ctx = {
+	    .entry = HR_ENTRY_CREATE,
+	    .policy = c->pol ? c->pol : &default_pol,
+	    .container_id = NULL,
+	    .bundle = tmp,
+	    .cur_rule = c->rule->name,
+	    .cur_action = c->action,
+	};
+	char *out = NULL;
+	char *has = c->has ? fill(c->has) : NULL;
+	char *hasnt = c->hasnt ? fill(c->hasnt) : NULL;
+	bool good;
+
+	if (c->rule->parse(section, "test.json", &settings, &err) < 0) {
+		ok(c->rc == -2, "%s: settings refused (%s)", c->name, err ? err->msg : "?");
+		hr_error_clear(&err);
+		hr_json_free(section);
+		return;
+	}
+	ctx.spec = parse_json(c->spec);
+	int rc = c->rule->apply(&ctx, settings, &err);
+	hr_json_serialize(ctx.spec, false, &out, NULL, NULL);
+	good = rc == c->rc &&
+	       (c->rc < 0 || ((c->denials < 0 || ctx.findings.denials == (size_t)c->denials) &&
+			      (c->findings < 0 || ctx.findings.len == (size_t)c->findings) &&
+			      (!has || strstr(out, has)) && (!hasnt || !strstr(out, hasnt)) &&
+			      (!c->reason || reason_has(&ctx.findings, c->reason))));
+	ok(good, "%s: %s", c->rule->name, c->name);
+	if (!good) {
+		printf("#   rc %d (%s), %zu findings, %zu denials\n#   config %s\n", rc,
+		       err ? err->msg : "-", ctx.findings.len, ctx.findings.denials, out);
+		dump(&ctx.findings);
+	}
+	free(out);
+	free(has);
+	free(hasnt);
+	hr_error_clear(&err);
+	hr_findings_free(&ctx.findings);
+	hr_json_free(ctx.spec);
+	hr_json_free(section);
+	c->rule->free_settings(settings);
+}
+
+/* A bind of `src` with options that are otherwise clean. */
+#define BIND(src, ro)                                                                              \
+	"{'mounts':[{'destination':'/x','type':'bind','source':'" src                              \
+	"','options':['rbind','nosuid','nodev'" ro "]}]}"
+#define CLEAN_LINUX                                                                                \
+	"'linux':{'maskedPaths':['/proc/acpi','/proc/asound','/proc/kcore','/proc/keys',"          \
+	"'/proc/latency_stats','/proc/timer_list','/proc/timer_stats','/proc/sched_debug',"        \
+	"'/proc/scsi','/sys/firmware','/sys/devices/virtual/powercap'],"                           \
+	"'readonlyPaths':['/proc/bus','/proc/fs','/proc/irq','/proc/sys','/proc/sysrq-trigger']}"
+#define MNT(m) "{'mounts':[" m "]," CLEAN_LINUX "}"
+
+static const struct tcase mounts_cases[] = {
+    {"docker.sock bind is refused even with fix", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/s','type':'bind','source':'/var/run/docker.sock','options':["
+	 "'rbind','nosuid','nodev']}"),
+     0, 1, 1, NULL, NULL, "denied by"},
+    {"/var/run/../run/docker.sock", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/var/run/../run/docker.sock", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"//var/run/docker.sock", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("//var/run//docker.sock", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"/run/./containerd/containerd.sock", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/run/./containerd/containerd.sock", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"symlink to the docker socket", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("@T@/sock", ""), 0, 1, -1, NULL, NULL, "resolves to `/run/docker.sock`"},
+    {"symlinked directory then ..", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("@T@/etcdir/..", ", 'ro'"), 0, 1, -1, NULL, NULL, "resolves to"},
+    {"relative source resolved against the bundle", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("../../../../../../../../var/lib/kubelet", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"a parent of a denied path: /var", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/var", ", 'ro'"), 0, 1, -1, NULL, NULL, NULL},
+    {"a parent of a denied path: /run", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/run/", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"the host root", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, BIND("/", ", 'ro'"), 0, 1, -1,
+     NULL, NULL, NULL},
+    {"/etc read-only is still /etc", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/etc", ", 'ro'"), 0, 1, -1, NULL, NULL, NULL},
+    {"/etc/localtime read-only is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/etc/localtime", ", 'ro'"), 0, 0, -1, NULL, NULL, NULL},
+    {"below /etc/kubernetes", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/etc/kubernetes/admin.conf", ", 'ro'"), 0, 1, -1, NULL, NULL, NULL},
+    {"below /proc", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, BIND("/proc/1/root", ", 'ro'"), 0,
+     1, -1, NULL, NULL, NULL},
+    {"/sys read-only bind is allowed", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/sys", ", 'ro'"), 0, 0, -1, NULL, NULL, NULL},
+    {"/sys writable bind", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, BIND("/sys", ", 'ro', 'rw'"),
+     0, 1, -1, NULL, NULL, NULL},
+    {"RO in capitals is not read-only", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/sys", ", 'RO'"), 0, 1, -1, NULL, NULL, NULL},
+    {"per-container file under /var/lib/docker is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/var/lib/docker/containers/abc/hostname", ""), 0, 0, -1, NULL, NULL, NULL},
+    {"type BIND in capitals is a bind", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/s','type':'BIND','source':'/var/run/docker.sock'}"), 0, 1, -1, NULL,
+     NULL, NULL},
+    {"nosuid,nodev added to a bind", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/d','type':'none','source':'/srv/data','options':['rbind','suid']}"), 0,
+     0, 1, "['rbind','nosuid','nodev']", "'suid'", "nosuid,nodev"},
+    {"nosuid missing, deny action", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     MNT("{'destination':'/d','type':'bind','source':'/srv/data'}"), 0, 1, 1, NULL, "nosuid", NULL},
+    {"rshared bind fixed to rprivate", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/d','type':'bind','source':'/srv','options':['rbind','nosuid',"
+	 "'nodev','rshared']}"),
+     0, 0, 1, "'rprivate'", "rshared", NULL},
+    {"rshared bind refused by deny", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     MNT("{'destination':'/d','type':'bind','source':'/srv','options':['rbind','nosuid',"
+	 "'nodev','shared']}"),
+     0, 1, 1, "'shared'", NULL, "propagation"},
+    {"shared root propagation", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     "{'linux':{'rootfsPropagation':'rshared'}}", 0, 0, -1, "'rprivate'", "rshared", NULL},
+    {"sysfs without ro gets ro", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/sys','type':'sysfs','source':'sysfs','options':['nosuid','rw']}"), 0, 0,
+     1, "['nosuid','ro']", NULL, NULL},
+    {"second procfs elsewhere", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/mnt/../host-proc','type':'proc','source':'proc'}"), 0, 1, 1, NULL, NULL,
+     "bypass"},
+    {"procfs at /proc is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/proc','type':'proc','source':'proc'}"), 0, 0, 0, NULL, NULL, NULL},
+    {"overlay with a host lowerdir", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     MNT("{'destination':'/o','type':'overlay','source':'overlay','options':["
+	 "'lowerdir=/tmp:/etc','upperdir=/srv/u','workdir=/srv/w']}"),
+     0, 1, 1, NULL, NULL, NULL},
+    {"masked and read-only paths added", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{}", 0, 0, 16,
+     "'/proc/kcore'", NULL, NULL},
+    {"masked path spelt differently is present", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     "{'linux':{'maskedPaths':['/proc//kcore'],'readonlyPaths':[]}}", 0, 0, 15, "'/proc/sys'",
+     "'/proc/kcore'", NULL},
+    {"read-only rootfs required", &hr_rule_mounts, NULL, "{'readonlyRootfs':true}", HR_ACTION_FIX,
+     "{'root':{'path':'rootfs'}," CLEAN_LINUX "}", 0, 0, 1, "'readonly':true", NULL, NULL},
+    {"warn only records", &hr_rule_mounts, NULL, NULL, HR_ACTION_WARN,
+     MNT("{'destination':'/s','type':'bind','source':'/run/docker.sock'}"), 0, 0, 2, NULL, "nosuid",
+     NULL},
+    {"custom deny list", &hr_rule_mounts, NULL, "{'denyHostPaths':['/srv/secret/**']}",
+     HR_ACTION_FIX, BIND("/srv/secret/x", ""), 0, 1, -1, NULL, NULL, NULL},
+    {"mounts not an array", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{'mounts':{}}", -1, 0, 0,
+     NULL, NULL, NULL},
+    {"option not a string", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     "{'mounts':[{'destination':'/d','type':'bind','source':'/srv','options':[1]}]}", -1, 0, 0,
+     NULL, NULL, NULL},
+    {"source not a string", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     "{'mounts':[{'destination':'/d','type':'bind','source':['/']}]}", -1, 0, 0, NULL, NULL, NULL},
+    {"null mounts is absent", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     "{'mounts':null," CLEAN_LINUX "}", 0, 0, 0, NULL, NULL, NULL},
+    {"unknown settings key", &hr_rule_mounts, NULL, "{'denyHostPath':[]}", HR_ACTION_FIX, "{}", -2,
+     0, 0, NULL, NULL, NULL},
+    {"relative deny entry", &hr_rule_mounts, NULL, "{'denyHostPaths':['etc']}", HR_ACTION_FIX, "{}",
+     -2, 0, 0, NULL, NULL, NULL},
+    {"deny list of the wrong type", &hr_rule_mounts, NULL, "{'denyHostPaths':'/'}", HR_ACTION_FIX,
+     "{}", -2, 0, 0, NULL, NULL, NULL},
+};
+
+#define HOOK(kind, path) "{'hooks':{'" kind "':[{'path':'" path "','args':['x']}]}}"
+
+static struct hr_policy nohooks_pol;
+
+static const struct tcase hooks_cases[] = {
+    {"allowlisted hook", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     HOOK("prestart", "@T@/hooks/ok"), 0, 0, 0, "/hooks/ok", NULL, NULL},
+    {"unlisted hook removed", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     HOOK("createRuntime", "@T@/evil/x"), 0, 0, 1, NULL, "evil", "not in the host policy"},
+    {"unlisted hook refused", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("poststart", "@T@/evil/x"), 0, 1, 1, "evil", NULL, NULL},
+    {"unlisted hook warned", &hr_rule_hooks, NULL, NULL, HR_ACTION_WARN,
+     HOOK("poststop", "@T@/evil/x"), 0, 0, 1, "evil", NULL, NULL},
+    {"dot-dot to the same binary", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     HOOK("prestart", "@T@/hooks/../hooks/./ok"), 0, 0, 0, NULL, NULL, NULL},
+    {"dot-dot out of the allowed dir", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     HOOK("prestart", "@T@/hooks/ok/../../evil/x"), 0, 0, 1, NULL, "evil", NULL},
+    {"symlinked dir then dot-dot", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("createContainer", "@T@/hooks/sub/../ok"), 0, 1, 1, NULL, NULL,
+     "does not resolve to the allowlisted binary"},
+    {"symlink to the allowed hook", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("startContainer", "@T@/hooks/link"), 0, 1, 1, NULL, NULL, NULL},
+    {"relative hook path", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY, HOOK("prestart", "hooks/ok"),
+     0, 1, 1, NULL, NULL, "not absolute"},
+    {"case variant of the kind", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     HOOK("PreStart", "@T@/evil/x"), 0, 0, 1, NULL, "evil", NULL},
+    {"hook kind this code does not know", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("preStartFuture", "@T@/evil/x"), 0, 1, 1, NULL, NULL, NULL},
+    {"profile allows no hooks", &hr_rule_hooks, NULL, "{'allow':false}", HR_ACTION_FIX,
+     HOOK("prestart", "@T@/hooks/ok"), 0, 0, 1, NULL, "hooks/ok", "allows no hooks"},
+    {"empty allowlist", &hr_rule_hooks, &nohooks_pol, NULL, HR_ACTION_DENY,
+     HOOK("prestart", "@T@/hooks/ok"), 0, 1, 1, NULL, NULL, NULL},
+    {"several hooks, one bad, fix keeps the good", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     "{'hooks':{'prestart':[{'path':'/bin/evil'},{'path':'@T@/hooks/ok'},{'path':'/bin/"
+     "sh'}]}}",
+     0, 0, 2, "/hooks/ok'}]", "/bin/", NULL},
+    {"hook kind not an array", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     "{'hooks':{'prestart':{'path':'/x'}}}", -1, 0, 0, NULL, NULL, NULL},
+    {"hook path not a string", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
+     "{'hooks':{'prestart':[{'path':7}]}}", -1, 0, 0, NULL, NULL, NULL},
+    {"allow not a bool", &hr_rule_hooks, NULL, "{'allow':'yes'}", HR_ACTION_FIX, "{}", -2, 0, 0,
+     NULL, NULL, NULL},
+};
+
+#define IMG(k, v) "{'annotations':{'" k "':'" v "'}}"
+#define CRI	  "io.kubernetes.cri.image-name"
+
+static struct hr_policy digest_pol, open_pol;
+
+static const struct tcase images_cases[] = {
+    {"short docker name", &hr_rule_images, NULL, NULL, HR_ACTION_DENY, IMG(CRI, "busybox"), 0, 0, 0,
+     NULL, NULL, NULL},
+    {"tagged docker.io name", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "docker.io/library/busybox:1.36"), 0, 0, 0, NULL, NULL, NULL},
+    {"index.docker.io is docker.io", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "index.docker.io/library/busybox"), 0, 0, 0, NULL, NULL, NULL},
+    {"upper-case registry is the same registry", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "DOCKER.IO/library/busybox"), 0, 0, 0, NULL, NULL, NULL},
+    {"upper-case foreign registry", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "EVIL.COM/library/busybox"), 0, 1, 1, NULL, NULL, "evil.com/library/busybox"},
+    {"other registry refused", &hr_rule_images, NULL, NULL, HR_ACTION_FIX,
+     IMG(CRI, "quay.io/library/busybox"), 0, 1, 1, NULL, NULL, "none of"},
+    {"other docker.io namespace", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "someone/busybox"), 0, 1, 1, NULL, NULL, NULL},
+    {"registry prefix lookalike", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "registry.example.com.evil.org/team/app"), 0, 1, 1, NULL, NULL, NULL},
+    {"upper-case repository is invalid", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "docker.io/library/BusyBox"), 0, 1, 1, NULL, NULL, "not a valid"},
+    {"dot-dot in the repository", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG(CRI, "docker.io/library/../evil/x"), 0, 1, 1, NULL, NULL, "not a valid"},
+    {"CRI-O key", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG("io.kubernetes.cri-o.ImageName", "quay.io/x/y:1"), 0, 1, 1, NULL, NULL, NULL},
+    {"key in other case", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG("IO.Kubernetes.CRI.Image-Name", "quay.io/x/y"), 0, 1, 1, NULL, NULL, NULL},
+    {"ref.name bare tag names nothing", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     IMG("org.opencontainers.image.ref.name", "latest"), 0, 1, 1, NULL, NULL, "names no image"},
+    {"one of two names bad", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     "{'annotations':{'" CRI "':'busybox','org.opencontainers.image.ref.name':'quay.io/a/"
+     "b:1'}}",
+     0, 1, 1, NULL, NULL, NULL},
+    {"unnamed refused", &hr_rule_images, NULL, NULL, HR_ACTION_FIX, "{}", 0, 1, 1, NULL, NULL,
+     "names no image"},
+    {"unnamed allowed by policy", &hr_rule_images, &open_pol, NULL, HR_ACTION_DENY, "{}", 0, 0, 0,
+     NULL, NULL, NULL},
+    {"warn records only", &hr_rule_images, NULL, NULL, HR_ACTION_WARN, IMG(CRI, "quay.io/x/y"), 0,
+     0, 1, NULL, NULL, NULL},
+    {"digest required and present", &hr_rule_images, &digest_pol, NULL, HR_ACTION_DENY,
+     IMG(CRI, "registry.example.com/team/app@" SHA), 0, 0, 0, NULL, NULL, NULL},
+    {"digest required, tag and digest", &hr_rule_images, &digest_pol, NULL, HR_ACTION_DENY,
+     IMG(CRI, "registry.example.com/team/app:1.0@" SHA), 0, 0, 0, NULL, NULL, NULL},
+    {"digest required, tag only", &hr_rule_images, &digest_pol, NULL, HR_ACTION_DENY,
+     IMG(CRI, "registry.example.com/team/app:1.0"), 0, 1, 1, NULL, NULL, "sha256"},
+    {"digest required, short digest", &hr_rule_images, &digest_pol, NULL, HR_ACTION_DENY,
+     IMG(CRI, "registry.example.com/team/app@sha256:0123456789abcdef0123456789abcdef"), 0, 1, 1,
+     NULL, NULL, NULL},
+    {"digest required by the profile", &hr_rule_images, NULL, "{'requireDigest':true}",
+     HR_ACTION_DENY, IMG(CRI, "busybox:1.36"), 0, 1, 1, NULL, NULL, "sha256"},
+    {"open policy accepts anything", &hr_rule_images, &open_pol, NULL, HR_ACTION_DENY,
+     IMG(CRI, "Whatever/../x"), 0, 0, 0, NULL, NULL, NULL},
+    {"image name not a string", &hr_rule_images, NULL, NULL, HR_ACTION_DENY,
+     "{'annotations':{'" CRI "':1}}", -1, 0, 0, NULL, NULL, NULL},
+    {"annotations not an object", &hr_rule_images, NULL, NULL, HR_ACTION_DENY, "{'annotations':[]}",
+     -1, 0, 0, NULL, NULL, NULL},
+    {"unknown settings key", &hr_rule_images, NULL, "{'allow':[]}", HR_ACTION_DENY, "{}", -2, 0, 0,
+     NULL, NULL, NULL},
+};
+
+static struct hr_policy allow_ann_pol;
+
+static const struct tcase annotations_cases[] = {
+    {"crun seccomp blob stripped", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX,
+     "{'annotations':{'run.oci.seccomp_bpf_data':'AAAA','a':'b'}}", 0, 0, 1, "{'a':'b'}",
+     "seccomp_bpf", NULL},
+    {"mixed-case run.oci stripped", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX,
+     "{'annotations':{'Run.OCI.x':'1'}}", 0, 0, 1, NULL, "OCI", NULL},
+    {"two distinct keys, both stripped", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX,
+     "{'annotations':{'run.oci.seccomp_bpf_data':'x','RUN.oci.hooks.stderr':'/etc/passwd'}}", 0, 0,
+     2, "'annotations':{}", NULL, NULL},
+    {"criu, systemd properties, bundle", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX,
+     "{'annotations':{'org.criu.config':'/tmp/c','org.systemd.property.DeviceAllow':'x',"
+     "'Bundle':'/tmp/fake','keep':'1'}}",
+     0, 0, 3, "{'keep':'1'}", NULL, NULL},
+    {"hardrun and CRI annotations kept", &hr_rule_annotations, NULL, "{'unsafe':['*']}",
+     HR_ACTION_FIX,
+     "{'annotations':{'run.hardrun.profile':'untrusted','io.kubernetes.cri.sandbox-id':'x',"
+     "'other':'y'}}",
+     0, 0, 1, "'run.hardrun.profile':'untrusted','io.kubernetes.cri.sandbox-id':'x'}", "other",
+     NULL},
+    {"allowed by the host policy", &hr_rule_annotations, &allow_ann_pol, NULL, HR_ACTION_DENY,
+     "{'annotations':{'run.oci.keep_original_groups':'1'}}", 0, 0, 0, NULL, NULL, NULL},
+    {"allowed one, case variant of another", &hr_rule_annotations, &allow_ann_pol, NULL,
+     HR_ACTION_DENY, "{'annotations':{'RUN.OCI.KEEP_ORIGINAL_GROUPS':'1','run.oci.x':'1'}}", 0, 1,
+     1, NULL, NULL, NULL},
+    {"refused by deny", &hr_rule_annotations, NULL, NULL, HR_ACTION_DENY,
+     "{'annotations':{'org.criu.config':'/x'}}", 0, 1, 1, "criu", NULL, NULL},
+    {"warn keeps", &hr_rule_annotations, NULL, NULL, HR_ACTION_WARN,
+     "{'annotations':{'io.katacontainers.config.hypervisor.path':'/x'}}", 0, 0, 1, "kata", NULL,
+     NULL},
+    {"null annotations", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX, "{'annotations':null}", 0,
+     0, 0, NULL, NULL, NULL},
+    {"value not a string", &hr_rule_annotations, NULL, NULL, HR_ACTION_FIX,
+     "{'annotations':{'run.oci.x':true}}", -1, 0, 0, NULL, NULL, NULL},
+    {"unsafe not a list", &hr_rule_annotations, NULL, "{'unsafe':'run.oci.*'}", HR_ACTION_FIX, "{}",
+     -2, 0, 0, NULL, NULL, NULL},
+};
+
+static void touch(const char *rel, const char *target)
+{
+	char *p = hr_xasprintf("%s/%s", tmp, rel);
+
+	if (target) {
+		char *t =
+		    target[0] == '/' ? hr_xstrdup(target) : hr_xasprintf("%s/%s", tmp, target);
+		if (symlink(t, p) < 0)
+			perror(p);
+		free(t);
+	} else {
+		FILE *f = fopen(p, "w");
+		if (f)
+			fclose(f);
+		chmod(p, 0755);
+	}
+	free(p);
+}
+
+static void setup(void)
+{
+	static char *hooks[2], *none[1], *allow[3], *anns[2];
+	char *d;
+
+	strcpy(tmp, "/tmp/hr-rules-b.XXXXXX");
+	if (!mkdtemp(tmp))
+		exit(2);
+	const char *dirs[] = {"hooks", "evil", "etcdir", NULL};
+	for (size_t i = 0; dirs[i]; i++) {
+		d = hr_xasprintf("%s/%s", tmp, dirs[i]);
+		mkdir(d, 0755);
+		free(d);
+	}
+	touch("hooks/ok", NULL);
+	touch("evil/x", NULL);
+	touch("ok", NULL);
+	touch("hooks/sub", "evil");
+	touch("hooks/link", "hooks/ok");
+	touch("sock", "/var/run/docker.sock");
+	rmdir(d = hr_xasprintf("%s/etcdir", tmp));
+	free(d);
+	touch("etcdir", "/etc/ssl");
+
+	hooks[0] = hr_xasprintf("%s/hooks/ok", tmp);
+	allow[0] = "docker.io/library/*";
+	allow[1] = "registry.example.com/team/*";
+	anns[0] = "run.oci.keep_original_GROUPS";
+	default_pol.allowed_hooks = hooks;
+	default_pol.image_allow = allow;
+	default_pol.allowed_annotations = none;
+	nohooks_pol = default_pol;
+	nohooks_pol.allowed_hooks = none;
+	digest_pol = default_pol;
+	digest_pol.image_require_digest = true;
+	open_pol = default_pol;
+	open_pol.image_allow = none;
+	open_pol.image_unnamed_allowed = true;
+	allow_ann_pol = default_pol;
+	allow_ann_pol.allowed_annotations = anns;
+}
+
+#define RUN_TABLE(t)                                                                               \
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)                                      \
+	run_case(&t[i])
+
+int main(void)
+{
+	setup();
+	RUN_TABLE(mounts_cases);
+	RUN_TABLE(hooks_cases);
+	RUN_TABLE(images_cases);
+	RUN_TABLE(annotations_cases);
+	char *cmd = hr_xasprintf("rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmp);
+	free(cmd);
+	return tap_done();
+}
