@@ -42,11 +42,11 @@ static inline void hr_strvfreep(char ***v)
 	}
 }
 
-#define _cleanup_(f)     __attribute__((cleanup(f)))
-#define _cleanup_free_   _cleanup_(hr_freep)
-#define _cleanup_close_  _cleanup_(hr_closep)
+#define _cleanup_(f)	 __attribute__((cleanup(f)))
+#define _cleanup_free_	 _cleanup_(hr_freep)
+#define _cleanup_close_	 _cleanup_(hr_closep)
 #define _cleanup_fclose_ _cleanup_(hr_fclosep)
-#define _cleanup_strv_   _cleanup_(hr_strvfreep)
+#define _cleanup_strv_	 _cleanup_(hr_strvfreep)
 
 /* Take ownership of *pp, leaving NULL behind.  Type-checked: pp must be T**. */
 #define hr_steal_ptr(pp)                                                                           \

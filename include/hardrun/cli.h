@@ -19,9 +19,9 @@
  */
 
 enum hr_flag_kind {
-	HR_FLAG_BOOL,   /* -d, -d=true */
-	HR_FLAG_VALUE,  /* --bundle DIR, --bundle=DIR */
-	HR_FLAG_MULTI,  /* repeatable value: --env A --env B */
+	HR_FLAG_BOOL,  /* -d, -d=true */
+	HR_FLAG_VALUE, /* --bundle DIR, --bundle=DIR */
+	HR_FLAG_MULTI, /* repeatable value: --env A --env B */
 };
 
 /* One flag of the command-line table. */
@@ -39,9 +39,9 @@ struct hr_flag_value {
 
 /* hardrun's own options, from --hardrun-* flags or HARDRUN_* variables. */
 struct hr_options {
-	const char *runtime; /* --hardrun-runtime / HARDRUN_RUNTIME */
-	const char *profile; /* --hardrun-profile / HARDRUN_PROFILE / argv[0] suffix */
-	const char *policy;  /* --hardrun-policy / HARDRUN_POLICY */
+	const char *runtime;   /* --hardrun-runtime / HARDRUN_RUNTIME */
+	const char *profile;   /* --hardrun-profile / HARDRUN_PROFILE / argv[0] suffix */
+	const char *policy;    /* --hardrun-policy / HARDRUN_POLICY */
 	const char *audit_log; /* --hardrun-audit-log / HARDRUN_AUDIT_LOG */
 	bool no_audit;
 };

@@ -18,9 +18,9 @@ struct hr_error {
 
 /* Documented exit codes of the hardrun binary (see docs/hardrun.1). */
 enum hr_exit {
-	HR_EXIT_OK = 0,     /* success; for `check`: no denial */
-	HR_EXIT_ERROR = 1,  /* any failure, or a container refused by policy (as runc) */
-	HR_EXIT_USAGE = 2,  /* bad command line */
+	HR_EXIT_OK = 0,	      /* success; for `check`: no denial */
+	HR_EXIT_ERROR = 1,    /* any failure, or a container refused by policy (as runc) */
+	HR_EXIT_USAGE = 2,    /* bad command line */
 	HR_EXIT_NOEXEC = 127, /* the lower runtime could not be executed */
 };
 
@@ -31,11 +31,11 @@ enum hr_exit {
  * failure aborts.  An already-set *err is kept (the first cause wins).
  */
 int hr_error_set(struct hr_error **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* As hr_error_set(), with an explicit exit status. */
 int hr_error_set_status(struct hr_error **err, int status, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * Prefix the message of an existing *err with "context: ".  Returns -1.  If

@@ -19,27 +19,27 @@
 #define HR_DEFAULT_POLICY_PATH "/etc/hardrun/policy.json"
 
 struct hr_policy {
-	char *path;             /* file it came from, or "(built-in defaults)" */
-	char *default_profile;  /* "baseline" unless set */
-	char *runtime;          /* "runc", a path, "builtin", or NULL: search PATH */
-	char *profiles_dir;     /* where <name>.json profiles live */
-	char *seccomp_dir;      /* where seccomp profiles named by rules live */
-	char *state_dir;        /* hardrun's own state (id ranges, mounts) */
-	char *audit_log;        /* JSON lines; NULL or "" disables */
+	char *path;	       /* file it came from, or "(built-in defaults)" */
+	char *default_profile; /* "baseline" unless set */
+	char *runtime;	       /* "runc", a path, "builtin", or NULL: search PATH */
+	char *profiles_dir;    /* where <name>.json profiles live */
+	char *seccomp_dir;     /* where seccomp profiles named by rules live */
+	char *state_dir;       /* hardrun's own state (id ranges, mounts) */
+	char *audit_log;       /* JSON lines; NULL or "" disables */
 	/* id-range pool for user namespaces */
-	uint32_t pool_start;    /* first host id of the pool */
-	uint32_t pool_size;     /* ids in the pool */
-	uint32_t range_size;    /* ids per container (65536) */
-	bool pool_from_subid;   /* pool taken from /etc/subuid entry of user "hardrun" */
-	char **allowed_hooks;   /* absolute paths; NULL-terminated, may be empty */
-	char **image_allow;     /* glob patterns; NULL-terminated, empty means any */
+	uint32_t pool_start;  /* first host id of the pool */
+	uint32_t pool_size;   /* ids in the pool */
+	uint32_t range_size;  /* ids per container (65536) */
+	bool pool_from_subid; /* pool taken from /etc/subuid entry of user "hardrun" */
+	char **allowed_hooks; /* absolute paths; NULL-terminated, may be empty */
+	char **image_allow;   /* glob patterns; NULL-terminated, empty means any */
 	bool image_require_digest;
-	bool image_unnamed_allowed; /* a config that names no image */
-	char **annotation_profiles; /* profiles a container may ask for */
+	bool image_unnamed_allowed;   /* a config that names no image */
+	char **annotation_profiles;   /* profiles a container may ask for */
 	bool annotation_allow_looser; /* may ask for a looser profile */
 	char **allowed_annotations;   /* lower-runtime annotations allowed through */
 	bool idmap_chown_fallback;    /* allow recursive chown where idmap fails */
-	bool require_mac;             /* refuse when no MAC (AppArmor/SELinux/Landlock) */
+	bool require_mac;	      /* refuse when no MAC (AppArmor/SELinux/Landlock) */
 };
 
 /* Per-rule configuration inside a profile. */
@@ -65,6 +65,9 @@ struct hr_profile {
 struct hr_policy *hr_policy_load(const char *path, struct hr_error **err);
 void hr_policy_free(struct hr_policy *p);
 
+/* The built-in defaults, as if no policy file existed. */
+struct hr_policy *hr_policy_defaults(void);
+
 /*
  * Load profile `name` (a bare name looked up in policy->profiles_dir, or a
  * path containing '/').  Every rule's section is parsed by the rule.
@@ -76,13 +79,17 @@ void hr_profile_free(struct hr_profile *p);
 /* The settings a profile holds for rule `name`, NULL if none. */
 const struct hr_rule_config *hr_profile_rule(const struct hr_profile *p, const char *name);
 
+/* The annotation through which a container may ask for a profile. */
+#define HR_PROFILE_ANNOTATION "run.hardrun.profile"
+
 /*
- * Pick the effective profile name: requested (flag/env/argv[0]) or the
- * policy default, then the config's `run.hardrun.profile` annotation if the
- * policy allows it (stricter only, unless allow_looser).  Returns a malloc'd
- * name or NULL with *err for a refused request.
+ * Load the effective profile: `requested` (flag, environment or argv[0]) or
+ * the policy's default, replaced by the config's HR_PROFILE_ANNOTATION when
+ * the policy lists that profile and it is at least as strict (or the policy
+ * allows looser ones).  A refused request is an error: the container does
+ * not start with a profile it did not ask for.
  */
-char *hr_profile_select(const struct hr_policy *policy, const char *requested,
-			const struct hr_json *spec, struct hr_error **err);
+struct hr_profile *hr_profile_resolve(const struct hr_policy *policy, const char *requested,
+				      const struct hr_json *spec, struct hr_error **err);
 
 #endif

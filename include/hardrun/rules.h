@@ -18,9 +18,9 @@
 
 enum hr_action {
 	HR_ACTION_OFF = 0, /* rule not run */
-	HR_ACTION_WARN,    /* record only */
-	HR_ACTION_FIX,     /* rewrite the spec */
-	HR_ACTION_DENY,    /* refuse the container */
+	HR_ACTION_WARN,	   /* record only */
+	HR_ACTION_FIX,	   /* rewrite the spec */
+	HR_ACTION_DENY,	   /* refuse the container */
 };
 
 const char *hr_action_name(enum hr_action a);
@@ -28,12 +28,12 @@ const char *hr_action_name(enum hr_action a);
 int hr_action_parse(const char *s);
 
 struct hr_finding {
-	char *rule;   /* rule family, e.g. "capabilities" */
+	char *rule;	       /* rule family, e.g. "capabilities" */
 	enum hr_action action; /* what was done: warn, fix or deny */
-	char *path;   /* JSON path in the spec, e.g. "process.capabilities.bounding" */
-	char *before; /* compact JSON or text of the old value, may be NULL */
-	char *after;  /* compact JSON or text of the new value, may be NULL */
-	char *reason; /* one sentence */
+	char *path;	       /* JSON path in the spec, e.g. "process.capabilities.bounding" */
+	char *before;	       /* compact JSON or text of the old value, may be NULL */
+	char *after;	       /* compact JSON or text of the new value, may be NULL */
+	char *reason;	       /* one sentence */
 };
 
 struct hr_findings {
@@ -47,7 +47,7 @@ void hr_findings_free(struct hr_findings *f);
 /* Which entry point is asking; exec only runs the process-level checks. */
 enum hr_entry {
 	HR_ENTRY_CREATE, /* create, run, restore, check */
-	HR_ENTRY_EXEC,   /* exec: ctx->spec is the process object */
+	HR_ENTRY_EXEC,	 /* exec: ctx->spec is the process object */
 };
 
 struct hr_policy;  /* host policy, src/profile.c */
@@ -55,13 +55,13 @@ struct hr_profile; /* effective profile, src/profile.c */
 
 struct hr_ctx {
 	enum hr_entry entry;
-	struct hr_json *spec;     /* the whole config (create) or the process (exec) */
+	struct hr_json *spec;	  /* the whole config (create) or the process (exec) */
 	struct hr_json *original; /* untouched copy, for rules that compare; may be NULL */
 	const struct hr_policy *policy;
 	const struct hr_profile *profile;
 	const char *container_id; /* may be NULL (check) */
-	const char *bundle;       /* absolute bundle dir, may be NULL */
-	bool in_userns;           /* hardrun itself runs in a non-initial user namespace */
+	const char *bundle;	  /* absolute bundle dir, may be NULL */
+	bool in_userns;		  /* hardrun itself runs in a non-initial user namespace */
 	struct hr_findings findings;
 
 	/* Set by the engine around each rule's apply(). */
@@ -82,8 +82,8 @@ bool hr_report(struct hr_ctx *ctx, const char *path, const char *before, const c
  * As hr_report() for a problem no rewrite can repair: `fix` becomes `deny`,
  * `warn` stays `warn`.  Returns nothing: the caller never rewrites.
  */
-void hr_report_unfixable(struct hr_ctx *ctx, const char *path, const char *before,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hr_report_unfixable(struct hr_ctx *ctx, const char *path, const char *before, const char *fmt,
+			 ...) __attribute__((format(printf, 4, 5)));
 
 /* Report with an explicit action, independent of the rule's configured one. */
 void hr_report_as(struct hr_ctx *ctx, enum hr_action action, const char *path, const char *before,
@@ -111,7 +111,7 @@ struct hr_rule {
 };
 
 /* All rule families in the order the engine runs them; NULL-terminated. */
-extern const struct hr_rule *const hr_rules[];
+extern const struct hr_rule *hr_rules[];
 
 /* Find a rule by name, NULL if none. */
 const struct hr_rule *hr_rule_find(const char *name);
@@ -138,7 +138,7 @@ int hr_policy_get_uint64(const struct hr_json *obj, const char *key, unsigned lo
 /* *out is a NULL-terminated, malloc'd string vector (NULL if key absent). */
 int hr_policy_get_strv(const struct hr_json *obj, const char *key, char ***out, const char *file,
 		       const char *section, struct hr_error **err);
-int hr_policy_get_string(const struct hr_json *obj, const char *key, char **out,
-			 const char *file, const char *section, struct hr_error **err);
+int hr_policy_get_string(const struct hr_json *obj, const char *key, char **out, const char *file,
+			 const char *section, struct hr_error **err);
 
 #endif

@@ -24,9 +24,9 @@ static int tap_n, tap_failed;
 #define is_str(a, b, ...)                                                                          \
 	do {                                                                                       \
 		const char *_a = (a), *_b = (b);                                                   \
-		ok(_a && _b && strcmp(_a, _b) == 0, __VA_ARGS__);                                  \
+		ok(_a &&_b &&strcmp(_a, _b) == 0, __VA_ARGS__);                                    \
 		if (!(_a && _b && strcmp(_a, _b) == 0))                                            \
-			printf("#   got: %s\n#   expected: %s\n", _a ? _a : "(null)",                \
+			printf("#   got: %s\n#   expected: %s\n", _a ? _a : "(null)",              \
 			       _b ? _b : "(null)");                                                \
 	} while (0)
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_CREATE_H
+#define HARDRUN_CREATE_H
+
+#include <stdbool.h>
+
+#include "hardrun/cli.h"
+#include "hardrun/error.h"
+#include "hardrun/json.h"
+#include "hardrun/profile.h"
+#include "hardrun/rules.h"
+
+/*
+ * The hardening path shared by create, run, restore and check: load the
+ * bundle's config, resolve the profile, run every rule, write an audit
+ * record and (unless dry_run) replace config.json atomically.
+ */
+struct hr_hardened {
+	char *bundle;		  /* absolute bundle path */
+	int dirfd;		  /* the bundle directory, -1 when closed */
+	struct hr_json *original; /* config as read */
+	struct hr_json *spec;	  /* config as hardened */
+	struct hr_profile *profile;
+	struct hr_findings findings;
+	bool written; /* config.json was replaced */
+};
+
+/*
+ * Harden the bundle named by cli (or `config_path` for check on a bare file,
+ * NULL otherwise).  Returns < 0 with *err on any failure; a policy denial is
+ * an error too, whose message lists the refusals (the findings stay in *h
+ * for the caller to print).  Nothing is written on failure or when dry_run.
+ */
+int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+	      const char *config_path, bool dry_run, struct hr_hardened *h, struct hr_error **err);
+
+void hr_hardened_clear(struct hr_hardened *h);
+
+/*
+ * Audit record for one decision: the container's id, the orchestrator's
+ * names (pod, namespace, image from annotations), profile, verdict and every
+ * finding.  Written to the policy's audit log unless disabled.
+ */
+int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
+		      const struct hr_json *spec, const char *profile,
+		      const struct hr_findings *findings, const char *error, struct hr_error **err);
+
+/* `hardrun check`: print findings and the diff; exit code 0 (allowed) or 1. */
+int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+		  struct hr_error **err);
+
+/* `exec`: apply the process rules to --process or the flags, then hand off. */
+int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+		   struct hr_error **err);
+
+#endif

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/cli.h"
+#include "hardrun/util.h"
+
+#define B HR_FLAG_BOOL
+#define V HR_FLAG_VALUE
+#define M HR_FLAG_MULTI
+
+/* runc 1.1's flags, per command.  Every command also takes --help/-h. */
+static const struct hr_flag_spec global_flags[] = {
+    {"debug", NULL, B},	   {"log", NULL, V},  {"log-format", NULL, V},
+    {"root", NULL, V},	   {"criu", NULL, V}, {"systemd-cgroup", NULL, B},
+    {"rootless", NULL, V}, {"help", "h", B},  {"version", "v", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_none[] = {{"help", "h", B}, {NULL, NULL, B}};
+
+static const struct hr_flag_spec f_create[] = {
+    {"bundle", "b", V},
+    {"console-socket", NULL, V},
+    {"pid-file", NULL, V},
+    {"no-pivot", NULL, B},
+    {"no-new-keyring", NULL, B},
+    {"preserve-fds", NULL, V},
+    {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_run[] = {
+    {"bundle", "b", V},	       {"console-socket", NULL, V},
+    {"detach", "d", B},	       {"keep", NULL, B},
+    {"pid-file", NULL, V},     {"no-subreaper", NULL, B},
+    {"no-pivot", NULL, B},     {"no-new-keyring", NULL, B},
+    {"preserve-fds", NULL, V}, {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_exec[] = {
+    {"console-socket", NULL, V},
+    {"cwd", NULL, V},
+    {"env", "e", M},
+    {"tty", "t", B},
+    {"user", "u", V},
+    {"additional-gids", "g", M},
+    {"process", "p", V},
+    {"detach", "d", B},
+    {"pid-file", NULL, V},
+    {"process-label", NULL, V},
+    {"apparmor", NULL, V},
+    {"no-new-privs", NULL, B},
+    {"cap", "c", M},
+    {"preserve-fds", NULL, V},
+    {"cgroup", NULL, M},
+    {"ignore-paused", NULL, B},
+    {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_delete[] = {
+    {"force", "f", B}, {"help", "h", B}, {NULL, NULL, B}};
+static const struct hr_flag_spec f_kill[] = {{"all", "a", B}, {"help", "h", B}, {NULL, NULL, B}};
+static const struct hr_flag_spec f_list[] = {
+    {"format", "f", V}, {"quiet", "q", B}, {"help", "h", B}, {NULL, NULL, B}};
+static const struct hr_flag_spec f_ps[] = {{"format", "f", V}, {"help", "h", B}, {NULL, NULL, B}};
+static const struct hr_flag_spec f_events[] = {
+    {"interval", NULL, V}, {"stats", NULL, B}, {"help", "h", B}, {NULL, NULL, B}};
+static const struct hr_flag_spec f_spec[] = {
+    {"bundle", "b", V}, {"rootless", NULL, B}, {"help", "h", B}, {NULL, NULL, B}};
+
+static const struct hr_flag_spec f_checkpoint[] = {
+    {"image-path", NULL, V},
+    {"work-path", NULL, V},
+    {"parent-path", NULL, V},
+    {"leave-running", NULL, B},
+    {"tcp-established", NULL, B},
+    {"ext-unix-sk", NULL, B},
+    {"shell-job", NULL, B},
+    {"lazy-pages", NULL, B},
+    {"status-fd", NULL, V},
+    {"page-server", NULL, V},
+    {"file-locks", NULL, B},
+    {"pre-dump", NULL, B},
+    {"manage-cgroups-mode", NULL, V},
+    {"empty-ns", NULL, M},
+    {"auto-dedup", NULL, B},
+    {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_restore[] = {
+    {"console-socket", NULL, V},
+    {"image-path", NULL, V},
+    {"work-path", NULL, V},
+    {"tcp-established", NULL, B},
+    {"ext-unix-sk", NULL, B},
+    {"shell-job", NULL, B},
+    {"file-locks", NULL, B},
+    {"manage-cgroups-mode", NULL, V},
+    {"bundle", "b", V},
+    {"detach", "d", B},
+    {"pid-file", NULL, V},
+    {"no-subreaper", NULL, B},
+    {"no-pivot", NULL, B},
+    {"empty-ns", NULL, M},
+    {"auto-dedup", NULL, B},
+    {"lazy-pages", NULL, B},
+    {"lsm-profile", NULL, V},
+    {"lsm-mount-context", NULL, V},
+    {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+static const struct hr_flag_spec f_update[] = {
+    {"resources", "r", V},
+    {"blkio-weight", NULL, V},
+    {"cpu-period", NULL, V},
+    {"cpu-quota", NULL, V},
+    {"cpu-share", NULL, V},
+    {"cpu-rt-period", NULL, V},
+    {"cpu-rt-runtime", NULL, V},
+    {"cpuset-cpus", NULL, V},
+    {"cpuset-mems", NULL, V},
+    {"kernel-memory", NULL, V},
+    {"kernel-memory-tcp", NULL, V},
+    {"memory", NULL, V},
+    {"memory-reservation", NULL, V},
+    {"memory-swap", NULL, V},
+    {"pids-limit", NULL, V},
+    {"l3-cache-schema", NULL, V},
+    {"mem-bw-schema", NULL, V},
+    {"help", "h", B},
+    {NULL, NULL, B},
+};
+
+/* hardrun's own commands. */
+static const struct hr_flag_spec f_check[] = {
+    {"bundle", "b", V}, {"config", NULL, V}, {"profile", NULL, V},
+    {"format", "f", V}, {"help", "h", B},    {NULL, NULL, B},
+};
+
+struct command {
+	const char *name;
+	const struct hr_flag_spec *flags;
+	bool no_reorder; /* urfave's SkipArgReorder: args after the id are the payload */
+};
+
+static const struct command commands[] = {
+    {"checkpoint", f_checkpoint, false},
+    {"create", f_create, false},
+    {"delete", f_delete, false},
+    {"events", f_events, false},
+    {"exec", f_exec, true},
+    {"features", f_none, false},
+    {"init", f_none, false},
+    {"kill", f_kill, false},
+    {"list", f_list, false},
+    {"pause", f_none, false},
+    {"ps", f_ps, true},
+    {"restore", f_restore, false},
+    {"resume", f_none, false},
+    {"run", f_run, false},
+    {"spec", f_spec, false},
+    {"start", f_none, false},
+    {"state", f_none, false},
+    {"update", f_update, false},
+    {"help", f_none, false},
+    {"h", f_none, false},
+    {"check", f_check, false},
+    {NULL, NULL, false},
+};
+
+#undef B
+#undef V
+#undef M
+
+static const struct hr_flag_spec *find_flag(const struct hr_flag_spec *tab, const char *name,
+					    size_t len)
+{
+	for (; tab->name; tab++) {
+		if ((strlen(tab->name) == len && strncmp(tab->name, name, len) == 0) ||
+		    (tab->alias && strlen(tab->alias) == len &&
+		     strncmp(tab->alias, name, len) == 0))
+			return tab;
+	}
+	return NULL;
+}
+
+static bool is_flag(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0' && strcmp(a, "--") != 0;
+}
+
+/*
+ * Decode one flag at argv[*i] (Go's flag syntax).  On success *spec and
+ * *value are set and *i points at the last argv element consumed.
+ */
+static int take_flag(const struct hr_flag_spec *tab, char **argv, int argc, int *i,
+		     const struct hr_flag_spec **spec, const char **value, struct hr_error **err)
+{
+	const char *a = argv[*i];
+	const char *name = a + (a[1] == '-' ? 2 : 1);
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+	*spec = find_flag(tab, name, len);
+	if (!*spec)
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+					   "flag provided but not defined: -%.*s", (int)len, name);
+	if ((*spec)->kind == HR_FLAG_BOOL) {
+		*value = eq ? eq + 1 : "true";
+		if (strcmp(*value, "true") && strcmp(*value, "false") && strcmp(*value, "1") &&
+		    strcmp(*value, "0"))
+			return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+						   "invalid boolean value \"%s\" for -%s", *value,
+						   (*spec)->name);
+		return 0;
+	}
+	if (eq) {
+		*value = eq + 1;
+		return 0;
+	}
+	if (*i + 1 >= argc)
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "flag needs an argument: -%s",
+					   (*spec)->name);
+	*value = argv[++*i];
+	return 0;
+}
+
+static int hardrun_flag(struct hr_cli *cli, char **argv, int argc, int *i, struct hr_error **err)
+{
+	static const struct hr_flag_spec own[] = {
+	    {"hardrun-runtime", NULL, HR_FLAG_VALUE}, {"hardrun-profile", NULL, HR_FLAG_VALUE},
+	    {"hardrun-policy", NULL, HR_FLAG_VALUE},  {"hardrun-audit-log", NULL, HR_FLAG_VALUE},
+	    {"hardrun-no-audit", NULL, HR_FLAG_BOOL}, {NULL, NULL, HR_FLAG_BOOL},
+	};
+	const struct hr_flag_spec *spec = NULL;
+	const char *value = NULL;
+
+	if (take_flag(own, argv, argc, i, &spec, &value, err) < 0)
+		return -1;
+	if (strcmp(spec->name, "hardrun-runtime") == 0)
+		cli->opts.runtime = value;
+	else if (strcmp(spec->name, "hardrun-profile") == 0)
+		cli->opts.profile = value;
+	else if (strcmp(spec->name, "hardrun-policy") == 0)
+		cli->opts.policy = value;
+	else if (strcmp(spec->name, "hardrun-audit-log") == 0)
+		cli->opts.audit_log = value;
+	else
+		cli->opts.no_audit = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+	return 0;
+}
+
+static void set_global(struct hr_cli *cli, const struct hr_flag_spec *spec, const char *value)
+{
+	bool on = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+	const char *n = spec->name;
+	if (!strcmp(n, "debug"))
+		cli->debug = on;
+	else if (!strcmp(n, "log"))
+		cli->log = value;
+	else if (!strcmp(n, "log-format"))
+		cli->log_format = value;
+	else if (!strcmp(n, "root"))
+		cli->root = value;
+	else if (!strcmp(n, "criu"))
+		cli->criu = value;
+	else if (!strcmp(n, "systemd-cgroup"))
+		cli->systemd_cgroup = on;
+	else if (!strcmp(n, "rootless"))
+		cli->rootless = value;
+	else if (!strcmp(n, "help"))
+		cli->help = on;
+	else if (!strcmp(n, "version"))
+		cli->version = on;
+}
+
+static void push_flag(struct hr_cli *cli, const struct hr_flag_spec *spec, const char *value)
+{
+	cli->flags = hr_xrealloc(cli->flags, (cli->n_flags + 1) * sizeof(*cli->flags));
+	cli->flags[cli->n_flags].spec = spec;
+	cli->flags[cli->n_flags].value = value;
+	cli->n_flags++;
+}
+
+static void push_arg(struct hr_cli *cli, char *a)
+{
+	cli->args = hr_xrealloc(cli->args, (cli->n_args + 2) * sizeof(char *));
+	cli->args[cli->n_args++] = a;
+	cli->args[cli->n_args] = NULL;
+}
+
+static int parse_command(struct hr_cli *cli, const struct command *cmd, int argc, char **argv,
+			 int i, struct hr_error **err)
+{
+	bool flags_done = false;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!flags_done && strcmp(a, "--") == 0) {
+			flags_done = true;
+			continue;
+		}
+		if (!flags_done && is_flag(a)) {
+			const struct hr_flag_spec *spec = NULL;
+			const char *value = NULL;
+			if (take_flag(cmd->flags, argv, argc, &i, &spec, &value, err) < 0)
+				return hr_err_wrap(err, "%s", cmd->name);
+			push_flag(cli, spec, value);
+			continue;
+		}
+		push_arg(cli, argv[i]);
+		/* exec and ps: everything after the container id belongs to it. */
+		if (cmd->no_reorder)
+			flags_done = true;
+	}
+	return 0;
+}
+
+static void options_from_env(struct hr_cli *cli)
+{
+	const char *v = NULL;
+	if ((v = getenv("HARDRUN_RUNTIME")) && *v)
+		cli->opts.runtime = v;
+	if ((v = getenv("HARDRUN_PROFILE")) && *v)
+		cli->opts.profile = v;
+	if ((v = getenv("HARDRUN_POLICY")) && *v)
+		cli->opts.policy = v;
+	if ((v = getenv("HARDRUN_AUDIT_LOG")) && *v)
+		cli->opts.audit_log = v;
+}
+
+int hr_cli_parse(struct hr_cli *cli, int argc, char **argv, struct hr_error **err)
+{
+	int i = 1;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->command_index = -1;
+	cli->runtime_argv = hr_xcalloc((size_t)argc + 1, sizeof(char *));
+	cli->runtime_argv[cli->runtime_argc++] = argv[0];
+	options_from_env(cli);
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--hardrun-", 10) == 0) {
+			if (hardrun_flag(cli, argv, argc, &i, err) < 0)
+				return -1;
+			continue;
+		}
+		if (!is_flag(a))
+			break;
+		int start = i;
+		const struct hr_flag_spec *spec = NULL;
+		const char *value = NULL;
+		if (take_flag(global_flags, argv, argc, &i, &spec, &value, err) < 0)
+			return -1;
+		set_global(cli, spec, value);
+		for (int k = start; k <= i; k++)
+			cli->runtime_argv[cli->runtime_argc++] = argv[k];
+	}
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		cli->runtime_argv[cli->runtime_argc++] = argv[i++];
+	if (cli->log_format && strcmp(cli->log_format, "text") && strcmp(cli->log_format, "json"))
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+					   "invalid log-format: %s (want text or json)",
+					   cli->log_format);
+	if (i >= argc)
+		return 0;
+
+	cli->command = argv[i];
+	cli->command_index = (int)cli->runtime_argc;
+	for (int k = i; k < argc; k++)
+		cli->runtime_argv[cli->runtime_argc++] = argv[k];
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, cli->command) == 0) {
+			cli->known_command = true;
+			return parse_command(cli, c, argc, argv, i + 1, err);
+		}
+	}
+	return 0;
+}
+
+void hr_cli_free(struct hr_cli *cli)
+{
+	free(cli->flags);
+	free(cli->args);
+	free(cli->runtime_argv);
+	memset(cli, 0, sizeof(*cli));
+}
+
+const char *hr_cli_flag(const struct hr_cli *cli, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < cli->n_flags; i++)
+		if (strcmp(cli->flags[i].spec->name, name) == 0)
+			v = cli->flags[i].value;
+	return v;
+}
+
+bool hr_cli_flag_bool(const struct hr_cli *cli, const char *name)
+{
+	const char *v = hr_cli_flag(cli, name);
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+const char **hr_cli_flag_all(const struct hr_cli *cli, const char *name)
+{
+	const char **v = hr_xcalloc(cli->n_flags + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < cli->n_flags; i++)
+		if (strcmp(cli->flags[i].spec->name, name) == 0)
+			v[n++] = cli->flags[i].value;
+	return v;
+}
+
+char *hr_cli_bundle(const struct hr_cli *cli, struct hr_error **err)
+{
+	const char *b = hr_cli_flag(cli, "bundle");
+	char *abs = NULL;
+	if (!b || !*b) {
+		abs = getcwd(NULL, 0);
+		if (!abs)
+			hr_error_set(err, errno, "getcwd");
+		return abs;
+	}
+	if (b[0] == '/')
+		return hr_xstrdup(b);
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		hr_error_set(err, errno, "getcwd");
+		return NULL;
+	}
+	return hr_xasprintf("%s/%s", cwd, b);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/create.h"
+#include "hardrun/log.h"
+#include "hardrun/spec.h"
+#include "hardrun/util.h"
+
+void hr_hardened_clear(struct hr_hardened *h)
+{
+	free(h->bundle);
+	if (h->dirfd >= 0)
+		close(h->dirfd);
+	hr_json_free(h->original);
+	hr_json_free(h->spec);
+	hr_profile_free(h->profile);
+	hr_findings_free(&h->findings);
+	memset(h, 0, sizeof(*h));
+	h->dirfd = -1;
+}
+
+/* One line naming every refusal, for runc's log and containerd's error. */
+static int denial_error(const struct hr_hardened *h, struct hr_error **err)
+{
+	size_t cap = 256, len = 0;
+	_cleanup_free_ char *msg = hr_xmalloc(cap);
+	msg[0] = '\0';
+	for (size_t i = 0; i < h->findings.len; i++) {
+		const struct hr_finding *f = &h->findings.items[i];
+		if (f->action != HR_ACTION_DENY)
+			continue;
+		_cleanup_free_ char *part =
+		    hr_xasprintf("%s%s: %s (%s)", len ? "; " : "", f->rule, f->reason, f->path);
+		size_t n = strlen(part);
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			msg = hr_xrealloc(msg, cap);
+		}
+		memcpy(msg + len, part, n + 1);
+		len += n;
+	}
+	return hr_error_set(err, 0, "container refused by hardrun profile `%s`: %s",
+			    h->profile->name, msg);
+}
+
+static int load_config(const struct hr_cli *cli, const char *config_path, struct hr_hardened *h,
+		       struct hr_error **err)
+{
+	if (config_path) {
+		_cleanup_free_ char *buf = NULL;
+		size_t len = 0;
+		if (hr_read_file_at(AT_FDCWD, config_path, 32u << 20, &buf, &len, err) < 0)
+			return -1;
+		h->spec = hr_json_parse(buf, len, NULL, err);
+		if (!h->spec)
+			return hr_err_wrap(err, "%s", config_path);
+		if (h->spec->type != HR_JSON_OBJECT)
+			return hr_error_set(err, 0, "%s: the top level must be an object",
+					    config_path);
+		return 0;
+	}
+	h->bundle = hr_cli_bundle(cli, err);
+	if (!h->bundle)
+		return -1;
+	h->spec = hr_spec_load(h->bundle, &h->dirfd, err);
+	return h->spec ? 0 : -1;
+}
+
+int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+	      const char *config_path, bool dry_run, struct hr_hardened *h, struct hr_error **err)
+{
+	memset(h, 0, sizeof(*h));
+	h->dirfd = -1;
+	if (load_config(cli, config_path, h, err) < 0)
+		return -1;
+	h->profile = hr_profile_resolve(policy, profile, h->spec, err);
+	if (!h->profile)
+		return -1;
+	h->original = hr_json_clone(h->spec);
+
+	struct hr_ctx ctx = {
+	    .entry = HR_ENTRY_CREATE,
+	    .spec = h->spec,
+	    .original = h->original,
+	    .policy = policy,
+	    .profile = h->profile,
+	    .container_id = dry_run ? NULL : hr_cli_id(cli),
+	    .bundle = h->bundle,
+	    .in_userns = hr_in_user_namespace(),
+	};
+	int r = hr_rules_run(&ctx, err);
+	h->findings = ctx.findings;
+	if (r < 0)
+		return -1;
+	if (h->findings.denials > 0)
+		return denial_error(h, err);
+	if (dry_run || hr_json_equal(h->spec, h->original))
+		return 0;
+	/* Last step before the runtime: a crash before the rename leaves the
+	 * original, after it the whole hardened config. */
+	if (hr_spec_write(h->dirfd, h->spec, err) < 0)
+		return hr_err_wrap(err, "write hardened %s/config.json", h->bundle);
+	h->written = true;
+	return 0;
+}
+
+static void add_annotation(struct hr_json *rec, const char *field, const struct hr_json *ann,
+			   const char *const keys[])
+{
+	for (size_t i = 0; keys[i]; i++) {
+		const char *v = hr_json_as_string(hr_json_get(ann, keys[i]));
+		if (v && *v) {
+			hr_json_set(rec, field, hr_json_new_string(v));
+			return;
+		}
+	}
+}
+
+static struct hr_json *finding_json(const struct hr_finding *f)
+{
+	struct hr_json *o = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(o, "rule", hr_json_new_string(f->rule));
+	hr_json_set(o, "action", hr_json_new_string(hr_action_name(f->action)));
+	hr_json_set(o, "path", hr_json_new_string(f->path));
+	hr_json_set(o, "before", f->before ? hr_json_new_string(f->before) : hr_json_new(0));
+	hr_json_set(o, "after", f->after ? hr_json_new_string(f->after) : hr_json_new(0));
+	hr_json_set(o, "reason", hr_json_new_string(f->reason));
+	return o;
+}
+
+int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
+		      const struct hr_json *spec, const char *profile,
+		      const struct hr_findings *findings, const char *error, struct hr_error **err)
+{
+	static const char *const pod[] = {"io.kubernetes.cri.sandbox-name",
+					  "io.kubernetes.pod.name", NULL};
+	static const char *const ns[] = {"io.kubernetes.cri.sandbox-namespace",
+					 "io.kubernetes.pod.namespace", NULL};
+	static const char *const image[] = {"io.kubernetes.cri.image-name",
+					    "org.opencontainers.image.ref.name",
+					    "io.kubernetes.cri-o.ImageName", NULL};
+	const char *path = cli->opts.audit_log ? cli->opts.audit_log : policy->audit_log;
+	char ts[48];
+
+	if (cli->opts.no_audit || !path || !*path)
+		return 0;
+	hr_rfc3339_now(ts, sizeof(ts));
+	_cleanup_json_ struct hr_json *rec = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(rec, "time", hr_json_new_string(ts));
+	hr_json_set(rec, "command", hr_json_new_string(cli->command ? cli->command : ""));
+	const char *id = hr_cli_id(cli);
+	hr_json_set(rec, "id", id ? hr_json_new_string(id) : hr_json_new(HR_JSON_NULL));
+	const struct hr_json *ann = hr_json_get(spec, "annotations");
+	add_annotation(rec, "pod", ann, pod);
+	add_annotation(rec, "namespace", ann, ns);
+	add_annotation(rec, "image", ann, image);
+	hr_json_set(rec, "profile", profile ? hr_json_new_string(profile) : hr_json_new(0));
+	bool denied = error != NULL;
+	hr_json_set(rec, "verdict", hr_json_new_string(denied ? "refused" : "allowed"));
+	if (error)
+		hr_json_set(rec, "error", hr_json_new_string(error));
+	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
+	for (size_t i = 0; findings && i < findings->len; i++)
+		hr_json_append(arr, finding_json(&findings->items[i]));
+	hr_json_set(rec, "findings", arr);
+	return hr_audit_append(path, rec, err);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/create.h"
+#include "hardrun/log.h"
+#include "hardrun/util.h"
+
+/*
+ * `runc exec` takes the process either as a --process JSON file or as
+ * flags.  Both are checked by the same process-level rules: the flags are
+ * turned into a process object, hardened, and turned back into flags.
+ */
+
+static const char *const cap_sets[] = {"bounding",  "effective", "inheritable",
+				       "permitted", "ambient",	 NULL};
+
+static struct hr_json *strv_json(const char **v)
+{
+	struct hr_json *a = hr_json_new(HR_JSON_ARRAY);
+	for (size_t i = 0; v && v[i]; i++)
+		hr_json_append(a, hr_json_new_string(v[i]));
+	return a;
+}
+
+static int user_json(const char *spec, struct hr_json *proc, struct hr_error **err)
+{
+	char *end = NULL;
+	struct hr_json *u = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(proc, "user", u);
+	errno = 0;
+	unsigned long uid = strtoul(spec, &end, 10);
+	if (end == spec || errno || uid > UINT32_MAX || (*end && *end != ':'))
+		return hr_error_set(err, 0, "exec: --user must be UID[:GID], got `%s`", spec);
+	hr_json_set(u, "uid", hr_json_new_uint(uid));
+	if (*end == ':') {
+		const char *g = end + 1;
+		unsigned long gid = strtoul(g, &end, 10);
+		if (end == g || *end || gid > UINT32_MAX)
+			return hr_error_set(err, 0, "exec: --user must be UID[:GID], got `%s`",
+					    spec);
+		hr_json_set(u, "gid", hr_json_new_uint(gid));
+	}
+	return 0;
+}
+
+static struct hr_json *process_from_flags(const struct hr_cli *cli, struct hr_error **err)
+{
+	_cleanup_json_ struct hr_json *p = hr_json_new(HR_JSON_OBJECT);
+	_cleanup_free_ const char **caps = hr_cli_flag_all(cli, "cap");
+	_cleanup_free_ const char **env = hr_cli_flag_all(cli, "env");
+	const char *v = NULL;
+
+	hr_json_set(p, "args", strv_json(cli->n_args > 1 ? (const char **)cli->args + 1 : NULL));
+	if (env[0])
+		hr_json_set(p, "env", strv_json(env));
+	if ((v = hr_cli_flag(cli, "cwd")))
+		hr_json_set(p, "cwd", hr_json_new_string(v));
+	if ((v = hr_cli_flag(cli, "user")) && user_json(v, p, err) < 0)
+		return NULL;
+	if (caps[0]) {
+		struct hr_json *c = hr_json_ensure_object(p, "capabilities");
+		for (size_t i = 0; cap_sets[i]; i++)
+			hr_json_set(c, cap_sets[i], strv_json(caps));
+	}
+	if (hr_cli_flag(cli, "no-new-privs"))
+		hr_json_set(p, "noNewPrivileges",
+			    hr_json_new_bool(hr_cli_flag_bool(cli, "no-new-privs")));
+	if ((v = hr_cli_flag(cli, "apparmor")))
+		hr_json_set(p, "apparmorProfile", hr_json_new_string(v));
+	if ((v = hr_cli_flag(cli, "process-label")))
+		hr_json_set(p, "selinuxLabel", hr_json_new_string(v));
+	return hr_steal_ptr(&p);
+}
+
+static bool json_strv_has(const struct hr_json *a, const char *s)
+{
+	for (size_t i = 0; a && a->type == HR_JSON_ARRAY && i < a->arr.len; i++) {
+		const char *x = hr_json_as_string(a->arr.items[i]);
+		if (x && strcmp(x, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool rewritten_flag(const char *name)
+{
+	return !strcmp(name, "cap") || !strcmp(name, "no-new-privs") || !strcmp(name, "apparmor") ||
+	       !strcmp(name, "process-label");
+}
+
+/* Rebuild runtime_argv: global part, "exec", kept flags, hardened flags, args. */
+static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
+{
+	size_t max = cli->runtime_argc + 2 * (cli->n_flags + 8) + 1, n = 0;
+	char **v = hr_xcalloc(max, sizeof(char *));
+	for (int i = 0; i <= cli->command_index; i++)
+		v[n++] = cli->runtime_argv[i];
+	for (size_t i = 0; i < cli->n_flags; i++) {
+		const char *name = cli->flags[i].spec->name;
+		if (rewritten_flag(name))
+			continue;
+		/* Lives until execve replaces the process. */
+		v[n++] = hr_xasprintf("--%s=%s", name, cli->flags[i].value);
+	}
+	const struct hr_json *eff = hr_json_get_path(p, "capabilities/effective");
+	_cleanup_free_ const char **caps = hr_cli_flag_all(cli, "cap");
+	for (size_t i = 0; caps[i]; i++)
+		if (json_strv_has(eff, caps[i])) {
+			v[n++] = "--cap";
+			v[n++] = (char *)caps[i];
+		}
+	const struct hr_json *nnp = hr_json_get(p, "noNewPrivileges");
+	if (nnp && nnp->type == HR_JSON_BOOL && nnp->boolean)
+		v[n++] = "--no-new-privs";
+	const char *s = NULL;
+	if ((s = hr_json_as_string(hr_json_get(p, "apparmorProfile")))) {
+		v[n++] = "--apparmor";
+		v[n++] = (char *)s;
+	}
+	if ((s = hr_json_as_string(hr_json_get(p, "selinuxLabel")))) {
+		v[n++] = "--process-label";
+		v[n++] = (char *)s;
+	}
+	for (size_t i = 0; i < cli->n_args; i++)
+		v[n++] = cli->args[i];
+	v[n] = NULL;
+	free(cli->runtime_argv);
+	cli->runtime_argv = v;
+	cli->runtime_argc = n;
+}
+
+static int write_process_file(const char *path, const struct hr_json *p, struct hr_error **err)
+{
+	_cleanup_free_ char *dir = hr_xstrdup(path);
+	_cleanup_free_ char *base = hr_xstrdup(path);
+	_cleanup_close_ int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *out = NULL;
+	size_t len = 0;
+	if (dfd < 0)
+		return hr_error_set(err, errno, "exec: directory of `%s`", path);
+	if (hr_json_serialize(p, false, &out, &len, err) < 0)
+		return -1;
+	return hr_write_file_atomic(dfd, basename(base), out, len, 0600, err);
+}
+
+int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+		   struct hr_error **err)
+{
+	const char *pfile = hr_cli_flag(cli, "process");
+	_cleanup_json_ struct hr_json *proc = NULL;
+	_cleanup_json_ struct hr_json *orig = NULL;
+
+	if (pfile) {
+		_cleanup_free_ char *buf = NULL;
+		size_t len = 0;
+		if (hr_read_file_at(AT_FDCWD, pfile, 4u << 20, &buf, &len, err) < 0)
+			return hr_err_wrap(err, "exec --process");
+		proc = hr_json_parse(buf, len, NULL, err);
+		if (!proc)
+			return hr_err_wrap(err, "exec --process %s", pfile);
+		if (proc->type != HR_JSON_OBJECT)
+			return hr_error_set(err, 0, "exec --process %s: not an object", pfile);
+	} else if (!(proc = process_from_flags(cli, err))) {
+		return -1;
+	}
+	_cleanup_json_ struct hr_json *spec = hr_json_new(HR_JSON_OBJECT);
+	struct hr_profile *prof = hr_profile_resolve(policy, profile, spec, err);
+	if (!prof)
+		return -1;
+	orig = hr_json_clone(proc);
+	struct hr_ctx ctx = {
+	    .entry = HR_ENTRY_EXEC,
+	    .spec = proc,
+	    .original = orig,
+	    .policy = policy,
+	    .profile = prof,
+	    .container_id = hr_cli_id(cli),
+	    .in_userns = hr_in_user_namespace(),
+	};
+	int r = hr_rules_run(&ctx, err);
+	hr_json_set(spec, "process", hr_json_clone(proc));
+	struct hr_error *refusal = NULL;
+	if (r == 0 && ctx.findings.denials > 0) {
+		for (size_t i = 0; i < ctx.findings.len && !refusal; i++)
+			if (ctx.findings.items[i].action == HR_ACTION_DENY)
+				hr_error_set(&refusal, 0,
+					     "exec refused by hardrun profile `%s`: %s: %s (%s)",
+					     prof->name, ctx.findings.items[i].rule,
+					     ctx.findings.items[i].reason,
+					     ctx.findings.items[i].path);
+	}
+	hr_audit_decision(cli, policy, spec, prof->name, &ctx.findings,
+			  refusal ? refusal->msg : (r < 0 && *err ? (*err)->msg : NULL), NULL);
+	hr_findings_free(&ctx.findings);
+	hr_profile_free(prof);
+	if (r < 0)
+		return -1;
+	if (refusal) {
+		*err = refusal;
+		return -1;
+	}
+	if (hr_json_equal(proc, orig))
+		return 0;
+	if (pfile)
+		return write_process_file(pfile, proc, err);
+	flags_from_process(cli, proc);
+	return 0;
+}

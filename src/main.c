@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hardrun/cleanup.h"
+#include "hardrun/cli.h"
+#include "hardrun/create.h"
+#include "hardrun/delegate.h"
+#include "hardrun/log.h"
+#include "hardrun/profile.h"
+#include "hardrun/util.h"
+#include "hardrun/features.h"
+#if HAVE_IDMAP
+#include "hardrun/idmap.h"
+#endif
+#if HAVE_BUILTIN
+#include "hardrun/runtime.h"
+#endif
+
+static const char usage_text[] =
+    "usage: hardrun [--hardrun-OPTION ...] [runc global flags] COMMAND [flags] [args]\n"
+    "\n"
+    "hardrun is a hardened, runc-compatible OCI runtime.  Every runc command is\n"
+    "accepted: create, run and restore harden the bundle's config.json and exec\n"
+    "check the process, then the lower runtime (runc, crun or hardrun's builtin\n"
+    "runtime) runs it; all other commands are handed to the lower runtime as given.\n"
+    "\n"
+    "hardrun's own commands:\n"
+    "  check [--profile P] [--format text|json] (--bundle DIR | --config FILE)\n"
+    "                           findings and the hardened diff; exit 1 if refused\n"
+    "  features                 the lower runtime's features, plus user namespaces\n"
+    "                           and idmapped mounts\n"
+    "\n"
+    "hardrun's options (before the command; never passed to the lower runtime):\n"
+    "  --hardrun-profile NAME   profile (default: policy's defaultProfile; a binary\n"
+    "                           named hardrun-NAME selects NAME)   [HARDRUN_PROFILE]\n"
+    "  --hardrun-runtime R      runc, crun, a path, or builtin     [HARDRUN_RUNTIME]\n"
+    "  --hardrun-policy FILE    host policy (default " HR_DEFAULT_POLICY_PATH ")\n"
+    "                                                              [HARDRUN_POLICY]\n"
+    "  --hardrun-audit-log FILE audit log (JSON lines)             [HARDRUN_AUDIT_LOG]\n"
+    "  --hardrun-no-audit       write no audit record\n"
+    "\n"
+    "runc's global flags: --root DIR, --log FILE, --log-format text|json, --debug,\n"
+    "  --systemd-cgroup, --rootless true|false|auto, --criu PATH, --version, --help\n"
+    "\n"
+    "Exit codes: 0 success, 1 failure or refused by policy, 2 bad command line,\n"
+    "127 lower runtime not executable; otherwise the lower runtime's own.\n"
+    "See hardrun(1) and docs/policy.md.\n";
+
+/* `hardrun-restricted` as argv[0] selects the profile `restricted`. */
+static const char *profile_from_argv0(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	if (strncmp(base, "hardrun-", 8) == 0 && base[8])
+		return base + 8;
+	return NULL;
+}
+
+static int fail(struct hr_error *err)
+{
+	int status = err->status ? err->status : HR_EXIT_ERROR;
+	hr_log(HR_LOG_ERROR, "%s", err->msg);
+	hr_error_clear(&err);
+	return status;
+}
+
+static int print_version(const char *runtime)
+{
+	printf("hardrun version %s\n", HR_VERSION);
+	if (runtime && strcmp(runtime, HR_RUNTIME_BUILTIN) != 0) {
+		_cleanup_free_ char *v = hr_delegate_version(runtime);
+		if (v)
+			fputs(v, stdout);
+	} else {
+		printf("runtime: builtin\nspec: 1.0.2-dev\n");
+	}
+	return 0;
+}
+
+static bool is_create_like(const char *cmd)
+{
+	return !strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "restore");
+}
+
+static bool needs_policy(const char *cmd)
+{
+	return is_create_like(cmd) || !strcmp(cmd, "exec") || !strcmp(cmd, "check") ||
+	       !strcmp(cmd, "update");
+}
+
+static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
+		       struct hr_error **err)
+{
+	struct hr_hardened h = {.dirfd = -1};
+	int r = hr_harden(cli, policy, cli->opts.profile, NULL, false, &h, err);
+	struct hr_error *aerr = NULL;
+	if (hr_audit_decision(cli, policy, h.spec ? h.spec : NULL,
+			      h.profile ? h.profile->name : cli->opts.profile, &h.findings,
+			      r < 0 && *err ? (*err)->msg : NULL, &aerr) < 0) {
+		/* An unrecorded decision is still a decision: warn, do not block. */
+		hr_log(HR_LOG_WARN, "%s", aerr->msg);
+		hr_error_clear(&aerr);
+	}
+	for (size_t i = 0; r == 0 && i < h.findings.len; i++)
+		hr_log(HR_LOG_DEBUG, "%s %s %s: %s", h.findings.items[i].rule,
+		       hr_action_name(h.findings.items[i].action), h.findings.items[i].path,
+		       h.findings.items[i].reason);
+	if (r < 0) {
+		hr_hardened_clear(&h);
+		return -1;
+	}
+#if HAVE_BUILTIN
+	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
+		int status = 0;
+		if (!strcmp(cli->command, "create"))
+			r = hr_rt_create(cli, h.spec, h.bundle, err);
+		else if (!strcmp(cli->command, "run"))
+			r = hr_rt_run(cli, h.spec, h.bundle, &status, err);
+		else
+			r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
+		hr_hardened_clear(&h);
+		return r < 0 ? -1 : status;
+	}
+#endif
+	hr_hardened_clear(&h);
+	return hr_delegate_exec(runtime, cli, err);
+}
+
+static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
+		       struct hr_error **err)
+{
+	int status = 0;
+	if (hr_delegate_run(runtime, cli, &status, err) < 0)
+		return -1;
+#if HAVE_IDMAP
+	const char *id = hr_cli_id(cli);
+	if (status == 0 && id && policy) {
+		struct hr_error *e = NULL;
+		if (hr_idmount_release(policy, id, &e) < 0 ||
+		    hr_idrange_release(policy, id, &e) < 0) {
+			hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
+			hr_error_clear(&e);
+		}
+	}
+#else
+	(void)policy;
+#endif
+	return status;
+}
+
+static int dispatch(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
+		    struct hr_error **err)
+{
+	const char *cmd = cli->command;
+	if (!strcmp(cmd, "check"))
+		return hr_check_main(cli, policy, cli->opts.profile, err);
+	if (!strcmp(cmd, "features"))
+		return hr_features_main(runtime, err);
+	if (is_create_like(cmd))
+		return create_path(cli, policy, runtime, err);
+	if (!strcmp(cmd, "exec") && hr_exec_harden(cli, policy, cli->opts.profile, err) < 0)
+		return -1;
+	if (!strcmp(cmd, "delete"))
+		return delete_path(cli, policy, runtime, err);
+#if HAVE_BUILTIN
+	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
+		int status = 0;
+		if (hr_rt_command(cli, &status, err) < 0)
+			return -1;
+		return status;
+	}
+#endif
+	return hr_delegate_exec(runtime, cli, err);
+}
+
+int main(int argc, char **argv)
+{
+	struct hr_cli cli;
+	struct hr_error *err = NULL;
+	_cleanup_free_ char *runtime = NULL;
+	struct hr_policy *policy = NULL;
+	int ret = 0;
+
+	if (hr_cli_parse(&cli, argc, argv, &err) < 0) {
+		hr_log_init(cli.log, cli.log_format, cli.debug);
+		return fail(err);
+	}
+	hr_log_init(cli.log, cli.log_format, cli.debug);
+	if (!cli.opts.profile)
+		cli.opts.profile = profile_from_argv0(argv[0]);
+	if (cli.help && !cli.command) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+
+	bool strict = cli.command && needs_policy(cli.command);
+	policy = hr_policy_load(cli.opts.policy, &err);
+	if (!policy && strict)
+		return fail(err);
+	if (!policy) {
+		/* Never block state/kill/delete on a broken policy file. */
+		hr_log(HR_LOG_WARN, "%s (using built-in defaults for `%s`)", err->msg,
+		       cli.command ? cli.command : "");
+		hr_error_clear(&err);
+		policy = hr_policy_defaults();
+	}
+
+	const char *want = cli.opts.runtime ? cli.opts.runtime : (policy ? policy->runtime : NULL);
+#if HAVE_BUILTIN
+	runtime = hr_delegate_find(want, true, &err);
+#else
+	runtime = hr_delegate_find(want, false, &err);
+	if (runtime && strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
+		free(runtime);
+		runtime = NULL;
+		hr_error_set(&err, 0, "this hardrun was built without the builtin runtime");
+	}
+#endif
+	if (cli.version && !cli.command) {
+		print_version(runtime);
+		ret = 0;
+	} else if (!cli.command) {
+		fputs(usage_text, stdout);
+		ret = 0;
+	} else if (!runtime && strcmp(cli.command, "check") != 0) {
+		ret = fail(err);
+		err = NULL;
+	} else {
+		hr_error_clear(&err);
+		ret = dispatch(&cli, policy, runtime, &err);
+		if (ret < 0)
+			ret = fail(err);
+	}
+	hr_policy_free(policy);
+	hr_cli_free(&cli);
+	return ret;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/util.h"
+
+static void oom(void)
+{
+	static const char msg[] = "hardrun: out of memory\n";
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing left to do */
+	}
+	abort();
+}
+
+void *hr_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *hr_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *hr_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
+char *hr_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *hr_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *hr_xasprintf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+size_t hr_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void hr_strv_push(char ***v, const char *s)
+{
+	size_t n = hr_strv_len(*v);
+	*v = hr_xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = hr_xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+bool hr_strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void hr_strv_free(char **v)
+{
+	hr_strvfreep(&v);
+}
+
+char **hr_strv_dup(char *const *v)
+{
+	char **r = hr_xcalloc(hr_strv_len(v) + 1, sizeof(char *));
+	for (size_t i = 0; v && v[i]; i++)
+		r[i] = hr_xstrdup(v[i]);
+	return r;
+}
+
+bool hr_startswith(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *outlen,
+		    struct hr_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0, cap = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return hr_error_set(err, 0, "`%s` is a symlink: refusing to follow it",
+					    name);
+		return hr_error_set(err, errno, "open `%s`", name);
+	}
+	if (fstat(fd, &st) < 0)
+		return hr_error_set(err, errno, "stat `%s`", name);
+	if (!S_ISREG(st.st_mode))
+		return hr_error_set(err, 0, "`%s` is not a regular file", name);
+	if ((size_t)st.st_size > max)
+		return hr_error_set(err, 0, "`%s` is too large (%lld bytes, limit %zu)", name,
+				    (long long)st.st_size, max);
+	cap = (size_t)st.st_size + 1;
+	buf = hr_xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > max + 1)
+				return hr_error_set(err, 0, "`%s` is too large (limit %zu bytes)",
+						    name, max);
+			cap *= 2;
+			buf = hr_xrealloc(buf, cap);
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return hr_error_set(err, errno, "read `%s`", name);
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max)
+		return hr_error_set(err, 0, "`%s` is too large (limit %zu bytes)", name, max);
+	buf[len] = '\0';
+	*out = hr_steal_ptr(&buf);
+	if (outlen)
+		*outlen = len;
+	return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 struct hr_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *tmp = NULL;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return hr_error_set(
+			    err, 0, "`%s` is a symlink: refusing to write through it", name);
+		if (!S_ISREG(st.st_mode))
+			return hr_error_set(err, 0, "`%s` is not a regular file", name);
+		mode = st.st_mode & 07777;
+	} else if (errno != ENOENT) {
+		return hr_error_set(err, errno, "stat `%s`", name);
+	}
+
+	for (int attempt = 0; fd < 0; attempt++) {
+		free(tmp);
+		tmp = hr_xasprintf(".%s.hardrun-%d-%d", name, (int)getpid(), attempt);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd < 0 && (errno != EEXIST || attempt > 100))
+			return hr_error_set(err, errno, "create temporary file for `%s`", name);
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		return hr_error_set(err, saved, "write `%s`", name);
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		return hr_error_set(err, saved, "replace `%s`", name);
+	}
+	/* The rename is durable only once the directory entry is. */
+	if (dirfd != AT_FDCWD)
+		fsync(dirfd);
+	return 0;
+}
+
+int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+	if (fd < 0)
+		return hr_error_set(err, errno, "open `%s`", path);
+	/* One write(2) on O_APPEND: concurrent writers never interleave a line. */
+	ssize_t w = write(fd, line, len);
+	if (w < 0)
+		return hr_error_set(err, errno, "write `%s`", path);
+	if ((size_t)w != len)
+		return hr_error_set(err, 0, "short write to `%s`", path);
+	return 0;
+}
+
+int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err)
+{
+	_cleanup_free_ char *p = hr_xstrdup(path);
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return hr_error_set(err, errno, "mkdir `%s`", p);
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+bool hr_in_user_namespace(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a = 0, b = 0, c = 0;
+	if (!f)
+		return false;
+	if (fscanf(f, "%lu %lu %lu", &a, &b, &c) != 3)
+		return false;
+	/* The initial namespace maps everything: "0 0 4294967295". */
+	return !(a == 0 && b == 0 && c == 4294967295UL);
+}
+
+void hr_rfc3339_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
