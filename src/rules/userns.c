@@ -238,6 +238,16 @@ static bool same_ns(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/*
+ * The host's user namespace.  Only asked while hardrun itself runs in it
+ * (apply() returns early otherwise), so our own namespace is the reference;
+ * pid 1's link may not even be readable (ptrace rules).
+ */
+static bool host_ns(const char *path)
+{
+	return same_ns(path, "/proc/self/ns/user") || same_ns(path, "/proc/1/ns/user");
+}
+
 /* A joined user namespace: not the host's, and not mapping host 0. */
 static void check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first)
 {
@@ -245,7 +255,7 @@ static void check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first
 	uint32_t start = 0, size = 0;
 
 	if (strcmp(path, "/proc/1/ns/user") == 0 || strcmp(path, "/proc/self/ns/user") == 0 ||
-	    strcmp(path, "/proc/thread-self/ns/user") == 0 || same_ns(path, "/proc/1/ns/user")) {
+	    strcmp(path, "/proc/thread-self/ns/user") == 0 || host_ns(path)) {
 		hr_report_unfixable(ctx, "linux.namespaces", path,
 				    "joins the host user namespace: container root would be host "
 				    "root");
@@ -281,7 +291,8 @@ static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
 }
 
 /* A pod member joins its sandbox's user namespace and shares its range. */
-static int plan_pod_member(const char *sandbox, struct plan *pl, struct hr_error **err)
+static int plan_pod_member(const char *sandbox, uint32_t pool_first, struct plan *pl,
+			   struct hr_error **err)
 {
 	long pid = 0;
 	_cleanup_free_ char *ns = NULL;
@@ -289,7 +300,7 @@ static int plan_pod_member(const char *sandbox, struct plan *pl, struct hr_error
 	if (sandbox_pid(sandbox, &pid, err) < 0)
 		return -1;
 	ns = hr_xasprintf("/proc/%ld/ns/user", pid);
-	if (same_ns(ns, "/proc/1/ns/user"))
+	if (host_ns(ns))
 		return hr_error_set(err, 0,
 				    "pod sandbox `%s` runs in the host user namespace; its "
 				    "containers cannot share the pod's namespaces from their own",
@@ -297,6 +308,11 @@ static int plan_pod_member(const char *sandbox, struct plan *pl, struct hr_error
 	/* The kernel's mapping is the truth, whoever allocated the sandbox's range. */
 	if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
 		return hr_error_set(err, errno, "read uid_map of pod sandbox `%s`", sandbox);
+	if (pl->start < pool_first)
+		return hr_error_set(err, 0,
+				    "pod sandbox `%s` maps container root to host id %" PRIu32
+				    ", outside the id pool",
+				    sandbox, pl->start);
 	pl->join = hr_steal_ptr(&ns);
 	pl->key = sandbox;
 	return 0;
@@ -320,7 +336,7 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		return plan_pod_member(sandbox, pl, err);
+		return plan_pod_member(sandbox, pool_first, pl, err);
 	}
 	if (!ctx->container_id) {
 		pl->placeholder = true;
@@ -431,7 +447,10 @@ static bool mount_mapping(struct hr_ctx *ctx, const struct hr_json *m, const cha
 	*size = pl->size;
 	if (hr_json_is_null(u) && hr_json_is_null(g))
 		return true;
-	if (check_mappings(ctx, path, u, pool_first) || check_mappings(ctx, path, g, pool_first))
+	_cleanup_free_ char *up = hr_xasprintf("%s.uidMappings", path);
+	_cleanup_free_ char *gp = hr_xasprintf("%s.gidMappings", path);
+
+	if (check_mappings(ctx, up, u, pool_first) | check_mappings(ctx, gp, g, pool_first))
 		return false;
 	if (!u || u->type != HR_JSON_ARRAY || u->arr.len != 1 || !hr_json_equal(u, g) ||
 	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "containerID"), &uc) || uc != 0 ||

@@ -1,5 +1,398 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Rule family `userns`: fix, deny and warn paths, pods, mounts asking for idmaps. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/json.h"
+#include "hardrun/profile.h"
+#include "hardrun/rules.h"
+#include "hardrun/util.h"
 #include "tap.h"
+
+extern const struct hr_rule hr_rule_userns;
+
+#define POOL  1000000u
+#define RANGE 65536u
+
+static char tmp[] = "/tmp/hr-test-rule-userns.XXXXXX";
+static struct hr_policy pol;
+static void *defaults;
+
+struct run {
+	struct hr_ctx ctx;
+	struct hr_json *spec;
+	int r;
+	struct hr_error *err;
+};
+
+static void run_free(struct run *r)
+{
+	hr_findings_free(&r->ctx.findings);
+	hr_json_free(r->spec);
+	hr_error_clear(&r->err);
+}
+
+/* Apply the rule with `action` to config text; id NULL is a dry run. */
+static struct run run(const char *config, enum hr_action action, const char *id, bool in_userns,
+		      const void *settings)
+{
+	struct run r = {0};
+
+	r.spec = hr_json_parse(config, strlen(config), NULL, NULL);
+	if (!r.spec) {
+		r.r = -2;
+		return r;
+	}
+	r.ctx.entry = HR_ENTRY_CREATE;
+	r.ctx.spec = r.spec;
+	r.ctx.policy = &pol;
+	r.ctx.container_id = id;
+	r.ctx.bundle = tmp;
+	r.ctx.in_userns = in_userns;
+	r.ctx.cur_rule = "userns";
+	r.ctx.cur_action = action;
+	r.r = hr_rule_userns.apply(&r.ctx, settings ? settings : defaults, &r.err);
+	return r;
+}
+
+static const struct hr_finding *find(const struct run *r, enum hr_action a, const char *path)
+{
+	for (size_t i = 0; i < r->ctx.findings.len; i++)
+		if (r->ctx.findings.items[i].action == a &&
+		    (!path || strcmp(r->ctx.findings.items[i].path, path) == 0))
+			return &r->ctx.findings.items[i];
+	return NULL;
+}
+
+static uint64_t host_id(const struct run *r, const char *field)
+{
+	uint64_t v = 0;
+	struct hr_json *m = hr_json_get_path(r->spec, field);
+	if (m && m->type == HR_JSON_ARRAY && m->arr.len == 1)
+		hr_json_as_uint64(hr_json_get(m->arr.items[0], "hostID"), &v);
+	return v;
+}
+
+static bool has_user_ns(const struct run *r, const char **path)
+{
+	struct hr_json *nss = hr_json_get_path(r->spec, "linux/namespaces");
+	for (size_t i = 0; nss && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		if (t && strcmp(t, "user") == 0) {
+			if (path)
+				*path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *root_path(const struct run *r)
+{
+	return hr_json_as_string(hr_json_get_path(r->spec, "root/path"));
+}
+
+#define PLAIN "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}"
+
+static void test_parse(void)
+{
+	struct hr_error *err = NULL;
+	void *s = NULL;
+	const char *bad = "{\"rangeSize\":65536,\"idmapRootfs\":true,\"bogus\":1}";
+	const char *small = "{\"rangeSize\":1000}";
+	_cleanup_json_ struct hr_json *j = hr_json_parse(bad, strlen(bad), NULL, NULL);
+	_cleanup_json_ struct hr_json *k = hr_json_parse(small, strlen(small), NULL, NULL);
+
+	ok(hr_rule_userns.parse(j, "p.json", &s, &err) < 0 && err && strstr(err->msg, "bogus"),
+	   "unknown settings key refused: %s", err ? err->msg : "");
+	hr_error_clear(&err);
+	ok(hr_rule_userns.parse(k, "p.json", &s, &err) < 0 && err && strstr(err->msg, "rangeSize"),
+	   "rangeSize below 65536 refused: %s", err ? err->msg : "");
+	hr_error_clear(&err);
+}
+
+static void test_dry_run(void)
+{
+	struct run r = run(PLAIN "}", HR_ACTION_FIX, NULL, false, NULL);
+	_cleanup_free_ char *ranges = hr_xasprintf("%s/ranges", pol.state_dir);
+	struct stat st;
+
+	ok(r.r == 0 && has_user_ns(&r, NULL), "fix adds a user namespace");
+	ok(host_id(&r, "linux/uidMappings") == POOL && host_id(&r, "linux/gidMappings") == POOL,
+	   "dry run: placeholder mapping at the pool start");
+	ok(find(&r, HR_ACTION_FIX, "linux.namespaces") != NULL, "fix finding recorded");
+	is_str(root_path(&r), "rootfs", "dry run leaves root.path alone");
+	ok(stat(ranges, &st) < 0 || st.st_nlink == 2, "dry run allocates nothing");
+	run_free(&r);
+}
+
+static void test_deny_warn(void)
+{
+	struct run r = run(PLAIN "}", HR_ACTION_DENY, "x", false, NULL);
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.namespaces") && r.ctx.findings.denials == 1,
+	   "deny: config without a user namespace refused");
+	ok(!has_user_ns(&r, NULL), "deny: spec unchanged");
+	run_free(&r);
+	r = run(PLAIN "}", HR_ACTION_WARN, "x", false, NULL);
+	ok(r.r == 0 && find(&r, HR_ACTION_WARN, NULL) && !has_user_ns(&r, NULL) &&
+	       r.ctx.findings.denials == 0,
+	   "warn: recorded, spec unchanged");
+	run_free(&r);
+	r = run(PLAIN "}", HR_ACTION_FIX, "x", true, NULL);
+	ok(r.r == 0 && find(&r, HR_ACTION_WARN, NULL) && !has_user_ns(&r, NULL),
+	   "inside a user namespace: caller's mapping kept, a warning says so");
+	ok(r.ctx.findings.len == 1 && strstr(r.ctx.findings.items[0].reason, "user namespace"),
+	   "reason: %s", r.ctx.findings.len ? r.ctx.findings.items[0].reason : "");
+	run_free(&r);
+}
+
+static const char *const bad_maps[][2] = {
+    {"{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":65536}],"
+     "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000000,\"size\":65536}]}}",
+     "uid mapping to host 0"},
+    {"{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000000,\"size\":"
+     "65536}],\"gidMappings\":[{\"containerID\":1,\"hostID\":1000000,\"size\":1},"
+     "{\"containerID\":0,\"hostID\":0,\"size\":1}]}}",
+     "second gid extent maps host 0"},
+    {"{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],"
+     "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000000,\"size\":65536}]}}",
+     "mapping below the pool (a host user's uid)"},
+    {"{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}}", "join /proc/1/ns/user"},
+    {"{\"type\":\"user\",\"path\":\"/proc/self/ns/user\"}]}}", "join /proc/self/ns/user"},
+    {"{\"type\":\"user\",\"path\":\"/proc/thread-self/ns/user\"}]}}", "join thread-self"},
+};
+
+static void test_own_mapping(void)
+{
+	const char *pre = "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[";
+	for (size_t i = 0; i < sizeof(bad_maps) / sizeof(bad_maps[0]); i++) {
+		_cleanup_free_ char *cfg = hr_xasprintf("%s%s", pre, bad_maps[i][0]);
+		struct run r = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
+		ok(r.r == 0 && r.ctx.findings.denials >= 1, "denied (unfixable): %s",
+		   bad_maps[i][1]);
+		run_free(&r);
+	}
+	{
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "%s%s", pre,
+		    "{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":"
+		    "2000000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":"
+		    "2000000,\"size\":65536}]}}");
+		struct run r = run(cfg, HR_ACTION_FIX, "own", false, NULL);
+		ok(r.r == 0 && r.ctx.findings.len == 0 &&
+		       host_id(&r, "linux/uidMappings") == 2000000,
+		   "a mapping inside the pool is kept as is");
+		run_free(&r);
+	}
+}
+
+/* Real allocation and idmapped rootfs; then the rewritten config is reused. */
+static void test_fix_and_reuse(void)
+{
+	struct run r = run(PLAIN "}", HR_ACTION_FIX, "t1", false, NULL), r2;
+	_cleanup_free_ char *cfg = NULL, *f1 = NULL, *f2 = NULL;
+	uint64_t s1 = host_id(&r, "linux/uidMappings"), s2;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP idmapped rootfs needs root");
+		run_free(&r);
+		return;
+	}
+	ok(r.r == 0, "fix with a container id: %s", r.err ? r.err->msg : "ok");
+	ok(s1 >= POOL && (s1 - POOL) % RANGE == 0, "range allocated from the pool (%" PRIu64 ")",
+	   s1);
+	ok(root_path(&r) && strstr(root_path(&r), "/mounts/t1/rootfs"),
+	   "root.path points at the idmapped view: %s", root_path(&r) ? root_path(&r) : "");
+	f1 = hr_xasprintf("%s/file", root_path(&r) ? root_path(&r) : "/nonexistent");
+	ok(stat(f1, &st) == 0 && st.st_uid == s1,
+	   "root-owned image file appears as container root");
+	ok(find(&r, HR_ACTION_FIX, "root.path") != NULL, "root.path finding");
+	hr_json_serialize(r.spec, false, &cfg, NULL, NULL);
+	/* A second container from the same (rewritten) bundle config. */
+	r2 = run(cfg, HR_ACTION_FIX, "t2", false, NULL);
+	s2 = host_id(&r2, "linux/uidMappings");
+	ok(r2.r == 0 && s2 != s1 && s2 >= POOL, "second container from a reused bundle: own range");
+	ok(root_path(&r2) && strstr(root_path(&r2), "/mounts/t2/rootfs"), "and its own view");
+	f2 = hr_xasprintf("%s/file", root_path(&r2) ? root_path(&r2) : "/nonexistent");
+	ok(stat(f2, &st) == 0 && st.st_uid == s2, "file appears as the second container's root");
+	ok(stat(f1, &st) == 0 && st.st_uid == s1, "first container's view untouched");
+	ok(hr_idmount_release(&pol, "t1", NULL) == 0 && hr_idrange_release(&pol, "t1", NULL) == 0 &&
+	       hr_idmount_release(&pol, "t2", NULL) == 0 &&
+	       hr_idrange_release(&pol, "t2", NULL) == 0,
+	   "release both");
+	run_free(&r);
+	run_free(&r2);
+}
+
+static void test_mount_mappings(void)
+{
+	_cleanup_free_ char *cfg = hr_xasprintf(
+	    PLAIN ",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","
+		  "\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":[{\"containerID\":0,"
+		  "\"hostID\":3000000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"
+		  "\"hostID\":3000000,\"size\":65536}]},{\"destination\":\"/bad\",\"type\":"
+		  "\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"
+		  "\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}",
+	    tmp, tmp);
+	struct run r = {0};
+	const char *src;
+	_cleanup_free_ char *f = NULL;
+	struct stat st;
+	struct userns_settings_view {
+		unsigned long long range_size;
+		bool idmap_rootfs, idmap_volumes, chown_fallback;
+	} s = {0, false, false, false};
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP idmapped mounts need root");
+		return;
+	}
+	r = run(cfg, HR_ACTION_FIX, "m1", false, &s);
+	ok(r.r == 0, "config with mount uidMappings: %s", r.err ? r.err->msg : "ok");
+	ok(find(&r, HR_ACTION_DENY, "mounts[1].uidMappings[0]") != NULL,
+	   "mount mapping to host 0 denied");
+	src = hr_json_as_string(
+	    hr_json_get_path(r.spec, "mounts")
+		? hr_json_get(hr_json_get_path(r.spec, "mounts")->arr.items[0], "source")
+		: NULL);
+	ok(src && strstr(src, "/mounts/m1/vol0"), "mount source rewritten to an idmapped view");
+	ok(hr_json_is_null(
+	       hr_json_get(hr_json_get_path(r.spec, "mounts")->arr.items[0], "uidMappings")),
+	   "uidMappings stripped (runc 1.1 does not know them)");
+	f = hr_xasprintf("%s/f", src ? src : "/nonexistent");
+	ok(stat(f, &st) == 0 && st.st_uid == 3000000, "volume file owned per the mount's mapping");
+	hr_idmount_release(&pol, "m1", NULL);
+	hr_idrange_release(&pol, "m1", NULL);
+	run_free(&r);
+}
+
+/* A pod sandbox: a process in a user namespace mapped to `start`. */
+static pid_t fake_sandbox(uint32_t start, bool own_ns)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+	_cleanup_free_ char *map = NULL, *dir = NULL, *state = NULL, *json = NULL;
+	FILE *f;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (own_ns && unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(p[0], &c, 1) != 1)
+		return -1;
+	close(p[0]);
+	close(p[1]);
+	if (own_ns) {
+		map =
+		    hr_xasprintf("echo '0 %" PRIu32 " 65536' > /proc/%d/uid_map && echo '0 %" PRIu32
+				 " 65536' > /proc/%d/gid_map",
+				 start, (int)pid, start, (int)pid);
+		if (system(map) != 0)
+			return -1;
+	}
+	dir = hr_xasprintf("%s/rt/sb%d", tmp, own_ns);
+	hr_mkdir_p(dir, 0700, NULL);
+	state = hr_xasprintf("%s/state.json", dir);
+	f = fopen(state, "w");
+	if (f) {
+		fprintf(f, "{\"id\":\"sb\",\"init_process_pid\":%d}", (int)pid);
+		fclose(f);
+	}
+	return pid;
+}
+
+static void test_pod(void)
+{
+#define POD                                                                                        \
+	"{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"                                        \
+	"\"io.kubernetes.cri.container-type\":\"container\","                                      \
+	"\"io.kubernetes.cri.sandbox-id\":\"sb%d\"}}"
+	_cleanup_free_ char *c1 = hr_xasprintf(POD, 1), *c0 = hr_xasprintf(POD, 0), *want = NULL;
+	pid_t sb = -1, host = -1;
+	const char *nspath = NULL;
+	struct run r;
+	struct stat st;
+	_cleanup_free_ char *f = NULL;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP pod sandboxes need root");
+		return;
+	}
+	sb = fake_sandbox(4000000, true);
+	host = fake_sandbox(0, false);
+	want = hr_xasprintf("/proc/%d/ns/user", (int)sb);
+	r = run(c1, HR_ACTION_FIX, "podc", false, NULL);
+	ok(r.r == 0 && has_user_ns(&r, &nspath), "pod member gets a user namespace: %s",
+	   r.err ? r.err->msg : "ok");
+	is_str(nspath, want, "pod member joins its sandbox's user namespace");
+	ok(host_id(&r, "linux/uidMappings") == 4000000, "and reuses the sandbox's mapping");
+	f = hr_xasprintf("%s/file", root_path(&r) ? root_path(&r) : "/nonexistent");
+	ok(stat(f, &st) == 0 && st.st_uid == 4000000, "rootfs idmapped with the sandbox's range");
+	ok(hr_idrange_lookup(&pol, "podc", &(uint32_t){0}, NULL, NULL) == 0,
+	   "pod member allocates no range of its own");
+	hr_idmount_release(&pol, "podc", NULL);
+	run_free(&r);
+	r = run(c0, HR_ACTION_FIX, "podd", false, NULL);
+	ok(r.r < 0 && r.err && strstr(r.err->msg, "host user namespace"),
+	   "sandbox in the host user namespace: member refused: %s", r.err ? r.err->msg : "");
+	run_free(&r);
+	kill(sb, SIGKILL);
+	kill(host, SIGKILL);
+	while (wait(NULL) > 0)
+		;
+}
+
 int main(void)
 {
+	_cleanup_free_ char *rootfs = NULL, *cmd = NULL, *rt = NULL;
+
+	if (!mkdtemp(tmp))
+		return 1;
+	chmod(tmp, 0711);
+	rt = hr_xasprintf("%s/rt", tmp);
+	setenv("HARDRUN_RUNTIME_ROOT", rt, 1);
+	cmd = hr_xasprintf("mkdir -p %s/rootfs %s/vol %s && touch %s/rootfs/file %s/vol/f", tmp,
+			   tmp, rt, tmp, tmp);
+	if (system(cmd) != 0)
+		return 1;
+	pol.path = (char *)"(test)";
+	pol.state_dir = hr_xasprintf("%s/state", tmp);
+	pol.pool_start = POOL;
+	pol.pool_size = 64 * RANGE;
+	pol.range_size = RANGE;
+	if (hr_rule_userns.parse(NULL, "(defaults)", &defaults, NULL) < 0)
+		return 1;
+	test_parse();
+	test_dry_run();
+	test_deny_warn();
+	test_own_mapping();
+	test_fix_and_reuse();
+	test_mount_mappings();
+	test_pod();
+	hr_rule_userns.free_settings(defaults);
+	free(cmd);
+	cmd = hr_xasprintf("rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		return 1;
+	free(pol.state_dir);
 	return tap_done();
 }
