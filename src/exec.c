@@ -131,9 +131,16 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 	for (size_t i = 0; i < cli->n_args; i++)
 		v[n++] = cli->args[i];
 	v[n] = NULL;
-	free(cli->runtime_argv);
-	cli->runtime_argv = v;
-	cli->runtime_argc = n;
+	/* Parse the rewritten argv so that the builtin runtime, which reads the
+	 * flags rather than the argv, sees the hardened ones too. */
+	struct hr_options opts = cli->opts;
+	struct hr_cli fresh;
+	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
+		hr_cli_free(cli);
+		*cli = fresh;
+		cli->opts = opts;
+	}
+	free(v);
 }
 
 static int write_process_file(const char *path, const struct hr_json *p, struct hr_error **err)

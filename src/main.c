@@ -15,9 +15,7 @@
 #include "hardrun/profile.h"
 #include "hardrun/util.h"
 #include "hardrun/features.h"
-#if HAVE_IDMAP
-#include "hardrun/idmap.h"
-#endif
+#include "hardrun/lifecycle.h"
 #if HAVE_BUILTIN
 #include "hardrun/runtime.h"
 #endif
@@ -128,7 +126,15 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return r < 0 ? -1 : status;
 	}
 #endif
+	struct hr_error *serr = NULL;
+	if (hr_container_save(policy, hr_cli_id(cli), h.profile->name, &serr) < 0) {
+		hr_log(HR_LOG_WARN, "%s", serr->msg);
+		hr_error_clear(&serr);
+	}
 	hr_hardened_clear(&h);
+	/* A foreground run ends with the container: hardrun stays to clean up. */
+	if (!strcmp(cli->command, "run") && !hr_cli_flag_bool(cli, "detach"))
+		return hr_run_foreground(runtime, cli, policy, err);
 	return hr_delegate_exec(runtime, cli, err);
 }
 
@@ -138,19 +144,8 @@ static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const
 	int status = 0;
 	if (hr_delegate_run(runtime, cli, &status, err) < 0)
 		return -1;
-#if HAVE_IDMAP
-	const char *id = hr_cli_id(cli);
-	if (status == 0 && id && policy) {
-		struct hr_error *e = NULL;
-		if (hr_idmount_release(policy, id, &e) < 0 ||
-		    hr_idrange_release(policy, id, &e) < 0) {
-			hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
-			hr_error_clear(&e);
-		}
-	}
-#else
-	(void)policy;
-#endif
+	if (status == 0)
+		hr_container_release(policy, hr_cli_id(cli));
 	return status;
 }
 
@@ -164,8 +159,13 @@ static int dispatch(struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return hr_features_main(runtime, err);
 	if (is_create_like(cmd))
 		return create_path(cli, policy, runtime, err);
-	if (!strcmp(cmd, "exec") && hr_exec_harden(cli, policy, cli->opts.profile, err) < 0)
-		return -1;
+	if (!strcmp(cmd, "exec") || !strcmp(cmd, "update")) {
+		_cleanup_free_ char *saved = hr_container_profile(policy, hr_cli_id(cli));
+		const char *p = saved ? saved : cli->opts.profile;
+		if (!strcmp(cmd, "exec") ? hr_exec_harden(cli, policy, p, err) < 0
+					 : hr_update_check(cli, policy, p, err) < 0)
+			return -1;
+	}
 	if (!strcmp(cmd, "delete"))
 		return delete_path(cli, policy, runtime, err);
 #if HAVE_BUILTIN

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_LIFECYCLE_H
+#define HARDRUN_LIFECYCLE_H
+
+#include "hardrun/cli.h"
+#include "hardrun/error.h"
+#include "hardrun/profile.h"
+
+/*
+ * What hardrun remembers about a container between its commands, kept under
+ * policy->state_dir/containers/<id>: the profile it was created with, so
+ * that `exec` and `update` are judged by the same profile (including one
+ * chosen by annotation).  Container ids are checked to be a single path
+ * component before use.
+ */
+int hr_container_save(const struct hr_policy *policy, const char *id, const char *profile,
+		      struct hr_error **err);
+/* Returns a malloc'd profile name, or NULL when nothing was recorded. */
+char *hr_container_profile(const struct hr_policy *policy, const char *id);
+
+/*
+ * Release everything hardrun holds for a container that no longer exists:
+ * the idmapped mounts, the id range and the record.  Failures are logged as
+ * warnings (the allocator reclaims stale entries later).
+ */
+void hr_container_release(const struct hr_policy *policy, const char *id);
+
+/*
+ * `run` in the foreground through a lower runtime: the runtime runs as a
+ * child so that hardrun can release the container's resources once it has
+ * exited; signals hardrun receives are forwarded to it.  Returns the exit
+ * status to exit with.
+ */
+int hr_run_foreground(const char *runtime, const struct hr_cli *cli, const struct hr_policy *policy,
+		      struct hr_error **err);
+
+/*
+ * `update`: refuse a request that lifts the pids or memory limit above what
+ * the container's profile allows.  Returns < 0 with *err when refused.
+ */
+int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
+		    struct hr_error **err);
+
+#endif
