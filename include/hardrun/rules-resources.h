@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_RULES_RESOURCES_H
+#define HARDRUN_RULES_RESOURCES_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "hardrun/error.h"
+#include "hardrun/rules.h"
+
+/* A `runc update` flag that was not given. */
+#define HR_UPDATE_UNSET LLONG_MIN
+
+/*
+ * Check a `runc update` request against the resources rule's settings (the
+ * `settings` pointer of the profile's "resources" rule config).
+ * resources_json is the text given with `-r FILE` / `-r -` (a LinuxResources
+ * object) or NULL; pids_flag and memory_flag are the values of --pids-limit
+ * and --memory in bytes, HR_UPDATE_UNSET when not given.  A request that
+ * would lift the pids limit above the profile's maximum (or to unlimited),
+ * or the memory limit above the profile's memoryLimit, is recorded as a
+ * finding through hr_report_unfixable(): the caller sets ctx->cur_rule to
+ * "resources" and ctx->cur_action to the rule's action first (when cur_rule
+ * is NULL this function uses "resources" and `deny`), then refuses the
+ * update when ctx->findings.denials > 0.  Returns < 0 with *err for an
+ * unreadable or mistyped request (refuse it too).
+ */
+int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const char *resources_json,
+			      long long pids_flag, long long memory_flag, struct hr_error **err);
+
+/*
+ * Whether namespace file `path` is the host's namespace of `type` (an OCI
+ * type: "pid", "network", "mount", "ipc", "uts", "cgroup", "user", "time"):
+ * same device and inode as /proc/1/ns/<t> or hardrun's own /proc/self/ns/<t>.
+ * Returns < 0 with *err when path cannot be inspected (callers fail closed).
+ * Shared by the namespaces and resources rules.
+ */
+int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct hr_error **err);
+
+#endif

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * namespaces: the container gets its own pid, ipc, uts, mount and cgroup
+ * namespaces, either new or joined from a path that is not the host's (a
+ * pod's sandbox namespaces are fine).  The network namespace follows the
+ * profile: Docker's `--network host` is common enough that baseline only
+ * warns, restricted and untrusted add a private one.  The user namespace
+ * belongs to the userns rule and is not looked at here.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/rules-resources.h"
+#include "hardrun/rules.h"
+#include "hardrun/spec.h"
+#include "hardrun/util.h"
+
+enum host_net { HOSTNET_ALLOW, HOSTNET_WARN, HOSTNET_DENY };
+
+struct ns_settings {
+	enum host_net host_network;
+	bool require_new_netns;
+};
+
+/* OCI namespace types and their /proc/<pid>/ns names. */
+static const struct {
+	const char *type;
+	const char *proc;
+	bool required; /* must be private to the container */
+} ns_types[] = {
+    {"pid", "pid", true},    {"ipc", "ipc", true},	 {"uts", "uts", true},
+    {"mount", "mnt", true},  {"cgroup", "cgroup", true}, {"network", "net", false},
+    {"user", "user", false}, {"time", "time", false},
+};
+#define N_NS (sizeof(ns_types) / sizeof(ns_types[0]))
+enum { NS_CGROUP = 4, NS_NETWORK = 5, NS_USER = 6 };
+
+static int ns_index(const char *type)
+{
+	for (size_t i = 0; i < N_NS; i++)
+		if (strcmp(type, ns_types[i].type) == 0)
+			return (int)i;
+	return -1;
+}
+
+int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct hr_error **err)
+{
+	int idx = ns_index(type);
+	struct stat st, ref;
+
+	*is_host = false;
+	if (idx < 0)
+		return hr_error_set(err, 0, "unknown namespace type `%s`", type);
+	if (stat(path, &st) < 0)
+		return hr_error_set(err, errno, "namespace path `%s`", path);
+	/* Both references: hardrun may itself run in a container (pid 1 is
+	 * then not the host's init), and /proc/1 may be unreadable when it
+	 * runs unprivileged.  Either match is the host's namespace. */
+	const char *refs[] = {"/proc/1/ns/", "/proc/self/ns/"};
+	for (size_t i = 0; i < 2; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s%s", refs[i], ns_types[idx].proc);
+		if (stat(p, &ref) == 0 && ref.st_dev == st.st_dev && ref.st_ino == st.st_ino)
+			*is_host = true;
+	}
+	return 0;
+}
+
+static int ns_parse(const struct hr_json *section, const char *file, void **settings,
+		    struct hr_error **err)
+{
+	static const char *const keys[] = {"hostNetwork", "requireNetworkNamespace", NULL};
+	_cleanup_free_ struct ns_settings *s = hr_xcalloc(1, sizeof(*s));
+	_cleanup_free_ char *hn = NULL;
+
+	s->host_network = HOSTNET_WARN;
+	if (!hr_json_is_null(section)) {
+		if (hr_policy_check_keys(section, file, "namespaces", keys, err) < 0 ||
+		    hr_policy_get_string(section, "hostNetwork", &hn, file, "namespaces", err) <
+			0 ||
+		    hr_policy_get_bool(section, "requireNetworkNamespace", &s->require_new_netns,
+				       file, "namespaces", err) < 0)
+			return -1;
+	}
+	if (hn) {
+		if (strcmp(hn, "allow") == 0)
+			s->host_network = HOSTNET_ALLOW;
+		else if (strcmp(hn, "warn") == 0)
+			s->host_network = HOSTNET_WARN;
+		else if (strcmp(hn, "deny") == 0)
+			s->host_network = HOSTNET_DENY;
+		else
+			return hr_error_set(err, 0,
+					    "%s: namespaces.hostNetwork: `%s` is not one of allow, "
+					    "warn, deny",
+					    file, hn);
+	}
+	*settings = hr_steal_ptr(&s);
+	return 0;
+}
+
+static void ns_free(void *settings)
+{
+	free(settings);
+}
+
+struct ns_scan {
+	unsigned seen;	  /* bit per ns_types index */
+	ssize_t net_item; /* index of the network entry, -1 if none */
+	bool net_is_host; /* network entry joins the host's namespace */
+};
+
+/* Validate one entry; returns its ns_types index, -1 when skipped, -2 on error. */
+static int scan_entry(struct hr_ctx *ctx, struct hr_json *item, size_t i, struct ns_scan *sc,
+		      struct hr_error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "linux.namespaces[%zu]", i);
+	if (hr_json_is_null(item) || item->type != HR_JSON_OBJECT) {
+		if (hr_json_is_null(item)) {
+			hr_report_unfixable(ctx, path, "null", "namespace entry without a type");
+			return -1;
+		}
+		hr_error_set(err, 0, "config: `%s` must be an object", path);
+		return -2;
+	}
+	struct hr_json *tj = hr_json_get(item, "type"), *pj = hr_json_get(item, "path");
+	const char *type = hr_json_is_null(tj) ? "" : hr_json_as_string(tj);
+	const char *nspath = hr_json_is_null(pj) ? "" : hr_json_as_string(pj);
+	if (!type || !nspath) {
+		hr_error_set(err, 0, "config: `%s`: type and path must be strings", path);
+		return -2;
+	}
+	int idx = ns_index(type);
+	_cleanup_free_ char *before = hr_json_brief(item);
+	if (idx < 0) {
+		/* runc refuses unknown types; another runtime might map "PID" or
+		 * "net" to something: refuse rather than guess. */
+		hr_report_unfixable(ctx, path, before, "unknown namespace type");
+		return -1;
+	}
+	if (idx == NS_USER)
+		return -1;
+	if (sc->seen & (1u << idx)) {
+		hr_report_unfixable(ctx, path, before, "duplicate %s namespace entry", type);
+		return -1;
+	}
+	sc->seen |= 1u << idx;
+	if (idx == NS_NETWORK)
+		sc->net_item = (ssize_t)i;
+	if (!*nspath)
+		return idx;
+
+	bool host = false;
+	struct hr_error *e = NULL;
+	if (hr_ns_path_is_host(type, nspath, &host, &e) < 0) {
+		hr_report_unfixable(ctx, path, before, "cannot verify the namespace path (%s)",
+				    e->msg);
+		hr_error_clear(&e);
+		return -1;
+	}
+	if (idx == NS_NETWORK) {
+		sc->net_is_host = host;
+		return idx;
+	}
+	if (!host || !ns_types[idx].required)
+		return idx;
+	_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", type);
+	if (hr_report(ctx, path, before, after, "joins the host's %s namespace", type))
+		hr_json_remove(item, "path");
+	return idx;
+}
+
+static bool kernel_has_ns(int idx)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/ns/%s", ns_types[idx].proc);
+	return access(p, F_OK) == 0;
+}
+
+static struct hr_json *ns_entry(const char *type)
+{
+	struct hr_json *o = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(o, "type", hr_json_new_string(type));
+	return o;
+}
+
+static int add_missing(struct hr_ctx *ctx, int idx, const char *why, struct hr_error **err)
+{
+	_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", ns_types[idx].type);
+	if (!hr_report(ctx, "linux.namespaces", NULL, after, "%s", why))
+		return 0;
+	struct hr_json *arr = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, true, err);
+	if (!arr)
+		return hr_err_wrap(err, "namespaces");
+	hr_json_append(arr, ns_entry(ns_types[idx].type));
+	return 0;
+}
+
+static int check_network(struct hr_ctx *ctx, const struct ns_settings *s, struct ns_scan *sc,
+			 struct hr_json *arr, struct hr_error **err)
+{
+	bool host = sc->net_item < 0 || sc->net_is_host;
+	if (host) {
+		const char *why = sc->net_item < 0 ? "no network namespace: the container shares "
+						     "the host's network"
+						   : "joins the host's network namespace";
+		if (s->host_network == HOSTNET_WARN) {
+			hr_report_as(ctx, HR_ACTION_WARN, "linux.namespaces", NULL, NULL, "%s",
+				     why);
+		} else if (s->host_network == HOSTNET_DENY) {
+			if (sc->net_item >= 0) {
+				struct hr_json *item = arr->arr.items[sc->net_item];
+				_cleanup_free_ char *before = hr_json_brief(item);
+				if (hr_report(ctx, "linux.namespaces", before,
+					      "{\"type\":\"network\"}", "%s", why))
+					hr_json_remove(item, "path");
+			} else if (add_missing(ctx, NS_NETWORK, why, err) < 0) {
+				return -1;
+			}
+		}
+		return 0;
+	}
+	/* Joining another container's network namespace (a pod) is normal, but
+	 * a profile without network wants a fresh, empty one. */
+	struct hr_json *item = arr->arr.items[sc->net_item];
+	struct hr_json *pj = hr_json_get(item, "path");
+	if (s->require_new_netns && !hr_json_is_null(pj) && *hr_json_as_string(pj)) {
+		_cleanup_free_ char *before = hr_json_brief(item);
+		if (hr_report(ctx, "linux.namespaces", before, "{\"type\":\"network\"}",
+			      "the profile requires a new, private network namespace"))
+			hr_json_remove(item, "path");
+	}
+	return 0;
+}
+
+static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	const struct ns_settings *s = settings;
+	struct ns_scan sc = {.net_item = -1};
+	struct hr_json *arr = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);
+
+	if (!arr && err && *err)
+		return -1;
+	for (size_t i = 0; arr && i < arr->arr.len; i++)
+		if (scan_entry(ctx, arr->arr.items[i], i, &sc, err) == -2)
+			return -1;
+	for (int idx = 0; idx < (int)N_NS; idx++) {
+		if (!ns_types[idx].required || (sc.seen & (1u << idx)))
+			continue;
+		if (idx == NS_CGROUP && !kernel_has_ns(idx))
+			continue;
+		_cleanup_free_ char *why = hr_xasprintf(
+		    "no %s namespace: the container shares the host's", ns_types[idx].type);
+		if (add_missing(ctx, idx, why, err) < 0)
+			return -1;
+	}
+	arr = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);
+	return check_network(ctx, s, &sc, arr, err);
+}
+
+const struct hr_rule hr_rule_namespaces = {
+    .name = "namespaces",
+    .parse = ns_parse,
+    .free_settings = ns_free,
+    .apply = ns_apply,
+    .apply_process = NULL,
+};

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+/*
+ * process: no_new_privs, a non-root user where the profile requires one, a
+ * minimum umask, a working directory that cannot reach a leaked host file
+ * descriptor, and environment variables that look like credentials.
+ *
+ * The same checks run on the `exec --process` object: exec is the easiest
+ * way to get a second, less-checked process into a running container.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/rules.h"
+#include "hardrun/spec.h"
+#include "hardrun/util.h"
+
+enum secret_mode { SECRET_OFF, SECRET_WARN, SECRET_DENY };
+
+struct process_settings {
+	bool no_new_privs;
+	bool require_non_root;
+	enum secret_mode secret_env;
+	bool have_umask;
+	unsigned umask; /* bits that must be set in the process umask */
+};
+
+static int process_parse(const struct hr_json *section, const char *file, void **settings,
+			 struct hr_error **err)
+{
+	static const char *const keys[] = {"noNewPrivileges", "requireNonRoot", "secretEnv",
+					   "umask", NULL};
+	_cleanup_free_ struct process_settings *s = hr_xcalloc(1, sizeof(*s));
+	_cleanup_free_ char *secret = NULL;
+	unsigned long long um = 0;
+
+	s->no_new_privs = true;
+	s->secret_env = SECRET_WARN;
+	if (!hr_json_is_null(section)) {
+		if (hr_policy_check_keys(section, file, "process", keys, err) < 0 ||
+		    hr_policy_get_bool(section, "noNewPrivileges", &s->no_new_privs, file,
+				       "process", err) < 0 ||
+		    hr_policy_get_bool(section, "requireNonRoot", &s->require_non_root, file,
+				       "process", err) < 0 ||
+		    hr_policy_get_string(section, "secretEnv", &secret, file, "process", err) < 0)
+			return -1;
+		if (!hr_json_is_null(hr_json_get(section, "umask"))) {
+			if (hr_policy_get_uint64(section, "umask", &um, file, "process", err) < 0)
+				return -1;
+			if (um > 0777)
+				return hr_error_set(
+				    err, 0, "%s: process.umask: %llu is not a umask", file, um);
+			s->have_umask = true;
+			s->umask = (unsigned)um;
+		}
+	}
+	if (secret) {
+		if (strcmp(secret, "off") == 0)
+			s->secret_env = SECRET_OFF;
+		else if (strcmp(secret, "warn") == 0)
+			s->secret_env = SECRET_WARN;
+		else if (strcmp(secret, "deny") == 0)
+			s->secret_env = SECRET_DENY;
+		else
+			return hr_error_set(err, 0,
+					    "%s: process.secretEnv: `%s` is not one of off, warn, "
+					    "deny",
+					    file, secret);
+	}
+	*settings = hr_steal_ptr(&s);
+	return 0;
+}
+
+static void process_free(void *settings)
+{
+	free(settings);
+}
+
+static int check_nnp(struct hr_ctx *ctx, const struct process_settings *s, struct hr_json *proc,
+		     struct hr_error **err)
+{
+	struct hr_json *j = hr_json_get(proc, "noNewPrivileges");
+	if (!s->no_new_privs)
+		return 0;
+	if (!hr_json_is_null(j) && j->type != HR_JSON_BOOL)
+		return hr_error_set(err, 0,
+				    "config: `process.noNewPrivileges` must be a bool, not %s",
+				    hr_json_type_name(j->type));
+	if (!hr_json_is_null(j) && j->boolean)
+		return 0;
+	if (hr_report(ctx, "process.noNewPrivileges", hr_json_is_null(j) ? NULL : "false", "true",
+		      "no_new_privs keeps setuid binaries and file capabilities from raising "
+		      "privileges"))
+		hr_json_set(proc, "noNewPrivileges", hr_json_new_bool(true));
+	return 0;
+}
+
+/* A uint32 member, absent/null meaning `def`; anything else is an error. */
+static int get_u32(const struct hr_json *obj, const char *key, uint32_t def, uint32_t *out,
+		   struct hr_error **err)
+{
+	const struct hr_json *j = hr_json_get(obj, key);
+	uint64_t v = 0;
+
+	*out = def;
+	if (hr_json_is_null(j))
+		return 0;
+	if (!hr_json_as_uint64(j, &v) || v > UINT32_MAX)
+		return hr_error_set(err, 0, "config: `process.user.%s` must be a uint32", key);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int check_user(struct hr_ctx *ctx, const struct process_settings *s, struct hr_json *proc,
+		      struct hr_error **err)
+{
+	struct hr_json *user = hr_json_get(proc, "user");
+	uint32_t uid = 0, um = 0;
+
+	if (!hr_json_is_null(user) && user->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "config: `process.user` must be an object, not %s",
+				    hr_json_type_name(user->type));
+	/* No user object means uid 0: runc's zero value. */
+	if (get_u32(user, "uid", 0, &uid, err) < 0 || get_u32(user, "umask", 0022, &um, err) < 0)
+		return -1;
+	if (s->require_non_root && uid == 0)
+		hr_report_unfixable(ctx, "process.user.uid", "0",
+				    "the profile requires a non-root process user");
+	if (s->have_umask && (um & s->umask) != s->umask) {
+		unsigned want = (um | s->umask) & 0777;
+		char before[16], after[16];
+		snprintf(before, sizeof(before), "%04o", um & 07777);
+		snprintf(after, sizeof(after), "%04o", want);
+		if (hr_report(ctx, "process.user.umask", before, after,
+			      "umask must mask at least %04o", s->umask)) {
+			struct hr_json *u = hr_json_ensure_object(proc, "user");
+			hr_json_set(u, "umask", hr_json_new_uint(want));
+		}
+	}
+	return 0;
+}
+
+/*
+ * Lexically normalise a working directory: a relative one is taken from /
+ * (where a runtime that accepts it would start), "." and empty components
+ * vanish, ".." climbs but never above /.  Returns a malloc'd absolute path.
+ */
+static char *normalise_path(const char *p)
+{
+	size_t n = strlen(p);
+	char *out = hr_xmalloc(n + 2);
+	size_t len = 0;
+
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *end = strchrnul(p, '/');
+		size_t cl = (size_t)(end - p);
+		if (cl == 0 || (cl == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else {
+			out[len++] = '/';
+			memcpy(out + len, p, cl);
+			len += cl;
+		}
+		p = end;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return out;
+}
+
+/*
+ * True for a path inside a per-process /proc directory (/proc/self/...,
+ * /proc/thread-self/..., /proc/<pid>/...).  Those hold magic links (fd/N,
+ * cwd, root, map_files) that can point at host files a runtime leaked into
+ * the container's first process, as in CVE-2024-21626; no workload needs
+ * its working directory there.
+ */
+static bool in_proc_pid_dir(const char *abs)
+{
+	if (strncmp(abs, "/proc/", 6) != 0)
+		return false;
+	const char *c = abs + 6;
+	const char *end = strchrnul(c, '/');
+	if (*end != '/' || end[1] == '\0')
+		return false;
+	size_t n = (size_t)(end - c);
+	if ((n == 4 && strncmp(c, "self", 4) == 0) ||
+	    (n == 11 && strncmp(c, "thread-self", 11) == 0))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)c[i]))
+			return false;
+	return n > 0;
+}
+
+static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
+{
+	struct hr_json *j = hr_json_get(proc, "cwd");
+	if (hr_json_is_null(j))
+		return 0;
+	const char *cwd = hr_json_as_string(j);
+	if (!cwd)
+		return hr_error_set(err, 0, "config: `process.cwd` must be a string without NUL");
+	_cleanup_free_ char *norm = normalise_path(cwd);
+	if (in_proc_pid_dir(norm)) {
+		_cleanup_free_ char *before = hr_json_brief(j);
+		/* Always a denial, whatever the profile's action: no rewrite of
+		 * cwd keeps the workload's meaning, and warning is not enough
+		 * for a known host escape. */
+		hr_report_as(ctx, HR_ACTION_DENY, "process.cwd", before, NULL,
+			     "working directory %s is inside a per-process /proc directory "
+			     "(CVE-2024-21626 pattern)",
+			     norm);
+	}
+	return 0;
+}
+
+static bool name_ends(const char *name, size_t n, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	return n >= sl && strncasecmp(name + n - sl, suffix, sl) == 0;
+}
+
+/* A secret-looking environment variable name (case-insensitive). */
+static const char *secret_name(const char *name, size_t n)
+{
+	static const char *const exact[] = {
+	    "AWS_SECRET_ACCESS_KEY",
+	    "AWS_SESSION_TOKEN",
+	    "AZURE_CLIENT_SECRET",
+	    "AZURE_STORAGE_KEY",
+	    "PASSWORD",
+	    "TOKEN",
+	    "SECRET",
+	    "API_KEY",
+	    "APIKEY",
+	};
+	static const char *const suffix[] = {
+	    "_TOKEN",  "_SECRET",     "_PASSWORD",    "_PASSWD",     "_API_KEY",
+	    "_APIKEY", "_SECRET_KEY", "_PRIVATE_KEY", "_AUTH_TOKEN", "_PASS"};
+
+	/* FOO_PASSWORD_FILE and friends name where the secret is: the
+	 * recommended way, not a leak. */
+	if (name_ends(name, n, "_FILE") || name_ends(name, n, "_PATH") ||
+	    name_ends(name, n, "_DIR"))
+		return NULL;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strlen(exact[i]) == n && strncasecmp(name, exact[i], n) == 0)
+			return "its name";
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
+		if (name_ends(name, n, suffix[i]))
+			return "its name";
+	return NULL;
+}
+
+/* Count of characters from s (at most max) in the class [A-Za-z0-9_-] or [A-Z0-9]. */
+static size_t span_token(const char *s, const char *end, bool upper_only)
+{
+	size_t k = 0;
+	while (s + k < end) {
+		unsigned char c = (unsigned char)s[k];
+		bool okc =
+		    upper_only ? (isupper(c) || isdigit(c)) : (isalnum(c) || c == '_' || c == '-');
+		if (!okc)
+			break;
+		k++;
+	}
+	return k;
+}
+
+/* Well-known credential formats anywhere in a value (at a token boundary). */
+static const char *secret_value(const char *v, size_t n)
+{
+	static const struct {
+		const char *prefix;
+		size_t min_tail;
+		bool upper_only;
+		const char *what;
+	} formats[] = {
+	    {"AKIA", 16, true, "an AWS access key id"},
+	    {"ASIA", 16, true, "an AWS access key id"},
+	    {"ghp_", 30, false, "a GitHub token"},
+	    {"gho_", 30, false, "a GitHub token"},
+	    {"ghu_", 30, false, "a GitHub token"},
+	    {"ghs_", 30, false, "a GitHub token"},
+	    {"ghr_", 30, false, "a GitHub token"},
+	    {"github_pat_", 20, false, "a GitHub token"},
+	    {"xoxb-", 10, false, "a Slack token"},
+	    {"xoxp-", 10, false, "a Slack token"},
+	    {"xoxa-", 10, false, "a Slack token"},
+	    {"xoxs-", 10, false, "a Slack token"},
+	    {"xapp-", 10, false, "a Slack token"},
+	    {"glpat-", 20, false, "a GitLab token"},
+	    {"sk_live_", 16, false, "a Stripe key"},
+	    {"AIza", 35, false, "a Google API key"},
+	};
+	const char *end = v + n;
+
+	if (memmem(v, n, "-----BEGIN", 10) && memmem(v, n, "PRIVATE KEY", 11))
+		return "a private key";
+	if (memmem(v, n, "\"private_key\"", 13))
+		return "a service account key";
+	for (const char *p = v; p < end; p++) {
+		if (p > v && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+			size_t pl = strlen(formats[i].prefix);
+			if ((size_t)(end - p) < pl + formats[i].min_tail ||
+			    memcmp(p, formats[i].prefix, pl) != 0)
+				continue;
+			if (span_token(p + pl, end, formats[i].upper_only) >= formats[i].min_tail)
+				return formats[i].what;
+		}
+	}
+	/* scheme://user:password@host */
+	const char *sep = memmem(v, n, "://", 3);
+	if (sep) {
+		const char *auth = sep + 3;
+		size_t al = strcspn(auth, "/?#");
+		const char *at = memchr(auth, '@', al);
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon && colon + 1 < at)
+			return "a password in a URL";
+	}
+	return NULL;
+}
+
+/* What makes "NAME=value" look like a credential, or NULL. */
+static const char *secret_kind(const char *entry, size_t len)
+{
+	const char *eq = memchr(entry, '=', len);
+	if (!eq || eq + 1 == entry + len)
+		return NULL;
+	size_t nl = (size_t)(eq - entry);
+	const char *what = secret_value(eq + 1, len - nl - 1);
+	if (what)
+		return what;
+	return secret_name(entry, nl);
+}
+
+static int check_env(struct hr_ctx *ctx, const struct process_settings *s, struct hr_json *proc,
+		     struct hr_error **err)
+{
+	struct hr_json *env = hr_json_get(proc, "env");
+	if (hr_json_is_null(env))
+		return 0;
+	if (env->type != HR_JSON_ARRAY)
+		return hr_error_set(err, 0, "config: `process.env` must be an array, not %s",
+				    hr_json_type_name(env->type));
+	for (size_t i = 0; i < env->arr.len; i++) {
+		const struct hr_json *item = env->arr.items[i];
+		if (item->type != HR_JSON_STRING)
+			return hr_error_set(err, 0, "config: `process.env[%zu]` must be a string",
+					    i);
+		if (s->secret_env == SECRET_OFF)
+			continue;
+		const char *what = secret_kind(item->s.str, item->s.len);
+		if (!what)
+			continue;
+		/* The finding goes to logs and audit records: never the value. */
+		size_t nl = strcspn(item->s.str, "=");
+		char before[96];
+		snprintf(before, sizeof(before), "%.*s=<redacted>", (int)(nl > 64 ? 64 : nl),
+			 item->s.str);
+		char path[48];
+		snprintf(path, sizeof(path), "process.env[%zu]", i);
+		if (s->secret_env == SECRET_DENY)
+			hr_report_unfixable(ctx, path, before,
+					    "environment variable looks like a credential (%s); "
+					    "pass secrets as files",
+					    what);
+		else
+			hr_report_as(ctx, HR_ACTION_WARN, path, before, NULL,
+				     "environment variable looks like a credential (%s); "
+				     "pass secrets as files",
+				     what);
+	}
+	return 0;
+}
+
+static int process_check(struct hr_ctx *ctx, const struct process_settings *s, struct hr_json *proc,
+			 struct hr_error **err)
+{
+	if (check_nnp(ctx, s, proc, err) < 0 || check_user(ctx, s, proc, err) < 0 ||
+	    check_cwd(ctx, proc, err) < 0 || check_env(ctx, s, proc, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int process_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	struct hr_json *proc = hr_spec_get(ctx->spec, "process", HR_JSON_OBJECT, false, err);
+	if (!proc)
+		return (err && *err) ? -1 : 0;
+	return process_check(ctx, settings, proc, err);
+}
+
+static int process_apply_process(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	if (!ctx->spec || ctx->spec->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "process: expected an object");
+	return process_check(ctx, settings, ctx->spec, err);
+}
+
+const struct hr_rule hr_rule_process = {
+    .name = "process",
+    .parse = process_parse,
+    .free_settings = process_free,
+    .apply = process_apply,
+    .apply_process = process_apply_process,
+};
