@@ -24,6 +24,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -425,9 +426,25 @@ static void edit_opts(struct hr_json *m, const char *const drop[], const char *c
 			hr_json_append(opts, hr_json_new_string(add[a]));
 }
 
-/* Report a needed option rewrite; apply it when the action is fix. */
+/*
+ * Additive hardening (nosuid/nodev, read-only /sys, masked paths, a required
+ * read-only root) takes nothing a workload legitimately needs from the host,
+ * so `deny` applies it as a fix instead of refusing the container; only
+ * `warn` leaves it undone.  Everything that exposes the host is per action.
+ */
+static bool harden(struct hr_ctx *ctx, const char *path, const char *before, const char *after,
+		   const char *reason)
+{
+	if (ctx->cur_action == HR_ACTION_DENY) {
+		hr_report_as(ctx, HR_ACTION_FIX, path, before, after, "%s", reason);
+		return true;
+	}
+	return hr_report(ctx, path, before, after, "%s", reason);
+}
+
+/* Report a needed option rewrite; apply it when the action (or `always`) says so. */
 static void fix_opts(struct hr_ctx *ctx, struct hr_json *m, size_t i, const char *const drop[],
-		     const char *const add[], const char *reason)
+		     const char *const add[], bool always, const char *reason)
 {
 	_cleanup_json_ struct hr_json *copy = hr_json_clone(m);
 	_cleanup_free_ char *path = hr_xasprintf("mounts[%zu].options", i);
@@ -437,8 +454,34 @@ static void fix_opts(struct hr_ctx *ctx, struct hr_json *m, size_t i, const char
 	edit_opts(copy, drop, add);
 	before = hr_json_brief(hr_json_get(m, "options"));
 	after = hr_json_brief(hr_json_get(copy, "options"));
-	if (hr_report(ctx, path, before, after, "%s", reason))
+	if (always ? harden(ctx, path, before, after, reason)
+		   : hr_report(ctx, path, before, after, "%s", reason))
 		edit_opts(m, drop, add);
+}
+
+/*
+ * The userns rule runs first and may have replaced a bind source with an
+ * idmapped view under hardrun's state directory: what the container sees
+ * through it is the original source, so that is what must be judged.  A
+ * view without an original stays as it is and meets the deny list.
+ */
+static const char *effective_source(struct hr_ctx *ctx, const struct hr_json *m, size_t i,
+				    const char *src)
+{
+	const char *sd = ctx->policy ? ctx->policy->state_dir : NULL;
+	const struct hr_json *om = ctx->original ? hr_json_get(ctx->original, "mounts") : NULL;
+
+	if (!src || !sd || !*sd || !om || om->type != HR_JSON_ARRAY || i >= om->arr.len)
+		return src;
+	_cleanup_free_ char *n = normalise(src);
+	_cleanup_free_ char *d = normalise(sd);
+	const struct hr_json *o = om->arr.items[i];
+	const char *osrc = hr_json_as_string(hr_json_get(o, "source"));
+	const char *odst = hr_json_as_string(hr_json_get(o, "destination"));
+	const char *dst = hr_json_as_string(hr_json_get(m, "destination"));
+	if (!path_under(n, d) || !osrc || !odst || !dst || strcmp(odst, dst) != 0)
+		return src;
+	return osrc;
 }
 
 static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
@@ -450,16 +493,17 @@ static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s, stru
 	static const char *const shared_add[] = {"rprivate", NULL};
 	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].source", i);
 
+	src = effective_source(ctx, m, i, src);
 	if (src)
 		check_host_path(ctx, s, where, src, opts_writable(opts));
 	if (!has_opt(opts, "nosuid") || !has_opt(opts, "nodev") || has_opt(opts, "suid") ||
 	    has_opt(opts, "dev"))
-		fix_opts(ctx, m, i, nosuid_drop, nosuid_add,
+		fix_opts(ctx, m, i, nosuid_drop, nosuid_add, true,
 			 "bind mounts must be nosuid,nodev: a setuid binary or device node "
 			 "from the host must not work in the container");
 	opts = hr_json_get(m, "options");
 	if (has_opt(opts, "shared") || has_opt(opts, "rshared"))
-		fix_opts(ctx, m, i, shared_drop, shared_add,
+		fix_opts(ctx, m, i, shared_drop, shared_add, false,
 			 "shared propagation would let container mounts appear on the host");
 }
 
@@ -502,7 +546,7 @@ static void check_kernfs(struct hr_ctx *ctx, struct hr_json *m, size_t i, const 
 		return;
 	}
 	if (!proc && opts_writable(opts))
-		fix_opts(ctx, m, i, ro_drop, ro_add, "/sys must be mounted read-only");
+		fix_opts(ctx, m, i, ro_drop, ro_add, true, "/sys must be mounted read-only");
 }
 
 static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
@@ -557,7 +601,8 @@ static int ensure_paths(struct hr_ctx *ctx, const char *key, char *const want[],
 	for (char *const *p = want; *p; p++) {
 		if (list_has(arr, *p))
 			continue;
-		if (!hr_report(ctx, where, NULL, *p, "`%s` must be in %s", *p, key))
+		_cleanup_free_ char *why = hr_xasprintf("`%s` must be in %s", *p, key);
+		if (!harden(ctx, where, NULL, *p, why))
 			continue;
 		if (!arr && !(arr = hr_spec_get(ctx->spec, path, HR_JSON_ARRAY, true, err)))
 			return -1;
@@ -579,8 +624,8 @@ static int check_root(struct hr_ctx *ctx, const struct mounts_settings *s, struc
 				    hr_json_type_name(ro->type));
 	if (!s->readonly_rootfs || (!hr_json_is_null(ro) && ro->boolean))
 		return 0;
-	if (!hr_report(ctx, "root.readonly", hr_json_is_null(ro) ? NULL : "false", "true",
-		       "the profile requires a read-only root filesystem"))
+	if (!harden(ctx, "root.readonly", hr_json_is_null(ro) ? NULL : "false", "true",
+		    "the profile requires a read-only root filesystem"))
 		return 0;
 	if (!root && !(root = hr_spec_get(ctx->spec, "root", HR_JSON_OBJECT, true, err)))
 		return -1;

@@ -40,6 +40,7 @@ struct tcase {
 	const char *has;  /* substring of the rewritten config (compact) */
 	const char *hasnt;
 	const char *reason; /* substring of some finding's reason */
+	const char *orig;   /* ctx->original, NULL: none */
 };
 
 static char *fill(const char *t)
@@ -116,6 +117,7 @@ static void run_case(const struct tcase *c)
 		return;
 	}
 	ctx.spec = parse_json(c->spec);
+	ctx.original = c->orig ? parse_json(c->orig) : NULL;
 	int rc = c->rule->apply(&ctx, settings, &err);
 	hr_json_serialize(ctx.spec, false, &out, NULL, NULL);
 	good = rc == c->rc &&
@@ -135,6 +137,7 @@ static void run_case(const struct tcase *c)
 	hr_error_clear(&err);
 	hr_findings_free(&ctx.findings);
 	hr_json_free(ctx.spec);
+	hr_json_free(ctx.original);
 	hr_json_free(section);
 	c->rule->free_settings(settings);
 }
@@ -195,8 +198,13 @@ static const struct tcase mounts_cases[] = {
     {"nosuid,nodev added to a bind", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
      MNT("{'destination':'/d','type':'none','source':'/srv/data','options':['rbind','suid']}"), 0,
      0, 1, "['rbind','nosuid','nodev']", "'suid'", "nosuid,nodev"},
-    {"nosuid missing, deny action", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
-     MNT("{'destination':'/d','type':'bind','source':'/srv/data'}"), 0, 1, 1, NULL, "nosuid", NULL},
+    {"nosuid missing, deny action still fixes", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     MNT("{'destination':'/d','type':'bind','source':'/srv/data'}"), 0, 0, 1, "'nosuid','nodev'",
+     NULL, NULL},
+    {"nosuid missing, warn leaves it", &hr_rule_mounts, NULL, NULL, HR_ACTION_WARN,
+     MNT("{'destination':'/d','type':'bind','source':'/srv/data'}"), 0, 0, 1, NULL, "nosuid", NULL},
+    {"masked paths added under deny too", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY, "{}", 0, 0,
+     16, "'/proc/kcore'", NULL, NULL},
     {"rshared bind fixed to rprivate", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
      MNT("{'destination':'/d','type':'bind','source':'/srv','options':['rbind','nosuid',"
 	 "'nodev','rshared']}"),
@@ -229,6 +237,13 @@ static const struct tcase mounts_cases[] = {
     {"warn only records", &hr_rule_mounts, NULL, NULL, HR_ACTION_WARN,
      MNT("{'destination':'/s','type':'bind','source':'/run/docker.sock'}"), 0, 0, 2, NULL, "nosuid",
      NULL},
+    {"idmapped view of the docker socket judged as the socket", &hr_rule_mounts, NULL, NULL,
+     HR_ACTION_FIX, BIND("/run/hardrun/mounts/c1/vol-0", ""), 0, 1, -1, NULL, NULL,
+     "/var/run/docker.sock", BIND("/var/run/docker.sock", "")},
+    {"idmapped view of a volume is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/run/hardrun/mounts/c1/vol-0", ""), 0, 0, -1, NULL, NULL, NULL, BIND("/srv/data", "")},
+    {"state directory without an original", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     BIND("/run/hardrun/mounts/c1/vol-0", ""), 0, 1, -1, NULL, NULL, NULL},
     {"custom deny list", &hr_rule_mounts, NULL, "{'denyHostPaths':['/srv/secret/**']}",
      HR_ACTION_FIX, BIND("/srv/secret/x", ""), 0, 1, -1, NULL, NULL, NULL},
     {"mounts not an array", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{'mounts':{}}", -1, 0, 0,
@@ -441,6 +456,7 @@ static void setup(void)
 	allow[0] = "docker.io/library/*";
 	allow[1] = "registry.example.com/team/*";
 	anns[0] = "run.oci.keep_original_GROUPS";
+	default_pol.state_dir = "/run/hardrun";
 	default_pol.allowed_hooks = hooks;
 	default_pol.image_allow = allow;
 	default_pol.allowed_annotations = none;
