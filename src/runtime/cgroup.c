@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cgroups for the builtin runtime: v2 when /sys/fs/cgroup is cgroup2, else
+ * the v1 controllers under /sys/fs/cgroup/<controller> (hybrid hosts keep
+ * only leftovers like hugetlb in "unified").  A limit with no controller
+ * to hold it is a warning the caller can make fatal, never a silent no-op.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/runtime.h"
+#include "hardrun/util.h"
+#include "rt.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static hr_rt_warn_fn warn_fn;
+static void *warn_ctx;
+
+void hr_rt_set_warn(hr_rt_warn_fn fn, void *ctx)
+{
+	warn_fn = fn;
+	warn_ctx = ctx;
+}
+
+int hr_rt_warn(const char *key, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	if (!warn_fn)
+		return 0;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	return warn_fn(warn_ctx, key, msg ? msg : key);
+}
+
+static const char *v1_controllers[] = {"pids", "memory", "cpu", "cpuacct", "freezer"};
+
+static bool is_v2(void)
+{
+	struct statfs st;
+	return statfs(CG_ROOT, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static bool have_controller(const char *ctrl)
+{
+	char path[128];
+	snprintf(path, sizeof(path), CG_ROOT "/%s/cgroup.procs", ctrl);
+	return access(path, F_OK) == 0;
+}
+
+static int cg_write(const char *dir, const char *file, const char *value, struct hr_error **err)
+{
+	_cleanup_free_ char *path = hr_xasprintf("%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+
+	if (fd < 0 || write(fd, value, len) != (ssize_t)len)
+		return hr_error_set(err, errno, "write %s to %s", value, path);
+	return 0;
+}
+
+static char *cg_dir(const char *ctrl, const char *path)
+{
+	return ctrl ? hr_xasprintf(CG_ROOT "/%s/%s", ctrl, path)
+		    : hr_xasprintf(CG_ROOT "/%s", path);
+}
+
+static int limit_or_warn(const char *dir, const char *file, const char *value, const char *key,
+			 struct hr_error **err)
+{
+	if (!dir) {
+		if (hr_rt_warn(key, "%s not applied: no cgroup controller for it on this host",
+			       key) < 0)
+			return hr_error_set(err, 0, "%s cannot be applied on this host", key);
+		return 0;
+	}
+	return cg_write(dir, file, value, err);
+}
+
+static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_error **err)
+{
+	char v[64];
+
+	if (r->pids_limit) {
+		snprintf(v, sizeof(v), r->pids_limit > 0 ? "%lld" : "max",
+			 (long long)r->pids_limit);
+		if (limit_or_warn(dirs[0], "pids.max", v, "resources/pids", err) < 0)
+			return -1;
+	}
+	if (r->memory_limit) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->memory_limit);
+		if (limit_or_warn(dirs[1], "memory.limit_in_bytes", v, "resources/memory", err) < 0)
+			return -1;
+	}
+	if (r->memory_swap && dirs[1]) {
+		_cleanup_free_ char *f = hr_xasprintf("%s/memory.memsw.limit_in_bytes", dirs[1]);
+		snprintf(v, sizeof(v), "%lld", (long long)r->memory_swap);
+		if (limit_or_warn(access(f, F_OK) == 0 ? dirs[1] : NULL,
+				  "memory.memsw.limit_in_bytes", v, "resources/memory/swap",
+				  err) < 0)
+			return -1;
+	}
+	if (r->cpu_shares) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_shares);
+		if (limit_or_warn(dirs[2], "cpu.shares", v, "resources/cpu", err) < 0)
+			return -1;
+	}
+	if (r->cpu_period) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_period);
+		if (limit_or_warn(dirs[2], "cpu.cfs_period_us", v, "resources/cpu", err) < 0)
+			return -1;
+	}
+	if (r->cpu_quota) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->cpu_quota);
+		if (limit_or_warn(dirs[2], "cpu.cfs_quota_us", v, "resources/cpu", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_error **err)
+{
+	char v[64];
+
+	if (r->pids_limit) {
+		snprintf(v, sizeof(v), r->pids_limit > 0 ? "%lld" : "max",
+			 (long long)r->pids_limit);
+		if (cg_write(dir, "pids.max", v, err) < 0)
+			return -1;
+	}
+	if (r->memory_limit > 0) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->memory_limit);
+		if (cg_write(dir, "memory.max", v, err) < 0)
+			return -1;
+	}
+	if (r->cpu_shares) {
+		/* the v1 -> v2 conversion runc and crun use */
+		unsigned long long w = 1 + ((r->cpu_shares - 2) * 9999) / 262142;
+		snprintf(v, sizeof(v), "%llu", w);
+		if (cg_write(dir, "cpu.weight", v, err) < 0)
+			return -1;
+	}
+	if (r->cpu_quota || r->cpu_period) {
+		snprintf(v, sizeof(v), r->cpu_quota > 0 ? "%lld %llu" : "max %llu",
+			 (long long)r->cpu_quota,
+			 (unsigned long long)(r->cpu_period ? r->cpu_period : 100000));
+		if (r->cpu_quota <= 0)
+			snprintf(v, sizeof(v), "max %llu",
+				 (unsigned long long)(r->cpu_period ? r->cpu_period : 100000));
+		if (cg_write(dir, "cpu.max", v, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
+{
+	_cleanup_free_ char *dir = cg_dir(NULL, c->cgroups_path);
+	_cleanup_free_ char *parent = hr_xstrdup(dir);
+	char pidtext[32];
+
+	if (hr_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	*strrchr(parent, '/') = 0;
+	/* best effort: controllers the parent cannot delegate show up as write errors below */
+	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
+		 &(struct hr_error *){NULL});
+	if (apply_v2(&c->res, dir, err) < 0)
+		return -1;
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+	return cg_write(dir, "cgroup.procs", pidtext, err);
+}
+
+int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
+{
+	char *dirs[5] = {NULL};
+	char pidtext[32];
+	int r = 0;
+
+	if (is_v2())
+		return enter_v2(c, pid, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+	for (size_t i = 0; i < 5 && r == 0; i++) {
+		if (!have_controller(v1_controllers[i]))
+			continue;
+		dirs[i] = cg_dir(v1_controllers[i], c->cgroups_path);
+		r = hr_mkdir_p(dirs[i], 0755, err);
+	}
+	if (r == 0)
+		r = apply_v1(&c->res, dirs, err);
+	for (size_t i = 0; i < 5 && r == 0; i++)
+		if (dirs[i])
+			r = cg_write(dirs[i], "cgroup.procs", pidtext, err);
+	for (size_t i = 0; i < 5; i++)
+		free(dirs[i]);
+	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
+}
+
+int hr_rt_cgroup_join(const char *path, pid_t pid, struct hr_error **err)
+{
+	char pidtext[32];
+
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+	if (is_v2()) {
+		_cleanup_free_ char *d = cg_dir(NULL, path);
+		return cg_write(d, "cgroup.procs", pidtext, err);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		_cleanup_free_ char *d = cg_dir(v1_controllers[i], path);
+		if (access(d, F_OK) == 0 && cg_write(d, "cgroup.procs", pidtext, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int hr_rt_cgroup_pids(const char *path, pid_t **pids, size_t *n, struct hr_error **err)
+{
+	_cleanup_free_ char *d = cg_dir(is_v2() ? NULL : "pids", path);
+	_cleanup_free_ char *f = hr_xasprintf("%s/cgroup.procs", d);
+	_cleanup_fclose_ FILE *fp = fopen(f, "re");
+	int pid;
+
+	*pids = NULL;
+	*n = 0;
+	if (!fp)
+		return hr_error_set(err, errno, "open %s", f);
+	while (fscanf(fp, "%d", &pid) == 1) {
+		*pids = hr_xrealloc(*pids, (*n + 1) * sizeof(pid_t));
+		(*pids)[(*n)++] = pid;
+	}
+	return 0;
+}
+
+static char *freezer_state(const char *path)
+{
+	_cleanup_free_ char *f = hr_xasprintf(CG_ROOT "/freezer/%s/freezer.state", path);
+	char buf[32] = "";
+	_cleanup_close_ int fd = open(f, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return hr_xstrdup(buf);
+}
+
+int hr_rt_cgroup_freeze(const char *path, bool freeze, struct hr_error **err)
+{
+	const char *want = freeze ? "FROZEN" : "THAWED";
+
+	if (is_v2()) {
+		_cleanup_free_ char *d = cg_dir(NULL, path);
+		return cg_write(d, "cgroup.freeze", freeze ? "1" : "0", err);
+	}
+	if (!have_controller("freezer"))
+		return hr_error_set(err, ENOTSUP, "no freezer cgroup on this host");
+	{
+		_cleanup_free_ char *d = cg_dir("freezer", path);
+		if (cg_write(d, "freezer.state", want, err) < 0)
+			return -1;
+	}
+	for (int i = 0; i < 1000; i++) {
+		_cleanup_free_ char *s = freezer_state(path);
+		if (s && strcmp(s, want) == 0)
+			return 0;
+		usleep(1000);
+	}
+	return hr_error_set(err, ETIMEDOUT, "freezer did not reach %s", want);
+}
+
+bool hr_rt_cgroup_frozen(const char *path)
+{
+	if (is_v2()) {
+		_cleanup_free_ char *f = hr_xasprintf(CG_ROOT "/%s/cgroup.freeze", path);
+		char c = 0;
+		_cleanup_close_ int fd = open(f, O_RDONLY | O_CLOEXEC);
+		return fd >= 0 && read(fd, &c, 1) == 1 && c == '1';
+	}
+	_cleanup_free_ char *s = freezer_state(path);
+	return s && strcmp(s, "FROZEN") == 0;
+}
+
+void hr_rt_cgroup_remove(const char *path)
+{
+	if (!path)
+		return;
+	for (size_t i = 0; i < (is_v2() ? 1 : 5); i++) {
+		_cleanup_free_ char *d = cg_dir(is_v2() ? NULL : v1_controllers[i], path);
+		/* the last tasks may still be exiting: a short retry */
+		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
+			usleep(1000);
+	}
+}

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container's root filesystem, built by the child inside its new mount
+ * namespace.  Destinations are resolved with openat2(RESOLVE_IN_ROOT), so a
+ * symlink planted in the image (/proc -> /host/proc) can never make a mount
+ * land outside the rootfs; mounts then target the resolved O_PATH fd.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "rt.h"
+
+#define FDPATH_MAX 32
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static const char *default_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+static int openat2_in(int rootfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
+			       .mode = mode,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* mkdir -p of path (and for a file, create it) inside the root; O_PATH fd of it. */
+static int make_target(int rootfd, const char *path, bool file)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = openat2_in(rootfd, path, O_PATH, 0);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; p <= buf + len; p++) {
+		bool last = p == buf + len;
+		_cleanup_close_ int parent = -1;
+		char *slash, saved;
+
+		if (*p != '/' && !last)
+			continue;
+		saved = *p;
+		*p = 0;
+		slash = strrchr(buf, '/');
+		*slash = 0;
+		parent = openat2_in(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY, 0);
+		*slash = '/';
+		if (parent < 0)
+			return -1;
+		if (last && file) {
+			fd = openat(parent, slash + 1,
+				    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+			if (fd >= 0)
+				close(fd);
+			else if (errno != EEXIST)
+				return -1;
+		} else if (slash[1] && mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST) {
+			return -1;
+		}
+		*p = saved;
+	}
+	return openat2_in(rootfd, path, O_PATH, 0);
+}
+
+static void fdpath(char *buf, int fd)
+{
+	snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+/* Flags a bind remount must keep: the kernel locks them when they came from outside the userns. */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs st;
+	unsigned long f = 0;
+
+	if (statvfs(path, &st) < 0)
+		return 0;
+	if (st.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (st.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (st.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (st.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (st.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (st.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (st.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int bind_remount(const char *target, unsigned long flags, unsigned long clear)
+{
+	unsigned long f = (locked_flags(target) & ~clear) | flags;
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | f, NULL);
+}
+
+static int do_bind(int rootfd, const struct hr_rt_mount *m, int sync)
+{
+	const unsigned long changes = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
+				      MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+	_cleanup_close_ int fd = -1;
+	char path[FDPATH_MAX];
+	struct stat st;
+
+	if (stat(m->source, &st) < 0)
+		hr_rt_die(sync, errno, "mount %s: source %s", m->dest, m->source);
+	fd = make_target(rootfd, m->dest, !S_ISDIR(st.st_mode));
+	if (fd < 0)
+		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
+	fdpath(path, fd);
+	if (mount(m->source, path, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		hr_rt_die(sync, errno, "bind %s on %s", m->source, m->dest);
+	/* the O_PATH fd still names the covered dentry: resolve the new mount */
+	close(fd);
+	fd = openat2_in(rootfd, m->dest, O_PATH, 0);
+	if (fd < 0)
+		hr_rt_die(sync, errno, "mount %s: reopen", m->dest);
+	fdpath(path, fd);
+	if (((m->flags | m->clear) & changes) &&
+	    bind_remount(path, m->flags & changes, m->clear) < 0)
+		hr_rt_die(sync, errno, "remount %s with its options", m->dest);
+	for (size_t i = 0; i < m->n_propagation; i++)
+		if (mount(NULL, path, NULL, m->propagation[i], NULL) < 0)
+			hr_rt_die(sync, errno, "mount %s: propagation", m->dest);
+	return 0;
+}
+
+/* devpts with gid=5 fails when gid 5 is not mapped: retry without it. */
+static char *strip_gid_option(const char *data)
+{
+	char *out = calloc(1, strlen(data) + 1), *copy = strdup(data), *save = NULL;
+
+	if (!out || !copy) {
+		free(out);
+		free(copy);
+		return NULL;
+	}
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strncmp(t, "gid=", 4) == 0)
+			continue;
+		if (*out)
+			strcat(out, ",");
+		strcat(out, t);
+	}
+	free(copy);
+	return out;
+}
+
+/* sysfs and cgroupfs cannot always be mounted in a user namespace: fall back to a bind. */
+static int bind_host_fallback(int rootfd, const struct hr_rt_mount *m, const char *host, int sync)
+{
+	struct hr_rt_mount b = *m;
+
+	b.source = (char *)host;
+	b.flags = (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_REC;
+	b.clear = 0;
+	b.n_propagation = 0;
+	return do_bind(rootfd, &b, sync);
+}
+
+static int do_mount(int rootfd, const struct hr_rt_mount *m, int sync)
+{
+	_cleanup_close_ int fd = -1;
+	char path[FDPATH_MAX];
+	unsigned long flags = m->flags & ~(MS_REMOUNT | MS_REC);
+	const char *type = m->type;
+	int r;
+
+	if (m->bind)
+		return do_bind(rootfd, m, sync);
+	fd = make_target(rootfd, m->dest, false);
+	if (fd < 0)
+		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
+	fdpath(path, fd);
+	r = mount(m->source, path, type, flags, m->data);
+	if (r < 0 && errno == EINVAL && strcmp(type, "devpts") == 0 && m->data) {
+		char *d = strip_gid_option(m->data);
+		r = d ? mount(m->source, path, type, flags, d) : -1;
+		free(d);
+	}
+	if (r < 0 && (errno == EPERM || errno == EBUSY) && strcmp(type, "sysfs") == 0)
+		return bind_host_fallback(rootfd, m, "/sys", sync);
+	if (r < 0)
+		hr_rt_die(sync, errno, "mount %s (%s)", m->dest, m->type);
+	for (size_t i = 0; i < m->n_propagation; i++) {
+		_cleanup_close_ int nfd = openat2_in(rootfd, m->dest, O_PATH, 0);
+		fdpath(path, nfd);
+		if (nfd < 0 || mount(NULL, path, NULL, m->propagation[i], NULL) < 0)
+			hr_rt_die(sync, errno, "mount %s: propagation", m->dest);
+	}
+	return 0;
+}
+
+/*
+ * cgroupfs: cgroup2 where the host is v2 (our own cgroup namespace makes it
+ * show only our subtree).  On v1 a tmpfs with, per controller, a read-only
+ * bind of the container's own cgroup, never the host's whole hierarchy.
+ */
+static void mount_cgroup(int rootfd, const struct hr_rt_config *c, const struct hr_rt_mount *m,
+			 int sync)
+{
+	struct hr_rt_mount t = *m;
+	struct statfs sf;
+	DIR *d;
+	struct dirent *de;
+
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		t.type = "cgroup2";
+		if (do_mount(rootfd, &t, sync) == 0)
+			return;
+	}
+	t.type = "tmpfs";
+	t.source = "tmpfs";
+	t.data = "mode=755";
+	t.flags = m->flags & ~MS_RDONLY;
+	do_mount(rootfd, &t, sync);
+	d = opendir("/sys/fs/cgroup");
+	while (d && (de = readdir(d))) {
+		char host[4096], dest[4096];
+		struct stat st;
+		struct hr_rt_mount b = {.source = host,
+					.dest = dest,
+					.type = "bind",
+					.bind = true,
+					.flags = MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID |
+						 MS_NODEV | MS_NOEXEC};
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s/%s", de->d_name, c->cgroups_path);
+		if (stat(host, &st) < 0)
+			continue;
+		snprintf(dest, sizeof(dest), "%s/%s", m->dest, de->d_name);
+		do_bind(rootfd, &b, sync);
+	}
+	if (d)
+		closedir(d);
+	if (m->flags & MS_RDONLY) {
+		_cleanup_close_ int fd = openat2_in(rootfd, m->dest, O_PATH, 0);
+		char path[FDPATH_MAX];
+		fdpath(path, fd);
+		if (fd < 0 || bind_remount(path, MS_RDONLY, 0) < 0)
+			hr_rt_die(sync, errno, "remount %s read-only", m->dest);
+	}
+}
+
+static bool has_mount(const struct hr_rt_config *c, const char *dest)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (strcmp(c->mounts[i].dest, dest) == 0)
+			return true;
+	return false;
+}
+
+/* /proc and /dev exist in every container, whether or not the config lists them. */
+static void default_mounts(int rootfd, const struct hr_rt_config *c, int sync)
+{
+	struct hr_rt_mount proc = {.source = "proc",
+				   .dest = "/proc",
+				   .type = "proc",
+				   .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
+	struct hr_rt_mount dev = {.source = "tmpfs",
+				  .dest = "/dev",
+				  .type = "tmpfs",
+				  .flags = MS_NOSUID | MS_STRICTATIME,
+				  .data = "mode=755,size=65536k"};
+	if (!has_mount(c, "/proc"))
+		do_mount(rootfd, &proc, sync);
+	if (!has_mount(c, "/dev"))
+		do_mount(rootfd, &dev, sync);
+}
+
+/* Device nodes cannot be created in a user namespace: bind the host's. */
+static void default_devices_and_links(int rootfd, int sync)
+{
+	static const char *links[][2] = {
+	    {"/proc/self/fd", "/dev/fd"},
+	    {"/proc/self/fd/0", "/dev/stdin"},
+	    {"/proc/self/fd/1", "/dev/stdout"},
+	    {"/proc/self/fd/2", "/dev/stderr"},
+	};
+	_cleanup_close_ int devfd = openat2_in(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+
+	if (devfd < 0)
+		hr_rt_die(sync, errno, "open /dev in the rootfs");
+	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+		char host[64], dest[64];
+		struct hr_rt_mount m = {.dest = dest,
+					.source = host,
+					.type = "bind",
+					.bind = true,
+					.flags = MS_NOSUID | MS_NOEXEC};
+		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
+		snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
+		if (access(host, F_OK) < 0)
+			continue;
+		do_bind(rootfd, &m, sync);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1] + 5) < 0 && errno != EEXIST)
+			hr_rt_die(sync, errno, "symlink %s", links[i][1]);
+	if (faccessat(devfd, "pts/ptmx", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		unlinkat(devfd, "ptmx", 0);
+		if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+			hr_rt_die(sync, errno, "symlink /dev/ptmx");
+	}
+}
+
+int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync)
+{
+	_cleanup_close_ int rootfd = -1;
+
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, c->rootfs_propagation, NULL) < 0)
+		hr_rt_die(sync, errno, "make / %s", "slave/private");
+	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		hr_rt_die(sync, errno, "bind the rootfs %s", c->rootfs);
+	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		hr_rt_die(sync, errno, "open the rootfs %s", c->rootfs);
+	default_mounts(rootfd, c, sync);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		if (strcmp(c->mounts[i].type, "cgroup") == 0)
+			mount_cgroup(rootfd, c, &c->mounts[i], sync);
+		else
+			do_mount(rootfd, &c->mounts[i], sync);
+	}
+	default_devices_and_links(rootfd, sync);
+	return 0;
+}
+
+static void pivot(const char *rootfs, int sync)
+{
+	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (oldroot < 0 || newroot < 0 || fchdir(newroot) < 0)
+		hr_rt_die(sync, errno, "open the rootfs for pivot_root");
+	/* pivot onto itself, then detach the old root stacked under "." */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		hr_rt_die(sync, errno, "pivot_root");
+	if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		hr_rt_die(sync, errno, "detach the old root");
+}
+
+static void mask_path(const char *p, int sync)
+{
+	struct stat st;
+
+	if (lstat(p, &st) < 0) {
+		if (errno == ENOENT)
+			return;
+		hr_rt_die(sync, errno, "masked path %s", p);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0") < 0)
+			hr_rt_die(sync, errno, "mask %s", p);
+	} else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+		hr_rt_die(sync, errno, "mask %s", p);
+	}
+}
+
+static void readonly_path(const char *p, int sync)
+{
+	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		if (errno == ENOENT)
+			return;
+		hr_rt_die(sync, errno, "read-only path %s", p);
+	}
+	if (bind_remount(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0) < 0)
+		hr_rt_die(sync, errno, "remount %s read-only", p);
+}
+
+static void write_sysctl(const char *kv, int sync)
+{
+	const char *eq = strchr(kv, '=');
+	char path[512];
+	_cleanup_close_ int fd = -1;
+	size_t n = 0;
+
+	if (!eq || (size_t)(eq - kv) > 256)
+		hr_rt_die(sync, EINVAL, "sysctl %s", kv);
+	n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+	for (char *p = path + 10; p < path + n; p++)
+		if (*p == '.')
+			*p = '/';
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0)
+		hr_rt_die(sync, errno, "sysctl %.*s", (int)(eq - kv), kv);
+}
+
+/* After the createContainer hooks: the rest is inside the new root. */
+int hr_rt_finish_rootfs(const struct hr_rt_config *c, int sync)
+{
+	pivot(c->rootfs, sync);
+	for (char **s = c->sysctl; s && *s; s++)
+		write_sysctl(*s, sync);
+	/* masks after sysctls (they may hide /proc/sys), read-only last of all */
+	for (char **p = c->readonly; p && *p; p++)
+		readonly_path(*p, sync);
+	for (char **p = c->masked; p && *p; p++)
+		mask_path(*p, sync);
+	if (c->root_readonly && bind_remount("/", MS_RDONLY, 0) < 0)
+		hr_rt_die(sync, errno, "remount / read-only");
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		hr_rt_die(sync, errno, "sethostname");
+	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+		hr_rt_die(sync, errno, "setdomainname");
+	return 0;
+}

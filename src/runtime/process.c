@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The child's last steps: the point of no return.  Order matters and is the
+ * threat model: the bounding set is dropped while we still hold CAP_SETPCAP,
+ * ids change with KEEPCAPS so the final cap_set_proc() decides what remains,
+ * no_new_privs before the filter, and the seccomp filter last before execve
+ * so it need not allow anything but execve itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = env; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/* Find args[0] the way execvp would, so a typo fails `create`, not `start`. */
+static int resolve_exe(const struct hr_rt_process *p, char *out, size_t size)
+{
+	const char *path = env_get(p->env, "PATH");
+	const char *name = p->args[0];
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return -1;
+		snprintf(out, size, "%s", name);
+		return 0;
+	}
+	if (!path)
+		path = DEFAULT_PATH;
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		struct stat st;
+
+		snprintf(out, size, "%.*s/%s", (int)(end - path), end == path ? "." : path, name);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+		path = *end ? end + 1 : end;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static void apply_ids(const struct hr_rt_process *p, int sync)
+{
+	if (setgroups(p->n_gids, p->gids) < 0) {
+		char buf[8] = "";
+		int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+		/* "deny" (unprivileged user namespace): only an empty list is acceptable */
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf) - 1) < 0)
+				buf[0] = 0;
+			close(fd);
+		}
+		if (p->n_gids || strncmp(buf, "deny", 4) != 0)
+			hr_rt_die(sync, errno, "setgroups");
+	}
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		hr_rt_die(sync, errno, "setresgid %u", (unsigned)p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		hr_rt_die(sync, errno, "setresuid %u", (unsigned)p->uid);
+}
+
+static void apply_caps(const struct hr_rt_process *p, int sync)
+{
+	unsigned max = cap_max_bits();
+
+	for (unsigned v = 0; v < max && v < 64; v++)
+		if (!(p->bounding & (1ULL << v)) && cap_drop_bound((cap_value_t)v) < 0)
+			hr_rt_die(sync, errno, "drop capability %u from the bounding set", v);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		hr_rt_die(sync, errno, "PR_SET_KEEPCAPS");
+	apply_ids(p, sync);
+	if (cap_set_proc(p->caps) < 0)
+		hr_rt_die(sync, errno, "set capabilities");
+	if (cap_reset_ambient() < 0 && p->ambient)
+		hr_rt_die(sync, errno, "reset ambient capabilities");
+	for (unsigned v = 0; v < max && v < 64; v++) {
+		cap_flag_value_t inh = CAP_CLEAR, prm = CAP_CLEAR;
+		if (!(p->ambient & (1ULL << v)))
+			continue;
+		/* the kernel only keeps ambient caps that are also inheritable: as runc, skip
+		 * others */
+		cap_get_flag(p->caps, (cap_value_t)v, CAP_INHERITABLE, &inh);
+		cap_get_flag(p->caps, (cap_value_t)v, CAP_PERMITTED, &prm);
+		if (inh != CAP_SET || prm != CAP_SET)
+			continue;
+		if (cap_set_ambient((cap_value_t)v, CAP_SET) < 0)
+			hr_rt_die(sync, errno, "raise ambient capability %u", v);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		hr_rt_die(sync, errno, "PR_SET_KEEPCAPS");
+}
+
+static void apply_apparmor(const char *profile, int sync)
+{
+	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	char buf[512];
+	int n;
+
+	if (fd < 0)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	n = snprintf(buf, sizeof(buf), "exec %s", profile);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		hr_rt_die(sync, errno, "apparmor profile %s", profile);
+	close(fd);
+}
+
+/* Block until `start` opens exec.fifo for reading. */
+static void wait_fifo(int fifo, int sync)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		hr_rt_die(sync, errno, "exec.fifo");
+	close(fd);
+	close(fifo);
+}
+
+void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, bool report_ready)
+{
+	char exe[PATH_MAX];
+	sigset_t none;
+	int r;
+
+	if (p->has_umask)
+		umask(p->umask);
+	if (p->apparmor)
+		apply_apparmor(p->apparmor, sync);
+	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop */
+	if (p->seccomp && !p->no_new_privs && (r = seccomp_load(p->seccomp)) < 0)
+		hr_rt_die(sync, -r, "load the seccomp filter");
+	apply_caps(p, sync);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		hr_rt_die(sync, errno, "PR_SET_NO_NEW_PRIVS");
+	if (chdir(p->cwd) < 0)
+		hr_rt_die(sync, errno, "chdir to cwd %s", p->cwd);
+	if (resolve_exe(p, exe, sizeof(exe)) < 0)
+		hr_rt_die(sync, errno, "exec: %s: executable file not found", p->args[0]);
+	if (report_ready)
+		hr_rt_send(sync, HR_MSG_READY, 0, "ready");
+	if (exec_fifo >= 0)
+		wait_fifo(exec_fifo, sync);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (p->seccomp && p->no_new_privs && (r = seccomp_load(p->seccomp)) < 0)
+		hr_rt_die(sync, -r, "load the seccomp filter");
+	execve(exe, p->args, p->env);
+	hr_rt_send(sync, HR_MSG_ERROR, errno, "exec %s", p->args[0]);
+	_exit(127);
+}

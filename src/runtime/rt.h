@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/runtime/: the config as the child applies it, and helpers. */
+#ifndef HARDRUN_RT_PRIVATE_H
+#define HARDRUN_RT_PRIVATE_H
+
+#include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "hardrun/cli.h"
+#include "hardrun/error.h"
+#include "hardrun/json.h"
+
+#if __has_include("hardrun/seccomp.h")
+#include "hardrun/seccomp.h"
+#else
+/* Until src/seccomp.c lands: weak, so a missing compiler fails closed at run time. */
+#define HR_RT_WEAK_SECCOMP 1
+int hr_seccomp_compile(const struct hr_json *seccomp, scmp_filter_ctx *out, struct hr_error **err)
+    __attribute__((weak));
+#endif
+
+struct hr_rt_mount {
+	char *source; /* absolute host path for binds, else as given */
+	char *dest;   /* absolute inside the container */
+	char *type;
+	char *data;	     /* options the kernel parses (mode=755,size=...) */
+	unsigned long flags; /* MS_* set by the options */
+	unsigned long clear; /* MS_* the options asked to clear (rw, suid, ...) */
+	unsigned long propagation[4];
+	size_t n_propagation;
+	bool bind;
+};
+
+struct hr_rt_ns {
+	int type; /* CLONE_NEW* */
+	char *path;
+};
+
+struct hr_rt_rlimit {
+	int resource;
+	struct rlimit value;
+};
+
+struct hr_rt_hook {
+	char *path;
+	char **args;
+	char **env;
+	int timeout; /* seconds, 0: none */
+};
+
+enum hr_rt_hook_kind {
+	HR_HOOK_PRESTART,
+	HR_HOOK_CREATE_RUNTIME,
+	HR_HOOK_CREATE_CONTAINER,
+	HR_HOOK_START_CONTAINER,
+	HR_HOOK_POSTSTART,
+	HR_HOOK_POSTSTOP,
+	HR_HOOK_N,
+};
+
+/* The process object, compiled for the child: nothing left to parse there. */
+struct hr_rt_process {
+	char **args;
+	char **env;
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *gids;
+	size_t n_gids;
+	bool has_umask;
+	mode_t umask;
+	bool no_new_privs;
+	bool terminal;
+	cap_t caps;	   /* effective, permitted, inheritable */
+	uint64_t bounding; /* bit N: keep capability N */
+	uint64_t ambient;
+	struct hr_rt_rlimit *rlimits;
+	size_t n_rlimits;
+	bool has_oom;
+	int oom_score_adj;
+	scmp_filter_ctx seccomp;
+	char *apparmor; /* profile name, refused when the host has no AppArmor */
+};
+
+struct hr_rt_resources {
+	int64_t pids_limit; /* 0: unset */
+	int64_t memory_limit;
+	int64_t memory_swap;
+	uint64_t cpu_shares;
+	int64_t cpu_quota;
+	uint64_t cpu_period;
+};
+
+struct hr_rt_config {
+	char *id;
+	char *bundle;
+	char *rootfs; /* absolute */
+	bool root_readonly;
+	char *hostname;
+	char *domainname;
+	int clone_flags; /* namespaces to create */
+	struct hr_rt_ns *ns_paths;
+	size_t n_ns_paths;
+	char *uid_map; /* "inside outside count\n" lines, for /proc/<pid>/uid_map */
+	char *gid_map;
+	struct hr_rt_mount *mounts;
+	size_t n_mounts;
+	char **masked;
+	char **readonly;
+	char **sysctl; /* "key=value" */
+	unsigned long rootfs_propagation;
+	char *cgroups_path; /* relative to each hierarchy's root */
+	struct hr_rt_resources res;
+	struct hr_rt_hook *hooks[HR_HOOK_N];
+	size_t n_hooks[HR_HOOK_N];
+	struct hr_rt_process proc;
+	struct hr_json *annotations; /* borrowed from the spec */
+};
+
+/* config.c: the spec tree to the compiled config (seccomp compiled too). */
+int hr_rt_config_load(struct hr_rt_config *c, struct hr_json *spec, const char *bundle,
+		      const char *id, struct hr_error **err);
+int hr_rt_process_load(struct hr_rt_process *p, const struct hr_json *process,
+		       const struct hr_json *seccomp, struct hr_error **err);
+void hr_rt_config_free(struct hr_rt_config *c);
+void hr_rt_process_free(struct hr_rt_process *p);
+int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
+			      struct hr_error **err);
+
+/*
+ * sync.c: child -> parent messages over a SOCK_SEQPACKET pair.  The child
+ * reports a failure with errno and text, then _exits; on success its end
+ * closes at execve (CLOEXEC), which the parent reads as EOF.
+ */
+enum hr_rt_msg_type {
+	HR_MSG_ERROR = 1,
+	HR_MSG_HOOKS, /* mounts done: run prestart/createRuntime, then reply */
+	HR_MSG_READY, /* everything but exec done: waiting on exec.fifo */
+	HR_MSG_MAPS,  /* user namespace unshared: write the id maps */
+	HR_MSG_PID,   /* the init's pid (when an intermediate forked it) */
+};
+int hr_rt_send(int fd, int type, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Receive one message.  Returns 0 on EOF, the type otherwise, < 0 on error. */
+int hr_rt_recv(int fd, int *errnum, char *buf, size_t size);
+/* Write/read one "go on" byte. */
+int hr_rt_send_go(int fd);
+int hr_rt_wait_go(int fd);
+/* Send/receive an fd with SCM_RIGHTS. */
+int hr_rt_send_fd(int sock, int fd);
+int hr_rt_recv_fd(int sock);
+
+/* Child-side failure: report and _exit(1).  Never returns. */
+__attribute__((noreturn, format(printf, 3, 4))) void hr_rt_die(int sync, int errnum,
+							       const char *fmt, ...);
+
+/* mounts.c (child): root filesystem, before and after pivot_root. */
+int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync);
+int hr_rt_finish_rootfs(const struct hr_rt_config *c, int sync);
+
+/* process.c (child): the point of no return and execve.  exec_fifo may be -1. */
+__attribute__((noreturn)) void hr_rt_exec_process(const struct hr_rt_process *p, int sync,
+						  int exec_fifo, bool report_ready);
+
+/* state.c */
+struct hr_rt_state {
+	char *id;
+	char *bundle;
+	char *rootfs;
+	char *created;
+	char *status; /* as stored: "created", "running", "stopped" */
+	pid_t pid;
+	unsigned long long starttime;
+	char *cgroups_path;
+	struct hr_json *annotations;
+	bool detached;
+};
+const char *hr_rt_root(const struct hr_cli *cli);
+/* Open (and with create, make) <root>/<id> and flock it. */
+int hr_rt_state_dir(const struct hr_cli *cli, const char *id, bool create, bool exclusive,
+		    struct hr_error **err);
+int hr_rt_state_write(int dirfd, const struct hr_rt_state *s, struct hr_error **err);
+int hr_rt_state_read(int dirfd, const char *id, struct hr_rt_state *s, struct hr_error **err);
+void hr_rt_state_free(struct hr_rt_state *s);
+/* Live status: created/running/paused/stopped, checking pid and start time. */
+const char *hr_rt_state_status(int dirfd, const struct hr_rt_state *s);
+/* OCI state JSON as `runc state` prints it. */
+struct hr_json *hr_rt_state_json(const struct hr_rt_state *s, const char *status);
+int hr_rt_pid_starttime(pid_t pid, unsigned long long *out);
+bool hr_rt_pid_alive(pid_t pid, unsigned long long starttime);
+int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error **err);
+
+/* cgroup.c */
+int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err);
+int hr_rt_cgroup_join(const char *cgroups_path, pid_t pid, struct hr_error **err);
+int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct hr_error **err);
+int hr_rt_cgroup_freeze(const char *cgroups_path, bool freeze, struct hr_error **err);
+bool hr_rt_cgroup_frozen(const char *cgroups_path);
+void hr_rt_cgroup_remove(const char *cgroups_path);
+int hr_rt_warn(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* hooks.c */
+int hr_rt_run_hooks(const struct hr_rt_config *c, enum hr_rt_hook_kind kind,
+		    const struct hr_json *state, struct hr_error **err);
+int hr_rt_run_hook(const struct hr_rt_hook *h, const char *state, struct hr_error **err);
+/* Hooks of one kind from the config.json saved at create time. */
+int hr_rt_run_stored_hooks(int dirfd, enum hr_rt_hook_kind kind, const struct hr_rt_state *s,
+			   const char *status, struct hr_error **err);
+/* The saved config.json of a container. */
+struct hr_json *hr_rt_stored_config(int dirfd, struct hr_error **err);
+
+/* console.c */
+int hr_rt_console_connect(const char *path, struct hr_error **err);
+/* Child: allocate a pty in the container's devpts, send the master, make the slave our tty. */
+int hr_rt_console_setup(int console_sock, int sync);
+
+/* run.c */
+struct hr_rt_launch {
+	const struct hr_rt_config *config;
+	bool create;	       /* wait on exec.fifo */
+	int exec_fifo;	       /* O_PATH fd of exec.fifo, -1 when not creating */
+	int console_sock;      /* -1 if none */
+	int close_in_child[4]; /* the parent's fds the child must not keep (-1: none) */
+};
+/* Start the init; *pid_out is its pid.  Returns the parent's end of the sync socket. */
+int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err);
+int hr_rt_launch_wait(struct hr_rt_launch *l, int sock, pid_t pid, const struct hr_json *state,
+		      struct hr_error **err);
+void hr_rt_block_signals(sigset_t *old);
+int hr_rt_wait_forward(pid_t pid, int *exit_status);
+int hr_rt_parse_signal(const char *s, int *sig);
+
+int hr_rt_start(const struct hr_cli *cli, struct hr_error **err);
+
+/* exec.c */
+int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err);
+/* commands.c */
+int hr_rt_kill_all(const struct hr_rt_state *s, int sig);
+
+#endif
