@@ -7,7 +7,8 @@
 #include "hardrun/error.h"
 #include "hardrun/util.h"
 
-static int error_vset(struct hr_error **err, int status, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int error_vset(struct hr_error **err, int status,
+							    int errnum, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
 	struct hr_error *e = NULL;

@@ -222,6 +222,25 @@ struct hr_policy *hr_policy_load(const char *path, struct hr_error **err)
 	return p;
 }
 
+struct hr_policy *hr_policy_parse(const char *label, const char *buf, size_t len,
+				  struct hr_error **err)
+{
+	_cleanup_json_ struct hr_json *j = hr_json_parse(buf, len, NULL, err);
+	if (!j || j->type != HR_JSON_OBJECT) {
+		if (j)
+			hr_error_set(err, 0, "%s: the top level must be an object", label);
+		return NULL;
+	}
+	struct hr_policy *p = hr_policy_defaults();
+	free(p->path);
+	p->path = hr_xstrdup(label);
+	if (parse_policy(p, j, err) < 0) {
+		hr_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* ---- profiles ----------------------------------------------------------- */
 
 void hr_profile_free(struct hr_profile *p)
@@ -393,6 +412,33 @@ struct hr_profile *hr_profile_load(const struct hr_policy *policy, const char *n
 				   struct hr_error **err)
 {
 	return profile_load(policy, name, err);
+}
+
+struct hr_profile *hr_profile_parse(const char *label, const char *buf, size_t len,
+				    struct hr_error **err)
+{
+	static const char *const keys[] = {"name", "description", "strictness", "rules", NULL};
+	_cleanup_json_ struct hr_json *j = hr_json_parse(buf, len, NULL, err);
+	struct hr_profile *p = hr_xcalloc(1, sizeof(*p));
+	p->path = hr_xstrdup(label);
+	p->name = hr_xstrdup(label);
+	if (!j || hr_policy_check_keys(j, label, "(top level)", keys, err) < 0 ||
+	    hr_json_get(j, "action") || !hr_json_get(j, "rules")) {
+		hr_error_set(err, 0, "%s: not a profile", label);
+		hr_profile_free(p);
+		return NULL;
+	}
+	for (size_t n = 0; hr_rules[n]; n++)
+		p->n_rules++;
+	p->rules = hr_xcalloc(p->n_rules, sizeof(*p->rules));
+	for (size_t i = 0; i < p->n_rules; i++) {
+		p->rules[i].rule = hr_rules[i];
+		if (configure_rule(p, &p->rules[i], hr_json_get(j, "rules"), err) < 0) {
+			hr_profile_free(p);
+			return NULL;
+		}
+	}
+	return p;
 }
 
 struct hr_profile *hr_profile_resolve(const struct hr_policy *policy, const char *requested,

@@ -83,8 +83,9 @@ void hr_findings_free(struct hr_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void add_finding(struct hr_ctx *ctx, enum hr_action action, const char *path,
-			const char *before, const char *after, const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static void
+add_finding(struct hr_ctx *ctx, enum hr_action action, const char *path, const char *before,
+	    const char *after, const char *fmt, va_list ap)
 {
 	struct hr_findings *f = &ctx->findings;
 	char *reason = NULL;

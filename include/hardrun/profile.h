@@ -65,6 +65,14 @@ struct hr_profile {
 struct hr_policy *hr_policy_load(const char *path, struct hr_error **err);
 void hr_policy_free(struct hr_policy *p);
 
+/* Parse a policy from memory; label names it in errors (fuzzing, tests). */
+struct hr_policy *hr_policy_parse(const char *label, const char *buf, size_t len,
+				  struct hr_error **err);
+
+/* Parse a profile from memory, without `extends` (fuzzing, tests). */
+struct hr_profile *hr_profile_parse(const char *label, const char *buf, size_t len,
+				    struct hr_error **err);
+
 /* The built-in defaults, as if no policy file existed. */
 struct hr_policy *hr_policy_defaults(void);
 
