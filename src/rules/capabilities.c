@@ -96,10 +96,15 @@ static const char *const allow_default[] = {
     "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",  "AUDIT_WRITE",
 };
 
-/* Sets in the order they are checked: ambient last, it depends on two others. */
+/*
+ * Each set is filtered on its own: a capability named only in ambient (with
+ * an empty inheritable set, as `runc spec` writes it) is still removed, since
+ * what the kernel makes of an unpaired ambient entry depends on how the
+ * runtime orders its prctl calls.
+ */
 static const char *const set_names[] = {"bounding", "effective", "inheritable", "permitted",
 					"ambient"};
-enum { SET_INHERITABLE = 2, SET_PERMITTED = 3, SET_AMBIENT = 4, N_SETS = 5 };
+enum { N_SETS = 5 };
 
 struct caps_settings {
 	uint64_t allow;
@@ -252,7 +257,7 @@ static struct hr_json *mask_to_array(uint64_t mask)
 }
 
 static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct hr_json *caps,
-		     int set, uint64_t *granted, const char *prefix, struct hr_error **err)
+		     int set, const char *prefix, struct hr_error **err)
 {
 	struct hr_json *arr = hr_json_get(caps, set_names[set]);
 	_cleanup_free_ char *path = hr_xasprintf("%s.%s", prefix, set_names[set]);
@@ -269,23 +274,12 @@ static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct h
 	uint64_t never = scan.requested & s->never;
 	uint64_t not_allowed = scan.requested & ~s->allow & ~never;
 	uint64_t keep = scan.requested & s->allow & ~s->never;
-	uint64_t unpaired = 0;
-	if (set == SET_AMBIENT) {
-		/* The kernel keeps an ambient capability only while it is both
-		 * permitted and inheritable; one that is not would be a dead
-		 * entry today and a surprise if a runtime "helpfully" raised
-		 * the other sets to match. */
-		unpaired = keep & ~(granted[SET_INHERITABLE] & granted[SET_PERMITTED]);
-		keep &= ~unpaired;
-	}
-	granted[set] = keep;
-	if (!never && !not_allowed && !unpaired && !scan.rewrite)
+	if (!never && !not_allowed && !scan.rewrite)
 		return 0;
 
 	_cleanup_free_ char *reason = NULL;
 	append_names(&reason, "never allowed", never);
 	append_names(&reason, "not in the profile's allowlist", not_allowed);
-	append_names(&reason, "ambient without inheritable and permitted", unpaired);
 	_cleanup_free_ char *before = hr_json_brief(arr);
 	struct hr_json *repl = mask_to_array(keep);
 	_cleanup_free_ char *after = hr_json_brief(repl);
@@ -306,14 +300,13 @@ static int caps_check(struct hr_ctx *ctx, const void *settings, const char *path
 		      const char *prefix, struct hr_error **err)
 {
 	const struct caps_settings *s = settings;
-	uint64_t granted[N_SETS] = {0};
 
 	/* A missing capabilities object means an empty set for every set. */
 	struct hr_json *caps = hr_spec_get(ctx->spec, path, HR_JSON_OBJECT, false, err);
 	if (!caps)
 		return (err && *err) ? -1 : 0;
 	for (int set = 0; set < N_SETS; set++)
-		if (check_set(ctx, s, caps, set, granted, prefix, err) < 0)
+		if (check_set(ctx, s, caps, set, prefix, err) < 0)
 			return -1;
 	return 0;
 }

@@ -22,9 +22,16 @@
 
 enum host_net { HOSTNET_ALLOW, HOSTNET_WARN, HOSTNET_DENY };
 
+/*
+ * hostNetwork: what sharing the host's network gets (allow: nothing, warn:
+ * a warning, deny: the rule's action).  requireNetworkNamespace: true is
+ * hostNetwork "deny".  privateNetwork: the network namespace must be new,
+ * holding only loopback; joining any other (a pod's) is also a finding, for
+ * profiles meant to have no network at all.
+ */
 struct ns_settings {
 	enum host_net host_network;
-	bool require_new_netns;
+	bool private_netns;
 };
 
 /* OCI namespace types and their /proc/<pid>/ns names. */
@@ -74,7 +81,9 @@ int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct
 static int ns_parse(const struct hr_json *section, const char *file, void **settings,
 		    struct hr_error **err)
 {
-	static const char *const keys[] = {"hostNetwork", "requireNetworkNamespace", NULL};
+	static const char *const keys[] = {"hostNetwork", "requireNetworkNamespace",
+					   "privateNetwork", NULL};
+	bool require_netns = false;
 	_cleanup_free_ struct ns_settings *s = hr_xcalloc(1, sizeof(*s));
 	_cleanup_free_ char *hn = NULL;
 
@@ -83,8 +92,10 @@ static int ns_parse(const struct hr_json *section, const char *file, void **sett
 		if (hr_policy_check_keys(section, file, "namespaces", keys, err) < 0 ||
 		    hr_policy_get_string(section, "hostNetwork", &hn, file, "namespaces", err) <
 			0 ||
-		    hr_policy_get_bool(section, "requireNetworkNamespace", &s->require_new_netns,
-				       file, "namespaces", err) < 0)
+		    hr_policy_get_bool(section, "requireNetworkNamespace", &require_netns, file,
+				       "namespaces", err) < 0 ||
+		    hr_policy_get_bool(section, "privateNetwork", &s->private_netns, file,
+				       "namespaces", err) < 0)
 			return -1;
 	}
 	if (hn) {
@@ -100,6 +111,8 @@ static int ns_parse(const struct hr_json *section, const char *file, void **sett
 					    "warn, deny",
 					    file, hn);
 	}
+	if (require_netns || s->private_netns)
+		s->host_network = HOSTNET_DENY;
 	*settings = hr_steal_ptr(&s);
 	return 0;
 }
@@ -230,7 +243,7 @@ static int check_network(struct hr_ctx *ctx, const struct ns_settings *s, struct
 	 * a profile without network wants a fresh, empty one. */
 	struct hr_json *item = arr->arr.items[sc->net_item];
 	struct hr_json *pj = hr_json_get(item, "path");
-	if (s->require_new_netns && !hr_json_is_null(pj) && *hr_json_as_string(pj)) {
+	if (s->private_netns && !hr_json_is_null(pj) && *hr_json_as_string(pj)) {
 		_cleanup_free_ char *before = hr_json_brief(item);
 		if (hr_report(ctx, "linux.namespaces", before, "{\"type\":\"network\"}",
 			      "the profile requires a new, private network namespace"))

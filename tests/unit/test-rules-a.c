@@ -55,7 +55,46 @@ static bool have_cgroupns;
 
 #define C(...) "{\"process\":{\"capabilities\":{" __VA_ARGS__ "}}}"
 
+/* `runc spec` of runc 1.1.5, unchanged. */
+#define RUNC_SPEC                                                                                  \
+	"{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid"   \
+	"\":0},\"args\":[\"sh\"],\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"   \
+	"bin:/sbin:/bin\",\"TERM=xterm\"],\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_A"   \
+	"UDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],\"effective\":[\"CAP_AUDIT_WRITE\""   \
+	",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\""  \
+	",\"CAP_NET_BIND_SERVICE\"],\"ambient\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIN"   \
+	"D_SERVICE\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\""  \
+	"noNewPrivileges\":true},\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"hostname\":"   \
+	"\"runc\",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}"   \
+	",{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosu"   \
+	"id\",\"strictatime\",\"mode=755\",\"size=65536k\"]},{\"destination\":\"/dev/pts\",\"ty"   \
+	"pe\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance"   \
+	"\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},{\"destination\":\"/dev/shm\",\"type\":"   \
+	"\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\""  \
+	",\"size=65536k\"]},{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"m"   \
+	"queue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},{\"destination\":\"/sys\",\"typ"   \
+	"e\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\""   \
+	"]},{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"opt"   \
+	"ions\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],\"linux\":{\"resources\""  \
+	":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},\"namespaces\":[{\"type\":\"pid\""  \
+	"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],\""  \
+	"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/"   \
+	"latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sy"   \
+	"s/firmware\",\"/proc/scsi\"],\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq"   \
+	"\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}"
+
 static const struct tcase cases[] = {
+    /* ---- the plain `runc spec` config through each rule ---- */
+    {"runc spec: capabilities, default allowlist", &hr_rule_capabilities, NULL, FIX, RUNC_SPEC, 0,
+     0, 0, 0, NULL, NULL},
+    {"runc spec: capabilities, restricted allowlist refuses four sets", &hr_rule_capabilities,
+     "{\"allow\":[\"CAP_NET_BIND_SERVICE\"]}", DENY, RUNC_SPEC, 0, 0, 4, 0, NULL, NULL},
+    {"runc spec: process", &hr_rule_process, NULL, FIX, RUNC_SPEC, 0, 0, 0, 0, NULL, NULL},
+    {"runc spec: namespaces gain cgroup", &hr_rule_namespaces, NULL, FIX, RUNC_SPEC, 0, CG(0), 0, 0,
+     NULL, NULL},
+    {"runc spec: devices", &hr_rule_devices, NULL, FIX, RUNC_SPEC, 0, 0, 0, 0, NULL, NULL},
+    {"runc spec: resources gain a pids limit", &hr_rule_resources, NULL, FIX, RUNC_SPEC, 0, 1, 0, 0,
+     "linux/resources/pids/limit", "4096"},
     /* ---- capabilities ---- */
     {"caps: privileged sets cut to the allowlist (fix)", &hr_rule_capabilities, NULL, FIX,
      C("\"bounding\":[\"CAP_SYS_ADMIN\",\"CAP_CHOWN\",\"CAP_NET_RAW\"],"
@@ -82,9 +121,12 @@ static const struct tcase cases[] = {
     {"caps: canonical allowed sets pass untouched", &hr_rule_capabilities, NULL, FIX,
      C("\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]"), 0, 0, 0, 0,
      "process/capabilities/bounding", "[\"CAP_CHOWN\",\"CAP_KILL\"]"},
-    {"caps: ambient without inheritable is dropped", &hr_rule_capabilities, NULL, FIX,
-     C("\"permitted\":[\"CAP_KILL\"],\"inheritable\":[],\"ambient\":[\"CAP_KILL\"]"), 0, 1, 0, 0,
-     "process/capabilities/ambient", "[]"},
+    {"caps: ambient-only SYS_ADMIN without inheritable is still removed", &hr_rule_capabilities,
+     NULL, FIX, C("\"inheritable\":[],\"ambient\":[\"CAP_SYS_ADMIN\",\"CAP_KILL\"]"), 0, 1, 0, 0,
+     "process/capabilities/ambient", "[\"CAP_KILL\"]"},
+    {"caps: runc spec's unpaired ambient set passes", &hr_rule_capabilities, NULL, FIX,
+     C("\"permitted\":[\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\"]"), 0, 0, 0, 0,
+     "process/capabilities/ambient", "[\"CAP_KILL\"]"},
     {"caps: ambient with inheritable and permitted is kept", &hr_rule_capabilities, NULL, FIX,
      C("\"permitted\":[\"CAP_KILL\"],\"inheritable\":[\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\"]"), 0,
      0, 0, 0, "process/capabilities/ambient", "[\"CAP_KILL\"]"},
@@ -240,6 +282,9 @@ static const struct tcase cases[] = {
      "{\"hostNetwork\":\"deny\"}", FIX,
      NS(STD ",{\"type\":\"cgroup\"},{\"type\":\"network\",\"path\":\"/proc/self/ns/net\"}"), 0, 1,
      0, 0, NULL, NULL},
+    {"ns: requireNetworkNamespace refuses host network (deny)", &hr_rule_namespaces,
+     "{\"hostNetwork\":\"allow\",\"requireNetworkNamespace\":true}", DENY,
+     NS(STD ",{\"type\":\"cgroup\"}"), 0, 0, 1, 0, NULL, NULL},
     {"ns: bad hostNetwork value is a policy error", &hr_rule_namespaces,
      "{\"hostNetwork\":\"sometimes\"}", FIX, "{}", -2, ANY, ANY, ANY, NULL, NULL},
 
@@ -539,18 +584,19 @@ static void pod_tests(void)
 	    pod_uts, pod_net);
 	struct hr_findings f = {0};
 	_cleanup_json_ struct hr_json *spec = NULL;
-	int rc = run_one(&hr_rule_namespaces, "{\"hostNetwork\":\"deny\"}", FIX, cfg, &spec, &f);
+	int rc = run_one(&hr_rule_namespaces,
+			 "{\"hostNetwork\":\"deny\",\"requireNetworkNamespace\":true}", FIX, cfg,
+			 &spec, &f);
 	ok(rc == 0 && f.len == 0, "ns: joining another container's uts and network is allowed");
 	dump(&f);
 	hr_findings_free(&f);
 	hr_json_free(spec);
 	spec = NULL;
-	rc =
-	    run_one(&hr_rule_namespaces, "{\"requireNetworkNamespace\":true}", FIX, cfg, &spec, &f);
+	rc = run_one(&hr_rule_namespaces, "{\"privateNetwork\":true}", FIX, cfg, &spec, &f);
 	struct hr_json *net = get_path(spec, "linux/namespaces/5");
 	_cleanup_free_ char *got = net ? hr_json_brief(net) : NULL;
 	ok(rc == 0 && count(&f, FIX) == 1 && got && strcmp(got, "{\"type\":\"network\"}") == 0,
-	   "ns: requireNetworkNamespace replaces a joined network namespace with a new one");
+	   "ns: privateNetwork replaces a joined network namespace with a new one");
 	hr_findings_free(&f);
 	kill(pod, SIGKILL);
 	waitpid(pod, NULL, 0);
