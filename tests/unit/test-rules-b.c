@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hardrun/json.h"
@@ -22,6 +23,14 @@
 
 extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_rule_annotations,
     hr_rule_lsm;
+
+/* Test-only entry points of src/rules/lsm.c. */
+int hr_lsm_mcs_pick(const unsigned (*used)[2], size_t n, unsigned ncat, unsigned out[2]);
+char *hr_lsm_selinux_label(const char *base, unsigned a, unsigned b);
+char *hr_lsm_lxc_context(const char *text, const char *key);
+int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
+			struct hr_error **err);
+int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **err);
 
 static char tmp[64]; /* scratch dir: hook binaries, symlinks */
 
@@ -409,6 +418,175 @@ static const struct tcase annotations_cases[] = {
      -2, 0, 0, NULL, NULL, NULL},
 };
 
+static struct hr_policy mac_pol;
+
+#define PROC(args) "{'process':{'args':" args "}}"
+#define LL(mode)   "{'landlock':{'mode':'" mode "'}}"
+#define HELPER_MOUNT                                                                               \
+	"{'destination':'/.hardrun/landlock','type':'bind','source':'@T@/"                         \
+	"helper','options':['bind',"                                                               \
+	"'ro','nosuid','nodev']}"
+#define PREFIX "'/.hardrun/landlock','--ro','/','--x','/','--rw','/tmp','--rw','/dev/null'"
+
+/* This host: AppArmor and SELinux are not active, Landlock is. */
+static const struct tcase lsm_cases[] = {
+    {"honest findings without any MAC", &hr_rule_lsm, NULL, NULL, HR_ACTION_FIX, PROC("['sh']"), 0,
+     0, 3, "['sh']", NULL, "AppArmor not available on this host"},
+    {"SELinux reported as not enabled", &hr_rule_lsm, NULL, NULL, HR_ACTION_FIX, PROC("['sh']"), 0,
+     0, 3, NULL, NULL, "SELinux not enabled"},
+    {"no MAC refused when the policy requires one", &hr_rule_lsm, &mac_pol, NULL, HR_ACTION_FIX,
+     PROC("['sh']"), 0, 1, 3, NULL, NULL, "no MAC available"},
+    {"no MAC warned under warn", &hr_rule_lsm, &mac_pol, NULL, HR_ACTION_WARN, PROC("['sh']"), 0, 0,
+     3, NULL, NULL, "no MAC available"},
+    {"Landlock enforce prefixes args and mounts the helper", &hr_rule_lsm, NULL, LL("enforce"),
+     HR_ACTION_FIX, PROC("['sh','-c','echo hi']"), 0, 0, 3, PREFIX, NULL, "Landlock helper"},
+    {"entrypoint kept after the separator", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
+     PROC("['sh','-c','echo hi']"), 0, 0, -1, "'--','sh','-c','echo hi']", NULL, NULL},
+    {"helper mounted read-only, nosuid, nodev", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
+     PROC("['sh']"), 0, 0, -1, HELPER_MOUNT "]", NULL, NULL},
+    {"Landlock satisfies require_mac", &hr_rule_lsm, &mac_pol, LL("enforce"), HR_ACTION_FIX,
+     PROC("['sh']"), 0, 0, 3, NULL, NULL, NULL},
+    {"Landlock under deny refuses an unconfined process", &hr_rule_lsm, NULL, LL("enforce"),
+     HR_ACTION_DENY, PROC("['sh']"), 0, 1, -1, NULL, "hardrun/landlock", NULL},
+    {"best effort in warn mode", &hr_rule_lsm, NULL, LL("warn"), HR_ACTION_FIX, PROC("['sh']"), 0,
+     0, -1, "'/.hardrun/landlock','--best-effort'", NULL, NULL},
+    {"writable volumes are read-write, read-only ones are not", &hr_rule_lsm, NULL, LL("enforce"),
+     HR_ACTION_FIX,
+     "{'process':{'args':['sh']},'mounts':[{'destination':'/data','type':'bind','source':'/"
+     "srv','options':['rbind']},{'destination':'/conf','type':'bind','source':'/etc/x',"
+     "'options':['rbind','ro']},{'destination':'/run','type':'tmpfs','source':'tmpfs'}]}",
+     0, 0, -1, "'--rw','/data','--rw','/run','--'", "'/conf','--", NULL},
+    {"explicit rule lists", &hr_rule_lsm, NULL,
+     "{'landlock':{'mode':'enforce','readOnly':['/usr'],'readWrite':['/work'],'execute':["
+     "'/usr/bin']}}",
+     HR_ACTION_FIX, PROC("['sh']"), 0, 0, -1,
+     "['/.hardrun/landlock','--ro','/usr','--x','/usr/bin','--rw','/work','--','sh']", NULL, NULL},
+    {"forged prefix replaced, not trusted", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
+     PROC("['/.hardrun/landlock','--rw','/','--','sh']"), 0, 0, -1, PREFIX, "'--rw','/','--'",
+     NULL},
+    {"forged helper mount replaced", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
+     "{'process':{'args':['sh']},'mounts':[{'destination':'/.hardrun//landlock','type':'bind',"
+     "'source':'/tmp/fake','options':['bind','ro']}]}",
+     0, 0, -1, "'mounts':[" HELPER_MOUNT "]", "/tmp/fake", NULL},
+    {"already hardened config is left alone", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_DENY,
+     "{'process':{'args':[" PREFIX ",'--rw','/dev/zero','--rw','/dev/full','--rw','/dev/"
+     "random','--rw','/dev/urandom','--rw','/dev/tty','--rw','/dev/pts','--rw','/dev/ptmx',"
+     "'--rw','/dev/shm','--','sh']},'mounts':[" HELPER_MOUNT "]}",
+     0, 0, 2, NULL, NULL, NULL},
+    {"args missing with Landlock on", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
+     "{'process':{}}", -1, 0, 0, NULL, NULL, NULL},
+    {"args with a number", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX, PROC("['sh',1]"), -1,
+     0, 0, NULL, NULL, NULL},
+    {"apparmorProfile not a string", &hr_rule_lsm, NULL, NULL, HR_ACTION_FIX,
+     "{'process':{'args':['sh'],'apparmorProfile':{}}}", -1, 0, 0, NULL, NULL, NULL},
+    {"bad Landlock mode", &hr_rule_lsm, NULL, LL("on"), HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL,
+     NULL},
+    {"unknown Landlock key", &hr_rule_lsm, NULL, "{'landlock':{'mode':'warn','ro':[]}}",
+     HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL, NULL},
+    {"relative Landlock path", &hr_rule_lsm, NULL,
+     "{'landlock':{'mode':'warn','readWrite':['tmp']}}", HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL,
+     NULL},
+    {"unconfined as hardrun's profile", &hr_rule_lsm, NULL, "{'apparmorProfile':'unconfined'}",
+     HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL, NULL},
+};
+
+static void test_lsm_exec(void)
+{
+	struct hr_error *err = NULL;
+	void *settings = NULL;
+	struct hr_json *section = parse_json(LL("enforce"));
+	struct hr_ctx ctx = {.entry = HR_ENTRY_EXEC,
+			     .policy = &default_pol,
+			     .cur_rule = "lsm",
+			     .cur_action = HR_ACTION_FIX};
+	char *out = NULL;
+
+	hr_rule_lsm.parse(section, "test.json", &settings, &err);
+	ctx.spec = parse_json("{'args':['ls','-l'],'env':['A=1']}");
+	ok(hr_rule_lsm.apply_process(&ctx, settings, &err) == 0, "lsm: exec process accepted");
+	hr_json_serialize(ctx.spec, false, &out, NULL, NULL);
+	ok(out && strstr(out, "\"args\":[\"/.hardrun/landlock\",\"--ro\",\"/\"") &&
+	       strstr(out, "\"--\",\"ls\",\"-l\"]") && strstr(out, "\"env\":[\"A=1\"]") &&
+	       !strstr(out, "mounts"),
+	   "lsm: exec gets the helper prefix, same env, no mounts: %s", out);
+	free(out);
+	hr_findings_free(&ctx.findings);
+	hr_json_free(ctx.spec);
+	hr_json_free(section);
+	hr_rule_lsm.free_settings(settings);
+}
+
+static void test_mcs(void)
+{
+	unsigned used[4][2] = {{0, 1}, {2, 0}, {1, 2}, {0, 3}}, out[2] = {9, 9};
+	struct hr_error *err = NULL;
+	char *l;
+
+	ok(hr_lsm_mcs_pick(NULL, 0, 1024, out) == 0 && out[0] == 0 && out[1] == 1,
+	   "mcs: first pair is c0,c1");
+	ok(hr_lsm_mcs_pick((const unsigned(*)[2])used, 2, 1024, out) == 0 && out[0] == 0 &&
+	       out[1] == 3,
+	   "mcs: used pairs skipped, order inside a pair ignored (got c%u,c%u)", out[0], out[1]);
+	ok(hr_lsm_mcs_pick((const unsigned(*)[2])used, 3, 3, out) < 0,
+	   "mcs: exhausted category space is an error");
+	ok(hr_lsm_mcs_pick((const unsigned(*)[2])used, 4, 1024, out) == 0 && out[0] != out[1],
+	   "mcs: never a pair of one category (a subset of other pairs)");
+	l = hr_lsm_selinux_label("system_u:system_r:container_t:s0", 3, 7);
+	is_str(l, "system_u:system_r:container_t:s0:c3,c7", "selinux: level replaced by the pair");
+	free(l);
+	l = hr_lsm_selinux_label("system_u:object_r:container_file_t:s0-s0:c0.c1023", 3, 7);
+	is_str(l, "system_u:object_r:container_file_t:s0:c3,c7", "selinux: range replaced");
+	free(l);
+	ok(hr_lsm_selinux_label("garbage", 1, 2) == NULL, "selinux: malformed context refused");
+	l = hr_lsm_lxc_context("# c\nprocess = \"system_u:system_r:container_t:s0\"\n"
+			       "file = \"system_u:object_r:container_file_t:s0\"\n",
+			       "file");
+	is_str(l, "system_u:object_r:container_file_t:s0", "selinux: lxc_contexts parsed");
+	free(l);
+
+	char *sd = hr_xasprintf("%s/state", tmp);
+	unsigned a[2], b[2], a2[2], c[2], d[2];
+	ok(hr_lsm_mcs_allocate(sd, "ctr-a", true, a, &err) == 0 &&
+	       hr_lsm_mcs_allocate(sd, "ctr-b", true, b, &err) == 0 &&
+	       hr_lsm_mcs_allocate(sd, "ctr-a", true, a2, &err) == 0,
+	   "mcs: allocations recorded (%s)", err ? err->msg : "ok");
+	ok(!(a[0] == b[0] && a[1] == b[1]) && a[0] == a2[0] && a[1] == a2[1],
+	   "mcs: two containers differ (c%u,c%u vs c%u,c%u), one id keeps its pair", a[0], a[1],
+	   b[0], b[1]);
+	ok(hr_lsm_mcs_allocate(sd, NULL, false, d, &err) == 0 &&
+	       hr_lsm_mcs_allocate(sd, NULL, false, c, &err) == 0 && c[0] == d[0] && c[1] == d[1],
+	   "mcs: a dry run records nothing");
+	ok(hr_lsm_mcs_release(sd, "ctr-a", &err) == 0 &&
+	       hr_lsm_mcs_allocate(sd, "ctr-c", true, c, &err) == 0 && c[0] == a[0] && c[1] == a[1],
+	   "mcs: a released pair is reused");
+	ok(hr_lsm_mcs_allocate(sd, "../escape", true, c, &err) < 0, "mcs: id with a slash refused");
+	hr_error_clear(&err);
+
+	/* concurrent creates: the lock keeps every pair unique */
+	for (int k = 0; k < 16; k++) {
+		if (fork() == 0) {
+			char id[32];
+			snprintf(id, sizeof(id), "par-%d", k);
+			_exit(hr_lsm_mcs_allocate(sd, id, true, c, NULL) == 0 ? 0 : 1);
+		}
+	}
+	int bad = 0, st;
+	while (wait(&st) > 0)
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	char *cmd = hr_xasprintf("cat %s/selinux/* | sort | uniq -d | wc -l", sd);
+	FILE *p = popen(cmd, "r");
+	int dups = -1;
+	if (p) {
+		if (fscanf(p, "%d", &dups) != 1)
+			dups = -1;
+		pclose(p);
+	}
+	ok(bad == 0 && dups == 0, "mcs: 16 parallel allocations, %d failed, %d duplicate pairs",
+	   bad, dups);
+	free(cmd);
+	free(sd);
+}
+
 static void touch(const char *rel, const char *target)
 {
 	char *p = hr_xasprintf("%s/%s", tmp, rel);
@@ -451,6 +629,10 @@ static void setup(void)
 	rmdir(d = hr_xasprintf("%s/etcdir", tmp));
 	free(d);
 	touch("etcdir", "/etc/ssl");
+	touch("helper", NULL);
+	d = hr_xasprintf("%s/helper", tmp);
+	setenv("HARDRUN_LANDLOCK_HELPER", d, 1);
+	free(d);
 
 	hooks[0] = hr_xasprintf("%s/hooks/ok", tmp);
 	allow[0] = "docker.io/library/*";
@@ -467,6 +649,8 @@ static void setup(void)
 	open_pol = default_pol;
 	open_pol.image_allow = none;
 	open_pol.image_unnamed_allowed = true;
+	mac_pol = default_pol;
+	mac_pol.require_mac = true;
 	allow_ann_pol = default_pol;
 	allow_ann_pol.allowed_annotations = anns;
 }
@@ -482,6 +666,9 @@ int main(void)
 	RUN_TABLE(hooks_cases);
 	RUN_TABLE(images_cases);
 	RUN_TABLE(annotations_cases);
+	RUN_TABLE(lsm_cases);
+	test_lsm_exec();
+	test_mcs();
 	char *cmd = hr_xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmp);
