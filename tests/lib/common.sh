@@ -18,7 +18,8 @@ tap_fail() { # tap_fail DESC [DETAIL...]
 	TAP_FAILED=$((TAP_FAILED + 1))
 	echo "not ok $TAP_N - $1"
 	shift
-	for l in "$@"; do echo "#   $l"; done
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
 }
 tap_check() { # tap_check DESC CMD... : ok if CMD exits 0
 	local desc=$1
@@ -76,4 +77,15 @@ rt() { "$OCI_RUNTIME" --root "$HR_TEST_ROOT" "$@"; }
 
 need_root() {
 	[ "$(id -u)" = 0 ]
+}
+
+# expect_hardrun: should hardrun-only checks run?  True for hardrun, and for
+# any runtime not named runc/crun, so a broken hardrun build fails these
+# checks instead of being mistaken for the control and skipping them.
+expect_hardrun() {
+	is_hardrun && return 0
+	case "$(basename "$OCI_RUNTIME")" in
+	runc | crun) return 1 ;;
+	esac
+	return 0
 }

@@ -1,0 +1,272 @@
+#!/bin/bash
+# Foundation: hardrun behaves as a drop-in runc for the lifecycle commands a
+# user (or containerd/Docker) relies on, and its create path never damages
+# the bundle.  Runs against OCI_RUNTIME; the harness also runs it against
+# plain runc as a control.
+# hr-control: yes
+set -u
+HR_CORE=1
+own_root=1
+[ -n "${HR_TEST_ROOT:-}" ] && own_root=0
+. "$(dirname "$0")/../lib/common.sh"
+
+WORK=$(mktemp -d /tmp/hr-foundation.XXXXXX)
+IDS=()
+cleanup() {
+	local id
+	for id in "${IDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1; done
+	rm -rf "$WORK"
+	[ "$own_root" = 1 ] && rm -rf "$HR_TEST_ROOT"
+}
+trap cleanup EXIT
+
+if ! need_root; then
+	tap_skip "foundation checks" "needs root"
+	tap_end
+	exit
+fi
+if [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/dev/null; then
+	tap_skip "foundation checks" "busybox-static, runc and jq are needed"
+	tap_end
+	exit
+fi
+
+# new_id PREFIX: sets $id to a fresh container id, remembered for cleanup.
+new_id() {
+	id="hrf-$1-$$-${#IDS[@]}"
+	IDS+=("$id")
+}
+# state_field ID FIELD
+state_field() { rt state "$1" 2>/dev/null | jq -r ".$2"; }
+# wait_status ID STATUS: poll up to 10 s.
+wait_status() {
+	local i
+	for i in $(seq 100); do
+		[ "$(state_field "$1" status)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# detach ARGS...: stdio away from our output so no container keeps it open
+# (a created container holding a $(...) pipe would hang the script).
+detach() { rt "$@" </dev/null >>"$WORK/detached.log" 2>&1; }
+
+B=$WORK/bundle
+make_bundle "$B" true
+# Object keys, not array positions: rules may edit lists, never drop a key.
+ORIG_KEYS=$(jq -c '[paths | select(all(.[]; type == "string")) | join(".")]' "$B/config.json")
+
+# --- foreground run: exit codes ---------------------------------------------
+new_id run0
+out=$(rt run -b "$B" "$id" </dev/null 2>&1)
+rc=$?
+[ $rc -eq 0 ] && tap_ok "run: exit 0 is kept" || tap_fail "run: exit 0 is kept" "rc=$rc" "$out"
+
+bundle_set "$B" '.process.args=["sh","-c","exit 42"]'
+new_id run42
+out=$(rt run -b "$B" "$id" </dev/null 2>&1)
+rc=$?
+[ $rc -eq 42 ] && tap_ok "run: exit 42 is kept" || tap_fail "run: exit 42 is kept" "rc=$rc" "$out"
+
+bundle_set "$B" '.process.args=["sleep","1000"]'
+new_id sig
+rt run -b "$B" "$id" </dev/null >"$WORK/sig.log" 2>&1 &
+pid=$!
+if wait_status "$id" running; then
+	rt kill "$id" KILL
+	wait $pid
+	rc=$?
+	[ $rc -eq 137 ] && tap_ok "run: a SIGKILLed process exits 128+9" ||
+		tap_fail "run: a SIGKILLed process exits 128+9" "rc=$rc" "$(cat "$WORK/sig.log")"
+else
+	kill $pid 2>/dev/null
+	wait $pid
+	tap_fail "run: a SIGKILLed process exits 128+9" "container never reached running" "$(cat "$WORK/sig.log")"
+fi
+
+# --- stdio pipeline -----------------------------------------------------------
+bundle_set "$B" '.process.args=["cat"]'
+new_id pipe
+out=$(echo hi | rt run -b "$B" "$id" 2>&1)
+[ "$out" = hi ] && tap_ok "run: stdin and stdout pass through a pipeline" ||
+	tap_fail "run: stdin and stdout pass through a pipeline" "got: $out"
+
+bundle_set "$B" '.process.args=["sh","-c","id -u; cat /proc/self/uid_map | wc -l"]'
+new_id id
+out=$(rt run -b "$B" "$id" </dev/null 2>&1)
+[ "$(echo "$out" | head -n1)" -ge 0 ] 2>/dev/null && tap_ok "run: the container sees a numeric uid and a uid_map" ||
+	tap_fail "run: the container sees a numeric uid and a uid_map" "got: $out"
+
+# --- detached lifecycle -------------------------------------------------------
+bundle_set "$B" '.process.args=["sleep","1000"]'
+new_id life
+detach create -b "$B" "$id"
+rc=$?
+st=$(rt state "$id" 2>&1)
+if [ $rc -eq 0 ] && [ "$(echo "$st" | jq -r .status)" = created ]; then
+	tap_ok "create: state is created"
+else
+	tap_fail "create: state is created" "rc=$rc" "$st" "$(tail -n3 "$WORK/detached.log")"
+fi
+missing=$(echo "$st" | jq -r '[("ociVersion","id","pid","status","bundle") as $k | select(has($k) | not) | $k] | join(",")' 2>&1)
+if [ -z "$missing" ] && [ "$(echo "$st" | jq -r .id)" = "$id" ] &&
+	[ "$(echo "$st" | jq -r .bundle)" = "$B" ] && [ "$(echo "$st" | jq -r .pid)" -gt 0 ] 2>/dev/null; then
+	tap_ok "state: has ociVersion, id, pid, status, bundle with the right values"
+else
+	tap_fail "state: has ociVersion, id, pid, status, bundle with the right values" "missing: $missing" "$st"
+fi
+if rt list 2>&1 | grep -qw -- "$id" && rt list -f json 2>/dev/null | jq -e --arg id "$id" 'map(.id) | index($id) != null' >/dev/null; then
+	tap_ok "list: shows the container (table and json)"
+else
+	tap_fail "list: shows the container (table and json)" "$(rt list 2>&1)"
+fi
+detach start "$id"
+if wait_status "$id" running; then tap_ok "start: state becomes running"; else
+	tap_fail "start: state becomes running" "$(rt state "$id" 2>&1)" "$(tail -n3 "$WORK/detached.log")"
+fi
+cpid=$(state_field "$id" pid)
+pids=$(rt ps -f json "$id" 2>&1)
+if echo "$pids" | jq -e --argjson p "${cpid:-0}" 'index($p) != null' >/dev/null 2>&1 &&
+	rt ps "$id" 2>/dev/null | grep -q 'sleep'; then
+	tap_ok "ps: lists the container's sleep process"
+else
+	tap_fail "ps: lists the container's sleep process" "state pid=$cpid ps=$pids"
+fi
+out=$(rt exec "$id" sh -c 'echo in-$(cat /proc/1/comm)' </dev/null 2>&1)
+[ "$out" = in-sleep ] && tap_ok "exec: runs a command beside pid 1 and returns its output" ||
+	tap_fail "exec: runs a command beside pid 1 and returns its output" "got: $out"
+rt exec "$id" sh -c 'exit 7' </dev/null >/dev/null 2>&1
+rc=$?
+[ $rc -eq 7 ] && tap_ok "exec: exit code is kept" || tap_fail "exec: exit code is kept" "rc=$rc"
+out=$(echo piped | rt exec "$id" cat 2>&1)
+[ "$out" = piped ] && tap_ok "exec: stdin passes through" ||
+	tap_fail "exec: stdin passes through" "got: $out"
+rt kill "$id" KILL >/dev/null 2>&1
+if wait_status "$id" stopped; then tap_ok "kill: state becomes stopped"; else
+	tap_fail "kill: state becomes stopped" "$(rt state "$id" 2>&1)"
+fi
+out=$(rt delete "$id" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && ! rt state "$id" >/dev/null 2>&1 && ! rt list 2>/dev/null | grep -qw -- "$id"; then
+	tap_ok "delete: the container is gone from state and list"
+else
+	tap_fail "delete: the container is gone from state and list" "rc=$rc $out"
+fi
+
+# --- the same bundle twice, side by side --------------------------------------
+new_id twin
+id1=$id
+new_id twin
+id2=$id
+detach run -d -b "$B" "$id1"
+detach run -d -b "$B" "$id2"
+if wait_status "$id1" running && wait_status "$id2" running &&
+	[ "$(state_field "$id1" pid)" != "$(state_field "$id2" pid)" ]; then
+	tap_ok "one bundle runs as two containers at once"
+else
+	tap_fail "one bundle runs as two containers at once" "$(rt list 2>&1)" "$(tail -n3 "$WORK/detached.log")"
+fi
+rt delete -f "$id1" >/dev/null 2>&1
+rt delete -f "$id2" >/dev/null 2>&1
+
+# --- error log in JSON --------------------------------------------------------
+BAD=$WORK/bad
+mkdir -p "$BAD"
+cp -a "$B/rootfs" "$BAD/"
+printf '{"ociVersion": "1.0.2", "process": {' >"$BAD/config.json"
+cp "$BAD/config.json" "$WORK/bad.orig"
+LOG=$WORK/log.json
+echo '{"level":"info","msg":"earlier line","time":"2026-01-01T00:00:00Z"}' >"$LOG"
+new_id badcfg
+rt --log-format json --log "$LOG" run -b "$BAD" "$id" </dev/null >/dev/null 2>&1
+rc=$?
+[ $rc -ne 0 ] && tap_ok "broken config.json: run fails" || tap_fail "broken config.json: run fails" "rc=0"
+if [ "$(wc -l <"$LOG")" -ge 2 ] && head -n1 "$LOG" | grep -q 'earlier line' &&
+	jq -e -s 'all(type == "object" and (.level | type == "string") and (.msg | type == "string") and (.time | type == "string"))' "$LOG" >/dev/null 2>&1 &&
+	jq -e -s 'map(select(.level == "error")) | length > 0' "$LOG" >/dev/null 2>&1; then
+	tap_ok "--log-format json: error appended as JSON lines with level, msg, time"
+else
+	tap_fail "--log-format json: error appended as JSON lines with level, msg, time" "$(cat "$LOG")"
+fi
+cmp -s "$BAD/config.json" "$WORK/bad.orig" && tap_ok "broken config.json is left byte-identical" ||
+	tap_fail "broken config.json is left byte-identical"
+
+# --- hardrun only ---------------------------------------------------------------
+if ! expect_hardrun; then
+	HR_CORE=0 tap_skip "hardrun-only checks" "control runtime $OCI_RUNTIME"
+	tap_end
+	exit
+fi
+
+ver=$("$OCI_RUNTIME" --version 2>&1)
+lower=$(runc --version 2>/dev/null | head -n1)
+if echo "$ver" | head -n1 | grep -Eq '^hardrun version [0-9]' && echo "$ver" | sed 1d | grep -Fxq -- "$lower"; then
+	tap_ok "--version: 'hardrun version X' then the lower runtime's lines"
+else
+	tap_fail "--version: 'hardrun version X' then the lower runtime's lines" "$ver"
+fi
+
+bundle_set "$B" '.process.args=["true"]'
+new_id prof
+out=$("$OCI_RUNTIME" --hardrun-profile=baseline --root "$HR_TEST_ROOT" run -b "$B" "$id" </dev/null 2>&1)
+rc=$?
+[ $rc -eq 0 ] && tap_ok "--hardrun-profile=baseline before --root is accepted" ||
+	tap_fail "--hardrun-profile=baseline before --root is accepted" "rc=$rc" "$out"
+
+# Keys that differ only in case are read by runc (Go) as the same field:
+# hardrun must refuse them before anything is written.
+C=$WORK/case
+mkdir -p "$C"
+cp -a "$B/rootfs" "$C/"
+jq -c '. + {"Process": .process}' "$B/config.json" >"$C/config.json"
+cp "$C/config.json" "$WORK/case.orig"
+new_id case
+rt create -b "$C" "$id" </dev/null >"$WORK/case.log" 2>&1
+rc=$?
+out=$(cat "$WORK/case.log")
+if [ $rc -ne 0 ] && cmp -s "$C/config.json" "$WORK/case.orig" && ! rt state "$id" >/dev/null 2>&1 &&
+	echo "$out" | grep -qi 'process'; then
+	tap_ok "create refuses case-colliding keys naming them; config.json byte-identical, no container"
+else
+	tap_fail "create refuses case-colliding keys naming them; config.json byte-identical, no container" "rc=$rc" "$out"
+fi
+
+# A successful create rewrites config.json but keeps what it does not know.
+K=$WORK/keep
+mkdir -p "$K"
+cp -a "$B/rootfs" "$K/"
+jq '.process.args=["sleep","1000"] | .annotations={"org.example.keep":"yes"}' "$B/config.json" |
+	sed 's/^{/{"x-hardrun-test": {"big": 18446744073709551615, "neg": -1, "exp": 1e3},/' >"$K/config.json"
+new_id keep
+detach create -b "$K" "$id"
+rc=$?
+now=$(jq -c '[paths | select(all(.[]; type == "string")) | join(".")]' "$K/config.json" 2>/dev/null)
+lost=$(jq -n -r --argjson a "$ORIG_KEYS" --argjson b "${now:-[]}" '$a - $b | join(" ")' 2>&1)
+if [ $rc -eq 0 ] && [ -n "$now" ] && [ -z "$lost" ] &&
+	grep -q '18446744073709551615' "$K/config.json" && grep -q '1e3' "$K/config.json" &&
+	[ "$(jq -r '.annotations["org.example.keep"]' "$K/config.json")" = yes ]; then
+	tap_ok "create: config.json stays valid JSON, keeps every original key and unknown fields"
+else
+	tap_fail "create: config.json stays valid JSON, keeps every original key and unknown fields" "rc=$rc lost: $lost" "$(tail -n3 "$WORK/detached.log")"
+fi
+rt delete -f "$id" >/dev/null 2>&1
+
+# config.json as a symlink: a bundle writer could point it anywhere on the host.
+S=$WORK/sym
+mkdir -p "$S"
+cp -a "$B/rootfs" "$S/"
+cp "$B/config.json" "$WORK/target.json"
+cp "$WORK/target.json" "$WORK/target.orig"
+ln -s "$WORK/target.json" "$S/config.json"
+new_id sym
+rt create -b "$S" "$id" </dev/null >"$WORK/sym.log" 2>&1
+rc=$?
+out=$(cat "$WORK/sym.log")
+if [ $rc -ne 0 ] && cmp -s "$WORK/target.json" "$WORK/target.orig" && [ -L "$S/config.json" ] &&
+	! rt state "$id" >/dev/null 2>&1 && echo "$out" | grep -qiE 'symlink|symbolic link|config\.json|ELOOP|too many levels'; then
+	tap_ok "create refuses a symlinked config.json and leaves its target alone"
+else
+	tap_fail "create refuses a symlinked config.json and leaves its target alone" "rc=$rc" "$out"
+fi
+
+tap_end
