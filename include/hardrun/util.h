@@ -37,8 +37,8 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 
 /*
  * Replace `name` in directory dirfd atomically: write a temporary file in the
- * same directory (O_EXCL, mode), fsync it, rename() over name, fsync the
- * directory.  Refuses if name exists and is a symlink or not a regular file.
+ * same directory (O_EXCL, mode) and rename() it over name (no fsync: see
+ * util.c for why).  Refuses if name exists and is a symlink or not a regular file.
  * A failure leaves the old file untouched and no temporary file behind.
  */
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
