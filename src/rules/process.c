@@ -11,6 +11,8 @@
  * way to get a second, less-checked process into a running container.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +210,99 @@ static bool in_proc_pid_dir(const char *abs)
 	return n > 0;
 }
 
+/* Append component c (length n) to the absolute path in buf (capacity cap). */
+static bool path_push(char *buf, size_t cap, const char *c, size_t n)
+{
+	size_t len = strlen(buf);
+	if (len + 1 + n + 1 > cap)
+		return false;
+	buf[len] = '/';
+	memcpy(buf + len + 1, c, n);
+	buf[len + 1 + n] = '\0';
+	return true;
+}
+
+static void path_pop(char *buf)
+{
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+}
+
+/*
+ * Resolve cwd the way the container's chdir() will see it: symlinks inside
+ * the rootfs are followed, absolute ones from the rootfs, never above it.
+ * An image can ship `WORKDIR /work` with /work -> /proc/self/fd/7, which a
+ * lexical check alone cannot see.  Only components found to be real
+ * directories are passed to readlinkat(), so no host symlink is followed;
+ * the rootfs can still change later, which the runtime's own post-chdir
+ * check (runc >= 1.1.12) covers.  Returns a malloc'd path, or NULL on a
+ * symlink loop or a path too long to hold.
+ */
+static char *resolve_in_rootfs(int rootfd, const char *cwd)
+{
+	char res[PATH_MAX] = "", target[PATH_MAX];
+	_cleanup_free_ char *rest = hr_xstrdup(cwd);
+	int hops = 0;
+
+	for (char *p = rest; *p;) {
+		while (*p == '/')
+			p++;
+		char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p = end;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			path_pop(res);
+			p = end;
+			continue;
+		}
+		if (!path_push(res, sizeof(res), p, n))
+			return NULL;
+		ssize_t tl = readlinkat(rootfd, res + 1, target, sizeof(target) - 1);
+		if (tl < 0) {
+			p = end;
+			continue;
+		}
+		if (++hops > 40)
+			return NULL;
+		target[tl] = '\0';
+		path_pop(res);
+		if (target[0] == '/')
+			res[0] = '\0';
+		char *next = hr_xasprintf("%s%s", target, end);
+		free(rest);
+		rest = next;
+		p = rest;
+	}
+	return hr_xstrdup(res[0] ? res : "/");
+}
+
+/* The rootfs directory of a create-time config, or -1 when unknown. */
+static int open_rootfs(struct hr_ctx *ctx)
+{
+	const char *root = hr_json_as_string(hr_json_get_path(ctx->spec, "root/path"));
+	if (ctx->entry != HR_ENTRY_CREATE || !root || !*root || (root[0] != '/' && !ctx->bundle))
+		return -1;
+	_cleanup_free_ char *path =
+	    root[0] == '/' ? hr_xstrdup(root) : hr_xasprintf("%s/%s", ctx->bundle, root);
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void deny_cwd(struct hr_ctx *ctx, const struct hr_json *j, const char *where)
+{
+	_cleanup_free_ char *before = hr_json_brief(j);
+	/* Always a denial, whatever the profile's action: no rewrite of cwd
+	 * keeps the workload's meaning, and a warning is not enough for a
+	 * known host escape. */
+	hr_report_as(ctx, HR_ACTION_DENY, "process.cwd", before, NULL,
+		     "working directory %s is inside a per-process /proc directory "
+		     "(CVE-2024-21626 pattern)",
+		     where);
+}
+
 static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
 	struct hr_json *j = hr_json_get(proc, "cwd");
@@ -218,14 +313,22 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 		return hr_error_set(err, 0, "config: `process.cwd` must be a string without NUL");
 	_cleanup_free_ char *norm = normalise_path(cwd);
 	if (in_proc_pid_dir(norm)) {
-		_cleanup_free_ char *before = hr_json_brief(j);
-		/* Always a denial, whatever the profile's action: no rewrite of
-		 * cwd keeps the workload's meaning, and warning is not enough
-		 * for a known host escape. */
-		hr_report_as(ctx, HR_ACTION_DENY, "process.cwd", before, NULL,
-			     "working directory %s is inside a per-process /proc directory "
-			     "(CVE-2024-21626 pattern)",
-			     norm);
+		deny_cwd(ctx, j, norm);
+		return 0;
+	}
+	_cleanup_close_ int rootfd = open_rootfs(ctx);
+	if (rootfd < 0)
+		return 0;
+	_cleanup_free_ char *resolved = resolve_in_rootfs(rootfd, cwd);
+	if (!resolved)
+		hr_report_unfixable(
+		    ctx, "process.cwd", norm,
+		    "working directory cannot be resolved in the rootfs (symlink loop "
+		    "or too long)");
+	else if (in_proc_pid_dir(resolved)) {
+		_cleanup_free_ char *where =
+		    hr_xasprintf("%s (via symlinks in the rootfs)", resolved);
+		deny_cwd(ctx, j, where);
 	}
 	return 0;
 }

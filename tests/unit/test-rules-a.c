@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -602,6 +603,65 @@ static void pod_tests(void)
 	waitpid(pod, NULL, 0);
 }
 
+/* Symlinks an image can ship to hide the CVE-2024-21626 working directory. */
+static void rootfs_cwd_tests(void)
+{
+	static const struct {
+		const char *cwd;
+		size_t denials, len;
+		const char *name;
+	} c[] = {
+	    {"/work", 1, 1, "rootfs symlink /work -> /proc/self/fd/7"},
+	    {"/a/7", 1, 1, "relative symlink /a -> ../proc/self/fd climbing above the rootfs"},
+	    {"/deep/3", 1, 1, "symlink chain /deep -> a"},
+	    {"/loop", 0, 1, "symlink loop reported (a warning under warn)"},
+	    {"/ok", 0, 0, "symlink to an ordinary directory passes"},
+	    {"/missing/dir", 0, 0, "a directory the runtime will create passes"},
+	};
+	char dir[] = "/tmp/hr-rules-a-XXXXXX";
+	if (!mkdtemp(dir)) {
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+			ok(1, "# SKIP cannot create a temporary bundle");
+		return;
+	}
+	_cleanup_free_ char *rootfs = hr_xasprintf("%s/rootfs", dir);
+	bool made = mkdir(rootfs, 0755) == 0;
+	const char *links[][2] = {{"/proc/self/fd/7", "work"},
+				  {"../proc/self/fd", "a"},
+				  {"a", "deep"},
+				  {"loop", "loop"},
+				  {"/tmp", "ok"}};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		_cleanup_free_ char *l = hr_xasprintf("%s/%s", rootfs, links[i][1]);
+		made = made && symlink(links[i][0], l) == 0;
+	}
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct hr_error *err = NULL;
+		int rc = 0;
+		void *s = load_settings(&hr_rule_process, NULL, &rc);
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"noNewPrivileges\":true,"
+		    "\"cwd\":\"%s\"}}",
+		    c[i].cwd);
+		_cleanup_json_ struct hr_json *spec = hr_json_parse(cfg, strlen(cfg), NULL, &err);
+		struct hr_ctx ctx = {.spec = spec,
+				     .bundle = dir,
+				     .cur_rule = "process",
+				     .cur_action = HR_ACTION_WARN};
+		rc = made && spec ? hr_rule_process.apply(&ctx, s, &err) : -1;
+		ok(rc == 0 && ctx.findings.denials == c[i].denials && ctx.findings.len == c[i].len,
+		   "process: %s (cwd denied even under warn)", c[i].name);
+		if (ctx.findings.denials != c[i].denials)
+			dump(&ctx.findings);
+		hr_findings_free(&ctx.findings);
+		hr_error_clear(&err);
+		hr_rule_process.free_settings(s);
+	}
+	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 static void update_tests(void)
 {
 	static const struct {
@@ -653,6 +713,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	pod_tests();
+	rootfs_cwd_tests();
 	update_tests();
 
 	struct hr_error *err = NULL;
