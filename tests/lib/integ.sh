@@ -160,3 +160,39 @@ integ_shims_stop() {
 	done
 }
 
+
+# integ_oci_image ROOTFS NAME OUT.tar: a one-layer OCI image archive (image
+# layout in a tar) of ROOTFS, named NAME, for `ctr image import` and
+# `podman load`: no registry and no docker needed.
+integ_oci_image() {
+	local rootfs=$1 name=$2 out=$3 d lsum ldig lsize csum csize msum msize
+	d=$(mktemp -d "$T/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	tar -C "$rootfs" --numeric-owner -cf "$d/layer.tar" .
+	ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+	lsize=$(stat -c %s "$d/layer.tar")
+	mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
+	jq -n --arg l "sha256:$ldig" '{architecture: "amd64", os: "linux",
+		config: {Cmd: ["sh"], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
+		rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config.json"
+	csum=$(sha256sum "$d/config.json" | cut -d' ' -f1)
+	csize=$(stat -c %s "$d/config.json")
+	mv "$d/config.json" "$d/blobs/sha256/$csum"
+	jq -n --arg c "sha256:$csum" --argjson cs "$csize" --arg l "sha256:$ldig" \
+		--argjson ls "$lsize" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' \
+		>"$d/manifest.json"
+	msum=$(sha256sum "$d/manifest.json" | cut -d' ' -f1)
+	msize=$(stat -c %s "$d/manifest.json")
+	mv "$d/manifest.json" "$d/blobs/sha256/$msum"
+	jq -n --arg m "sha256:$msum" --argjson ms "$msize" --arg n "$name" '{schemaVersion: 2,
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+		digest: $m, size: $ms, platform: {architecture: "amd64", os: "linux"},
+		annotations: {"io.containerd.image.name": $n, "org.opencontainers.image.ref.name": $n}}]}' \
+		>"$d/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out" oci-layout index.json blobs
+	rm -rf "$d"
+}
