@@ -285,7 +285,7 @@ static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct h
 	_cleanup_free_ char *after = hr_json_brief(repl);
 	bool fix;
 	if (reason)
-		fix = hr_report(ctx, path, before, after, "capabilities removed: %s", reason);
+		fix = hr_report(ctx, path, before, after, "capabilities not allowed: %s", reason);
 	else
 		fix = hr_report(ctx, path, before, after,
 				"capability names rewritten to canonical form, duplicates removed");

@@ -195,10 +195,19 @@ static int cap_limit(struct hr_ctx *ctx, const char *parent, const char *key, in
 		return 0;
 	_cleanup_free_ char *before = present ? hr_xasprintf("%lld", (long long)cur) : NULL;
 	_cleanup_free_ char *after = hr_xasprintf("%lld", (long long)max);
-	bool fix = hr_report(ctx, dotted, before, after, "%s",
-			     !present	? "no limit set"
-			     : cur <= 0 ? "limit is unlimited"
-					: "limit is above the profile's maximum");
+	bool fix;
+	if (!present)
+		fix = hr_report(ctx, dotted, before, after, "no %s limit: %s", parent,
+				strcmp(parent, "pids") == 0
+				    ? "one fork bomb can exhaust the host's process table"
+				    : "the container can take all of the host's memory");
+	else if (cur <= 0)
+		fix = hr_report(ctx, dotted, before, after, "%s limit %lld means unlimited", parent,
+				(long long)cur);
+	else
+		fix = hr_report(ctx, dotted, before, after,
+				"%s limit is above the profile's maximum %lld", parent,
+				(long long)max);
 	if (!fix)
 		return 0;
 	obj = hr_spec_get(ctx->spec, slashed, HR_JSON_OBJECT, true, err);
