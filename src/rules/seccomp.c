@@ -61,6 +61,12 @@ static int seccomp_parse(const struct hr_json *section, const char *file, void *
 		}
 	if (!s->profile)
 		s->profile = hr_xstrdup("default.json");
+	if (s->profile[0] != '/' && strchr(s->profile, '/')) {
+		hr_error_set(
+		    err, 0, "%s: seccomp.profile: `%s` is neither a file name nor an absolute path",
+		    file, s->profile);
+		goto fail;
+	}
 	*settings = s;
 	return 0;
 fail:
@@ -290,6 +296,7 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 	struct hr_json *sc = hr_json_get_path(ctx->spec, "linux/seccomp");
 	struct hr_error *verr = NULL;
 	_cleanup_free_ char *before = NULL;
+	size_t denials = ctx->findings.denials;
 
 	if (ctx->entry != HR_ENTRY_CREATE)
 		return 0;
@@ -328,7 +335,8 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 	if (deny_never(ctx, s, sc) < 0)
 		return hr_error_set(err, 0, "linux.seccomp.syscalls: not an array");
 	/* what reaches the runtime must be a filter libseccomp accepts in full */
-	if (ctx->cur_action == HR_ACTION_FIX && hr_seccomp_validate(sc, &verr) < 0) {
+	if (ctx->cur_action == HR_ACTION_FIX && ctx->findings.denials == denials &&
+	    hr_seccomp_validate(sc, &verr) < 0) {
 		hr_report_unfixable(ctx, "linux.seccomp", NULL, "invalid seccomp profile: %s",
 				    verr->msg);
 		hr_error_clear(&verr);
