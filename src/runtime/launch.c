@@ -94,6 +94,7 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 
 	if (hr_rt_wait_go(sync) < 0)
 		_exit(1);
+	hr_rt_prepare_rootfs(c, sync);
 	if (c->clone_flags & CLONE_NEWUSER) {
 		/* root inside when mapped; our caps in the namespace hold either way */
 		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
@@ -246,6 +247,10 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 		if ((c->clone_flags & CLONE_NEWUSER) && write_maps(c, pid, err) < 0)
 			goto fail;
 	} else if (intermediate_protocol(l, parent_end, pid, &init, err) < 0) {
+		goto fail;
+	}
+	if (hr_rt_pid_starttime(init, &l->starttime) < 0) {
+		hr_error_set(err, 0, "the container init exited during setup");
 		goto fail;
 	}
 	if (parent_setup(c, init, err) < 0 || hr_rt_send_go(parent_end) < 0)

@@ -122,21 +122,27 @@ static int bind_remount(const char *target, unsigned long flags, unsigned long c
 	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | f, NULL);
 }
 
-static int do_bind(int rootfd, const struct hr_rt_mount *m, int sync)
+static int do_bind(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync)
 {
+	char src[FDPATH_MAX];
 	const unsigned long changes = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
 				      MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 	_cleanup_close_ int fd = -1;
 	char path[FDPATH_MAX];
 	struct stat st;
 
-	if (stat(m->source, &st) < 0)
+	if (srcfd >= 0)
+		fdpath(src, srcfd);
+	else
+		snprintf(src, sizeof(src), "%s", "");
+	if ((srcfd >= 0 ? fstat(srcfd, &st) : stat(m->source, &st)) < 0)
 		hr_rt_die(sync, errno, "mount %s: source %s", m->dest, m->source);
 	fd = make_target(rootfd, m->dest, !S_ISDIR(st.st_mode));
 	if (fd < 0)
 		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
 	fdpath(path, fd);
-	if (mount(m->source, path, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+	if (mount(srcfd >= 0 ? src : m->source, path, NULL, MS_BIND | (m->flags & MS_REC), NULL) <
+	    0)
 		hr_rt_die(sync, errno, "bind %s on %s", m->source, m->dest);
 	/* the O_PATH fd still names the covered dentry: resolve the new mount */
 	close(fd);
@@ -183,10 +189,10 @@ static int bind_host_fallback(int rootfd, const struct hr_rt_mount *m, const cha
 	b.flags = (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_REC;
 	b.clear = 0;
 	b.n_propagation = 0;
-	return do_bind(rootfd, &b, sync);
+	return do_bind(rootfd, &b, -1, sync);
 }
 
-static int do_mount(int rootfd, const struct hr_rt_mount *m, int sync)
+static int do_mount(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync)
 {
 	_cleanup_close_ int fd = -1;
 	char path[FDPATH_MAX];
@@ -195,7 +201,7 @@ static int do_mount(int rootfd, const struct hr_rt_mount *m, int sync)
 	int r;
 
 	if (m->bind)
-		return do_bind(rootfd, m, sync);
+		return do_bind(rootfd, m, srcfd, sync);
 	fd = make_target(rootfd, m->dest, false);
 	if (fd < 0)
 		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
@@ -234,14 +240,14 @@ static void mount_cgroup(int rootfd, const struct hr_rt_config *c, const struct 
 
 	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
 		t.type = "cgroup2";
-		if (do_mount(rootfd, &t, sync) == 0)
+		if (do_mount(rootfd, &t, -1, sync) == 0)
 			return;
 	}
 	t.type = "tmpfs";
 	t.source = "tmpfs";
 	t.data = "mode=755";
 	t.flags = m->flags & ~MS_RDONLY;
-	do_mount(rootfd, &t, sync);
+	do_mount(rootfd, &t, -1, sync);
 	d = opendir("/sys/fs/cgroup");
 	while (d && (de = readdir(d))) {
 		char host[4096], dest[4096];
@@ -258,7 +264,7 @@ static void mount_cgroup(int rootfd, const struct hr_rt_config *c, const struct 
 		if (stat(host, &st) < 0)
 			continue;
 		snprintf(dest, sizeof(dest), "%s/%s", m->dest, de->d_name);
-		do_bind(rootfd, &b, sync);
+		do_bind(rootfd, &b, -1, sync);
 	}
 	if (d)
 		closedir(d);
@@ -292,9 +298,9 @@ static void default_mounts(int rootfd, const struct hr_rt_config *c, int sync)
 				  .flags = MS_NOSUID | MS_STRICTATIME,
 				  .data = "mode=755,size=65536k"};
 	if (!has_mount(c, "/proc"))
-		do_mount(rootfd, &proc, sync);
+		do_mount(rootfd, &proc, -1, sync);
 	if (!has_mount(c, "/dev"))
-		do_mount(rootfd, &dev, sync);
+		do_mount(rootfd, &dev, -1, sync);
 }
 
 /* Device nodes cannot be created in a user namespace: bind the host's. */
@@ -321,7 +327,7 @@ static void default_devices_and_links(int rootfd, int sync)
 		snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
 		if (access(host, F_OK) < 0)
 			continue;
-		do_bind(rootfd, &m, sync);
+		do_bind(rootfd, &m, -1, sync);
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][0], devfd, links[i][1] + 5) < 0 && errno != EEXIST)
@@ -333,35 +339,59 @@ static void default_devices_and_links(int rootfd, int sync)
 	}
 }
 
-int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync)
-{
-	_cleanup_close_ int rootfd = -1;
+/*
+ * Still as the host uid, before setresuid(0) inside: the bundle and bind
+ * sources may sit under directories only host root may traverse.  Later
+ * steps use these fds, never the paths.
+ */
+static int rootfs_fd = -1;
+static int *source_fds;
 
+int hr_rt_prepare_rootfs(const struct hr_rt_config *c, int sync)
+{
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, c->rootfs_propagation, NULL) < 0)
-		hr_rt_die(sync, errno, "make / %s", "slave/private");
+		hr_rt_die(sync, errno, "set the propagation of /");
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		hr_rt_die(sync, errno, "bind the rootfs %s", c->rootfs);
-	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfs_fd < 0)
 		hr_rt_die(sync, errno, "open the rootfs %s", c->rootfs);
-	default_mounts(rootfd, c, sync);
+	source_fds = calloc(c->n_mounts + 1, sizeof(int));
+	if (!source_fds)
+		hr_rt_die(sync, ENOMEM, "mount sources");
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		if (strcmp(c->mounts[i].type, "cgroup") == 0)
-			mount_cgroup(rootfd, c, &c->mounts[i], sync);
-		else
-			do_mount(rootfd, &c->mounts[i], sync);
+		source_fds[i] = -1;
+		if (!c->mounts[i].bind)
+			continue;
+		source_fds[i] = open(c->mounts[i].source, O_PATH | O_CLOEXEC);
+		if (source_fds[i] < 0)
+			hr_rt_die(sync, errno, "mount %s: source %s", c->mounts[i].dest,
+				  c->mounts[i].source);
 	}
-	default_devices_and_links(rootfd, sync);
 	return 0;
 }
 
-static void pivot(const char *rootfs, int sync)
+int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync)
+{
+	default_mounts(rootfs_fd, c, sync);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		if (strcmp(c->mounts[i].type, "cgroup") == 0)
+			mount_cgroup(rootfs_fd, c, &c->mounts[i], sync);
+		else
+			do_mount(rootfs_fd, &c->mounts[i], source_fds[i], sync);
+		if (source_fds[i] >= 0)
+			close(source_fds[i]);
+	}
+	default_devices_and_links(rootfs_fd, sync);
+	return 0;
+}
+
+static void pivot(int sync)
 {
 	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 
-	if (oldroot < 0 || newroot < 0 || fchdir(newroot) < 0)
+	if (oldroot < 0 || fchdir(rootfs_fd) < 0)
 		hr_rt_die(sync, errno, "open the rootfs for pivot_root");
 	/* pivot onto itself, then detach the old root stacked under "." */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -421,7 +451,8 @@ static void write_sysctl(const char *kv, int sync)
 /* After the createContainer hooks: the rest is inside the new root. */
 int hr_rt_finish_rootfs(const struct hr_rt_config *c, int sync)
 {
-	pivot(c->rootfs, sync);
+	pivot(sync);
+	close(rootfs_fd);
 	for (char **s = c->sysctl; s && *s; s++)
 		write_sysctl(*s, sync);
 	/* masks after sysctls (they may hide /proc/sys), read-only last of all */

@@ -160,6 +160,7 @@ __attribute__((noreturn, format(printf, 3, 4))) void hr_rt_die(int sync, int err
 							       const char *fmt, ...);
 
 /* mounts.c (child): root filesystem, before and after pivot_root. */
+int hr_rt_prepare_rootfs(const struct hr_rt_config *c, int sync);
 int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync);
 int hr_rt_finish_rootfs(const struct hr_rt_config *c, int sync);
 
@@ -222,10 +223,11 @@ int hr_rt_console_setup(int console_sock, int sync);
 /* run.c */
 struct hr_rt_launch {
 	const struct hr_rt_config *config;
-	bool create;	       /* wait on exec.fifo */
-	int exec_fifo;	       /* O_PATH fd of exec.fifo, -1 when not creating */
-	int console_sock;      /* -1 if none */
-	int close_in_child[4]; /* the parent's fds the child must not keep (-1: none) */
+	bool create;		      /* wait on exec.fifo */
+	int exec_fifo;		      /* O_PATH fd of exec.fifo, -1 when not creating */
+	int console_sock;	      /* -1 if none */
+	int close_in_child[4];	      /* the parent's fds the child must not keep (-1: none) */
+	unsigned long long starttime; /* out: the init's, read before it may exit */
 };
 /* Start the init; *pid_out is its pid.  Returns the parent's end of the sync socket. */
 int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err);

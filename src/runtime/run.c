@@ -136,10 +136,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	sj = hr_rt_state_json(&st->state, "creating");
 	if (hr_rt_launch_wait(&l, sock, st->pid, sj, err) < 0)
 		goto fail_cgroup;
-	if (hr_rt_pid_starttime(st->pid, &st->state.starttime) < 0) {
-		hr_error_set(err, 0, "the container init exited during start");
-		goto fail_cgroup;
-	}
+	st->state.starttime = l.starttime;
 	if (hr_rt_state_write(st->dirfd, &st->state, err) < 0 ||
 	    write_pid_file(hr_cli_flag(cli, "pid-file"), st->pid, err) < 0) {
 		kill(st->pid, SIGKILL);

@@ -1,0 +1,199 @@
+#!/bin/bash
+# The builtin runtime, with no runc on PATH: the checks a user would make from
+# inside the container, the lifecycle compared with runc's state JSON on the
+# same bundle, exec into the same pid namespace.  TAP.
+# HARDRUN: the binary under test (default build/hardrun).
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+HR_CORE=1
+
+RUNC_BIN=$(command -v runc || echo /usr/sbin/runc)
+WORK=$(mktemp -d /tmp/hr-builtin.XXXXXX)
+chmod 755 "$WORK" # runc's init, as the container's root, must reach the rootfs
+# /usr/bin/runc may link to /usr/sbin/runc (and /bin is /usr/bin): a bin
+# directory with everything but runc stands in for /usr/bin.
+mkdir -p "$WORK/bin"
+for f in /usr/bin/*; do
+	case "${f##*/}" in runc | crun) ;; *) ln -s "$f" "$WORK/bin/" ;; esac
+done
+export PATH=/usr/local/bin:$WORK/bin
+HRB() { "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin "$@"; }
+cleanup() {
+	HRB delete --force b-life >/dev/null 2>&1
+	HRB delete --force b-exec >/dev/null 2>&1
+	[ -x "$RUNC_BIN" ] && "$RUNC_BIN" --root "$WORK/runc-root" delete --force r-life >/dev/null 2>&1
+	rm -rf "$WORK" "$HR_TEST_ROOT"
+}
+trap cleanup EXIT
+
+if command -v runc >/dev/null 2>&1; then
+	tap_fail "runc is not on PATH" "found $(command -v runc)"
+else
+	tap_ok "runc is not on PATH"
+fi
+
+if ! need_root; then
+	tap_skip "builtin runtime" "needs root"
+	tap_end
+	exit $?
+fi
+if [ ! -x "$HARDRUN" ] || [ ! -x /bin/busybox ]; then
+	tap_skip "builtin runtime" "no hardrun build at $HARDRUN or no busybox"
+	tap_end
+	exit $?
+fi
+
+# A bundle with a user namespace (0 -> 100000) and the default seccomp
+# profile, in case the policy engine leaves them to the config.
+bundle() { # bundle DIR ARGS...
+	local dir=$1
+	shift
+	PATH=$(dirname "$RUNC_BIN"):$PATH make_bundle "$dir" "$@"
+	bundle_set "$dir" '(.linux.namespaces |= (map(select(.type != "user")) + [{"type":"user"}]))
+		| .linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
+	if [ -f "$HR_TOP/profiles/seccomp/default.json" ]; then
+		jq --slurpfile s "$HR_TOP/profiles/seccomp/default.json" '.linux.seccomp //= $s[0]' \
+			"$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
+	fi
+	chown -R 100000:100000 "$dir/rootfs"
+}
+
+# cap_mask NAME...: the /proc/<pid>/status hex mask of these capabilities
+cap_mask() {
+	local m=0 n v
+	for n in "$@"; do
+		v=$(awk -v c="$n" '$1 == "#define" && $2 == c { print $3 }' /usr/include/linux/capability.h)
+		[ -n "$v" ] && m=$((m | (1 << v)))
+	done
+	printf '%016x\n' "$m"
+}
+
+B=$WORK/probe
+probe='cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status;'
+probe+=' mount -t tmpfs none /tmp 2>/dev/null && echo mount=ok || echo mount=denied;'
+probe+=' unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=denied'
+bundle "$B" sh -c "$probe"
+out=$(cd "$B" && HRB run b-probe 2>"$WORK/err")
+rc=$?
+if [ $rc -ne 0 ]; then
+	tap_fail "hardrun run with the builtin runtime" "exit $rc: $(cat "$WORK/err")"
+else
+	tap_ok "hardrun run with the builtin runtime"
+fi
+read -r in host size < <(echo "$out" | head -1)
+if [ "${in:-}" = 0 ] && [ -n "${host:-}" ] && [ "$host" != 0 ]; then
+	tap_ok "uid_map inside maps container root to host uid $host, not 0"
+else
+	tap_fail "uid_map inside maps container root away from host root" "got: $(echo "$out" | head -1)"
+fi
+want=$(cap_mask $(jq -r '.process.capabilities.effective[]?' "$B/config.json"))
+got=$(echo "$out" | awk '/^CapEff:/ { print $2 }')
+[ "$got" = "$want" ] && tap_ok "CapEff $got matches the config's effective set" ||
+	tap_fail "CapEff matches the config" "got $got, want $want"
+[ "$(echo "$out" | awk '/^NoNewPrivs:/ { print $2 }')" = 1 ] && tap_ok "NoNewPrivs 1" ||
+	tap_fail "NoNewPrivs 1" "$(echo "$out" | grep NoNewPrivs)"
+[ "$(echo "$out" | awk '/^Seccomp:/ { print $2 }')" = 2 ] && tap_ok "Seccomp 2 (filter mode)" ||
+	tap_fail "Seccomp 2" "$(echo "$out" | grep Seccomp)"
+echo "$out" | grep -qx mount=denied && tap_ok "mount fails inside" || tap_fail "mount fails inside" "$out"
+echo "$out" | grep -qx unshare=denied && tap_ok "unshare fails inside" ||
+	tap_fail "unshare fails inside" "$out"
+
+B=$WORK/cat
+bundle "$B" cat
+got=$(cd "$B" && echo hi | HRB run b-cat 2>&1)
+[ "$got" = hi ] && tap_ok "echo hi | hardrun run ... cat prints hi" || tap_fail "stdin/stdout pipeline" "got: $got"
+
+B=$WORK/exit
+bundle "$B" sh -c 'exit 42'
+(cd "$B" && HRB run b-exit >/dev/null 2>&1)
+rc=$?
+[ $rc = 42 ] && tap_ok "exit code 42 kept" || tap_fail "exit code 42 kept" "got $rc"
+
+# pid 1 ignores its own SIGKILL (as under runc); a SIGKILL from outside kills it: 128+9
+B=$WORK/killed
+bundle "$B" sleep 30
+(cd "$B" && HRB run b-killed >/dev/null 2>&1) &
+runner=$!
+for _ in $(seq 100); do
+	[ "$(HRB state b-killed 2>/dev/null | jq -r .status 2>/dev/null)" = running ] && break
+	sleep 0.05
+done
+HRB kill b-killed KILL
+wait $runner
+rc=$?
+[ $rc = 137 ] && tap_ok "container killed by SIGKILL: hardrun run exits 137" ||
+	tap_fail "SIGKILL gives 137" "got $rc"
+
+# SIGTERM to hardrun is forwarded to the container process, whose trap decides the code
+B=$WORK/term
+bundle "$B" sh -c 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
+(cd "$B" && exec "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-term >"$WORK/term.out" 2>&1) &
+runner=$!
+for _ in $(seq 100); do grep -q ready "$WORK/term.out" 2>/dev/null && break; sleep 0.05; done
+kill -TERM $runner
+wait $runner
+rc=$?
+[ $rc = 7 ] && tap_ok "SIGTERM forwarded to the container process (its trap exits 7)" ||
+	tap_fail "SIGTERM forwarded" "got $rc"
+
+# create / start / state / kill / delete, compared with runc on the same bundle
+B=$WORK/life
+bundle "$B" sleep 30
+fields='{ociVersion, id, status, bundle, rootfs, pidpos: (.pid > 0)}'
+HRB create --bundle "$B" b-life 2>"$WORK/err" && tap_ok "create" || tap_fail "create" "$(cat "$WORK/err")"
+s1=$(HRB state b-life)
+[ "$(echo "$s1" | jq -r .status)" = created ] && tap_ok "state after create: created" ||
+	tap_fail "state after create" "$s1"
+HRB start b-life && tap_ok "start" || tap_fail "start"
+s2=$(HRB state b-life)
+[ "$(echo "$s2" | jq -r .status)" = running ] && tap_ok "state after start: running" ||
+	tap_fail "state after start" "$s2"
+HRB kill b-life KILL && tap_ok "kill KILL" || tap_fail "kill KILL"
+for _ in $(seq 100); do [ "$(HRB state b-life 2>/dev/null | jq -r .status 2>/dev/null)" = stopped ] && break; sleep 0.02; done
+s3=$(HRB state b-life)
+[ "$(echo "$s3" | jq -r .status)" = stopped ] && tap_ok "state after kill: stopped" ||
+	tap_fail "state after kill" "$s3"
+HRB delete b-life && ! HRB state b-life >/dev/null 2>&1 && tap_ok "delete removes the container" ||
+	tap_fail "delete"
+if [ -x "$RUNC_BIN" ]; then
+	R() { "$RUNC_BIN" --root "$WORK/runc-root" "$@"; }
+	# same bundle as runc sees it (the policy may have rewritten config.json)
+	R create --bundle "$B" r-life >/dev/null 2>&1
+	r1=$(R state r-life)
+	R start r-life
+	r2=$(R state r-life)
+	R kill r-life KILL
+	for _ in $(seq 100); do [ "$(R state r-life 2>/dev/null | jq -r .status 2>/dev/null)" = stopped ] && break; sleep 0.02; done
+	r3=$(R state r-life)
+	R delete r-life
+	for n in 1 2 3; do
+		eval "h=\$s$n r=\$r$n"
+		hj=$(echo "$h" | jq -c "$fields | .id = \"X\"")
+		rj=$(echo "$r" | jq -c "$fields | .id = \"X\"")
+		[ -n "$hj" ] && [ "$hj" = "$rj" ] && tap_ok "state JSON $n matches runc's ($hj)" ||
+			tap_fail "state JSON $n matches runc's" "hardrun: $hj" "runc:    $rj"
+	done
+else
+	tap_skip "state JSON compared with runc" "no runc binary at $RUNC_BIN"
+fi
+
+# exec joins the init's pid namespace
+B=$WORK/exec
+bundle "$B" sleep 30
+HRB run -d --bundle "$B" b-exec 2>"$WORK/err" || tap_fail "run --detach" "$(cat "$WORK/err")"
+pid=$(HRB state b-exec | jq -r .pid)
+want=$(readlink "/proc/$pid/ns/pid")
+got=$(HRB exec b-exec sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "' 2>&1)
+[ "$(echo "$got" | head -1)" = "$want" ] && echo "$got" | tail -1 | grep -q '^sleep 30' &&
+	tap_ok "exec sees the container's pid namespace (pid 1 is sleep 30)" ||
+	tap_fail "exec in the same pid namespace" "want $want" "got $got"
+got=$(HRB exec b-exec grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | awk '{print $2}' | tr '\n' ' ')
+[ "$got" = "1 2 " ] && tap_ok "exec'd process has no_new_privs and seccomp" ||
+	tap_fail "exec'd process hardened" "got $got"
+HRB exec b-exec sh -c 'exit 3'
+rc=$?
+[ $rc = 3 ] && tap_ok "exec returns the process's exit code" || tap_fail "exec exit code" "got $rc"
+HRB delete --force b-exec && tap_ok "delete --force a running container" || tap_fail "delete --force"
+
+tap_end
