@@ -44,12 +44,49 @@ struct range_entries {
 	size_t len;
 };
 
+/*
+ * The --root our own command line hands to the lower runtime.  Recording a
+ * wrong root would make every live container look gone to the reclaimer
+ * (its ranges handed out twice), so the command line beats the environment.
+ */
+static const char *cmdline_root(void)
+{
+	static char *cached;
+	static bool done;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (done)
+		return cached;
+	done = true;
+	if (hr_read_file_at(AT_FDCWD, "/proc/self/cmdline", 1u << 20, &buf, &len, NULL) < 0)
+		return NULL;
+	for (size_t i = strlen(buf) + 1; i < len; i += strlen(buf + i) + 1) {
+		const char *a = buf + i, *v = NULL;
+		if (strcmp(a, "--root") == 0 || strcmp(a, "-root") == 0)
+			v = i + strlen(a) + 1 < len ? a + strlen(a) + 1 : NULL;
+		else if (strncmp(a, "--root=", 7) == 0)
+			v = a + 7;
+		else if (strncmp(a, "-root=", 6) == 0)
+			v = a + 6;
+		if (v && *v) {
+			cached = realpath(v, NULL);
+			if (!cached)
+				cached = hr_xstrdup(v);
+			return cached;
+		}
+	}
+	return NULL;
+}
+
 const char *hr_runtime_root(const char *runtime_root)
 {
-	const char *env = NULL;
+	const char *env = NULL, *cmd = NULL;
 
 	if (runtime_root && *runtime_root)
 		return runtime_root;
+	if ((cmd = cmdline_root()))
+		return cmd;
 	env = getenv("HARDRUN_RUNTIME_ROOT");
 	return env && *env ? env : HR_DEFAULT_RUNTIME_ROOT;
 }
@@ -484,4 +521,26 @@ int hr_idrange_reclaim(const struct hr_policy *p, int grace_sec, unsigned *recla
 	if (reclaimed)
 		*reclaimed = n;
 	return 0;
+}
+
+int hr_idpool_check(const struct hr_policy *p, uint64_t start, uint64_t size, const char *key,
+		    struct hr_error **err)
+{
+	struct id_pool pool = {0};
+	bool overlap = false;
+	uint32_t own = 0, own_size = 0;
+	int r;
+
+	if (pool_load(p, &pool, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pool.len; i++)
+		if (start < pool.iv[i].end && pool.iv[i].start < start + size)
+			overlap = true;
+	pool_free(&pool);
+	if (!overlap)
+		return 0;
+	r = key ? hr_idrange_lookup(p, key, &own, &own_size, err) : 0;
+	if (r < 0)
+		return -1;
+	return r == 1 && start >= own && start + size <= (uint64_t)own + own_size ? 1 : 2;
 }

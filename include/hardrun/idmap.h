@@ -25,7 +25,11 @@ struct hr_policy;
 /* Runtime root used when neither the caller nor $HARDRUN_RUNTIME_ROOT names one. */
 #define HR_DEFAULT_RUNTIME_ROOT "/run/runc"
 
-/* Lower runtime's state root: runtime_root if non-NULL, else $HARDRUN_RUNTIME_ROOT, else runc's. */
+/*
+ * Lower runtime's state root: runtime_root if non-NULL, else the --root of
+ * our own command line (/proc/self/cmdline), else $HARDRUN_RUNTIME_ROOT,
+ * else runc's default.
+ */
 const char *hr_runtime_root(const char *runtime_root);
 
 /* Effective state dir of the policy (p->state_dir, else "/run/hardrun"). */
@@ -40,6 +44,15 @@ const char *hr_idmap_state_dir(const struct hr_policy *p);
  * pool" checks and dry-run placeholders).
  */
 int hr_idpool_first(const struct hr_policy *p, uint32_t *first, struct hr_error **err);
+
+/*
+ * May a config's own mapping use host ids [start, start + size)?  0: the
+ * ids lie outside the pool; 1: inside the range key holds (key may be
+ * NULL); 2: inside the pool but not key's range, so possibly another
+ * container's (refuse).  < 0 on error.
+ */
+int hr_idpool_check(const struct hr_policy *p, uint64_t start, uint64_t size, const char *key,
+		    struct hr_error **err);
 
 /*
  * Allocate a range of `size` host ids (0: p->range_size, else 65536) for

@@ -51,6 +51,7 @@ struct plan {
 	const char *key;  /* range owner: container id or sandbox id */
 	bool placeholder; /* dry run: no range allocated */
 	bool allocated;	  /* this call acquired the range */
+	bool own_userns;  /* the config brought the user namespace (and its mounts\' maps) */
 };
 
 static void free_settings(void *p)
@@ -170,7 +171,18 @@ static void undo_record(struct hr_ctx *ctx, struct hr_json *undo)
 
 /* ---- checks on a mapping the config brings ----------------------------- */
 
-/* Deny every extent that reaches host id 0 or below the pool; true if any. */
+/* Ids inside the pool are fine only within the range this container (or its pod) holds. */
+static bool own_range(struct hr_ctx *ctx, uint64_t host, uint64_t size)
+{
+	const char *sandbox = annotation(ctx->spec, CRI_SANDBOX_ID);
+	int r = hr_idpool_check(ctx->policy, host, size, ctx->container_id, NULL);
+
+	if (r == 2 && sandbox && *sandbox)
+		r = hr_idpool_check(ctx->policy, host, size, sandbox, NULL);
+	return r == 0 || r == 1;
+}
+
+/* Deny every extent that reaches host id 0, below the pool or into others' ranges. */
 static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct hr_json *arr,
 			   uint32_t pool_first)
 {
@@ -196,6 +208,11 @@ static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct h
 					    "mapping reaches host ids below the id pool (%" PRIu32
 					    "), which belong to host users",
 					    pool_first);
+			bad = true;
+		} else if (!own_range(ctx, host, size)) {
+			hr_report_unfixable(ctx, path, b,
+					    "mapping lies in hardrun's id pool outside this "
+					    "container's range: it may be another container's");
 			bad = true;
 		}
 	}
@@ -445,12 +462,17 @@ static bool mount_mapping(struct hr_ctx *ctx, const struct hr_json *m, const cha
 
 	*start = pl->start;
 	*size = pl->size;
-	if (hr_json_is_null(u) && hr_json_is_null(g))
+	/*
+	 * Without a user namespace in the config, a mount's mapping was written
+	 * for ids the container will not have: the container's range replaces it.
+	 */
+	if ((hr_json_is_null(u) && hr_json_is_null(g)) || !pl->own_userns)
 		return true;
 	_cleanup_free_ char *up = hr_xasprintf("%s.uidMappings", path);
 	_cleanup_free_ char *gp = hr_xasprintf("%s.gidMappings", path);
 
-	if (check_mappings(ctx, up, u, pool_first) | check_mappings(ctx, gp, g, pool_first))
+	if ((int)check_mappings(ctx, up, u, pool_first) |
+	    (int)check_mappings(ctx, gp, g, pool_first))
 		return false;
 	if (!u || u->type != HR_JSON_ARRAY || u->arr.len != 1 || !hr_json_equal(u, g) ||
 	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "containerID"), &uc) || uc != 0 ||
@@ -621,6 +643,7 @@ static int check_own_userns(struct hr_ctx *ctx, const struct userns_settings *s,
 	pl.start = (uint32_t)st;
 	pl.size = (uint32_t)sz;
 	pl.placeholder = !ctx->container_id;
+	pl.own_userns = true;
 	/* Only mounts asking for idmapping (runc 1.1 cannot): the orchestrator owns the rest. */
 	only_asked.idmap_volumes = false;
 	if (ctx->cur_action != HR_ACTION_FIX) {

@@ -172,6 +172,11 @@ static const char *const bad_maps[][2] = {
     {"{\"type\":\"user\",\"path\":\"/proc/thread-self/ns/user\"}]}}", "join thread-self"},
 };
 
+#define OWN                                                                                        \
+	"%s{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":%" PRIu32           \
+	",\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":%" PRIu32                \
+	",\"size\":65536}]}}"
+
 static void test_own_mapping(void)
 {
 	const char *pre = "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[";
@@ -183,16 +188,26 @@ static void test_own_mapping(void)
 		run_free(&r);
 	}
 	{
-		_cleanup_free_ char *cfg = hr_xasprintf(
-		    "%s%s", pre,
-		    "{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":"
-		    "2000000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":"
-		    "2000000,\"size\":65536}]}}");
-		struct run r = run(cfg, HR_ACTION_FIX, "own", false, NULL);
+		_cleanup_free_ char *above = hr_xasprintf(OWN, pre, 10000000u, 10000000u);
+		_cleanup_free_ char *in = hr_xasprintf(OWN, pre, 2000000u, 2000000u);
+		uint32_t mine = 0;
+		struct run r = run(above, HR_ACTION_FIX, "own", false, NULL);
 		ok(r.r == 0 && r.ctx.findings.len == 0 &&
-		       host_id(&r, "linux/uidMappings") == 2000000,
-		   "a mapping inside the pool is kept as is");
+		       host_id(&r, "linux/uidMappings") == 10000000,
+		   "a mapping above the pool is kept as is");
 		run_free(&r);
+		r = run(in, HR_ACTION_FIX, "own", false, NULL);
+		ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings[0]"),
+		   "a mapping inside the pool that is not the container's range is denied");
+		run_free(&r);
+		if (hr_idrange_acquire(&pol, "own", NULL, NULL, 0, &mine, NULL) == 0) {
+			_cleanup_free_ char *m = hr_xasprintf(OWN, pre, mine, mine);
+			r = run(m, HR_ACTION_FIX, "own", false, NULL);
+			ok(r.r == 0 && r.ctx.findings.len == 0,
+			   "the container's own allocated range is accepted");
+			run_free(&r);
+			hr_idrange_release(&pol, "own", NULL);
+		}
 	}
 }
 
@@ -235,45 +250,73 @@ static void test_fix_and_reuse(void)
 	run_free(&r2);
 }
 
+#define MOUNTS                                                                                     \
+	",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","         \
+	"\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":[{\"containerID\":0,"                   \
+	"\"hostID\":%" PRIu32 ",\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"             \
+	"\"hostID\":%" PRIu32 ",\"size\":65536}]},{\"destination\":\"/bad\",\"type\":"             \
+	"\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"                \
+	"\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}"
+
+struct settings_view { /* layout of userns.c's settings */
+	unsigned long long range_size;
+	bool idmap_rootfs, idmap_volumes, chown_fallback;
+};
+
+static const char *mount_source(const struct run *r, size_t i)
+{
+	struct hr_json *m = hr_json_get_path(r->spec, "mounts");
+	return m && m->type == HR_JSON_ARRAY && i < m->arr.len
+		   ? hr_json_as_string(hr_json_get(m->arr.items[i], "source"))
+		   : NULL;
+}
+
+static uint32_t owner_in(const char *dir)
+{
+	_cleanup_free_ char *f = hr_xasprintf("%s/f", dir ? dir : "/nonexistent");
+	struct stat st;
+	return stat(f, &st) == 0 ? st.st_uid : 0;
+}
+
 static void test_mount_mappings(void)
 {
-	_cleanup_free_ char *cfg = hr_xasprintf(
-	    PLAIN ",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","
-		  "\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":[{\"containerID\":0,"
-		  "\"hostID\":3000000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"
-		  "\"hostID\":3000000,\"size\":65536}]},{\"destination\":\"/bad\",\"type\":"
-		  "\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"
-		  "\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}",
-	    tmp, tmp);
+	struct settings_view s = {0, false, false, false};
+	_cleanup_free_ char *fresh =
+	    hr_xasprintf(PLAIN MOUNTS, tmp, (uint32_t)3000000, (uint32_t)3000000, tmp);
+	_cleanup_free_ char *own = hr_xasprintf(
+	    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+	    "\"uidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}],"
+	    "\"gidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}]}" MOUNTS,
+	    tmp, (uint32_t)10000000, (uint32_t)10000000, tmp);
 	struct run r = {0};
-	const char *src;
-	_cleanup_free_ char *f = NULL;
-	struct stat st;
-	struct userns_settings_view {
-		unsigned long long range_size;
-		bool idmap_rootfs, idmap_volumes, chown_fallback;
-	} s = {0, false, false, false};
+	uint64_t start;
 
 	if (geteuid() != 0) {
 		ok(1, "# SKIP idmapped mounts need root");
 		return;
 	}
-	r = run(cfg, HR_ACTION_FIX, "m1", false, &s);
-	ok(r.r == 0, "config with mount uidMappings: %s", r.err ? r.err->msg : "ok");
-	ok(find(&r, HR_ACTION_DENY, "mounts[1].uidMappings[0]") != NULL,
-	   "mount mapping to host 0 denied");
-	src = hr_json_as_string(
-	    hr_json_get_path(r.spec, "mounts")
-		? hr_json_get(hr_json_get_path(r.spec, "mounts")->arr.items[0], "source")
-		: NULL);
-	ok(src && strstr(src, "/mounts/m1/vol0"), "mount source rewritten to an idmapped view");
+	r = run(fresh, HR_ACTION_FIX, "m1", false, &s);
+	start = host_id(&r, "linux/uidMappings");
+	ok(r.r == 0 && r.ctx.findings.denials == 0,
+	   "no user namespace, mounts with uidMappings: %s", r.err ? r.err->msg : "fixed");
+	ok(mount_source(&r, 0) && strstr(mount_source(&r, 0), "/mounts/m1/vol0") &&
+	       mount_source(&r, 1) && strstr(mount_source(&r, 1), "/mounts/m1/vol1"),
+	   "both sources rewritten to idmapped views");
+	ok(owner_in(mount_source(&r, 0)) == start && owner_in(mount_source(&r, 1)) == start,
+	   "a mapping written without a user namespace is replaced by the container's range");
 	ok(hr_json_is_null(
 	       hr_json_get(hr_json_get_path(r.spec, "mounts")->arr.items[0], "uidMappings")),
 	   "uidMappings stripped (runc 1.1 does not know them)");
-	f = hr_xasprintf("%s/f", src ? src : "/nonexistent");
-	ok(stat(f, &st) == 0 && st.st_uid == 3000000, "volume file owned per the mount's mapping");
 	hr_idmount_release(&pol, "m1", NULL);
 	hr_idrange_release(&pol, "m1", NULL);
+	run_free(&r);
+
+	r = run(own, HR_ACTION_FIX, "m2", false, &s);
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "mounts[1].uidMappings[0]") != NULL,
+	   "own user namespace: a mount mapping to host 0 is denied");
+	ok(owner_in(mount_source(&r, 0)) == 10000000,
+	   "own user namespace: the mount's own mapping is honoured");
+	hr_idmount_release(&pol, "m2", NULL);
 	run_free(&r);
 }
 

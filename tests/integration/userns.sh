@@ -1,0 +1,217 @@
+#!/bin/bash
+# User namespaces with real containers through runc: container root is not
+# host root, a rootfs owned by host root stays writable (idmapped mount),
+# each container gets its own range, and delete frees it.  hardrun-only
+# checks are skipped for the runc control.
+# hr-control: yes
+set -u
+HR_CORE=1
+. "$(dirname "$0")/../lib/common.sh"
+
+WORK=$(mktemp -d /tmp/hr-userns.XXXXXX)
+chmod 0711 "$WORK"
+IDS=()
+cleanup() {
+	local id
+	for id in "${IDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1; done
+	grep -o " $WORK/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$WORK"
+	case "$HR_TEST_ROOT" in /tmp/hr-root.*) rm -rf "$HR_TEST_ROOT" ;; esac
+}
+trap cleanup EXIT
+
+if ! need_root; then
+	tap_skip "user namespace checks" "needs root"
+	tap_end
+	exit
+fi
+if [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/dev/null; then
+	tap_skip "user namespace checks" "busybox-static, runc and jq are needed"
+	tap_end
+	exit
+fi
+
+# hardrun's state in a directory of our own, so "freed" can be checked.
+STATE=$WORK/state
+POOL=1048576
+# HR_USERNS_PROFILE: another profile (name or path) than the policy default.
+DEFPROF=
+[ -n "${HR_USERNS_PROFILE:-}" ] && DEFPROF="\"defaultProfile\": \"$HR_USERNS_PROFILE\","
+cat >"$WORK/policy.json" <<EOF
+{"stateDir": "$STATE", "auditLog": "", $DEFPROF
+ "userns": {"poolStart": $POOL, "poolSize": $((65536 * 256)), "rangeSize": 65536, "useSubid": false}}
+EOF
+export HARDRUN_POLICY=$WORK/policy.json
+export HARDRUN_RUNTIME_ROOT=$HR_TEST_ROOT
+HR=0
+expect_hardrun && HR=1
+
+new_id() {
+	id="hru-$1-$$-${#IDS[@]}"
+	IDS+=("$id")
+}
+state_field() { rt state "$1" 2>/dev/null | jq -r ".$2"; }
+wait_file() { # wait_file PATH: up to 10 s
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# host start of the range a running container's root maps to
+range_of() { awk '$1 == 0 { print $2 }' "/proc/$1/uid_map"; }
+ranges_left() { find "$STATE/ranges" -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l; }
+mounts_left() { grep -c " $STATE/mounts" /proc/self/mountinfo; }
+
+B=$WORK/bundle
+make_bundle "$B" true
+bundle_set "$B" '.root.readonly=false'
+cp "$B/config.json" "$WORK/pristine.json"
+
+# --- one container: writes, ownership, uid_map ------------------------------
+bundle_set "$B" '.process.args=["sh","-c","cat /proc/self/uid_map > /tmp/uidmap; touch /f1 /tmp/f2 /root/f3 && echo 0123 > /root/f3 && stat -c %u /f1 > /tmp/owner; touch /tmp/ready; sleep 1000"]'
+new_id one
+rt run -d -b "$B" "$id" </dev/null >"$WORK/one.log" 2>&1
+rc=$?
+out=$(cat "$WORK/one.log")
+pid=$(state_field "$id" pid)
+if [ $rc -eq 0 ] && [ "${pid:-0}" -gt 0 ] 2>/dev/null && wait_file "/proc/$pid/root/tmp/ready"; then
+	tap_ok "container starts from a busybox rootfs owned by host root"
+else
+	tap_fail "container starts from a busybox rootfs owned by host root" "rc=$rc" "$out"
+	tap_end
+	exit
+fi
+root=/proc/$pid/root
+if [ -f "$root/f1" ] && [ -f "$root/tmp/f2" ] && [ "$(cat "$root/root/f3")" = 0123 ]; then
+	tap_ok "container root creates and writes files in /, /tmp and /root"
+else
+	tap_fail "container root creates and writes files in /, /tmp and /root" "$(ls -la "$root" "$root/root" 2>&1)"
+fi
+[ "$(cat "$root/tmp/owner")" = 0 ] && tap_ok "inside, the new files belong to root (uid 0)" ||
+	tap_fail "inside, the new files belong to root (uid 0)" "owner: $(cat "$root/tmp/owner")"
+start=$(awk '$1 == 0 { print $2 }' "$root/tmp/uidmap")
+if [ "$HR" = 1 ]; then
+	if [ "${start:-0}" -ge "$POOL" ] 2>/dev/null && grep -Eq "^ +0 +$start +65536$" "$root/tmp/uidmap"; then
+		tap_ok "/proc/self/uid_map inside shows the range: $(tr -s ' ' <"$root/tmp/uidmap")"
+	else
+		tap_fail "/proc/self/uid_map inside shows the range" "$(cat "$root/tmp/uidmap")"
+	fi
+	owners=$(stat -c %u "$root/f1" "$root/tmp/f2" "$root/root/f3" | sort -u)
+	[ "$owners" = "$start" ] && tap_ok "on the host the files belong to the container's range ($owners), not uid 0" ||
+		tap_fail "on the host the files belong to the container's range, not uid 0" "owners: $owners, range $start"
+	[ "$(stat -c %u "$B/rootfs/bin/busybox")" = 0 ] && tap_ok "the bundle's image stays owned by host root (nothing chowned)" ||
+		tap_fail "the bundle's image stays owned by host root" "$(stat -c %u "$B/rootfs/bin/busybox")"
+	[ "$(state_field "$id" bundle)" = "$B" ] && tap_ok "state reports the caller's bundle" ||
+		tap_fail "state reports the caller's bundle" "$(rt state "$id")"
+else
+	tap_skip "uid_map shows a range" "control runtime maps nothing"
+	tap_skip "files belong to the range" "control runtime maps nothing"
+	tap_skip "image stays owned by host root" "control runtime"
+	tap_skip "state reports the caller's bundle" "control runtime"
+fi
+
+# --- same bundle, second container side by side -----------------------------
+new_id two
+rt run -d -b "$B" "$id" </dev/null >"$WORK/two.log" 2>&1
+out=$(cat "$WORK/two.log")
+pid2=$(state_field "$id" pid)
+if [ "$HR" = 1 ]; then
+	if [ "${pid2:-0}" -gt 0 ] 2>/dev/null && wait_file "/proc/$pid2/root/tmp/ready" &&
+		[ "$(range_of "$pid2")" != "$(range_of "$pid")" ]; then
+		tap_ok "a second container from the same bundle runs beside the first with its own range"
+	else
+		tap_fail "a second container from the same bundle runs beside the first with its own range" "$out" \
+			"ranges: $(range_of "$pid") $(range_of "${pid2:-0}" 2>&1)"
+	fi
+else
+	tap_skip "second container's own range" "control runtime"
+fi
+rt delete -f "${IDS[-1]}" >/dev/null 2>&1
+rt delete -f "${IDS[-2]}" >/dev/null 2>&1
+if [ "$HR" = 1 ]; then
+	[ "$(ranges_left)" = 0 ] && [ "$(mounts_left)" = 0 ] && tap_ok "delete frees the ranges and the idmapped mounts" ||
+		tap_fail "delete frees the ranges and the idmapped mounts" "$(ls "$STATE/ranges" "$STATE/mounts" 2>&1)" "$(grep "$STATE" /proc/self/mountinfo)"
+else
+	tap_skip "delete frees ranges" "control runtime"
+fi
+
+# --- thirty concurrent creates ----------------------------------------------
+N=30
+for i in $(seq $N); do
+	mkdir -p "$WORK/c$i"
+	jq --arg r "$B/rootfs" '.root.path=$r | .process.args=["sleep","1000"] | del(.annotations)' \
+		"$WORK/pristine.json" >"$WORK/c$i/config.json"
+done
+cids=()
+for i in $(seq $N); do
+	new_id conc
+	cids+=("$id")
+	rt create -b "$WORK/c$i" "$id" </dev/null >"$WORK/create$i.log" 2>&1 &
+done
+wait
+created=0
+starts=()
+for id in "${cids[@]}"; do
+	p=$(state_field "$id" pid)
+	if [ "${p:-0}" -gt 0 ] 2>/dev/null; then
+		created=$((created + 1))
+		starts+=("$(range_of "$p")")
+	fi
+done
+distinct=$(printf '%s\n' "${starts[@]}" | sort -u | wc -l)
+[ $created = $N ] && tap_ok "$N concurrent creates all succeed" ||
+	tap_fail "$N concurrent creates all succeed" "created $created" "$(cat "$WORK"/create*.log | sort | uniq -c | head)"
+if [ "$HR" = 1 ]; then
+	[ "$distinct" = $N ] && ! printf '%s\n' "${starts[@]}" | grep -qx 0 &&
+		tap_ok "$N concurrent containers got $distinct distinct ranges" ||
+		tap_fail "$N concurrent containers get distinct ranges" "distinct: $distinct" "${starts[*]}"
+	[ "$(ranges_left)" = $N ] && tap_ok "$N range entries in the state dir" ||
+		tap_fail "$N range entries in the state dir" "$(ranges_left)"
+fi
+for id in "${cids[@]}"; do rt delete -f "$id" >/dev/null 2>&1 & done
+wait
+if [ "$HR" = 1 ]; then
+	[ "$(ranges_left)" = 0 ] && [ "$(mounts_left)" = 0 ] && [ -z "$(ls -A "$STATE/mounts")" ] &&
+		tap_ok "deleting them frees all ranges and mounts (state dir empty)" ||
+		tap_fail "deleting them frees all ranges and mounts" "$(ls "$STATE/ranges" "$STATE/mounts")"
+else
+	tap_skip "$N distinct ranges, state dir empty" "control runtime"
+fi
+
+# --- overlay rootfs, as Docker and containerd hand it over -------------------
+O=$WORK/ovl
+mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/bundle/rootfs"
+cp -a "$B/rootfs/." "$O/lower/"
+cp "$WORK/pristine.json" "$O/bundle/config.json"
+bundle_set "$O/bundle" '.root.path="rootfs" | del(.annotations) | .process.args=["sh","-c","echo hi > /etc/new && echo x >> /etc/passwd && touch /tmp/ready; sleep 1000"]'
+if mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper/diff,workdir=$O/upper/work" "$O/bundle/rootfs" 2>/dev/null ||
+	{ mkdir -p "$O/upper/diff" "$O/upper/work" &&
+		mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper/diff,workdir=$O/upper/work" "$O/bundle/rootfs"; }; then
+	new_id ovl
+	rt run -d -b "$O/bundle" "$id" </dev/null >"$WORK/ovl.log" 2>&1
+	out=$(cat "$WORK/ovl.log")
+	p=$(state_field "$id" pid)
+	if [ "${p:-0}" -gt 0 ] 2>/dev/null && wait_file "/proc/$p/root/tmp/ready"; then
+		tap_ok "overlay rootfs: container root writes new and image files"
+	else
+		tap_fail "overlay rootfs: container root writes new and image files" "$out"
+	fi
+	if [ "$HR" = 1 ]; then
+		# the upper layer keeps image-relative owners (what docker commit/diff read)
+		[ "$(stat -c %u "$O/upper/diff/etc/new" 2>/dev/null)" = 0 ] &&
+			[ "$(stat -c %u "$O/upper/diff/etc/passwd" 2>/dev/null)" = 0 ] &&
+			[ "$(stat -c %u "/proc/$p/root/etc/new")" = "$(range_of "$p")" ] &&
+			tap_ok "overlay rootfs: writes and copy-ups land in the image's upper layer, shown as the range" ||
+			tap_fail "overlay rootfs: writes land in the upper layer" "$(ls -ln "$O/upper/diff/etc" 2>&1)"
+	else
+		tap_skip "overlay upper layer owners" "control runtime"
+	fi
+	rt delete -f "$id" >/dev/null 2>&1
+	umount -l "$O/bundle/rootfs"
+else
+	tap_skip "overlay rootfs" "cannot mount overlay here"
+fi
+
+tap_end
