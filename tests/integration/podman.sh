@@ -1,0 +1,229 @@
+#!/bin/bash
+# Podman integration: `podman --runtime /path/to/hardrun` and a
+# containers.conf `[engine.runtimes]` entry with `runtime_supports_json`, as
+# root (private --root/--runroot/--tmpdir under a scratch dir) and rootless
+# (a user created for the test with /etc/subuid and /etc/subgid entries,
+# removed at the end).  containers.conf comes from CONTAINERS_CONF: the
+# host's /etc/containers is never written.
+#
+# Needs root, podman 4, conmon, uidmap (newuidmap) for the rootless part.
+
+# shellcheck source=../lib/integ.sh
+source "$(dirname "$0")/../lib/integ.sh"
+HR_CORE=1
+integ_init podman
+STATUS_SH='cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+RL_USER=hrinteg-rl
+
+skip_all() {
+	local d
+	for d in "podman --runtime hardrun run" "containers.conf runtime entry" "podman exec" \
+		"podman stop" "refused container" "rootless podman"; do
+		tap_skip "$d" "$1"
+	done
+	tap_end
+	exit
+}
+need_root || skip_all "needs root"
+command -v podman >/dev/null || skip_all "podman not installed (apt-get install podman)"
+integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
+
+# The hard RLIMIT_NOFILE here is below podman's default ulimit (1048576):
+# default_ulimits = [] keeps podman from asking for more than it may have.
+# No network stack (netavark would need iptables): netns = "none".
+cat >"$T/containers.conf" <<EOF
+[containers]
+default_ulimits = []
+netns = "none"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime_supports_json = ["crun", "runc", "hardrun"]
+
+[engine.runtimes]
+hardrun = ["$HARDRUN"]
+EOF
+chmod 644 "$T/containers.conf"
+export CONTAINERS_CONF=$T/containers.conf
+pm() { podman --root "$T/storage" --runroot "$T/runroot" --tmpdir "$T/libpod" "$@"; }
+pm_rm_all() { pm rm -af -t 0; }
+integ_defer pm_rm_all
+
+has_status() { # has_status OUTPUT : hardened as seen from inside
+	local map capeff
+	map=$(printf '%s\n' "$1" | awk 'NR==1 && NF==3 {print $1 "-" $2}')
+	capeff=$(printf '%s\n' "$1" | awk '/^CapEff:/ {print $2}')
+	[ -n "$map" ] && [ "$map" != 0-0 ] && [ -n "$capeff" ] &&
+		((((0x$capeff >> 21) & 1) == 0 && ((0x$capeff >> 13) & 1) == 0)) &&
+		printf '%s\n' "$1" | grep -qE '^NoNewPrivs:[[:space:]]+1$' &&
+		printf '%s\n' "$1" | grep -qE '^Seccomp:[[:space:]]+2$'
+}
+
+# ----------------------------------------------------------------------- root
+integ_rootfs "$T/rootfs"
+tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
+chmod 644 "$T/rootfs.tar"
+if out=$(pm import "$T/rootfs.tar" hr-busybox 2>&1); then
+	tap_ok "busybox image imported with podman import"
+else
+	tap_fail "podman import" "$out"
+fi
+
+out=$(pm --runtime "$HARDRUN" run --name hr-p1 hr-busybox sh -c \
+	"$STATUS_SH; echo more >>/root/image-file && touch /new && echo WRITABLE" 2>&1)
+if has_status "$out"; then
+	tap_ok "podman --runtime $HARDRUN run: uid_map $(printf '%s\n' "$out" | head -n1 | xargs)," \
+		"CapEff $(printf '%s\n' "$out" | awk '/^CapEff:/ {print $2}'), NoNewPrivs 1, Seccomp 2"
+else
+	tap_fail "podman --runtime HARDRUN run: hardened from inside" "$out"
+fi
+if printf '%s\n' "$out" | grep -qx WRITABLE; then
+	tap_ok "container root can write the image's root-owned files"
+else
+	tap_fail "container root can write the image's root-owned files" "$out"
+fi
+
+out=$(pm --runtime hardrun info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}' 2>&1)
+if [ "$out" = "hardrun $HARDRUN" ]; then
+	tap_ok "podman info: OCI runtime hardrun at $HARDRUN (containers.conf [engine.runtimes])"
+else
+	tap_fail "podman info shows the containers.conf runtime" "$out"
+fi
+out=$(pm --runtime hardrun run --name hr-p2 hr-busybox sh -c "$STATUS_SH" 2>&1)
+if has_status "$out"; then
+	tap_ok "podman --runtime hardrun (containers.conf entry) runs a hardened container"
+else
+	tap_fail "podman --runtime hardrun (containers.conf entry)" "$out"
+fi
+
+# `--rm` makes podman mount the container's overlay `volatile`.
+out=$(pm --runtime hardrun run --rm hr-busybox sh -c "$STATUS_SH" 2>&1)
+if has_status "$out"; then
+	tap_ok "podman run --rm (volatile overlay) runs a hardened container"
+else
+	tap_fail "podman run --rm (volatile overlay)" "$out"
+fi
+
+pm --runtime hardrun run -d --name hr-p3 hr-busybox sleep 300 >/dev/null 2>"$T/p3.err"
+pm --runtime hardrun run -d --name hr-p4 hr-busybox sleep 300 >/dev/null 2>"$T/p4.err"
+out=$(pm exec hr-p3 sh -c "$STATUS_SH" 2>&1)
+m3=$(printf '%s\n' "$out" | awk 'NR==1 {print $2}')
+if has_status "$out"; then
+	tap_ok "podman exec runs in the container's user namespace with NoNewPrivs and seccomp"
+else
+	tap_fail "podman exec hardened like the container" "$out" "$(cat "$T/p3.err")"
+fi
+m4=$(pm exec hr-p4 head -n1 /proc/self/uid_map 2>&1 | awk '{print $2}')
+if [ -n "$m3" ] && [ -n "$m4" ] && [ "$m3" != "$m4" ] && [ "$m4" != 0 ]; then
+	tap_ok "each container gets its own id range (host $m3 and $m4)"
+else
+	tap_fail "each container gets its own id range" "p3=$m3 p4=$m4" "$(cat "$T/p4.err")"
+fi
+t0=$(date +%s)
+out=$(pm stop -t 2 hr-p3 2>&1)
+st=$(pm inspect -f '{{.State.Status}}' hr-p3 2>&1)
+if [ "$st" = exited ]; then
+	tap_ok "podman stop: container exited after $(($(date +%s) - t0)) s"
+else
+	tap_fail "podman stop" "$out" "state=$st"
+fi
+out=$(pm rm hr-p3 2>&1 && pm rm -f -t 0 hr-p4 2>&1)
+if [ $? = 0 ] && ! pm ps -a --format '{{.Names}}' | grep -q 'hr-p[34]'; then
+	tap_ok "podman rm removes stopped and running containers"
+else
+	tap_fail "podman rm" "$out"
+fi
+
+# runtime_supports_json: podman passes --log-format=json and shows the msg
+# of hardrun's last error record, not raw log text.
+out=$(pm --runtime hardrun run --name hr-p5 -v /:/host hr-busybox true 2>&1)
+if printf '%s' "$out" | grep -q 'refused by hardrun profile `baseline`: mounts' &&
+	! printf '%s' "$out" | grep -q '"msg"'; then
+	tap_ok "podman run -v /:/host refused; podman shows hardrun's reason"
+	echo "#   $(printf '%s' "$out" | head -n1 | cut -c1-300)"
+else
+	tap_fail "podman run -v /:/host refused with hardrun's reason" "$out"
+fi
+out=$(pm --runtime hardrun run --name hr-p6 --privileged hr-busybox sh -c "$STATUS_SH" 2>&1)
+if has_status "$out" || printf '%s' "$out" | grep -q 'refused by hardrun'; then
+	tap_ok "podman run --privileged is hardened or refused under baseline"
+else
+	tap_fail "podman run --privileged is hardened or refused under baseline" "$out"
+fi
+
+# ------------------------------------------------------------------- rootless
+# A user created here, with the subordinate ids useradd gives it; removed by
+# userdel -r (which also drops its /etc/subuid and /etc/subgid lines).
+rootless() {
+	if ! command -v newuidmap >/dev/null; then
+		tap_skip "rootless podman" "newuidmap missing (apt-get install uidmap)"
+		return
+	fi
+	if id "$RL_USER" >/dev/null 2>&1; then
+		tap_skip "rootless podman" "user $RL_USER already exists; not touching it"
+		return
+	fi
+	useradd -m -s /bin/sh "$RL_USER" || {
+		tap_fail "useradd $RL_USER"
+		return
+	}
+	integ_defer userdel -r "$RL_USER"
+	integ_defer rl_kill_all
+	grep -q "^$RL_USER:" /etc/subuid || usermod --add-subuids 3000000-3065535 "$RL_USER"
+	grep -q "^$RL_USER:" /etc/subgid || usermod --add-subgids 3000000-3065535 "$RL_USER"
+	RL_UID=$(id -u "$RL_USER")
+	RL_XDG=$T/xdg-$RL_UID
+	mkdir -p "$RL_XDG"
+	chown "$RL_USER" "$RL_XDG"
+	chmod 700 "$RL_XDG"
+	rl podman import "$T/rootfs.tar" hr-busybox >/dev/null 2>&1
+	out=$(rl podman --runtime hardrun run --name hr-r1 hr-busybox sh -c \
+		"$STATUS_SH; echo more >>/root/image-file && echo WRITABLE" 2>&1)
+	if printf '%s' "$out" | grep -q 'cannot set pids limit'; then
+		tap_skip "rootless podman --runtime hardrun (baseline)" \
+			"cgroups v1 here: a rootless runtime cannot set the pids limit baseline requires (runc: cannot set pids limit: container could not join or create cgroup)"
+		# Everything but the limit, so the rest of the rootless path is seen.
+		jq '.name = "baseline-nolimits" | .rules.resources.action = "warn"' \
+			"${HARDRUN_DATADIR:-$HR_TOP/profiles}/policies/baseline.json" >"$T/nolimits.json"
+		chmod 644 "$T/nolimits.json"
+		out=$(rl podman --runtime hardrun --runtime-flag "hardrun-profile=$T/nolimits.json" \
+			run --name hr-r2 hr-busybox sh -c \
+			"$STATUS_SH; echo more >>/root/image-file && echo WRITABLE" 2>&1)
+		RL_NOTE=" (cgroups v1: profile baseline with resources=warn)"
+	fi
+	local map
+	map=$(printf '%s\n' "$out" | awk 'NR==1 && NF==3 {print $2}')
+	if has_status "$out" && [ "$map" = "$RL_UID" ]; then
+		tap_ok "rootless podman --runtime hardrun: container root is host uid $map, hardened$RL_NOTE"
+	else
+		tap_fail "rootless podman --runtime hardrun runs a hardened container$RL_NOTE" "$out"
+	fi
+	if printf '%s\n' "$out" | grep -qx WRITABLE; then
+		tap_ok "rootless: container root can write the image's root-owned files"
+	else
+		tap_fail "rootless: container root can write the image's root-owned files" "$out"
+	fi
+	out=$(rl podman --runtime hardrun ${RL_NOTE:+--runtime-flag "hardrun-profile=$T/nolimits.json"} \
+		run --name hr-r3 -v /:/host hr-busybox true 2>&1)
+	if printf '%s' "$out" | grep -q 'refused by hardrun profile'; then
+		tap_ok "rootless: -v /:/host refused with hardrun's reason"
+	else
+		tap_fail "rootless: -v /:/host refused with hardrun's reason" "$out"
+	fi
+	rl podman rm -af -t 0 >/dev/null 2>&1
+}
+rl() {
+	(cd / && runuser -u "$RL_USER" -- env -i HOME="/home/$RL_USER" USER="$RL_USER" \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$RL_XDG" \
+		CONTAINERS_CONF="$CONTAINERS_CONF" "$@")
+}
+# Rootless podman leaves a pause process (and conmon) behind: stop every
+# process of the user this test created, by PID, before userdel.
+rl_kill_all() {
+	local p
+	for p in $(pgrep -u "$RL_USER"); do integ_stop_pid "$p"; done
+}
+rootless
+
+tap_end
