@@ -180,6 +180,43 @@ else
 	tap_skip "$N distinct ranges, state dir empty" "control runtime"
 fi
 
+# --- a CRI pod: the sandbox gets the range, its containers join it ----------
+if [ "$HR" = 1 ]; then
+	mkdir -p "$WORK/sb" "$WORK/member"
+	new_id sandbox
+	sb=$id
+	jq --arg r "$B/rootfs" --arg sb "$sb" '.root.path=$r | .process.args=["sleep","1000"] |
+		.annotations={"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":$sb}' \
+		"$WORK/pristine.json" >"$WORK/sb/config.json"
+	rt run -d -b "$WORK/sb" "$sb" </dev/null >"$WORK/sb.log" 2>&1
+	sbpid=$(state_field "$sb" pid)
+	if [ "${sbpid:-0}" -gt 0 ] 2>/dev/null; then
+		new_id member
+		jq --arg r "$B/rootfs" --arg sb "$sb" --arg net "/proc/$sbpid/ns/net" '.root.path=$r |
+			.process.args=["sh","-c","cat /proc/self/uid_map; nc -l -p 80 & sleep 0.5; cat /proc/net/tcp6 /proc/net/tcp; kill $!"] |
+			.annotations={"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":$sb} |
+			.linux.namespaces |= map(if .type=="network" then .path=$net else . end)' \
+			"$WORK/pristine.json" >"$WORK/member/config.json"
+		out=$(rt run -b "$WORK/member" "$id" </dev/null 2>&1)
+		want=$(awk '$1 == 0 { print $2 }' "/proc/$sbpid/uid_map")
+		if echo "$out" | grep -Eq "^ +0 +$want +65536$" && [ "$(ls "$STATE/ranges" | grep -c '^[0-9]')" = 1 ]; then
+			tap_ok "pod member shares the sandbox's range ($want) and allocates none"
+		else
+			tap_fail "pod member shares the sandbox's range" "$out" "$(ls "$STATE/ranges")"
+		fi
+		# port 80 = 0050, state 0A = LISTEN, in the pod's shared network namespace
+		echo "$out" | grep -Eq ':0050 [0-9A-F:]+ 0A' && tap_ok "a process in the pod member binds port 80" ||
+			tap_fail "a process in the pod member binds port 80" "$out"
+	else
+		tap_fail "pod sandbox starts" "$(cat "$WORK/sb.log")"
+	fi
+	rt delete -f "$sb" >/dev/null 2>&1
+	[ "$(ranges_left)" = 0 ] && tap_ok "deleting the sandbox frees the pod's range" ||
+		tap_fail "deleting the sandbox frees the pod's range" "$(ls "$STATE/ranges")"
+else
+	tap_skip "pod shares one user namespace" "control runtime"
+fi
+
 # --- overlay rootfs, as Docker and containerd hand it over -------------------
 O=$WORK/ovl
 mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/bundle/rootfs"
