@@ -61,6 +61,8 @@ char *hr_lsm_lxc_context(const char *text, const char *key);
 int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
 			struct hr_error **err);
 int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **err);
+void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts);
+const char *hr_lsm_fake_calls(void);
 
 enum ll_mode { LL_OFF, LL_WARN, LL_ENFORCE };
 
@@ -270,6 +272,9 @@ int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, uns
 	if (persist && !valid_id(id))
 		return hr_error_set(err, 0, "container id `%s` cannot name an MCS allocation",
 				    id ? id : "");
+	/* a dry run (check, maybe unprivileged) needs no state directory */
+	if (!persist && access(dir, W_OK) < 0)
+		return hr_lsm_mcs_pick(NULL, 0, MCS_CATEGORIES, out);
 	if (hr_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -305,8 +310,46 @@ int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **
 
 /* ---- host detection ------------------------------------------------- */
 
+/*
+ * A stand-in host for the unit test, which runs where AppArmor and SELinux
+ * are off: it makes them look on, records the calls hardrun would make
+ * (apparmor_parser, security_check_context) instead of making them, and can
+ * hide Landlock.  Never set outside tests.
+ */
+static struct {
+	bool active, apparmor, selinux;
+	int landlock_abi; /* < 0: the kernel's */
+	const char *lxc_contexts;
+	char calls[2048];
+} fake;
+
+void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts)
+{
+	/* all off and nothing given: back to the real host */
+	fake.active = apparmor || selinux || landlock_abi >= 0 || lxc_contexts;
+	fake.apparmor = apparmor;
+	fake.selinux = selinux;
+	fake.landlock_abi = landlock_abi;
+	fake.lxc_contexts = lxc_contexts;
+	fake.calls[0] = '\0';
+}
+
+const char *hr_lsm_fake_calls(void)
+{
+	return fake.calls;
+}
+
+static void fake_call(const char *what, const char *arg)
+{
+	size_t n = strlen(fake.calls);
+
+	snprintf(fake.calls + n, sizeof(fake.calls) - n, "%s %s;", what, arg);
+}
+
 static bool apparmor_on(void)
 {
+	if (fake.active)
+		return fake.apparmor;
 #if HAVE_APPARMOR
 	return aa_is_enabled() == 1;
 #else
@@ -316,6 +359,8 @@ static bool apparmor_on(void)
 
 static bool selinux_on(void)
 {
+	if (fake.active)
+		return fake.selinux;
 #if HAVE_SELINUX
 	return is_selinux_enabled() > 0;
 #else
@@ -326,6 +371,8 @@ static bool selinux_on(void)
 /* Best Landlock ABI of this kernel; <= 0 when it has none. */
 static int landlock_abi(void)
 {
+	if (fake.active && fake.landlock_abi >= 0)
+		return fake.landlock_abi;
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 
 	return abi < 0 ? 0 : (int)abi;
@@ -423,30 +470,52 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 	if (!hr_report(ctx, where, cur, s->apparmor_profile,
 		       "the process would run without an AppArmor profile"))
 		return 0;
+	if (ctx->container_id && strcmp(s->apparmor_profile, DEFAULT_AA) == 0) {
+		if (fake.active)
+			fake_call("apparmor_parser -r", DEFAULT_AA);
 #if HAVE_APPARMOR
-	if (ctx->container_id && strcmp(s->apparmor_profile, DEFAULT_AA) == 0 &&
-	    apparmor_ensure_loaded(ctx->policy, err) < 0)
-		return -1;
+		else if (apparmor_ensure_loaded(ctx->policy, err) < 0)
+			return -1;
 #endif
+	}
 	hr_json_set(proc, "apparmorProfile", hr_json_new_string(s->apparmor_profile));
 	return 0;
 }
 
 /* ---- SELinux --------------------------------------------------------- */
 
-#if HAVE_SELINUX
 static int selinux_contexts(char **proc_ctx, char **file_ctx, struct hr_error **err)
 {
-	const char *path = selinux_lxc_contexts_path();
-	_cleanup_free_ char *text = NULL;
+	const char *path = fake.active ? "(test)" : NULL;
+	_cleanup_free_ char *text = fake.active ? hr_xstrdup(fake.lxc_contexts) : NULL;
 
-	if (!path || hr_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, err) < 0)
-		return hr_err_wrap(err, "SELinux container contexts");
+#if HAVE_SELINUX
+	if (!fake.active) {
+		path = selinux_lxc_contexts_path();
+		if (!path || hr_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, err) < 0)
+			return hr_err_wrap(err, "SELinux container contexts");
+	}
+#endif
+	if (!text)
+		return hr_error_set(err, ENOTSUP, "SELinux support is not compiled in");
 	*proc_ctx = hr_lsm_lxc_context(text, "process");
 	*file_ctx = hr_lsm_lxc_context(text, "file");
 	if (!*proc_ctx || !*file_ctx)
 		return hr_error_set(err, 0, "%s names no process or file context", path);
 	return 0;
+}
+
+static bool context_valid(const char *label)
+{
+	if (fake.active) {
+		fake_call("security_check_context", label);
+		return true;
+	}
+#if HAVE_SELINUX
+	return security_check_context(label) == 0;
+#else
+	return false;
+#endif
 }
 
 static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
@@ -474,8 +543,7 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 	free(label);
 	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	mlabel = hr_lsm_selinux_label(fc, pair[0], pair[1]);
-	if (!label || !mlabel || security_check_context(label) < 0 ||
-	    security_check_context(mlabel) < 0)
+	if (!label || !mlabel || !context_valid(label) || !context_valid(mlabel))
 		return hr_error_set(err, errno, "SELinux label %s / %s is not valid here",
 				    label ? label : pc, mlabel ? mlabel : fc);
 	hr_json_set(proc, "selinuxLabel", hr_json_new_string(label));
@@ -487,7 +555,6 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 	}
 	return 0;
 }
-#endif
 
 static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
@@ -496,13 +563,7 @@ static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_err
 			     "SELinux not enabled: no SELinux label applied");
 		return 0;
 	}
-#if HAVE_SELINUX
 	return apply_selinux_on(ctx, proc, err);
-#else
-	(void)proc;
-	(void)err;
-	return 0;
-#endif
 }
 
 /* ---- Landlock -------------------------------------------------------- */

@@ -31,6 +31,8 @@ char *hr_lsm_lxc_context(const char *text, const char *key);
 int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
 			struct hr_error **err);
 int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **err);
+void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts);
+const char *hr_lsm_fake_calls(void);
 
 static char tmp[64]; /* scratch dir: hook binaries, symlinks */
 
@@ -521,6 +523,133 @@ static void test_lsm_exec(void)
 	hr_rule_lsm.free_settings(settings);
 }
 
+/* Run lsm once; *out gets the compact config, returns the number of denials (-1: error). */
+static int lsm_once(const char *settings_json, enum hr_action action, enum hr_entry entry,
+		    const char *id, const struct hr_policy *pol, const char *spec, char **out,
+		    struct hr_findings *f)
+{
+	struct hr_error *err = NULL;
+	void *settings = NULL;
+	struct hr_json *section = settings_json ? parse_json(settings_json) : NULL;
+	struct hr_ctx ctx = {.entry = entry,
+			     .policy = pol,
+			     .container_id = id,
+			     .bundle = tmp,
+			     .cur_rule = "lsm",
+			     .cur_action = action};
+	int r = -1;
+
+	if (hr_rule_lsm.parse(section, "test.json", &settings, &err) == 0) {
+		ctx.spec = parse_json(spec);
+		r = (entry == HR_ENTRY_EXEC ? hr_rule_lsm.apply_process
+					    : hr_rule_lsm.apply)(&ctx, settings, &err);
+		hr_json_serialize(ctx.spec, false, out, NULL, NULL);
+		if (r == 0)
+			r = (int)ctx.findings.denials;
+	}
+	if (err)
+		printf("#   error: %s\n", err->msg);
+	*f = ctx.findings;
+	hr_error_clear(&err);
+	hr_json_free(ctx.spec);
+	hr_json_free(section);
+	hr_rule_lsm.free_settings(settings);
+	return r;
+}
+
+/* AppArmor and SELinux through the stand-in host: the calls hardrun would make. */
+static void test_lsm_fake_host(void)
+{
+	static const char lxc[] = "process = \"system_u:system_r:container_t:s0\"\n"
+				  "file = \"system_u:object_r:container_file_t:s0\"\n";
+	struct hr_policy pol = default_pol;
+	struct hr_findings f = {0};
+	char *out = NULL, *out2 = NULL;
+	int r;
+
+	pol.state_dir = hr_xasprintf("%s/se-state", tmp);
+	pol.require_mac = true;
+	hr_lsm_fake_host(true, false, -1, NULL);
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 0 && strstr(out, "\"apparmorProfile\":\"hardrun-default\"") &&
+	       strstr(hr_lsm_fake_calls(), "apparmor_parser -r hardrun-default;") &&
+	       !reason_has(&f, "no MAC"),
+	   "apparmor (stand-in): hardrun-default set and loaded with apparmor_parser -r; calls: %s",
+	   hr_lsm_fake_calls());
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, NULL, &pol,
+		     "{'process':{'args':['sh'],'apparmorProfile':'unconfined'}}", &out, &f);
+	ok(r == 0 && strstr(out, "hardrun-default") && !strstr(out, "unconfined") &&
+	       !strstr(hr_lsm_fake_calls(), "hardrun-default;apparmor_parser"),
+	   "apparmor (stand-in): unconfined replaced; a dry run loads nothing");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh'],'apparmorProfile':'site-profile'}}", &out, &f);
+	ok(r == 0 && strstr(out, "site-profile") && f.len == 1,
+	   "apparmor (stand-in): a real profile named by the config is kept");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_DENY, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 1 && !strstr(out, "apparmorProfile"), "apparmor (stand-in): deny refuses an "
+						      "unconfined process");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_EXEC, "c1", &pol, "{'args':['sh']}", &out, &f);
+	ok(r == 0 && !strstr(out, "apparmorProfile"),
+	   "apparmor (stand-in): exec without a profile inherits the container's");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_EXEC, "c1", &pol,
+		     "{'args':['sh'],'apparmorProfile':'unconfined'}", &out, &f);
+	ok(r == 0 && strstr(out, "hardrun-default"), "apparmor (stand-in): exec --apparmor "
+						     "unconfined is replaced");
+	hr_findings_free(&f), free(out), out = NULL;
+
+	hr_lsm_fake_host(false, true, -1, lxc);
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	hr_findings_free(&f);
+	int r2 = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c2", &pol,
+			  "{'process':{'args':['sh'],'selinuxLabel':'system_u:system_r:spc_t:s0'}}",
+			  &out2, &f);
+	ok(r == 0 && r2 == 0 &&
+	       strstr(out, "\"selinuxLabel\":\"system_u:system_r:container_t:s0:c0,c1\"") &&
+	       strstr(out, "\"mountLabel\":\"system_u:object_r:container_file_t:s0:c0,c1\"") &&
+	       strstr(out2, "container_t:s0:c0,c2") && !strstr(out2, "spc_t"),
+	   "selinux (stand-in): two containers get c0,c1 and c0,c2 (spc_t replaced)");
+	ok(strstr(hr_lsm_fake_calls(), "security_check_context system_u:object_r:container_file_t:"
+				       "s0:c0,c2;") != NULL,
+	   "selinux (stand-in): labels validated with security_check_context; calls: %s",
+	   hr_lsm_fake_calls());
+	hr_findings_free(&f), free(out), free(out2), out = out2 = NULL;
+	r = lsm_once(
+	    NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c3", &pol,
+	    "{'process':{'args':['sh'],'selinuxLabel':'system_u:system_r:container_t:s0:c7,"
+	    "c9'}}",
+	    &out, &f);
+	ok(r == 0 && strstr(out, "c7,c9") && !strstr(out, "mountLabel"),
+	   "selinux (stand-in): a confining label named by the config is kept");
+	hr_findings_free(&f), free(out), out = NULL;
+
+	hr_lsm_fake_host(false, false, 0, NULL);
+	r = lsm_once(LL("enforce"), HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &default_pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 1 && reason_has(&f, "Landlock is not supported") && !strstr(out, "hardrun"),
+	   "landlock (kernel without it): enforce refuses");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(LL("warn"), HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &default_pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 0 && reason_has(&f, "not applied") && !strstr(out, "hardrun"),
+	   "landlock (kernel without it): warn runs unconfined and says so");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(LL("warn"), HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 1 && reason_has(&f, "no MAC available"),
+	   "landlock (kernel without it): requireMac then refuses");
+	hr_findings_free(&f), free(out), out = NULL;
+	hr_lsm_fake_host(false, false, -1, NULL);
+	free(pol.state_dir);
+}
+
 static void test_mcs(void)
 {
 	unsigned used[4][2] = {{0, 1}, {2, 0}, {1, 2}, {0, 3}}, out[2] = {9, 9};
@@ -673,6 +802,7 @@ int main(void)
 	RUN_TABLE(annotations_cases);
 	RUN_TABLE(lsm_cases);
 	test_lsm_exec();
+	test_lsm_fake_host();
 	test_mcs();
 	char *cmd = hr_xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
