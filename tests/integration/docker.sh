@@ -163,6 +163,18 @@ else
 		"lower=$lower owner=${lowner:-missing}" "upper=$upper"
 fi
 
+# --network container:X joins X's netns, which X's user namespace owns: the
+# joiner must share that user namespace for its own /sys and sockets.
+out=$(drun --rm --network container:hr-c2 hr-busybox sh -c \
+	'head -n1 /proc/self/uid_map; readlink /proc/self/ns/net' 2>&1)
+want=$(dk exec hr-c2 sh -c 'head -n1 /proc/self/uid_map; readlink /proc/self/ns/net' 2>&1)
+if [ -n "$want" ] && [ "$out" = "$want" ]; then
+	tap_ok "docker run --network container:X shares X's netns and user namespace (range $m2)"
+else
+	tap_fail "docker run --network container:X shares X's netns and user namespace" \
+		"joiner: $out" "X: $want"
+fi
+
 out=$(dk exec hr-c1 sh -c "$STATUS_SH" 2>&1)
 if printf '%s\n' "$out" | grep -qE '^NoNewPrivs:[[:space:]]+1$' &&
 	printf '%s\n' "$out" | grep -qE '^Seccomp:[[:space:]]+2$' &&

@@ -152,6 +152,28 @@ else
 	tap_fail "podman run --privileged is hardened or refused under baseline" "$out"
 fi
 
+# A pod: members join the infra container's namespaces (network, ipc, uts).
+# No pause image can be pulled here, so the infra container is the busybox
+# image running /bin/pause.  The netns belongs to the infra's user
+# namespace, so members must share that user namespace (one range per pod).
+out=$(pm --runtime hardrun pod create --name hr-pod --infra-image localhost/hr-busybox \
+	--infra-command /bin/pause 2>&1 && pm --runtime hardrun pod start hr-pod 2>&1)
+rc=$?
+integ_defer pm pod rm -f -t 0 hr-pod
+if [ $rc = 0 ]; then
+	out=$(pm --runtime hardrun run -d --pod hr-pod --name hr-pa hr-busybox sleep 300 2>&1 &&
+		pm --runtime hardrun run --pod hr-pod --name hr-pb hr-busybox sh -c \
+			'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user /proc/self/ns/net' 2>&1)
+	a=$(pm exec hr-pa sh -c 'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user /proc/self/ns/net' 2>&1)
+fi
+if [ $rc = 0 ] && [ -n "$a" ] && [ "$(printf '%s' "$out" | tail -n3)" = "$a" ] &&
+	[ "$(printf '%s\n' "$a" | awk 'NR==1 {print $2}')" != 0 ]; then
+	tap_ok "podman pod: members share one user namespace, range and netns ($(printf '%s\n' "$a" | awk 'NR==1 {print $2}'))"
+else
+	tap_fail "podman pod: members share one user namespace and netns" "$out" "${a:-}"
+fi
+pm pod rm -f -t 0 hr-pod >/dev/null 2>&1
+
 # ------------------------------------------------------------------- rootless
 # A user created here, with the subordinate ids useradd gives it; removed by
 # userdel -r (which also drops its /etc/subuid and /etc/subgid lines).

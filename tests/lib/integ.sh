@@ -119,6 +119,9 @@ integ_rootfs() {
 	echo 'written by the image' >"$d/root/image-file"
 	chmod 644 "$d/root/image-file"
 	chmod 1777 "$d/tmp" "$d/var/tmp"
+	# An infra/pause command for pods (no pause image can be pulled here).
+	printf '#!/bin/sh\ntrap "exit 0" TERM INT\nwhile :; do sleep 3600 & wait; done\n' >"$d/bin/pause"
+	chmod 755 "$d/bin/pause"
 }
 
 # integ_containerd_start DIR [EXTRA-CONFIG-TOML]: a standalone containerd
