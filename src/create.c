@@ -9,6 +9,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/create.h"
 #include "hardrun/log.h"
+#include "hardrun/schema.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
 
@@ -77,7 +78,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 {
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
-	if (load_config(cli, config_path, h, err) < 0)
+	if (load_config(cli, config_path, h, err) < 0 || hr_schema_check(h->spec, false, err) < 0)
 		return -1;
 	h->profile = hr_profile_resolve(policy, profile, h->spec, err);
 	if (!h->profile)

@@ -10,6 +10,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/create.h"
 #include "hardrun/log.h"
+#include "hardrun/schema.h"
 #include "hardrun/util.h"
 
 /*
@@ -177,6 +178,8 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 	} else if (!(proc = process_from_flags(cli, err))) {
 		return -1;
 	}
+	if (hr_schema_check(proc, true, err) < 0)
+		return hr_err_wrap(err, "exec");
 	_cleanup_json_ struct hr_json *spec = hr_json_new(HR_JSON_OBJECT);
 	struct hr_profile *prof = hr_profile_resolve(policy, profile, spec, err);
 	if (!prof)

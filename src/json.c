@@ -419,8 +419,43 @@ static int cb_number(void *ctx, const char *s, size_t len)
 	return add_value(ctx, v);
 }
 
+/*
+ * Well-formed UTF-8 only (RFC 3629): yajl lets overlong forms such as
+ * C0 AF ('/') through, which Go would turn into U+FFFD, so hardrun and runc
+ * would read different strings.
+ */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i];
+		size_t n = c < 0x80		? 0
+			   : (c & 0xE0) == 0xC0 ? 1
+			   : (c & 0xF0) == 0xE0 ? 2
+			   : (c & 0xF8) == 0xF0 ? 3
+						: 4;
+		if (n == 4 || i + n >= len + (n ? 0 : 1))
+			return false;
+		uint32_t cp = n == 0 ? c : c & (0x3F >> n);
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+		if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
+	struct parser *p = ctx;
+	if (!utf8_valid(s, len)) {
+		p->error = hr_xstrdup("string is not well-formed UTF-8");
+		return 0;
+	}
 	return add_value(ctx, new_string_len((const char *)s, len));
 }
 
@@ -434,6 +469,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	struct parser *p = ctx;
 	if (memchr(s, '\0', len)) {
 		p->error = hr_xstrdup("object key contains a NUL character");
+		return 0;
+	}
+	if (!utf8_valid(s, len)) {
+		p->error = hr_xstrdup("object key is not well-formed UTF-8");
 		return 0;
 	}
 	free(p->key);
@@ -515,10 +554,11 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = cb_end_array,
 };
 
-static void yajl_reason(yajl_handle h, const char *buf, size_t len, struct parser *p,
+static void yajl_reason(yajl_handle h, const char *buf, size_t len, bool at_end, struct parser *p,
 			struct hr_error **err)
 {
-	size_t off = yajl_get_bytes_consumed(h);
+	/* An error found by the final flush is at the end of the input. */
+	size_t off = at_end ? len : yajl_get_bytes_consumed(h);
 	if (p->error) {
 		hr_error_set(err, 0, "invalid JSON at byte %zu: %s", off, p->error);
 		return;
@@ -550,13 +590,16 @@ struct hr_json *hr_json_parse(const char *buf, size_t len, const struct hr_json_
 	if (!h)
 		abort();
 	st = yajl_parse(h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
+	bool at_end = false;
+	if (st == yajl_status_ok) {
 		st = yajl_complete_parse(h);
+		at_end = true;
+	}
 	if (st != yajl_status_ok || p.root == NULL) {
 		if (st == yajl_status_ok)
 			hr_error_set(err, 0, "invalid JSON: empty document");
 		else
-			yajl_reason(h, buf, len, &p, err);
+			yajl_reason(h, buf, len, at_end, &p, err);
 		hr_json_free(p.root);
 		p.root = NULL;
 	}

@@ -148,6 +148,17 @@ static void test_malformed(void)
 		ok(m != NULL, "malformed input %zu rejected: %s", i, m ? m : "(accepted!)");
 		free(m);
 	}
+	static const char *const utf8[] = {"\"\xc0\xaf\"",	   "\"\xed\xa0\x80\"",
+					   "\"\xf4\x90\x80\x80\"", "\"\xe0\x80\xaf\"",
+					   "{\"\xc1\xbf\":1}",	   NULL};
+	for (size_t i = 0; utf8[i]; i++) {
+		char *u = parse_error(utf8[i], strlen(utf8[i]), NULL);
+		ok(u != NULL, "ill-formed UTF-8 %zu rejected (overlong, surrogate, > U+10FFFF)", i);
+		free(u);
+	}
+	char *good = roundtrip("\"\xf0\x9f\x90\xb3 \xe2\x84\xaa \xc5\xbf\"", false);
+	ok(good != NULL, "well-formed 4-byte, 3-byte and 2-byte UTF-8 accepted");
+	free(good);
 	char *m = parse_error("{\"a\\u0000\":1}", 13, NULL);
 	ok(m && strstr(m, "NUL"), "NUL in a key rejected");
 	free(m);
