@@ -73,8 +73,8 @@ struct lsm_settings {
 };
 
 static const char *const default_rw[] = {
-    "/tmp",	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-    "/dev/tty", "/dev/pts",  "/dev/ptmx", "/dev/shm",  NULL,
+    "/tmp",	"/dev/null", "/dev/zero", "/dev/full", "/dev/random",  "/dev/urandom",
+    "/dev/tty", "/dev/pts",  "/dev/ptmx", "/dev/shm",  "/dev/console", NULL,
 };
 
 static void free_settings(void *p)

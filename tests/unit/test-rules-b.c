@@ -478,7 +478,7 @@ static const struct tcase lsm_cases[] = {
     {"already hardened config is left alone", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_DENY,
      "{'process':{'args':[" PREFIX ",'--rw','/dev/zero','--rw','/dev/full','--rw','/dev/"
      "random','--rw','/dev/urandom','--rw','/dev/tty','--rw','/dev/pts','--rw','/dev/ptmx',"
-     "'--rw','/dev/shm','--','sh']},'mounts':[" HELPER_MOUNT "]}",
+     "'--rw','/dev/shm','--rw','/dev/console','--','sh']},'mounts':[" HELPER_MOUNT "]}",
      0, 0, 2, NULL, NULL, NULL},
     {"args missing with Landlock on", &hr_rule_lsm, NULL, LL("enforce"), HR_ACTION_FIX,
      "{'process':{}}", -1, 0, 0, NULL, NULL, NULL},
@@ -560,11 +560,9 @@ static int lsm_once(const char *settings_json, enum hr_action action, enum hr_en
 /* AppArmor and SELinux through the stand-in host: the calls hardrun would make. */
 static void test_lsm_fake_host(void)
 {
-	static const char lxc[] = "process = \"system_u:system_r:container_t:s0\"\n"
-				  "file = \"system_u:object_r:container_file_t:s0\"\n";
 	struct hr_policy pol = default_pol;
 	struct hr_findings f = {0};
-	char *out = NULL, *out2 = NULL;
+	char *out = NULL;
 	int r;
 
 	pol.state_dir = hr_xasprintf("%s/se-state", tmp);
@@ -604,6 +602,22 @@ static void test_lsm_fake_host(void)
 						     "unconfined is replaced");
 	hr_findings_free(&f), free(out), out = NULL;
 
+	hr_lsm_fake_host(false, false, -1, NULL);
+	free(pol.state_dir);
+}
+
+/* SELinux through the stand-in host, and a kernel without Landlock. */
+static void test_lsm_fake_host2(void)
+{
+	static const char lxc[] = "process = \"system_u:system_r:container_t:s0\"\n"
+				  "file = \"system_u:object_r:container_file_t:s0\"\n";
+	struct hr_policy pol = default_pol;
+	struct hr_findings f = {0};
+	char *out = NULL, *out2 = NULL;
+	int r;
+
+	pol.state_dir = hr_xasprintf("%s/se-state", tmp);
+	pol.require_mac = true;
 	hr_lsm_fake_host(false, true, -1, lxc);
 	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
 		     "{'process':{'args':['sh']}}", &out, &f);
@@ -803,6 +817,7 @@ int main(void)
 	RUN_TABLE(lsm_cases);
 	test_lsm_exec();
 	test_lsm_fake_host();
+	test_lsm_fake_host2();
 	test_mcs();
 	char *cmd = hr_xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
