@@ -278,6 +278,25 @@ static bool is_image_key(const char *key, size_t *which)
 	return false;
 }
 
+/*
+ * A pod's sandbox (pause) container: its image is the node's own setting
+ * (containerd's sandbox_image, CRI-O's pause_image), never the pod author's,
+ * and the orchestrators do not name it in the config.
+ */
+static bool is_sandbox(const struct hr_json *ann)
+{
+	static const char *const keys[] = {"io.kubernetes.cri.container-type",
+					   "io.kubernetes.cri-o.ContainerType", NULL};
+
+	for (size_t m = 0; m < ann->obj.len; m++)
+		for (size_t k = 0; keys[k]; k++)
+			if (strcasecmp(ann->obj.members[m].key, keys[k]) == 0 &&
+			    hr_json_as_string(ann->obj.members[m].value) &&
+			    strcmp(hr_json_as_string(ann->obj.members[m].value), "sandbox") == 0)
+				return true;
+	return false;
+}
+
 static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct images_settings *s = settings;
@@ -301,7 +320,7 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 		named++;
 		check_image(ctx, require_digest, key, hr_json_as_string(v));
 	}
-	if (!named && pol && !pol->image_unnamed_allowed)
+	if (!named && pol && !pol->image_unnamed_allowed && !(ann && is_sandbox(ann)))
 		hr_report_unfixable(ctx, "annotations", NULL,
 				    "the config names no image (no CRI image annotation) and the "
 				    "host policy does not allow unnamed images");
