@@ -327,10 +327,7 @@ static int add_missing_rlimits(struct hr_ctx *ctx, const struct resources_settin
 			hr_json_free(add);
 			continue;
 		}
-		struct hr_json *proc =
-		    ctx->entry == HR_ENTRY_EXEC
-			? ctx->spec
-			: hr_spec_get(ctx->spec, "process", HR_JSON_OBJECT, true, err);
+		struct hr_json *proc = hr_spec_get(ctx->spec, "process", HR_JSON_OBJECT, true, err);
 		struct hr_json *arr = proc ? hr_json_ensure_array(proc, "rlimits") : NULL;
 		if (!arr) {
 			hr_json_free(add);
@@ -359,6 +356,10 @@ static int check_rlimits(struct hr_ctx *ctx, const struct resources_settings *s,
 				return -1;
 		}
 	}
+	/* An exec'd process without rlimits gets the container's (capped at
+	 * create), not the runtime's: nothing to add there. */
+	if (ctx->entry == HR_ENTRY_EXEC)
+		return 0;
 	return add_missing_rlimits(ctx, s, seen, "process", err);
 }
 

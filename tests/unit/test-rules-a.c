@@ -366,6 +366,13 @@ static const struct tcase cases[] = {
      "{\"linux\":{\"resources\":{\"pids\":{\"limit\":10}}},\"process\":{\"rlimits\":[" RL(
 	 "RLIMIT_NOFILE", 1048576, 1048576) "]}}",
      0, 1, 0, 0, "process/rlimits", "[" RL("RLIMIT_NOFILE", 1024, 1024) "]"},
+    {"resources: capped rlimit the config leaves out is added", &hr_rule_resources,
+     "{\"rlimits\":{\"RLIMIT_NOFILE\":64}}", FIX,
+     "{\"linux\":{\"resources\":{\"pids\":{\"limit\":10}}},\"process\":{}}", 0, 1, 0, 0,
+     "process/rlimits", "[" RL("RLIMIT_NOFILE", 64, 64) "]"},
+    {"resources: exec without rlimits inherits the container's", &hr_rule_resources,
+     "{\"rlimits\":{\"RLIMIT_NOFILE\":64}}", FIX, "{\"args\":[\"sh\"]}", 0, 0, 0, 0, NULL, NULL,
+     true},
     {"resources: unknown and mixed-case rlimits refused", &hr_rule_resources, "{\"rlimits\":{}}",
      FIX,
      "{\"linux\":{\"resources\":{\"pids\":{\"limit\":10}}},\"process\":{\"rlimits\":[" RL(
