@@ -580,11 +580,13 @@ static char *helper_path(bool need, struct hr_error **err)
 		if (!cands[i] || cands[i][0] != '/' || stat(cands[i], &st) < 0)
 			continue;
 		/* it runs as the container's first process: nobody else may rewrite it */
-		if (!S_ISREG(st.st_mode) || (st.st_mode & 022) || st.st_uid != geteuid())
-			return hr_error_set(err, 0,
-					    "Landlock helper %s is not a regular file owned and "
-					    "writable only by hardrun's user",
-					    cands[i]),
+		if (!S_ISREG(st.st_mode) || (st.st_mode & 022) ||
+		    (st.st_uid != 0 && st.st_uid != geteuid()))
+			return hr_error_set(
+				   err, 0,
+				   "Landlock helper %s is not a regular file owned by root "
+				   "(or hardrun's user) and writable only by its owner",
+				   cands[i]),
 			       NULL;
 		return hr_xstrdup(cands[i]);
 	}
