@@ -13,6 +13,10 @@
  * A name that matches no capability at all is refused (unfixable): runc
  * would silently drop it, but a runtime with a newer capability table might
  * not, and hardrun cannot tell what it would grant.
+ *
+ * Settings: "allow" (capability names; default Docker's set minus NET_RAW),
+ * "neverAllowed" (names added to the built-in never-allowed set; a name in
+ * both lists is a policy error).
  */
 #include <ctype.h>
 #include <stdint.h>

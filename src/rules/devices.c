@@ -6,6 +6,9 @@
  * the host away without any capability, so anything outside the default set
  * (plus the profile's allowedDevices) is removed.  The lower runtime adds
  * its own default cgroup allows (the standard nodes, ptys) after ours.
+ *
+ * Settings: "allowedDevices" (extra nodes, each "c|b MAJOR:MINOR /dev/PATH",
+ * allowed both as linux.devices entries and as device cgroup rules).
  */
 #include <errno.h>
 #include <stdint.h>

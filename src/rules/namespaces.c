@@ -6,6 +6,11 @@
  * profile: Docker's `--network host` is common enough that baseline only
  * warns, restricted and untrusted add a private one.  The user namespace
  * belongs to the userns rule and is not looked at here.
+ *
+ * Settings: "hostNetwork" ("allow", "warn" (default) or "deny"),
+ * "requireNetworkNamespace" (bool: same as hostNetwork "deny"),
+ * "privateNetwork" (bool: a new, empty network namespace; joining any other
+ * is a finding too).
  */
 #include <errno.h>
 #include <stdint.h>

@@ -9,6 +9,10 @@
  *
  * The same checks run on the `exec --process` object: exec is the easiest
  * way to get a second, less-checked process into a running container.
+ *
+ * Settings: "noNewPrivileges" (bool, default true), "requireNonRoot" (bool,
+ * default false; uid 0 or no user is refused), "secretEnv" ("off", "warn"
+ * (default) or "deny"), "umask" (bits the process umask must include).
  */
 #include <ctype.h>
 #include <fcntl.h>

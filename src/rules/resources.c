@@ -6,6 +6,12 @@
  * outside that list writes host-wide state (kernel.core_pattern runs a
  * program as host root), and a namespaced one is only safe when its
  * namespace is really the container's own.
+ *
+ * Settings: "pidsLimit" (the highest pids limit, default 4096), "memoryLimit"
+ * (bytes; when set, the highest memory and memory+swap limit),
+ * "rlimits" ({"RLIMIT_X": highest hard limit}; default RLIMIT_NOFILE
+ * 1048576), "sysctlAllow" (fnmatch patterns; default runc's namespaced
+ * list).  hr_resources_check_update() applies the same limits to `update`.
  */
 #include <fnmatch.h>
 #include <stdint.h>
