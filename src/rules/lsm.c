@@ -380,6 +380,18 @@ static int landlock_abi(void)
 
 /* ---- AppArmor -------------------------------------------------------- */
 
+static bool apparmor_loaded(const char *name)
+{
+	_cleanup_free_ char *profiles = NULL;
+	_cleanup_free_ char *needle = hr_xasprintf("%s (", name);
+
+	if (fake.active)
+		return false;
+	return hr_read_file_at(AT_FDCWD, "/sys/kernel/security/apparmor/profiles", 1 << 24,
+			       &profiles, NULL, NULL) == 0 &&
+	       strstr(profiles, needle) != NULL;
+}
+
 #if HAVE_APPARMOR
 static const char *shipped_profile(void)
 {
@@ -421,7 +433,7 @@ static int run_parser(const char *file, struct hr_error **err)
 static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error **err)
 {
 	const char *file = shipped_profile();
-	_cleanup_free_ char *text = NULL, *loaded = NULL, *profiles = NULL;
+	_cleanup_free_ char *text = NULL, *loaded = NULL;
 	_cleanup_free_ char *stamp_dir = NULL;
 	size_t tlen = 0, llen = 0;
 	bool present = false;
@@ -431,9 +443,7 @@ static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error *
 				    DEFAULT_AA);
 	if (hr_read_file_at(AT_FDCWD, file, 1 << 20, &text, &tlen, err) < 0)
 		return -1;
-	if (hr_read_file_at(AT_FDCWD, "/sys/kernel/security/apparmor/profiles", 1 << 24, &profiles,
-			    NULL, NULL) == 0)
-		present = strstr(profiles, DEFAULT_AA " (") != NULL;
+	present = apparmor_loaded(DEFAULT_AA);
 	stamp_dir =
 	    hr_xasprintf("%s/apparmor", pol && pol->state_dir ? pol->state_dir : "/run/hardrun");
 	_cleanup_free_ char *stamp = hr_xasprintf("%s/" DEFAULT_AA ".loaded", stamp_dir);
@@ -449,6 +459,7 @@ static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error *
 }
 #endif
 
+/* 1 when the process will be confined by AppArmor, 0 when not, < 0 on error. */
 static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json *proc,
 			  const char *where, struct hr_error **err)
 {
@@ -464,13 +475,21 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 	}
 	/* exec without a profile inherits the container's; only `unconfined` is a problem there */
 	if (cur && *cur && strcmp(cur, "unconfined") != 0)
-		return 0;
+		return 1;
 	if ((exec && !cur) || (exec && !*cur))
+		return 1;
+	/* loading needs host root: rootless hardrun uses the profile only if it is there */
+	bool own = strcmp(s->apparmor_profile, DEFAULT_AA) == 0;
+	if (own && ctx->in_userns && !apparmor_loaded(DEFAULT_AA)) {
+		hr_report_as(ctx, HR_ACTION_WARN, where, cur, NULL,
+			     "AppArmor profile " DEFAULT_AA " is not loaded and cannot be loaded "
+			     "from a user namespace: no AppArmor profile applied");
 		return 0;
+	}
 	if (!hr_report(ctx, where, cur, s->apparmor_profile,
 		       "the process would run without an AppArmor profile"))
 		return 0;
-	if (ctx->container_id && strcmp(s->apparmor_profile, DEFAULT_AA) == 0) {
+	if (ctx->container_id && own && !ctx->in_userns) {
 		if (fake.active)
 			fake_call("apparmor_parser -r", DEFAULT_AA);
 #if HAVE_APPARMOR
@@ -479,7 +498,7 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 #endif
 	}
 	hr_json_set(proc, "apparmorProfile", hr_json_new_string(s->apparmor_profile));
-	return 0;
+	return 1;
 }
 
 /* ---- SELinux --------------------------------------------------------- */
@@ -518,6 +537,7 @@ static bool context_valid(const char *label)
 #endif
 }
 
+/* 1 when the process will carry a confining label, 0 when not, < 0 on error. */
 static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
 	const char *cur = hr_json_as_string(hr_json_get(proc, "selinuxLabel"));
@@ -527,9 +547,9 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 	unsigned pair[2];
 
 	if (cur && *cur && !strstr(cur, ":spc_t:") && !strstr(cur, ":unconfined_t:"))
-		return 0;
+		return 1;
 	if (ctx->entry == HR_ENTRY_EXEC && !cur)
-		return 0; /* inherits the container's label */
+		return 1; /* inherits the container's label */
 	/* a dry pick for the finding; the pair is recorded only when it is applied */
 	if (selinux_contexts(&pc, &fc, err) < 0 ||
 	    hr_lsm_mcs_allocate(sd, NULL, false, pair, err) < 0)
@@ -553,7 +573,7 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 			return -1;
 		hr_json_set(lx, "mountLabel", hr_json_new_string(mlabel));
 	}
-	return 0;
+	return 1;
 }
 
 static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
@@ -766,12 +786,11 @@ static int run(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json 
 {
 	_cleanup_free_ char *aa_where = hr_xasprintf("%sapparmorProfile", prefix);
 	_cleanup_free_ char *args_where = hr_xasprintf("%sargs", prefix);
-	bool aa = apparmor_on(), se = selinux_on();
-	int ll;
+	/* each returns 1 when it confines the process, 0 when not */
+	int aa = apply_apparmor(ctx, s, proc, aa_where, err);
+	int se = aa < 0 ? -1 : apply_selinux(ctx, proc, err);
+	int ll = se < 0 ? -1 : apply_landlock(ctx, s, proc, args_where, err);
 
-	if (apply_apparmor(ctx, s, proc, aa_where, err) < 0 || apply_selinux(ctx, proc, err) < 0)
-		return -1;
-	ll = apply_landlock(ctx, s, proc, args_where, err);
 	if (ll < 0)
 		return -1;
 	if (aa || se || ll)
@@ -779,12 +798,13 @@ static int run(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json 
 	if (ctx->policy && ctx->policy->require_mac)
 		hr_report_unfixable(
 		    ctx, "process", NULL,
-		    "no MAC available: AppArmor not available on this host, SELinux "
-		    "not enabled, no Landlock rules; the host policy requires one");
+		    "no MAC available: no AppArmor profile, SELinux label or Landlock "
+		    "rules apply to this process, and the host policy requires one");
 	else
-		hr_report_as(ctx, HR_ACTION_WARN, "process", NULL, NULL,
-			     "no MAC available: AppArmor not available on this host, SELinux not "
-			     "enabled, no Landlock rules");
+		hr_report_as(
+		    ctx, HR_ACTION_WARN, "process", NULL, NULL,
+		    "no MAC available: no AppArmor profile, SELinux label or Landlock rules "
+		    "apply to this process");
 	return 0;
 }
 

@@ -527,6 +527,8 @@ static void test_lsm_exec(void)
 	hr_rule_lsm.free_settings(settings);
 }
 
+static bool test_in_userns;
+
 /* Run lsm once; *out gets the compact config, returns the number of denials (-1: error). */
 static int lsm_once(const char *settings_json, enum hr_action action, enum hr_entry entry,
 		    const char *id, const struct hr_policy *pol, const char *spec, char **out,
@@ -539,6 +541,7 @@ static int lsm_once(const char *settings_json, enum hr_action action, enum hr_en
 			     .policy = pol,
 			     .container_id = id,
 			     .bundle = tmp,
+			     .in_userns = test_in_userns,
 			     .cur_rule = "lsm",
 			     .cur_action = action};
 	int r = -1;
@@ -593,7 +596,7 @@ static void test_lsm_fake_host(void)
 	hr_findings_free(&f), free(out), out = NULL;
 	r = lsm_once(NULL, HR_ACTION_DENY, HR_ENTRY_CREATE, "c1", &pol,
 		     "{'process':{'args':['sh']}}", &out, &f);
-	ok(r == 1 && !strstr(out, "apparmorProfile"), "apparmor (stand-in): deny refuses an "
+	ok(r == 2 && !strstr(out, "apparmorProfile"), "apparmor (stand-in): deny refuses an "
 						      "unconfined process");
 	hr_findings_free(&f), free(out), out = NULL;
 	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_EXEC, "c1", &pol, "{'args':['sh']}", &out, &f);
@@ -606,6 +609,14 @@ static void test_lsm_fake_host(void)
 						     "unconfined is replaced");
 	hr_findings_free(&f), free(out), out = NULL;
 
+	test_in_userns = true;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c1", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 1 && !strstr(out, "apparmorProfile") && reason_has(&f, "cannot be loaded") &&
+	       reason_has(&f, "no MAC available"),
+	   "apparmor (stand-in): rootless cannot load the profile, so it is no MAC");
+	test_in_userns = false;
+	hr_findings_free(&f), free(out), out = NULL;
 	hr_lsm_fake_host(false, false, -1, NULL);
 	free(pol.state_dir);
 }
