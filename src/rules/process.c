@@ -214,6 +214,27 @@ static bool in_proc_pid_dir(const char *abs)
 	return n > 0;
 }
 
+/*
+ * /dev/fd and /dev/std{in,out,err} are symlinks into /proc/self/fd that the
+ * runtime itself creates in every container, after the rootfs is
+ * inspected: a cwd under them is the same escape.
+ */
+static bool in_dev_fd(const char *abs)
+{
+	static const char *const links[] = {"/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr"};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		size_t n = strlen(links[i]);
+		if (strncmp(abs, links[i], n) == 0 && (abs[n] == '\0' || abs[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static bool cwd_is_magic(const char *abs)
+{
+	return in_proc_pid_dir(abs) || in_dev_fd(abs);
+}
+
 /* Append component c (length n) to the absolute path in buf (capacity cap). */
 static bool path_push(char *buf, size_t cap, const char *c, size_t n)
 {
@@ -302,7 +323,7 @@ static void deny_cwd(struct hr_ctx *ctx, const struct hr_json *j, const char *wh
 	 * keeps the workload's meaning, and a warning is not enough for a
 	 * known host escape. */
 	hr_report_as(ctx, HR_ACTION_DENY, "process.cwd", before, NULL,
-		     "working directory %s is inside a per-process /proc directory "
+		     "working directory %s is inside a per-process /proc directory or /dev/fd "
 		     "(CVE-2024-21626 pattern)",
 		     where);
 }
@@ -316,7 +337,7 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 	if (!cwd)
 		return hr_error_set(err, 0, "config: `process.cwd` must be a string without NUL");
 	_cleanup_free_ char *norm = normalise_path(cwd);
-	if (in_proc_pid_dir(norm)) {
+	if (cwd_is_magic(norm)) {
 		deny_cwd(ctx, j, norm);
 		return 0;
 	}
@@ -329,7 +350,7 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 		    ctx, "process.cwd", norm,
 		    "working directory cannot be resolved in the rootfs (symlink loop "
 		    "or too long)");
-	else if (in_proc_pid_dir(resolved)) {
+	else if (cwd_is_magic(resolved)) {
 		_cleanup_free_ char *where =
 		    hr_xasprintf("%s (via symlinks in the rootfs)", resolved);
 		deny_cwd(ctx, j, where);

@@ -198,6 +198,10 @@ static const struct tcase cases[] = {
     {"process: cwd through /proc/self/root denied", &hr_rule_process, NULL, FIX,
      "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/proc/self/root/proc/self/fd/7\"}}", 0, 0, 1,
      0, NULL, NULL},
+    {"process: cwd /dev/fd/7 (the runtime's own symlink) denied", &hr_rule_process, NULL, FIX,
+     "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/dev/./fd/7\"}}", 0, 0, 1, 0, NULL, NULL},
+    {"process: cwd /dev/fdx passes", &hr_rule_process, NULL, FIX,
+     "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/dev/fdx\"}}", 0, 0, 0, 0, NULL, NULL},
     {"process: ordinary cwds pass", &hr_rule_process, NULL, FIX,
      "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/home/proc/self/fd/1\"}}", 0, 0, 0, 0, NULL,
      NULL},
@@ -622,6 +626,7 @@ static void rootfs_cwd_tests(void)
 	    {"/a/7", 1, 1, "relative symlink /a -> ../proc/self/fd climbing above the rootfs"},
 	    {"/deep/3", 1, 1, "symlink chain /deep -> a"},
 	    {"/loop", 0, 1, "symlink loop reported (a warning under warn)"},
+	    {"/devfd", 1, 1, "rootfs symlink to /dev/fd/8"},
 	    {"/ok", 0, 0, "symlink to an ordinary directory passes"},
 	    {"/missing/dir", 0, 0, "a directory the runtime will create passes"},
 	};
@@ -637,7 +642,8 @@ static void rootfs_cwd_tests(void)
 				  {"../proc/self/fd", "a"},
 				  {"a", "deep"},
 				  {"loop", "loop"},
-				  {"/tmp", "ok"}};
+				  {"/tmp", "ok"},
+				  {"/dev/fd/8", "devfd"}};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		_cleanup_free_ char *l = hr_xasprintf("%s/%s", rootfs, links[i][1]);
 		made = made && symlink(links[i][0], l) == 0;
