@@ -257,14 +257,8 @@ else
 fi
 
 # --------------------------------------------------------------- daemon.json
-cat >"$T/daemon.json" <<EOF
-{
-  "runtimes": {
-    "hardrun": {"path": "$HARDRUN", "runtimeArgs": ["--hardrun-profile=baseline"]},
-    "hardrun-restricted": {"path": "$HARDRUN", "runtimeArgs": ["--hardrun-profile=restricted"]}
-  }
-}
-EOF
+# The shipped snippet, with this build's path.
+jq --arg p "$HARDRUN" '.runtimes[].path = $p' "$HR_TOP/deploy/docker/daemon.json" >"$T/daemon.json"
 if ! dockerd_start json --config-file "$T/daemon.json"; then
 	tap_fail "dockerd with daemon.json runtimes starts" "$(tail -n 5 "$T/json.log")"
 	tap_end

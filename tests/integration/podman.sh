@@ -31,19 +31,13 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 # The hard RLIMIT_NOFILE here is below podman's default ulimit (1048576):
 # default_ulimits = [] keeps podman from asking for more than it may have.
 # No network stack (netavark would need iptables): netns = "none".
-cat >"$T/containers.conf" <<EOF
-[containers]
-default_ulimits = []
-netns = "none"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime_supports_json = ["crun", "runc", "hardrun"]
-
-[engine.runtimes]
-hardrun = ["$HARDRUN"]
-EOF
+# The rest is the shipped snippet (deploy/podman), with this build's path.
+{
+	printf '[containers]\ndefault_ulimits = []\nnetns = "none"\n\n'
+	sed -e "s|/usr/local/bin/hardrun|$HARDRUN|" \
+		-e 's/^\[engine\]$/[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"/' \
+		"$HR_TOP/deploy/podman/containers.conf"
+} >"$T/containers.conf"
 chmod 644 "$T/containers.conf"
 export CONTAINERS_CONF=$T/containers.conf
 pm() { podman --root "$T/storage" --runroot "$T/runroot" --tmpdir "$T/libpod" "$@"; }
