@@ -186,6 +186,25 @@ static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **e
 	return cg_write(dir, "cgroup.procs", pidtext, err);
 }
 
+/*
+ * Each v1 attach costs a synchronize_rcu (milliseconds): join pids always
+ * (ps, kill --all, the pids limit), memory and cpu only when the config
+ * limits them, freezer only when `pause` needs it.
+ */
+static bool v1_needed(const struct hr_rt_resources *r, size_t i)
+{
+	switch (i) {
+	case 0:
+		return true;
+	case 1:
+		return r->memory_limit || r->memory_swap;
+	case 2:
+		return r->cpu_shares || r->cpu_quota || r->cpu_period;
+	default:
+		return false;
+	}
+}
+
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
 {
 	char *dirs[5] = {NULL};
@@ -196,7 +215,7 @@ int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error 
 		return enter_v2(c, pid, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
 	for (size_t i = 0; i < 5 && r == 0; i++) {
-		if (!have_controller(v1_controllers[i]))
+		if (!v1_needed(&c->res, i) || !have_controller(v1_controllers[i]))
 			continue;
 		dirs[i] = cg_dir(v1_controllers[i], c->cgroups_path);
 		r = hr_mkdir_p(dirs[i], 0755, err);
@@ -260,6 +279,45 @@ static char *freezer_state(const char *path)
 	return hr_xstrdup(buf);
 }
 
+/*
+ * The container joins the freezer only when paused: move every task of its
+ * pids cgroup into the (already FROZEN) freezer cgroup, where it stops on
+ * arrival; a task forked meanwhile shows up in the next pass, and frozen
+ * tasks fork no more, so this ends.
+ */
+static int freezer_adopt(const char *path, const char *dir, struct hr_error **err)
+{
+	_cleanup_free_ char *procs = hr_xasprintf("%s/cgroup.procs", dir);
+
+	for (int pass = 0; pass < 100; pass++) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0, moved = 0;
+
+		if (hr_rt_cgroup_pids(path, &pids, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			char line[64], pidtext[32];
+			bool there = false;
+			_cleanup_fclose_ FILE *fp = fopen(procs, "re");
+			struct hr_error *e = NULL;
+
+			while (fp && fgets(line, sizeof(line), fp))
+				if (atoi(line) == pids[i])
+					there = true;
+			if (there)
+				continue;
+			snprintf(pidtext, sizeof(pidtext), "%d", (int)pids[i]);
+			/* a task that exited meanwhile cannot be moved: fine */
+			if (cg_write(dir, "cgroup.procs", pidtext, &e) == 0)
+				moved++;
+			hr_error_clear(&e);
+		}
+		if (moved == 0)
+			return 0;
+	}
+	return hr_error_set(err, EAGAIN, "the container kept forking while being frozen");
+}
+
 int hr_rt_cgroup_freeze(const char *path, bool freeze, struct hr_error **err)
 {
 	const char *want = freeze ? "FROZEN" : "THAWED";
@@ -272,7 +330,11 @@ int hr_rt_cgroup_freeze(const char *path, bool freeze, struct hr_error **err)
 		return hr_error_set(err, ENOTSUP, "no freezer cgroup on this host");
 	{
 		_cleanup_free_ char *d = cg_dir("freezer", path);
+		if (freeze && hr_mkdir_p(d, 0755, err) < 0)
+			return -1;
 		if (cg_write(d, "freezer.state", want, err) < 0)
+			return -1;
+		if (freeze && freezer_adopt(path, d, err) < 0)
 			return -1;
 	}
 	for (int i = 0; i < 1000; i++) {

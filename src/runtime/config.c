@@ -556,18 +556,8 @@ int hr_rt_process_load(struct hr_rt_process *p, const struct hr_json *process,
 	}
 	if (str_member(process, "apparmorProfile") && *str_member(process, "apparmorProfile"))
 		p->apparmor = hr_xstrdup(str_member(process, "apparmorProfile"));
-	if (!hr_json_is_null(seccomp)) {
-#ifdef HR_RT_WEAK_SECCOMP
-		if (!hr_seccomp_compile)
-			return hr_error_set(err, ENOSYS,
-					    "linux.seccomp: no seccomp compiler in this build");
-#endif
-		if (hr_seccomp_compile(seccomp, &p->seccomp, err) < 0)
-			return hr_err_wrap(err, "linux.seccomp");
-		/* without no_new_privs the filter is loaded before the capability drop */
-		if (!p->no_new_privs)
-			seccomp_attr_set(p->seccomp, SCMP_FLTATR_CTL_NNP, 0);
-	}
+	if (!hr_json_is_null(seccomp) && hr_rt_bpf_build(seccomp, p, err) < 0)
+		return hr_err_wrap(err, "linux.seccomp");
 	return 0;
 }
 
@@ -581,8 +571,7 @@ void hr_rt_process_free(struct hr_rt_process *p)
 	free(p->apparmor);
 	if (p->caps)
 		cap_free(p->caps);
-	if (p->seccomp)
-		seccomp_release(p->seccomp);
+	free(p->bpf);
 	memset(p, 0, sizeof(*p));
 }
 

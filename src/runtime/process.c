@@ -141,15 +141,14 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 {
 	char exe[PATH_MAX];
 	sigset_t none;
-	int r;
 
 	if (p->has_umask)
 		umask(p->umask);
 	if (p->apparmor)
 		apply_apparmor(p->apparmor, sync);
 	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop */
-	if (p->seccomp && !p->no_new_privs && (r = seccomp_load(p->seccomp)) < 0)
-		hr_rt_die(sync, -r, "load the seccomp filter");
+	if (p->bpf && !p->no_new_privs && hr_rt_bpf_load(p) < 0)
+		hr_rt_die(sync, errno, "load the seccomp filter");
 	apply_caps(p, sync);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		hr_rt_die(sync, errno, "PR_SET_NO_NEW_PRIVS");
@@ -163,8 +162,8 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 		wait_fifo(exec_fifo, sync);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (p->seccomp && p->no_new_privs && (r = seccomp_load(p->seccomp)) < 0)
-		hr_rt_die(sync, -r, "load the seccomp filter");
+	if (p->bpf && p->no_new_privs && hr_rt_bpf_load(p) < 0)
+		hr_rt_die(sync, errno, "load the seccomp filter");
 	execve(exe, p->args, p->env);
 	hr_rt_send(sync, HR_MSG_ERROR, errno, "exec %s", p->args[0]);
 	_exit(127);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -83,8 +84,10 @@ struct hr_rt_process {
 	size_t n_rlimits;
 	bool has_oom;
 	int oom_score_adj;
-	scmp_filter_ctx seccomp;
-	char *apparmor; /* profile name, refused when the host has no AppArmor */
+	struct sock_filter *bpf; /* the seccomp program, NULL: none */
+	unsigned short bpf_len;
+	unsigned int bpf_flags; /* SECCOMP_FILTER_FLAG_* */
+	char *apparmor;		/* profile name, refused when the host has no AppArmor */
 };
 
 struct hr_rt_resources {
@@ -131,6 +134,10 @@ void hr_rt_config_free(struct hr_rt_config *c);
 void hr_rt_process_free(struct hr_rt_process *p);
 int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
 			      struct hr_error **err);
+
+/* bpf.c: the seccomp program from hr_seccomp_compile(), cached; loaded in the child. */
+int hr_rt_bpf_build(const struct hr_json *seccomp, struct hr_rt_process *p, struct hr_error **err);
+int hr_rt_bpf_load(const struct hr_rt_process *p);
 
 /*
  * sync.c: child -> parent messages over a SOCK_SEQPACKET pair.  The child

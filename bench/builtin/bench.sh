@@ -1,0 +1,61 @@
+#!/bin/bash
+# hardrun run (builtin runtime) vs runc run on the same hardened config, vs a
+# bare `unshare --fork` of the same namespaces.  Interleaved rounds (one of
+# each per round, so drift hits all three alike); prints medians and ratios.
+# Usage: bench.sh [ROUNDS]   (HARDRUN=path/to/hardrun, RUNC=path/to/runc)
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../../tests/lib/common.sh"
+ROUNDS=${1:-30}
+: "${RUNC:=$(command -v runc || echo /usr/sbin/runc)}"
+[ "$(id -u)" = 0 ] || { echo "bench needs root" >&2; exit 1; }
+[ -x "$HARDRUN" ] || { echo "no hardrun at $HARDRUN" >&2; exit 1; }
+W=$(mktemp -d /tmp/hr-bench.XXXXXX)
+chmod 755 "$W"
+trap 'rm -rf "$W"' EXIT
+
+# hardrun hardens config.json in place on every run: keep a pristine copy
+PATH=$(dirname "$RUNC"):$PATH make_bundle "$W/hr" true
+cp "$W/hr/config.json" "$W/pristine.json"
+cp "$W/pristine.json" "$W/hr/config.json"
+"$HARDRUN" --root "$W/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" warm >/dev/null
+# runc gets the config hardrun produced (user namespace, seccomp, caps,
+# masks), over a rootfs copy owned by the mapped range instead of the view
+mkdir -p "$W/rc"
+cp -a "$W/hr/rootfs" "$W/rc/rootfs"
+host=$(jq -r '.linux.uidMappings[0].hostID' "$W/hr/config.json")
+chown -R "$host:$host" "$W/rc/rootfs"
+jq '.root.path = "rootfs" | del(.annotations)' "$W/hr/config.json" >"$W/rc/config.json"
+
+now() { date +%s%N; }
+hr_run() {
+	cp "$W/pristine.json" "$W/hr/config.json"
+	"$HARDRUN" --root "$W/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" "b$1" >/dev/null
+}
+rc_run() { "$RUNC" --root "$W/rc-root" run --bundle "$W/rc" "r$1" >/dev/null; }
+un_run() { unshare --fork --user --map-root-user --pid --mount --ipc --uts --net true; }
+
+: >"$W/hr.t"
+: >"$W/rc.t"
+: >"$W/un.t"
+: >"$W/cp.t"
+for i in $(seq "$ROUNDS"); do
+	t0=$(now); cp "$W/pristine.json" "$W/hr/config.json"; t1=$(now); echo $((t1 - t0)) >>"$W/cp.t"
+	t0=$(now); hr_run "$i"; t1=$(now); echo $((t1 - t0)) >>"$W/hr.t"
+	t0=$(now); rc_run "$i"; t1=$(now); echo $((t1 - t0)) >>"$W/rc.t"
+	t0=$(now); un_run; t1=$(now); echo $((t1 - t0)) >>"$W/un.t"
+done
+median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+hr=$(median "$W/hr.t")
+cp=$(median "$W/cp.t")
+rc=$(median "$W/rc.t")
+un=$(median "$W/un.t")
+hr=$((hr - cp)) # the config reset is the harness's, not hardrun's
+ms() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
+echo "rounds: $ROUNDS (interleaved), kernel $(uname -r), $(nproc) cpus"
+echo "hardrun run (builtin, policy baseline): median $(ms "$hr")"
+echo "runc run (same hardened config):        median $(ms "$rc")"
+echo "unshare --fork (same namespaces):       median $(ms "$un")"
+awk -v h="$hr" -v r="$rc" -v u="$un" 'BEGIN {
+	printf "runc / hardrun: %.2fx faster (target >= 5x)\n", r / h
+	printf "hardrun / unshare: %.2fx the cost (target <= 2x)\n", h / u }'
