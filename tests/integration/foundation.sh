@@ -53,8 +53,11 @@ detach() { rt "$@" </dev/null >>"$WORK/detached.log" 2>&1; }
 
 B=$WORK/bundle
 make_bundle "$B" true
+# hardrun rewrites B's config.json on every create: new bundles start from
+# this pristine copy, not from a config that carries an old container's ids.
+cp "$B/config.json" "$WORK/pristine.json"
 # Object keys, not array positions: rules may edit lists, never drop a key.
-ORIG_KEYS=$(jq -c '[paths | select(all(.[]; type == "string")) | join(".")]' "$B/config.json")
+ORIG_KEYS=$(jq -c '[paths | select(all(.[]; type == "string")) | join(".")]' "$WORK/pristine.json")
 
 # --- foreground run: exit codes ---------------------------------------------
 new_id run0
@@ -218,7 +221,7 @@ rc=$?
 C=$WORK/case
 mkdir -p "$C"
 cp -a "$B/rootfs" "$C/"
-jq -c '. + {"Process": .process}' "$B/config.json" >"$C/config.json"
+jq -c '. + {"Process": .process}' "$WORK/pristine.json" >"$C/config.json"
 cp "$C/config.json" "$WORK/case.orig"
 new_id case
 rt create -b "$C" "$id" </dev/null >"$WORK/case.log" 2>&1
@@ -235,7 +238,7 @@ fi
 K=$WORK/keep
 mkdir -p "$K"
 cp -a "$B/rootfs" "$K/"
-jq '.process.args=["sleep","1000"] | .annotations={"org.example.keep":"yes"}' "$B/config.json" |
+jq '.process.args=["sleep","1000"] | .annotations={"org.example.keep":"yes"}' "$WORK/pristine.json" |
 	sed 's/^{/{"x-hardrun-test": {"big": 18446744073709551615, "neg": -1, "exp": 1e3},/' >"$K/config.json"
 new_id keep
 detach create -b "$K" "$id"
@@ -255,7 +258,7 @@ rt delete -f "$id" >/dev/null 2>&1
 S=$WORK/sym
 mkdir -p "$S"
 cp -a "$B/rootfs" "$S/"
-cp "$B/config.json" "$WORK/target.json"
+cp "$WORK/pristine.json" "$WORK/target.json"
 cp "$WORK/target.json" "$WORK/target.orig"
 ln -s "$WORK/target.json" "$S/config.json"
 new_id sym
