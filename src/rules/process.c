@@ -153,12 +153,18 @@ static int check_user(struct hr_ctx *ctx, const struct process_settings *s, stru
 	return 0;
 }
 
+static bool cwd_is_magic(const char *abs);
+
 /*
  * Lexically normalise a working directory: a relative one is taken from /
  * (where a runtime that accepts it would start), "." and empty components
  * vanish, ".." climbs but never above /.  Returns a malloc'd absolute path.
+ * The walk stops at the first prefix that is a magic directory (*magic set,
+ * that prefix returned): a later ".." does not undo it, since the kernel
+ * climbs from wherever the magic link really points, e.g. from a leaked
+ * host directory in "/proc/self/fd/7/../../..".
  */
-static char *normalise_path(const char *p)
+static char *normalise_path(const char *p, bool *magic)
 {
 	size_t n = strlen(p);
 	char *out = hr_xmalloc(n + 2);
@@ -180,6 +186,9 @@ static char *normalise_path(const char *p)
 			out[len++] = '/';
 			memcpy(out + len, p, cl);
 			len += cl;
+			out[len] = '\0';
+			if ((*magic = cwd_is_magic(out)))
+				return out;
 		}
 		p = end;
 	}
@@ -262,9 +271,10 @@ static void path_pop(char *buf)
  * directories are passed to readlinkat(), so no host symlink is followed;
  * the rootfs can still change later, which the runtime's own post-chdir
  * check (runc >= 1.1.12) covers.  Returns a malloc'd path, or NULL on a
- * symlink loop or a path too long to hold.
+ * symlink loop or a path too long to hold; stops at a magic prefix as
+ * normalise_path() does.
  */
-static char *resolve_in_rootfs(int rootfd, const char *cwd)
+static char *resolve_in_rootfs(int rootfd, const char *cwd, bool *magic)
 {
 	char res[PATH_MAX] = "", target[PATH_MAX];
 	_cleanup_free_ char *rest = hr_xstrdup(cwd);
@@ -288,6 +298,8 @@ static char *resolve_in_rootfs(int rootfd, const char *cwd)
 			return NULL;
 		ssize_t tl = readlinkat(rootfd, res + 1, target, sizeof(target) - 1);
 		if (tl < 0) {
+			if ((*magic = cwd_is_magic(res)))
+				return hr_xstrdup(res);
 			p = end;
 			continue;
 		}
@@ -336,21 +348,22 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 	const char *cwd = hr_json_as_string(j);
 	if (!cwd)
 		return hr_error_set(err, 0, "config: `process.cwd` must be a string without NUL");
-	_cleanup_free_ char *norm = normalise_path(cwd);
-	if (cwd_is_magic(norm)) {
+	bool magic = false;
+	_cleanup_free_ char *norm = normalise_path(cwd, &magic);
+	if (magic) {
 		deny_cwd(ctx, j, norm);
 		return 0;
 	}
 	_cleanup_close_ int rootfd = open_rootfs(ctx);
 	if (rootfd < 0)
 		return 0;
-	_cleanup_free_ char *resolved = resolve_in_rootfs(rootfd, cwd);
+	_cleanup_free_ char *resolved = resolve_in_rootfs(rootfd, cwd, &magic);
 	if (!resolved)
 		hr_report_unfixable(
 		    ctx, "process.cwd", norm,
 		    "working directory cannot be resolved in the rootfs (symlink loop "
 		    "or too long)");
-	else if (cwd_is_magic(resolved)) {
+	else if (magic) {
 		_cleanup_free_ char *where =
 		    hr_xasprintf("%s (via symlinks in the rootfs)", resolved);
 		deny_cwd(ctx, j, where);

@@ -200,6 +200,15 @@ static const struct tcase cases[] = {
      0, NULL, NULL},
     {"process: cwd /dev/fd/7 (the runtime's own symlink) denied", &hr_rule_process, NULL, FIX,
      "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/dev/./fd/7\"}}", 0, 0, 1, 0, NULL, NULL},
+    {"process: climbing out of a leaked fd denied", &hr_rule_process, NULL, FIX,
+     "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/proc/self/fd/7/../../../../..\"}}", 0, 0, 1,
+     0, NULL, NULL},
+    {"process: climbing out of /dev/fd denied", &hr_rule_process, NULL, FIX,
+     "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/dev/fd/7/../../../etc\"}}", 0, 0, 1, 0,
+     NULL, NULL},
+    {"process: /proc/self/.. is just /proc", &hr_rule_process, NULL, FIX,
+     "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/proc/self/../tmp\"}}", 0, 0, 0, 0, NULL,
+     NULL},
     {"process: cwd /dev/fdx passes", &hr_rule_process, NULL, FIX,
      "{\"process\":{\"noNewPrivileges\":true,\"cwd\":\"/dev/fdx\"}}", 0, 0, 0, 0, NULL, NULL},
     {"process: ordinary cwds pass", &hr_rule_process, NULL, FIX,
@@ -627,6 +636,7 @@ static void rootfs_cwd_tests(void)
 	    {"/deep/3", 1, 1, "symlink chain /deep -> a"},
 	    {"/loop", 0, 1, "symlink loop reported (a warning under warn)"},
 	    {"/devfd", 1, 1, "rootfs symlink to /dev/fd/8"},
+	    {"/up", 1, 1, "rootfs symlink climbing out of a leaked fd"},
 	    {"/ok", 0, 0, "symlink to an ordinary directory passes"},
 	    {"/missing/dir", 0, 0, "a directory the runtime will create passes"},
 	};
@@ -643,7 +653,8 @@ static void rootfs_cwd_tests(void)
 				  {"a", "deep"},
 				  {"loop", "loop"},
 				  {"/tmp", "ok"},
-				  {"/dev/fd/8", "devfd"}};
+				  {"/dev/fd/8", "devfd"},
+				  {"/proc/self/fd/7/../../..", "up"}};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		_cleanup_free_ char *l = hr_xasprintf("%s/%s", rootfs, links[i][1]);
 		made = made && symlink(links[i][0], l) == 0;
