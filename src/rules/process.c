@@ -371,6 +371,36 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 	return 0;
 }
 
+/*
+ * The program to run, when given as a path through a leaked fd
+ * (args[0] = "/proc/self/fd/7/../../../bin/sh"): execve() resolves it
+ * before close-on-exec descriptors go, so the container would run a host
+ * binary chosen through the leak (the CVE's exec variants).
+ */
+static int check_exec_path(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
+{
+	struct hr_json *args = hr_json_get(proc, "args");
+	if (hr_json_is_null(args))
+		return 0;
+	if (args->type != HR_JSON_ARRAY)
+		return hr_error_set(err, 0, "config: `process.args` must be an array");
+	if (args->arr.len == 0)
+		return 0;
+	const char *prog = hr_json_as_string(args->arr.items[0]);
+	if (!prog)
+		return hr_error_set(err, 0, "config: `process.args[0]` must be a string");
+	bool magic = false;
+	if (!strchr(prog, '/'))
+		return 0;
+	_cleanup_free_ char *norm = normalise_path(prog, &magic);
+	if (magic)
+		hr_report_as(ctx, HR_ACTION_DENY, "process.args[0]", NULL, NULL,
+			     "program path goes through %s, a per-process /proc directory or "
+			     "/dev/fd (CVE-2024-21626 pattern)",
+			     norm);
+	return 0;
+}
+
 static bool name_ends(const char *name, size_t n, const char *suffix)
 {
 	size_t sl = strlen(suffix);
@@ -538,7 +568,8 @@ static int process_check(struct hr_ctx *ctx, const struct process_settings *s, s
 			 struct hr_error **err)
 {
 	if (check_nnp(ctx, s, proc, err) < 0 || check_user(ctx, s, proc, err) < 0 ||
-	    check_cwd(ctx, proc, err) < 0 || check_env(ctx, s, proc, err) < 0)
+	    check_cwd(ctx, proc, err) < 0 || check_exec_path(ctx, proc, err) < 0 ||
+	    check_env(ctx, s, proc, err) < 0)
 		return -1;
 	return 0;
 }
