@@ -193,6 +193,22 @@ rootless() {
 	mkdir -p "$RL_XDG"
 	chown "$RL_USER" "$RL_XDG"
 	chmod 700 "$RL_XDG"
+	# As documented for a rootless user: the shipped snippet as a drop-in
+	# in ~/.config/containers/containers.conf.d, this machine's settings in
+	# ~/.config/containers/containers.conf.
+	local cd=/home/$RL_USER/.config/containers
+	mkdir -p "$cd/containers.conf.d"
+	sed "s|/usr/local/bin/hardrun|$HARDRUN|" "$HR_TOP/deploy/podman/containers.conf" \
+		>"$cd/containers.conf.d/hardrun.conf"
+	printf '[containers]\ndefault_ulimits = []\nnetns = "none"\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
+		>"$cd/containers.conf"
+	chown -R "$RL_USER:" "/home/$RL_USER/.config"
+	out=$(rl podman --runtime hardrun info --format '{{.Host.OCIRuntime.Name}}' 2>&1)
+	if [ "$(printf '%s\n' "$out" | tail -n1)" = hardrun ]; then
+		tap_ok "rootless: the shipped snippet as a containers.conf.d drop-in registers runtime hardrun"
+	else
+		tap_fail "rootless: containers.conf.d drop-in registers runtime hardrun" "$out"
+	fi
 	rl podman import "$T/rootfs.tar" hr-busybox >/dev/null 2>&1
 	out=$(rl podman --runtime hardrun run --name hr-r1 hr-busybox sh -c \
 		"$STATUS_SH; echo more >>/root/image-file && echo WRITABLE" 2>&1)
@@ -231,8 +247,7 @@ rootless() {
 }
 rl() {
 	(cd / && runuser -u "$RL_USER" -- env -i HOME="/home/$RL_USER" USER="$RL_USER" \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$RL_XDG" \
-		CONTAINERS_CONF="$CONTAINERS_CONF" "$@")
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$RL_XDG" "$@")
 }
 # Rootless podman leaves a pause process (and conmon) behind: stop every
 # process of the user this test created, by PID, before userdel.
