@@ -12,13 +12,15 @@ ROUNDS=${1:-30}
 [ -x "$HARDRUN" ] || { echo "no hardrun at $HARDRUN" >&2; exit 1; }
 W=$(mktemp -d /tmp/hr-bench.XXXXXX)
 chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
+# state roots on tmpfs, as the defaults (/run/hardrun/builtin, /run/runc) are
+S=$(mktemp -d /run/hr-bench.XXXXXX)
+trap 'rm -rf "$W" "$S"' EXIT
 
 # hardrun hardens config.json in place on every run: keep a pristine copy
 PATH=$(dirname "$RUNC"):$PATH make_bundle "$W/hr" true
 cp "$W/hr/config.json" "$W/pristine.json"
 cp "$W/pristine.json" "$W/hr/config.json"
-"$HARDRUN" --root "$W/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" warm >/dev/null
+"$HARDRUN" --root "$S/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" warm >/dev/null
 # runc gets the config hardrun produced (user namespace, seccomp, caps,
 # masks), over a rootfs copy owned by the mapped range instead of the view
 mkdir -p "$W/rc"
@@ -27,23 +29,38 @@ host=$(jq -r '.linux.uidMappings[0].hostID' "$W/hr/config.json")
 chown -R "$host:$host" "$W/rc/rootfs"
 jq '.root.path = "rootfs" | del(.annotations)' "$W/hr/config.json" >"$W/rc/config.json"
 
+# the runtime alone (no policy engine) on the hardened config, when the
+# build directory next to $HARDRUN has the core library
+DRV=
+BUILD=$(dirname "$HARDRUN")
+if [ -f "$BUILD/libhardrun-core.a" ] && command -v cc >/dev/null; then
+	cc -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
+		$(pkg-config --libs yajl libseccomp libcap) && DRV=$W/driver
+fi
+mkdir -p "$W/dr"
+cp -a "$W/rc/rootfs" "$W/dr/rootfs"
+cp "$W/rc/config.json" "$W/dr/config.json"
+
 now() { date +%s%N; }
 hr_run() {
 	cp "$W/pristine.json" "$W/hr/config.json"
-	"$HARDRUN" --root "$W/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" "b$1" >/dev/null
+	"$HARDRUN" --root "$S/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" "b$1" >/dev/null
 }
-rc_run() { "$RUNC" --root "$W/rc-root" run --bundle "$W/rc" "r$1" >/dev/null; }
+rc_run() { "$RUNC" --root "$S/rc-root" run --bundle "$W/rc" "r$1" >/dev/null; }
+dr_run() { "$DRV" --root "$S/dr-root" run --bundle "$W/dr" "d$1" >/dev/null; }
 un_run() { unshare --fork --user --map-root-user --pid --mount --ipc --uts --net true; }
 
 : >"$W/hr.t"
 : >"$W/rc.t"
 : >"$W/un.t"
 : >"$W/cp.t"
+: >"$W/dr.t"
 for i in $(seq "$ROUNDS"); do
 	t0=$(now); cp "$W/pristine.json" "$W/hr/config.json"; t1=$(now); echo $((t1 - t0)) >>"$W/cp.t"
 	t0=$(now); hr_run "$i"; t1=$(now); echo $((t1 - t0)) >>"$W/hr.t"
 	t0=$(now); rc_run "$i"; t1=$(now); echo $((t1 - t0)) >>"$W/rc.t"
 	t0=$(now); un_run; t1=$(now); echo $((t1 - t0)) >>"$W/un.t"
+	if [ -n "$DRV" ]; then t0=$(now); dr_run "$i"; t1=$(now); echo $((t1 - t0)) >>"$W/dr.t"; fi
 done
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 hr=$(median "$W/hr.t")
@@ -56,6 +73,7 @@ echo "rounds: $ROUNDS (interleaved), kernel $(uname -r), $(nproc) cpus"
 echo "hardrun run (builtin, policy baseline): median $(ms "$hr")"
 echo "runc run (same hardened config):        median $(ms "$rc")"
 echo "unshare --fork (same namespaces):       median $(ms "$un")"
+[ -n "$DRV" ] && echo "builtin runtime alone (no policy engine): median $(ms "$(median "$W/dr.t")")"
 awk -v h="$hr" -v r="$rc" -v u="$un" 'BEGIN {
 	printf "runc / hardrun: %.2fx faster (target >= 5x)\n", r / h
 	printf "hardrun / unshare: %.2fx the cost (target <= 2x)\n", h / u }'
