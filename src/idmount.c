@@ -510,7 +510,7 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 		*err = why;
 		return hr_err_wrap(err,
 				   "rootfs %s cannot be idmapped and the policy does not allow "
-				   "the chown fallback (idmapChownFallback)",
+				   "the chown fallback (userns.chownFallback)",
 				   real);
 	}
 	hr_error_clear(&why);

@@ -267,6 +267,62 @@ static void test_mounts(void)
 	free(p.state_dir);
 }
 
+static void test_chown(void)
+{
+	struct hr_policy p = policy(500000, 8);
+	struct hr_error *err = NULL;
+	_cleanup_free_ char *dir = hr_xasprintf("%s/chown", tmp), *cmd = NULL, *view = NULL;
+	_cleanup_free_ char *ram = hr_xasprintf("%s/ram", tmp), *rf = hr_xasprintf("%s/ram/f", tmp);
+	uint32_t start = 500000 + RANGE, old = 500000 + 3 * RANGE;
+	struct stat a, b, c, d, l, e;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP chown needs root");
+		return;
+	}
+	cmd = hr_xasprintf("mkdir -p %s && cd %s && touch a b c d && ln -s /etc/shadow l && "
+			   "chown 1000:1000 b && chown %u:%u c && chown 70000 d && "
+			   "chmod 4755 a",
+			   dir, dir, old + 5, old + 5);
+	ok(system(cmd) == 0, "chown fixture");
+	ok(hr_chown_tree(dir, start, RANGE, 500000, &err) == 0, "chown tree into a range");
+	cmd = hr_xasprintf("%s/a", dir);
+	stat(cmd, &a);
+	free(cmd), cmd = hr_xasprintf("%s/b", dir);
+	stat(cmd, &b);
+	free(cmd), cmd = hr_xasprintf("%s/c", dir);
+	stat(cmd, &c);
+	free(cmd), cmd = hr_xasprintf("%s/d", dir);
+	stat(cmd, &d);
+	free(cmd), cmd = hr_xasprintf("%s/l", dir);
+	lstat(cmd, &l);
+	stat("/etc/shadow", &e);
+	ok(a.st_uid == start && a.st_gid == start, "uid 0 moves to the range start");
+	ok(a.st_mode & S_ISUID, "setuid bit kept across chown");
+	ok(b.st_uid == start + 1000, "uid 1000 moves to start+1000");
+	ok(c.st_uid == start + 5, "an id of an earlier range follows to the new one");
+	ok(d.st_uid == 70000, "an id outside the container's id space is left alone");
+	ok(l.st_uid == start && e.st_uid == 0, "symlinks chowned themselves, never their target");
+
+	/* ramfs cannot be idmapped: the fallback decides. */
+	mkdir(ram, 0755);
+	if (mount("ramfs", ram, "ramfs", 0, NULL) < 0) {
+		ok(1, "# SKIP ramfs: %s", strerror(errno));
+		return;
+	}
+	close(open(rf, O_WRONLY | O_CREAT, 0644));
+	ok(hr_idmount_rootfs(&p, "cf", ram, start, RANGE, false, &view, &err) < 0 && err &&
+	       strstr(err->msg, "chown fallback"),
+	   "no idmap, no fallback: a clear error: %s", err ? err->msg : "");
+	hr_error_clear(&err);
+	ok(hr_idmount_rootfs(&p, "cf", ram, start, RANGE, true, &view, &err) == 0 && !view,
+	   "no idmap, fallback allowed: chowned in place");
+	ok(stat(rf, &e) == 0 && e.st_uid == start, "file now owned by the range");
+	umount2(ram, MNT_DETACH);
+	hr_idmount_release(&p, "cf", NULL);
+	free(p.state_dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -279,6 +335,7 @@ int main(void)
 	test_never_zero();
 	test_concurrent();
 	test_mounts();
+	test_chown();
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
