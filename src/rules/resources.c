@@ -476,7 +476,7 @@ static int resources_apply_process(struct hr_ctx *ctx, const void *settings, str
 /* One requested value of `runc update`; 0 leaves the limit unchanged. */
 static void check_update_value(struct hr_ctx *ctx, const char *path, long long v, int64_t max)
 {
-	if (v == HR_UPDATE_UNSET || v == 0 || (v > 0 && v <= max))
+	if (v == 0 || (v > 0 && v <= max))
 		return;
 	char before[32], after[32];
 	snprintf(before, sizeof(before), "%lld", v);
@@ -522,8 +522,11 @@ int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const ch
 				check_update_value(ctx, path, v, s->memory_max);
 		}
 	}
-	check_update_value(ctx, "--pids-limit", pids_flag, s->pids_max);
-	if (s->have_memory)
+	/* The sentinel only means "not given" for flags; a JSON value of
+	 * LLONG_MIN is just another negative (unlimited) limit. */
+	if (pids_flag != HR_UPDATE_UNSET)
+		check_update_value(ctx, "--pids-limit", pids_flag, s->pids_max);
+	if (s->have_memory && memory_flag != HR_UPDATE_UNSET)
 		check_update_value(ctx, "--memory", memory_flag, s->memory_max);
 	return 0;
 }

@@ -703,6 +703,8 @@ static void update_tests(void)
 	    {"update: --pids-limit above the max", NULL, NULL, 100000, HR_UPDATE_UNSET, 1},
 	    {"update: -r pids unlimited", NULL, "{\"pids\":{\"limit\":-1}}", HR_UPDATE_UNSET,
 	     HR_UPDATE_UNSET, 1},
+	    {"update: -r pids at the flag sentinel is still unlimited", NULL,
+	     "{\"pids\":{\"limit\":-9223372036854775808}}", HR_UPDATE_UNSET, HR_UPDATE_UNSET, 1},
 	    {"update: -r pids 0 leaves it unchanged", NULL, "{\"pids\":{\"limit\":0}}",
 	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
 	    {"update: --memory above the profile", "{\"memoryLimit\":1048576}", NULL,
