@@ -228,14 +228,18 @@ else
 	tap_fail "docker rm -f" "$out"
 fi
 
-# A terminal: script(1) gives the docker client a pty, docker allocates one
-# in the container through the runtime's console socket.
-out=$(script -qec "$DOCKER_CLI -H unix://$D_SOCK run -t --rm --runtime hardrun ${WORKAROUND[*]:+--sysctl 'net.ipv4.ping_group_range=0 65535'} hr-busybox sh -c 'tty; head -n1 /proc/self/uid_map'" /dev/null 2>&1 </dev/null | tr -d '\r')
-if printf '%s\n' "$out" | grep -q '^/dev/pts/' &&
-	[ "$(printf '%s\n' "$out" | awk '/^ *[0-9]/ {print $1 $2; exit}')" != 00 ]; then
-	tap_ok "docker run -t: the container has a tty ($(printf '%s\n' "$out" | grep '^/dev/pts/'))"
+# Interactive with a terminal: script(1) gives the docker client a pty,
+# docker allocates one in the container through the runtime's console
+# socket; a line typed on the client reaches the container's shell.
+tty_cmd="$DOCKER_CLI -H unix://$D_SOCK run -it --rm --runtime hardrun"
+[ ${#WORKAROUND[@]} = 0 ] || tty_cmd+=" --sysctl 'net.ipv4.ping_group_range=0 65535'"
+tty_cmd+=" hr-busybox sh -c 'tty; head -n1 /proc/self/uid_map; read l; echo got-\$l'"
+out=$( (sleep 3; printf 'typed\r'; sleep 2) | script -qec "$tty_cmd" /dev/null 2>&1 | tr -d '\r')
+if printf '%s\n' "$out" | grep -q '^/dev/pts/' && printf '%s\n' "$out" | grep -q '^got-typed$' &&
+	[ "$(printf '%s\n' "$out" | awk '$1 == "0" && NF == 3 {print $2; exit}')" != 0 ]; then
+	tap_ok "docker run -it: a tty in the container ($(printf '%s\n' "$out" | grep '^/dev/pts/')), input reaches it, user namespace on"
 else
-	tap_fail "docker run -t via a tty" "$out"
+	tap_fail "docker run -it via a tty" "$out"
 fi
 
 out=$(drun --rm -v /:/host hr-busybox true 2>&1)

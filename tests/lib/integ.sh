@@ -43,9 +43,12 @@ integ_cleanup() {
 # integ_umount_under DIR: lazily unmount everything a daemon left below DIR,
 # deepest first, so rm -rf never walks into a live mount.
 integ_umount_under() {
-	local m
-	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
-		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	local m pass
+	# Several passes: a mount may be stacked on another one at the same path.
+	for pass in 1 2 3; do
+		awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
+			sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	done
 }
 
 # integ_stop_pid PID [NAME]: SIGTERM, wait up to 20 s, then SIGKILL.
