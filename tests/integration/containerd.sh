@@ -30,6 +30,8 @@ for b in containerd ctr containerd-shim-runc-v2; do
 done
 integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 
+# containerd passes its environment to the shims, and they to hardrun.
+export HARDRUN_AUDIT_LOG=$T/audit.jsonl
 if integ_containerd_start "$T/containerd"; then
 	tap_ok "standalone containerd $(containerd --version | awk '{print $3}') on $CTRD_SOCK"
 else
@@ -145,5 +147,14 @@ else
 	tap_fail "BinaryName hardrun-restricted selects profile restricted" "$out"
 fi
 c container delete hr-t4 hr-t5 >/dev/null 2>&1
+
+if jq -e . "$HARDRUN_AUDIT_LOG" >/dev/null 2>&1 &&
+	jq -se 'any(.[]; .id == "hr-t1" and .profile == "baseline" and .verdict == "allowed")' "$HARDRUN_AUDIT_LOG" >/dev/null &&
+	jq -se 'any(.[]; .id == "hr-t4" and .verdict != "allowed")' "$HARDRUN_AUDIT_LOG" >/dev/null &&
+	jq -se 'any(.[]; .id == "hr-t5" and .profile == "restricted" and .verdict != "allowed")' "$HARDRUN_AUDIT_LOG" >/dev/null; then
+	tap_ok "audit log: JSON lines with ctr's container ids, profiles and verdicts (hr-t1 allowed, hr-t4 and hr-t5 refused)"
+else
+	tap_fail "audit log records containerd's containers" "$(tail -n 2 "$HARDRUN_AUDIT_LOG" 2>&1 | cut -c1-400)"
+fi
 
 tap_end

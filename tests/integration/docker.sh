@@ -35,6 +35,8 @@ command -v dockerd >/dev/null && [ -x "$DOCKER_CLI" ] ||
 command -v containerd >/dev/null || skip_all "containerd not installed"
 integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 
+# containerd passes its environment to the shims, and they to hardrun.
+export HARDRUN_AUDIT_LOG=$T/audit.jsonl
 integ_containerd_start "$T/containerd" || {
 	tap_fail "containerd for dockerd starts" "$(tail -n 5 "$T/containerd/containerd.log")"
 	tap_end
@@ -208,6 +210,7 @@ else
 fi
 
 t0=$(date +%s)
+c1_id=$(dk inspect -f '{{.Id}}' hr-c1 2>/dev/null)
 out=$(dk stop -t 2 hr-c1 2>&1)
 st=$(dk inspect -f '{{.State.Status}}' hr-c1 2>&1)
 if [ "$st" = exited ]; then
@@ -258,6 +261,19 @@ elif printf '%s' "$out" | grep -q 'refused by hardrun'; then
 	tap_ok "docker run --privileged under baseline refused by hardrun"
 else
 	tap_fail "docker run --privileged under baseline is hardened or refused" "$out"
+fi
+
+# The operator's view: one JSON line per decision, readable by jq, with the
+# id docker gave the container and the profile.
+if jq -e . "$HARDRUN_AUDIT_LOG" >/dev/null 2>&1 &&
+	jq -se --arg id "$c1_id" 'any(.[]; .id == $id and .profile == "baseline" and .verdict == "allowed")' \
+		"$HARDRUN_AUDIT_LOG" >/dev/null &&
+	jq -se 'any(.[]; .verdict != "allowed" and any(.findings[]?; .rule == "mounts" and .action == "deny"))' \
+		"$HARDRUN_AUDIT_LOG" >/dev/null; then
+	tap_ok "audit log: $(wc -l <"$HARDRUN_AUDIT_LOG") JSON lines; docker's container id, profile, verdict; the refusal with its mounts finding"
+else
+	tap_fail "audit log records docker's containers and the refusal" \
+		"$(tail -n 2 "$HARDRUN_AUDIT_LOG" 2>&1 | cut -c1-400)"
 fi
 
 # --------------------------------------------------------------- daemon.json
