@@ -489,6 +489,30 @@ static bool mount_mapping(struct hr_ctx *ctx, const struct hr_json *m, const cha
 }
 
 /*
+ * Later rules (mounts) judge an idmapped view by the source at the same
+ * index of ctx->original, the config as handed over.  A source that came
+ * back from the HR_UNDO record (a config hardrun rewrote before, or one
+ * forging that record) is not in ctx->original, so it is never hidden
+ * behind a view.
+ */
+#define NOT_HANDED_OVER                                                                            \
+	"bind source differs from the config as handed over (restored from an earlier "            \
+	"run's record): not idmapped, so later rules judge it as it is"
+
+static bool as_handed_over(const struct hr_ctx *ctx, size_t i, const char *src)
+{
+	const struct hr_json *om = ctx->original ? hr_json_get(ctx->original, "mounts") : NULL;
+	const char *osrc = NULL;
+
+	if (!ctx->original)
+		return true;
+	if (!om || om->type != HR_JSON_ARRAY || i >= om->arr.len)
+		return false;
+	osrc = hr_json_as_string(hr_json_get(om->arr.items[i], "source"));
+	return osrc && strcmp(osrc, src) == 0;
+}
+
+/*
  * Bind mounts: those carrying uidMappings/gidMappings or an idmap option
  * (runc 1.1 cannot honour them) always, every other bind only when the
  * profile asks (idmapVolumes).  Kernel filesystems are never idmapped.
@@ -511,6 +535,14 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s, const
 			continue;
 		if (!mount_mapping(ctx, m, path, pool_first, pl, &start, &size))
 			continue;
+		if (!as_handed_over(ctx, i, src)) {
+			if (asks)
+				hr_report_unfixable(ctx, path, src, "%s", NOT_HANDED_OVER);
+			else
+				hr_report_as(ctx, HR_ACTION_WARN, path, src, NULL, "%s",
+					     NOT_HANDED_OVER);
+			continue;
+		}
 		if (pl->placeholder) {
 			hr_report_as(ctx, HR_ACTION_FIX, path, src, NULL,
 				     "bind mount would be idmapped (dry run: no mount made)");

@@ -30,7 +30,7 @@ static void *defaults;
 
 struct run {
 	struct hr_ctx ctx;
-	struct hr_json *spec;
+	struct hr_json *spec, *orig;
 	int r;
 	struct hr_error *err;
 };
@@ -39,6 +39,7 @@ static void run_free(struct run *r)
 {
 	hr_findings_free(&r->ctx.findings);
 	hr_json_free(r->spec);
+	hr_json_free(r->orig);
 	hr_error_clear(&r->err);
 }
 
@@ -61,6 +62,7 @@ static struct run run(const char *config, enum hr_action action, const char *id,
 	r.ctx.in_userns = in_userns;
 	r.ctx.cur_rule = "userns";
 	r.ctx.cur_action = action;
+	r.ctx.original = r.orig = hr_json_clone(r.spec);
 	r.r = hr_rule_userns.apply(&r.ctx, settings ? settings : defaults, &r.err);
 	return r;
 }
@@ -320,6 +322,27 @@ static void test_mount_mappings(void)
 	run_free(&r);
 }
 
+/* A forged undo record may not smuggle a source past the mounts rule behind a view. */
+static void test_forged_undo(void)
+{
+	const char *cfg =
+	    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{\"run.hardrun.userns\":"
+	    "\"{\\\"userns\\\":true,\\\"mounts\\\":{\\\"0\\\":{\\\"destination\\\":\\\"/x\\\","
+	    "\\\"type\\\":\\\"bind\\\",\\\"source\\\":\\\"/var/run/docker.sock\\\",\\\"options\\\":"
+	    "[\\\"rbind\\\",\\\"idmap\\\"]}}}\"},\"mounts\":[{\"destination\":\"/x\",\"type\":"
+	    "\"bind\",\"source\":\"/run/hardrun/mounts/victim/vol0\",\"options\":[\"rbind\"]}]}";
+	struct run r = run(cfg, HR_ACTION_FIX, "forge", false, NULL);
+
+	ok(r.spec != NULL, "forged config parses");
+	is_str(mount_source(&r, 0), "/var/run/docker.sock",
+	       "forged record: the restored source is not hidden behind an idmapped view");
+	ok(find(&r, HR_ACTION_DENY, "mounts[0]") != NULL,
+	   "and the mount asking for idmap is denied");
+	hr_idmount_release(&pol, "forge", NULL);
+	hr_idrange_release(&pol, "forge", NULL);
+	run_free(&r);
+}
+
 /* A pod sandbox: a process in a user namespace mapped to `start`. */
 static pid_t fake_sandbox(uint32_t start, bool own_ns)
 {
@@ -430,6 +453,7 @@ int main(void)
 	test_own_mapping();
 	test_fix_and_reuse();
 	test_mount_mappings();
+	test_forged_undo();
 	test_pod();
 	hr_rule_userns.free_settings(defaults);
 	free(cmd);
