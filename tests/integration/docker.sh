@@ -210,6 +210,17 @@ else
 fi
 
 t0=$(date +%s)
+# Commands hardrun hands to runc unchanged: pause/resume (freezer), ps.
+out=$(dk pause hr-c2 2>&1 && dk inspect -f '{{.State.Status}}' hr-c2 2>&1 && dk unpause hr-c2 2>&1 &&
+	dk inspect -f '{{.State.Status}}' hr-c2 2>&1)
+top=$(dk top hr-c2 2>&1)
+if [ "$(printf '%s\n' "$out" | grep -xE 'paused|running' | tr '\n' ' ')" = "paused running " ] &&
+	printf '%s\n' "$top" | grep -q 'sleep 300'; then
+	tap_ok "docker pause, unpause and top work through hardrun"
+else
+	tap_fail "docker pause/unpause/top" "$out" "$top"
+fi
+
 c1_id=$(dk inspect -f '{{.Id}}' hr-c1 2>/dev/null)
 out=$(dk stop -t 2 hr-c1 2>&1)
 st=$(dk inspect -f '{{.State.Status}}' hr-c1 2>&1)
@@ -218,6 +229,23 @@ if [ "$st" = exited ]; then
 else
 	tap_fail "docker stop" "$out" "state=$st"
 fi
+# A restart creates the container again from the same bundle directory:
+# the second create must not trip over what the first one left (range,
+# idmapped rootfs), and the container's own layer (its earlier writes) stays.
+out=$(dk start hr-c1 2>&1 && dk exec hr-c1 sh -c 'head -n1 /proc/self/uid_map; cat /root/image-file' 2>&1)
+if [ "$(dk inspect -f '{{.State.Status}}' hr-c1 2>&1)" = running ] &&
+	printf '%s\n' "$out" | grep -qx more && [ "$(printf '%s\n' "$out" | awk '$1 == "0" && NF == 3 {print $2}')" != 0 ]; then
+	tap_ok "docker start of a stopped container: runs again from the same bundle, its writes kept, user namespace on"
+else
+	tap_fail "docker start of a stopped container" "$out"
+fi
+out=$(dk restart -t 1 hr-c1 2>&1)
+if [ $? = 0 ] && [ "$(dk inspect -f '{{.State.Status}}' hr-c1 2>&1)" = running ]; then
+	tap_ok "docker restart"
+else
+	tap_fail "docker restart" "$out"
+fi
+dk kill hr-c1 >/dev/null 2>&1
 out=$(dk rm hr-c1 2>&1)
 if [ $? = 0 ] && ! dk ps -a --format '{{.Names}}' | grep -qx hr-c1; then
 	tap_ok "docker rm removes the stopped container"
