@@ -114,6 +114,20 @@ if [ -n "$m3" ] && [ -n "$m4" ] && [ "$m3" != "$m4" ] && [ "$m4" != 0 ]; then
 else
 	tap_fail "each container gets its own id range" "p3=$m3 p4=$m4" "$(cat "$T/p4.err")"
 fi
+out=$(pm pause hr-p3 2>&1 && pm inspect -f '{{.State.Status}}' hr-p3 2>&1 && pm unpause hr-p3 2>&1 &&
+	pm inspect -f '{{.State.Status}}' hr-p3 2>&1)
+if [ "$(printf '%s\n' "$out" | grep -xE 'paused|running' | tr '\n' ' ')" = "paused running " ]; then
+	tap_ok "podman pause and unpause work through hardrun"
+else
+	tap_fail "podman pause/unpause" "$out"
+fi
+# The exited hr-p1 again: a second create from the same bundle directory.
+out=$(pm start -a hr-p1 2>&1)
+if has_status "$out"; then
+	tap_ok "podman start of an exited container: runs again, hardened"
+else
+	tap_fail "podman start of an exited container" "$out"
+fi
 t0=$(date +%s)
 out=$(pm stop -t 2 hr-p3 2>&1)
 st=$(pm inspect -f '{{.State.Status}}' hr-p3 2>&1)
