@@ -702,11 +702,16 @@ static int check_args(const struct hr_json *args, struct hr_error **err)
 	return 0;
 }
 
-static void replace_helper_mount(struct hr_ctx *ctx, const char *helper)
+static int replace_helper_mount(struct hr_ctx *ctx, const char *helper, struct hr_error **err)
 {
-	struct hr_json *ms = hr_json_ensure_array(ctx->spec, "mounts");
-	struct hr_json *m = hr_json_new(HR_JSON_OBJECT), *o = hr_json_new(HR_JSON_ARRAY);
+	struct hr_json *ms = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, true, err);
+	struct hr_json *m, *o;
 	static const char *const opts[] = {"bind", "ro", "nosuid", "nodev", NULL};
+
+	if (!ms)
+		return -1;
+	m = hr_json_new(HR_JSON_OBJECT);
+	o = hr_json_new(HR_JSON_ARRAY);
 
 	for (size_t i = ms->arr.len; i-- > 0;) {
 		const char *d = hr_json_as_string(hr_json_get(ms->arr.items[i], "destination"));
@@ -720,6 +725,7 @@ static void replace_helper_mount(struct hr_ctx *ctx, const char *helper)
 		hr_json_append(o, hr_json_new_string(opts[i]));
 	hr_json_set(m, "options", o);
 	hr_json_append(ms, m);
+	return 0;
 }
 
 /* Ours, and last: a later mount could shadow it, an earlier one cannot. */
@@ -773,8 +779,8 @@ static int apply_landlock(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 	if (!hr_report(ctx, where, before, after,
 		       "the entrypoint runs under hardrun's Landlock helper (file-system rules)"))
 		return 0;
-	if (create)
-		replace_helper_mount(ctx, helper);
+	if (create && replace_helper_mount(ctx, helper, err) < 0)
+		return -1;
 	hr_json_set(proc, "args", hr_steal_ptr(&pre));
 	return 1;
 }
@@ -810,6 +816,8 @@ static int run(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json 
 
 static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
+	if (ctx->spec->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "config: expected object");
 	struct hr_json *proc = hr_spec_get(ctx->spec, "process", HR_JSON_OBJECT, false, err);
 
 	if (!proc)

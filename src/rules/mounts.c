@@ -660,8 +660,11 @@ static int check_propagation(struct hr_ctx *ctx, struct hr_error **err)
 static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct mounts_settings *s = settings;
-	struct hr_json *mounts = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, false, err);
+	struct hr_json *mounts = NULL;
 
+	if (ctx->spec->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "config: expected object");
+	mounts = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, false, err);
 	if (!mounts && *err)
 		return -1;
 	for (size_t i = 0; mounts && i < mounts->arr.len; i++)
