@@ -87,11 +87,47 @@ static void join_paths(const struct hr_rt_config *c, int sync, bool user)
 	}
 }
 
+/* The in-container hooks get the state too: the init cannot know its outside pid. */
+static int send_hook_state(const struct hr_rt_config *c, pid_t pid, int sock, struct hr_error **err)
+{
+	struct hr_rt_state s = {.id = c->id,
+				.bundle = c->bundle,
+				.rootfs = c->rootfs,
+				.pid = pid,
+				.annotations = c->annotations};
+	_cleanup_json_ struct hr_json *j = hr_rt_state_json(&s, "created");
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	hr_json_remove(j, "created");
+	if (hr_json_serialize(j, false, &text, &len, err) < 0)
+		return -1;
+	if (len >= 8000) {
+		/* annotations that do not fit the sync message are left out */
+		hr_json_remove(j, "annotations");
+		free(text);
+		text = NULL;
+		if (hr_json_serialize(j, false, &text, &len, err) < 0)
+			return -1;
+	}
+	if (hr_rt_send(sock, HR_MSG_STATE, 0, "%s", text) < 0)
+		return hr_error_set(err, errno, "send the state to the container init");
+	return 0;
+}
+
 /* The init, after its namespaces exist: mounts, then the point of no return. */
 static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, int sync)
 {
 	const struct hr_rt_config *c = l->config;
 
+	struct hr_rt_process proc = c->proc;
+	char *state = NULL;
+
+	if (c->n_hooks[HR_HOOK_CREATE_CONTAINER] || c->n_hooks[HR_HOOK_START_CONTAINER]) {
+		state = malloc(8192);
+		if (!state || hr_rt_recv(sync, NULL, state, 8192) != HR_MSG_STATE)
+			_exit(1);
+	}
 	if (hr_rt_wait_go(sync) < 0)
 		_exit(1);
 	hr_rt_prepare_rootfs(c, sync);
@@ -110,14 +146,17 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	}
 	for (size_t i = 0; i < c->n_hooks[HR_HOOK_CREATE_CONTAINER]; i++) {
 		struct hr_error *e = NULL;
-		if (hr_rt_run_hook(&c->hooks[HR_HOOK_CREATE_CONTAINER][i], "{}", &e) < 0)
+		if (hr_rt_run_hook(&c->hooks[HR_HOOK_CREATE_CONTAINER][i], state, &e) < 0)
 			hr_rt_die(sync, e ? e->errnum : 0, "createContainer hook: %s",
 				  e ? e->msg : "failed");
 	}
 	hr_rt_finish_rootfs(c, sync);
 	if (l->console_sock >= 0)
 		hr_rt_console_setup(l->console_sock, sync);
-	hr_rt_exec_process(&c->proc, sync, l->create ? l->exec_fifo : -1, l->create);
+	proc.start_hooks = c->hooks[HR_HOOK_START_CONTAINER];
+	proc.n_start_hooks = c->n_hooks[HR_HOOK_START_CONTAINER];
+	proc.hook_state = state;
+	hr_rt_exec_process(&proc, sync, l->create ? l->exec_fifo : -1, l->create);
 }
 
 /* Path-joining shape: the intermediate child. */
@@ -253,6 +292,9 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 		hr_error_set(err, 0, "the container init exited during setup");
 		goto fail;
 	}
+	if ((c->n_hooks[HR_HOOK_CREATE_CONTAINER] || c->n_hooks[HR_HOOK_START_CONTAINER]) &&
+	    send_hook_state(c, init, parent_end, err) < 0)
+		goto fail;
 	if (parent_setup(c, init, err) < 0 || hr_rt_send_go(parent_end) < 0)
 		goto fail;
 	*pid_out = init;

@@ -160,6 +160,13 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 		hr_rt_send(sync, HR_MSG_READY, 0, "ready");
 	if (exec_fifo >= 0)
 		wait_fifo(exec_fifo, sync);
+	for (size_t i = 0; i < p->n_start_hooks; i++) {
+		struct hr_error *e = NULL;
+		if (hr_rt_run_hook(&p->start_hooks[i], p->hook_state ? p->hook_state : "{}", &e) <
+		    0)
+			hr_rt_die(sync, e ? e->errnum : 0, "startContainer hook: %s",
+				  e ? e->msg : "failed");
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (p->bpf && p->no_new_privs && hr_rt_bpf_load(p) < 0)

@@ -88,6 +88,10 @@ struct hr_rt_process {
 	unsigned short bpf_len;
 	unsigned int bpf_flags; /* SECCOMP_FILTER_FLAG_* */
 	char *apparmor;		/* profile name, refused when the host has no AppArmor */
+	/* startContainer hooks, run after `start` and before the filter (borrowed) */
+	const struct hr_rt_hook *start_hooks;
+	size_t n_start_hooks;
+	const char *hook_state;
 };
 
 struct hr_rt_resources {
@@ -150,6 +154,7 @@ enum hr_rt_msg_type {
 	HR_MSG_READY, /* everything but exec done: waiting on exec.fifo */
 	HR_MSG_MAPS,  /* user namespace unshared: write the id maps */
 	HR_MSG_PID,   /* the init's pid (when an intermediate forked it) */
+	HR_MSG_STATE, /* parent -> child: state JSON for the in-container hooks */
 };
 int hr_rt_send(int fd, int type, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -12,7 +12,7 @@
 struct msg {
 	int type;
 	int errnum;
-	char text[1024];
+	char text[8192];
 };
 
 int hr_rt_send(int fd, int type, int errnum, const char *fmt, ...)

@@ -202,4 +202,68 @@ rc=$?
 [ $rc = 3 ] && tap_ok "exec returns the process's exit code" || tap_fail "exec exit code" "got $rc"
 HRB delete --force b-exec && tap_ok "delete --force a running container" || tap_fail "delete --force"
 
+# hooks: all six, with the state JSON on stdin; a policy allowing this hook path
+B=$WORK/hooks
+bundle "$B" true
+mkdir -p "$WORK/hk"
+chmod 777 "$WORK/hk" # createContainer runs as the container's root (a mapped uid)
+printf '#!/bin/sh\ncat >"%s/$1.json"\n' "$WORK/hk" >"$WORK/hk/hook.sh"
+# startContainer runs inside: the same path in the rootfs holds the container's own copy
+mkdir -p "$B/rootfs$WORK/hk"
+printf '#!/bin/sh\ncat >"/tmp/$1.json"\n' >"$B/rootfs$WORK/hk/hook.sh"
+chmod 755 "$WORK/hk/hook.sh" "$B/rootfs$WORK/hk/hook.sh"
+echo "{\"hooks\":{\"allowed\":[\"$WORK/hk/hook.sh\"]}}" >"$WORK/hk/policy.json"
+h() { echo "[{\"path\":\"$1\",\"args\":[\"hook.sh\",\"$2\"]}]"; }
+bundle_set "$B" ".root.readonly = false | .hooks = {prestart: $(h "$WORK/hk/hook.sh" prestart),
+	createRuntime: $(h "$WORK/hk/hook.sh" createRuntime),
+	createContainer: $(h "$WORK/hk/hook.sh" createContainer),
+	startContainer: $(h "$WORK/hk/hook.sh" startContainer),
+	poststart: $(h "$WORK/hk/hook.sh" poststart), poststop: $(h "$WORK/hk/hook.sh" poststop)}"
+if (cd "$B" && HRB --hardrun-policy "$WORK/hk/policy.json" run b-hooks 2>"$WORK/err"); then
+	for k in prestart createRuntime createContainer poststart poststop; do
+		id=$(jq -r .id "$WORK/hk/$k.json" 2>/dev/null)
+		[ "$id" = b-hooks ] && tap_ok "$k hook ran with the state on stdin" ||
+			tap_fail "$k hook ran with the state" "$(cat "$WORK/hk/$k.json" 2>&1)"
+	done
+	pid=$(jq -r .pid "$B/rootfs/tmp/startContainer.json" 2>/dev/null)
+	[ "${pid:-0}" -gt 0 ] && tap_ok "startContainer hook ran inside the container (state pid $pid)" ||
+		tap_fail "startContainer hook ran inside" "$(cat "$B/rootfs/tmp/startContainer.json" 2>&1)"
+else
+	tap_fail "run with hooks" "$(cat "$WORK/err")"
+fi
+
+# --console-socket: the pty master arrives over SCM_RIGHTS, the process has the slave as its tty
+if command -v python3 >/dev/null; then
+	B=$WORK/tty
+	bundle "$B" sh -c 'tty; echo hello-tty'
+	bundle_set "$B" '.process.terminal = true'
+	python3 - "$WORK/console.sock" "$WORK/tty.out" <<'PY' &
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
+out = b""
+while True:
+    try:
+        d = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+open(sys.argv[2], "wb").write(msg + b"\n" + out)
+PY
+	for _ in $(seq 100); do [ -S "$WORK/console.sock" ] && break; sleep 0.05; done
+	(cd "$B" && HRB run --console-socket "$WORK/console.sock" b-tty 2>"$WORK/err")
+	wait
+	if grep -q '^/dev/pts/0' "$WORK/tty.out" 2>/dev/null && grep -q hello-tty "$WORK/tty.out"; then
+		tap_ok "console socket: the process's tty is the container's /dev/pts/0"
+	else
+		tap_fail "console socket" "$(cat "$WORK/tty.out" "$WORK/err" 2>&1)"
+	fi
+else
+	tap_skip "console socket" "no python3 to receive the pty master"
+fi
+
 tap_end
