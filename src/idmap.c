@@ -79,6 +79,9 @@ static const char *cmdline_root(void)
 	return NULL;
 }
 
+static bool key_ok(const char *key);
+static bool container_exists(const char *root, const char *key);
+
 const char *hr_runtime_root(const char *runtime_root)
 {
 	const char *env = NULL, *cmd = NULL;
@@ -329,6 +332,11 @@ static int ranges_open(const struct hr_policy *p, int *dirfd, int *lockfd, struc
 	*dirfd = hr_steal_fd(&d);
 	*lockfd = hr_steal_fd(&l);
 	return 0;
+}
+
+bool hr_runtime_has(const char *runtime_root, const char *id)
+{
+	return key_ok(id) && container_exists(hr_runtime_root(runtime_root), id);
 }
 
 /* The lower runtime still knows the container (runc layout: <root>/<id>). */

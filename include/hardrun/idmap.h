@@ -32,6 +32,13 @@ struct hr_policy;
  */
 const char *hr_runtime_root(const char *runtime_root);
 
+/*
+ * Does the lower runtime know a container `id` (its state directory
+ * <root>/<id> exists)?  A create for an existing id must not touch that
+ * container's range or mounts, nor release them when it fails.
+ */
+bool hr_runtime_has(const char *runtime_root, const char *id);
+
 /* Effective state dir of the policy (p->state_dir, else "/run/hardrun"). */
 const char *hr_idmap_state_dir(const struct hr_policy *p);
 

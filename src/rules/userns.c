@@ -375,6 +375,24 @@ static char *root_abs(struct hr_ctx *ctx, const char *path)
 	return hr_xasprintf("%s/%s", ctx->bundle, path);
 }
 
+/*
+ * An idmapped rootfs makes host root's files container root's.  That is the
+ * point for an image, and a host takeover for the host's own directories.
+ */
+static bool system_dir(const char *path)
+{
+	static const char *const dirs[] = {"/",	     "/etc",   "/usr",	 "/bin",  "/sbin", "/lib",
+					   "/lib32", "/lib64", "/boot",	 "/root", "/home", "/var",
+					   "/run",   "/proc",  "/sys",	 "/dev",  "/opt",  "/srv",
+					   "/tmp",   "/mnt",   "/media", NULL};
+	_cleanup_free_ char *real = realpath(path, NULL);
+
+	for (size_t i = 0; real && dirs[i]; i++)
+		if (strcmp(real, dirs[i]) == 0)
+			return true;
+	return false;
+}
+
 static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s, const struct plan *pl,
 		      struct hr_json *undo, struct hr_error **err)
 {
@@ -387,6 +405,12 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s, const
 	if (!rp)
 		return hr_error_set(err, 0, "config has no root.path to idmap");
 	abs = root_abs(ctx, rp);
+	if (system_dir(abs)) {
+		hr_report_unfixable(ctx, "root.path", rp,
+				    "rootfs is a host system directory: idmapping it would give "
+				    "container root the files of host root");
+		return 0;
+	}
 	if (hr_idmount_rootfs(ctx->policy, ctx->container_id, abs, pl->start, pl->size, chown_ok,
 			      &view, err) < 0)
 		return -1;
@@ -591,6 +615,9 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	_cleanup_free_ char *after = NULL;
 	int r = -1;
 
+	/* Before anything is touched: a live container's range and mounts are its own. */
+	if (ctx->container_id && hr_runtime_has(NULL, ctx->container_id))
+		return hr_error_set(err, EEXIST, "container with id exists: %s", ctx->container_id);
 	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
 		goto out;
 	set_userns(ctx, &pl);
@@ -613,8 +640,8 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	}
 	r = 0;
 out:
-	if (r < 0 && ctx->container_id) {
-		/* Fail closed, and leave nothing behind that a retry would trip over. */
+	/* A refused container never starts: leave nothing behind for it either. */
+	if ((r < 0 || ctx->findings.denials) && ctx->container_id && !pl.placeholder) {
 		hr_idmount_release(ctx->policy, ctx->container_id, NULL);
 		if (pl.allocated)
 			hr_idrange_release(ctx->policy, pl.key, NULL);

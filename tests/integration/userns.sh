@@ -112,6 +112,20 @@ else
 	tap_skip "state reports the caller's bundle" "control runtime"
 fi
 
+# --- a create reusing a live id fails and leaves the live container alone ----
+if [ "$HR" = 1 ]; then
+	one=${IDS[-1]}
+	rt create -b "$B" "$one" </dev/null >"$WORK/dup.log" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && [ -e "$STATE/ranges/$start" ] && grep -q " $STATE/mounts/$one/rootfs " /proc/self/mountinfo; then
+		tap_ok "create with a live container's id fails and keeps that container's range and rootfs view"
+	else
+		tap_fail "create with a live container's id keeps that container's range" "rc=$rc" "$(cat "$WORK/dup.log")" "$(ls "$STATE/ranges")"
+	fi
+else
+	tap_skip "duplicate id keeps the live range" "control runtime"
+fi
+
 # --- same bundle, second container side by side -----------------------------
 new_id two
 rt run -d -b "$B" "$id" </dev/null >"$WORK/two.log" 2>&1

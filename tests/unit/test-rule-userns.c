@@ -322,6 +322,23 @@ static void test_mount_mappings(void)
 	run_free(&r);
 }
 
+static void test_system_rootfs(void)
+{
+	struct run r = run("{\"root\":{\"path\":\"/etc/..\"}}", HR_ACTION_FIX, "sys", false, NULL);
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP needs root");
+		run_free(&r);
+		return;
+	}
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "root.path") != NULL,
+	   "rootfs resolving to the host's / is never idmapped (denied)");
+	is_str(root_path(&r), "/etc/..", "root.path left alone");
+	hr_idmount_release(&pol, "sys", NULL);
+	hr_idrange_release(&pol, "sys", NULL);
+	run_free(&r);
+}
+
 /* A forged undo record may not smuggle a source past the mounts rule behind a view. */
 static void test_forged_undo(void)
 {
@@ -454,6 +471,7 @@ int main(void)
 	test_fix_and_reuse();
 	test_mount_mappings();
 	test_forged_undo();
+	test_system_rootfs();
 	test_pod();
 	hr_rule_userns.free_settings(defaults);
 	free(cmd);
