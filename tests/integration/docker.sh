@@ -210,6 +210,45 @@ else
 fi
 
 t0=$(date +%s)
+# The daemon's own socket from a path no deny list knows (this dockerd's):
+# whether or not the mount is refused, container root must not be able to
+# connect to it (the socket is host root's, 0660, and container root is not
+# host root).  busybox has no unix-socket client, so a static one is built.
+if command -v gcc >/dev/null && gcc -x c -static -O2 -o "$T/uconnect" - 2>/dev/null <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+int main(int argc, char **argv)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (argc < 2 || fd < 0)
+		return 2;
+	strncpy(a.sun_path, argv[1], sizeof(a.sun_path) - 1);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("connect: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("connected\n");
+	return 0;
+}
+EOF
+then
+	out=$(drun --rm -v "$T/uconnect:/uconnect:ro" -v "$D_SOCK:/var/run/docker.sock" hr-busybox \
+		/uconnect /var/run/docker.sock 2>&1)
+	if printf '%s' "$out" | grep -q 'refused by hardrun'; then
+		tap_ok "-v <dockerd socket>:/var/run/docker.sock refused by hardrun"
+	elif [ "$out" = "connect: Permission denied" ]; then
+		tap_ok "-v <dockerd socket>:/var/run/docker.sock (unlisted path) is mounted but container root cannot connect: $out"
+	else
+		tap_fail "the docker socket is refused or unusable in the container" "$out"
+	fi
+else
+	tap_skip "the docker socket is refused or unusable in the container" "no gcc with static libc to build a unix-socket client"
+fi
+
 # Commands hardrun hands to runc unchanged: pause/resume (freezer), ps.
 out=$(dk pause hr-c2 2>&1 && dk inspect -f '{{.State.Status}}' hr-c2 2>&1 && dk unpause hr-c2 2>&1 &&
 	dk inspect -f '{{.State.Status}}' hr-c2 2>&1)
