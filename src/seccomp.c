@@ -144,6 +144,87 @@ bool hr_seccomp_same_syscall(const char *a, const char *b, const struct hr_json 
 	return false;
 }
 
+#define MAX_ARCHES 20
+
+struct hr_seccomp_set {
+	const char **names;
+	int *nums; /* nums[a * len + i]: names[i] on arches[a], < 0 if absent */
+	size_t len;
+	uint32_t arches[MAX_ARCHES];
+	size_t n_arches;
+};
+
+struct hr_seccomp_set *hr_seccomp_set_new(const char *const *a, char *const *b,
+					  const struct hr_json *architectures)
+{
+	struct hr_seccomp_set *set = hr_xcalloc(1, sizeof(*set));
+	size_t na = 0, nb = 0;
+
+	while (a && a[na])
+		na++;
+	while (b && b[nb])
+		nb++;
+	set->len = na + nb;
+	set->names = hr_xcalloc(set->len + 1, sizeof(*set->names));
+	for (size_t i = 0; i < set->len; i++)
+		set->names[i] = i < na ? a[i] : b[i - na];
+	set->arches[set->n_arches++] = seccomp_arch_native();
+	for (size_t i = 0; architectures && architectures->type == HR_JSON_ARRAY &&
+			   i < architectures->arr.len && set->n_arches < MAX_ARCHES;
+	     i++) {
+		uint32_t t = arch_token(hr_json_as_string(architectures->arr.items[i]));
+		bool dup = t == 0;
+
+		for (size_t k = 0; k < set->n_arches && !dup; k++)
+			dup = set->arches[k] == t;
+		if (!dup)
+			set->arches[set->n_arches++] = t;
+	}
+	set->nums = hr_xcalloc(set->n_arches * set->len + 1, sizeof(*set->nums));
+	for (size_t k = 0; k < set->n_arches; k++)
+		for (size_t i = 0; i < set->len; i++)
+			set->nums[k * set->len + i] =
+			    seccomp_syscall_resolve_name_arch(set->arches[k], set->names[i]);
+	return set;
+}
+
+void hr_seccomp_set_free(struct hr_seccomp_set *set)
+{
+	if (!set)
+		return;
+	free(set->names);
+	free(set->nums);
+	free(set);
+}
+
+size_t hr_seccomp_set_len(const struct hr_seccomp_set *set)
+{
+	return set->len;
+}
+
+const char *hr_seccomp_set_name(const struct hr_seccomp_set *set, size_t i)
+{
+	return i < set->len ? set->names[i] : NULL;
+}
+
+long hr_seccomp_set_find(const struct hr_seccomp_set *set, const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < set->len; i++)
+		if (strcmp(set->names[i], name) == 0)
+			return (long)i;
+	for (size_t k = 0; k < set->n_arches; k++) {
+		int nr = seccomp_syscall_resolve_name_arch(set->arches[k], name);
+
+		/* negative numbers are libseccomp's placeholders for "not on this arch" */
+		for (size_t i = 0; nr >= 0 && i < set->len; i++)
+			if (set->nums[k * set->len + i] == nr)
+				return (long)i;
+	}
+	return -1;
+}
+
 static int check_errno(const struct hr_json *v, const char *what, struct hr_error **err)
 {
 	int64_t e;

@@ -1,4 +1,4 @@
-# Turn a Docker-format seccomp profile (moby's, or containers/common's
+# Turn a Docker-format seccomp profile (containers/common's
 # /usr/share/containers/seccomp.json) into the OCI linux.seccomp object the
 # daemon would send to runc on amd64 for a container with Docker's default
 # capabilities -- the same resolution moby does for includes/excludes.

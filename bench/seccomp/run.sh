@@ -1,8 +1,9 @@
 #!/bin/bash
 # Per-syscall cost inside a runc container under: no filter, hardrun's
-# default profile, and Docker's default profile (resolved from the
-# Docker-format profile containers/common ships, as dockerd resolves it on
-# amd64 with its default capabilities).  Runs are interleaved with the order
+# default profile, Docker's default profile (captured from a private dockerd
+# by docker-profile.sh, or $DOCKER_SECCOMP), and Podman's (the Docker-format
+# profile containers/common ships, resolved as dockerd would for amd64 and
+# Docker's default capabilities).  Runs are interleaved with the order
 # rotated each round; round 0 is a warm-up and is discarded; medians are
 # printed with the ratios and the target beside them.  A benchmark, not a
 # test: it never fails on a timing.
@@ -13,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ROUNDS=${ROUNDS:-7}
 N=${N:-1000000}
-DOCKER_PROFILE=${DOCKER_PROFILE:-/usr/share/containers/seccomp.json}
+PODMAN_PROFILE=${PODMAN_PROFILE:-/usr/share/containers/seccomp.json}
 # shellcheck source=../../tests/lib/common.sh
 source "$TOP/tests/lib/common.sh"
 
@@ -27,14 +28,25 @@ configs=(none hardrun)
 jq 'del(.linux.seccomp)' "$work/base/config.json" >"$work/none.json"
 jq --slurpfile s "$TOP/profiles/seccomp/default.json" '.linux.seccomp = $s[0]' \
 	"$work/base/config.json" >"$work/hardrun.json"
-if [ -r "$DOCKER_PROFILE" ]; then
-	jq -f "$HERE/docker-default.jq" "$DOCKER_PROFILE" >"$work/docker-seccomp.json"
-	jq --slurpfile s "$work/docker-seccomp.json" '.linux.seccomp = $s[0]' \
-		"$work/base/config.json" >"$work/docker.json"
+if [ -n "${DOCKER_SECCOMP:-}" ]; then
+	cp "$DOCKER_SECCOMP" "$work/docker-seccomp.json"
+else
+	"$HERE/docker-profile.sh" >"$work/docker-seccomp.json" || rm -f "$work/docker-seccomp.json"
+fi
+if [ -s "$work/docker-seccomp.json" ]; then
 	configs+=(docker)
 else
-	echo "# no Docker-format profile at $DOCKER_PROFILE: docker column skipped"
+	echo "# dockerd unavailable and no \$DOCKER_SECCOMP: docker column skipped"
 fi
+if [ -r "$PODMAN_PROFILE" ]; then
+	jq -f "$HERE/docker-default.jq" "$PODMAN_PROFILE" >"$work/podman-seccomp.json"
+	configs+=(podman)
+fi
+for c in docker podman; do
+	[ -s "$work/$c-seccomp.json" ] || continue
+	jq --slurpfile s "$work/$c-seccomp.json" '.linux.seccomp = $s[0]' \
+		"$work/base/config.json" >"$work/$c.json"
+done
 
 run_one() { # config -> one result line
 	cp "$work/$1.json" "$work/base/config.json"
@@ -66,9 +78,10 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 for m in getppid_ns mixed_ns ioctl_ns; do
 	line="$m: hardrun/none $(ratio "$(get hardrun $m)" "$(get none $m)")"
-	if [[ " ${configs[*]} " == *" docker "* ]]; then
-		line+=", docker/none $(ratio "$(get docker $m)" "$(get none $m)")"
-		line+=", hardrun/docker $(ratio "$(get hardrun $m)" "$(get docker $m)") (target <= 1.00)"
-	fi
-	echo "$line"
+	for c in docker podman; do
+		[[ " ${configs[*]} " == *" $c "* ]] || continue
+		line+=", $c/none $(ratio "$(get $c $m)" "$(get none $m)")"
+		line+=", hardrun/$c $(ratio "$(get hardrun $m)" "$(get $c $m)")"
+	done
+	echo "$line (target: hardrun/docker <= 1.00)"
 done

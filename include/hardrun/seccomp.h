@@ -42,6 +42,25 @@ bool hr_seccomp_action_allows(const char *action);
 bool hr_seccomp_same_syscall(const char *a, const char *b, const struct hr_json *architectures);
 
 /*
+ * A set of syscalls to recognise under any spelling: by name, and by number
+ * on the native architecture and on each of `architectures`.  Built once per
+ * profile so that checking a name costs one lookup per architecture.
+ */
+struct hr_seccomp_set;
+
+/*
+ * The set of `a` then `b` (NULL-terminated name lists, either may be NULL);
+ * indexes run over a, then b.  Aborts on OOM.
+ */
+struct hr_seccomp_set *hr_seccomp_set_new(const char *const *a, char *const *b,
+					  const struct hr_json *architectures);
+void hr_seccomp_set_free(struct hr_seccomp_set *set);
+size_t hr_seccomp_set_len(const struct hr_seccomp_set *set);
+const char *hr_seccomp_set_name(const struct hr_seccomp_set *set, size_t i);
+/* Index of the member `name` is the same syscall as, or -1. */
+long hr_seccomp_set_find(const struct hr_seccomp_set *set, const char *name);
+
+/*
  * Check the shape of an OCI seccomp object without looking at syscall
  * names: known defaultAction and actions, errno values, architectures
  * resolvable by libseccomp, argument indexes and operators, flags.  The

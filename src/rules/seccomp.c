@@ -125,30 +125,18 @@ static bool allows_all(const struct hr_json *sc)
 	return true;
 }
 
-/* The never-allowed syscall `name` matches, or NULL. */
-static const char *never_match(const struct seccomp_settings *s, const char *name,
-			       const struct hr_json *arches)
-{
-	for (size_t i = 0; hr_seccomp_never_allowed[i]; i++)
-		if (hr_seccomp_same_syscall(name, hr_seccomp_never_allowed[i], arches))
-			return hr_seccomp_never_allowed[i];
-	for (size_t i = 0; s->never && s->never[i]; i++)
-		if (hr_seccomp_same_syscall(name, s->never[i], arches))
-			return s->never[i];
-	return NULL;
-}
-
 /*
  * Returns true when names[j] must go (and reports why).  Unusable names in a
  * deny rule of a filter that allows by default cannot be repaired: runc
  * would skip them and the call they meant to stop would run.
  */
-static bool name_must_go(struct hr_ctx *ctx, const struct seccomp_settings *s,
+static bool name_must_go(struct hr_ctx *ctx, const struct hr_seccomp_set *never_set,
 			 const struct hr_json *sc, const struct hr_json *rule,
 			 const struct hr_json *n, const char *path)
 {
 	const char *name = n->s.str;
-	const char *never = never_match(s, name, hr_json_get(sc, "architectures"));
+	const char *never =
+	    hr_seccomp_set_name(never_set, (size_t)hr_seccomp_set_find(never_set, name));
 	bool malformed = strlen(name) != n->s.len || !hr_seccomp_syscall_known(name);
 
 	if (never && !rule_denies(rule))
@@ -172,7 +160,7 @@ static bool name_must_go(struct hr_ctx *ctx, const struct seccomp_settings *s,
 	    name);
 }
 
-static void scrub_rules(struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_json *sc)
+static void scrub_rules(struct hr_ctx *ctx, const struct hr_seccomp_set *never, struct hr_json *sc)
 {
 	struct hr_json *calls = hr_json_get(sc, "syscalls");
 	size_t orig = 0;
@@ -187,7 +175,7 @@ static void scrub_rules(struct hr_ctx *ctx, const struct seccomp_settings *s, st
 
 			snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names[%zu]", orig,
 				 orig_j);
-			if (name_must_go(ctx, s, sc, rule, names->arr.items[j], path))
+			if (name_must_go(ctx, never, sc, rule, names->arr.items[j], path))
 				hr_json_array_remove(names, j);
 			else
 				j++;
@@ -200,8 +188,8 @@ static void scrub_rules(struct hr_ctx *ctx, const struct seccomp_settings *s, st
 	}
 }
 
-/* Is `name` stopped by a deny rule without conditions? */
-static bool denied_outright(const struct hr_json *sc, const char *name)
+/* Mark the members of `never` stopped by a deny rule without conditions. */
+static void mark_denied(const struct hr_json *sc, const struct hr_seccomp_set *never, bool *denied)
 {
 	const struct hr_json *calls = hr_json_get(sc, "syscalls");
 
@@ -212,37 +200,35 @@ static bool denied_outright(const struct hr_json *sc, const char *name)
 
 		if (!rule_denies(r) || (!hr_json_is_null(args) && args->arr.len > 0))
 			continue;
-		for (size_t j = 0; j < names->arr.len; j++)
-			if (hr_seccomp_same_syscall(names->arr.items[j]->s.str, name,
-						    hr_json_get(sc, "architectures")))
-				return true;
+		for (size_t j = 0; j < names->arr.len; j++) {
+			long k = hr_seccomp_set_find(never, names->arr.items[j]->s.str);
+			if (k >= 0)
+				denied[k] = true;
+		}
 	}
-	return false;
-}
-
-static void add_never_rule(struct hr_json *names, const char *name)
-{
-	for (size_t i = 0; i < names->arr.len; i++)
-		if (strcmp(names->arr.items[i]->s.str, name) == 0)
-			return;
-	hr_json_append(names, hr_json_new_string(name));
 }
 
 /* A filter that allows by default must still stop the never-allowed list. */
-static int deny_never(struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_json *sc)
+static int deny_never(struct hr_ctx *ctx, const struct hr_seccomp_set *never, struct hr_json *sc)
 {
 	_cleanup_json_ struct hr_json *names = hr_json_new(HR_JSON_ARRAY);
 	_cleanup_free_ char *after = NULL;
+	_cleanup_free_ bool *denied = NULL;
 	struct hr_json *rule, *calls;
+	size_t n = hr_seccomp_set_len(never);
 
 	if (!default_allows(sc))
 		return 0;
-	for (size_t i = 0; hr_seccomp_never_allowed[i]; i++)
-		if (!denied_outright(sc, hr_seccomp_never_allowed[i]))
-			add_never_rule(names, hr_seccomp_never_allowed[i]);
-	for (size_t i = 0; s->never && s->never[i]; i++)
-		if (!denied_outright(sc, s->never[i]))
-			add_never_rule(names, s->never[i]);
+	denied = hr_xcalloc(n + 1, sizeof(*denied));
+	mark_denied(sc, never, denied);
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < names->arr.len && !dup; k++)
+			dup =
+			    strcmp(names->arr.items[k]->s.str, hr_seccomp_set_name(never, i)) == 0;
+		if (!denied[i] && !dup)
+			hr_json_append(names, hr_json_new_string(hr_seccomp_set_name(never, i)));
+	}
 	if (names->arr.len == 0)
 		return 0;
 	after = hr_json_brief(names);
@@ -297,6 +283,8 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 	struct hr_error *verr = NULL;
 	_cleanup_free_ char *before = NULL;
 	size_t denials = ctx->findings.denials;
+	struct hr_seccomp_set *never = NULL;
+	int r;
 
 	if (ctx->entry != HR_ENTRY_CREATE)
 		return 0;
@@ -331,8 +319,12 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 		return 0;
 	}
 	warn_listener(ctx, sc);
-	scrub_rules(ctx, s, sc);
-	if (deny_never(ctx, s, sc) < 0)
+	never = hr_seccomp_set_new(hr_seccomp_never_allowed, s->never,
+				   hr_json_get(sc, "architectures"));
+	scrub_rules(ctx, never, sc);
+	r = deny_never(ctx, never, sc);
+	hr_seccomp_set_free(never);
+	if (r < 0)
 		return hr_error_set(err, 0, "linux.seccomp.syscalls: not an array");
 	/* what reaches the runtime must be a filter libseccomp accepts in full */
 	if (ctx->cur_action == HR_ACTION_FIX && ctx->findings.denials == denials &&
