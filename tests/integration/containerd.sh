@@ -10,6 +10,7 @@
 
 # shellcheck source=../lib/integ.sh
 source "$(dirname "$0")/../lib/integ.sh"
+# shellcheck disable=SC2034 # read by tap_skip in common.sh
 HR_CORE=1
 integ_init containerd
 IMG=docker.io/library/hr-busybox:latest

@@ -10,6 +10,7 @@
 
 # shellcheck source=../lib/integ.sh
 source "$(dirname "$0")/../lib/integ.sh"
+# shellcheck disable=SC2034 # read by tap_skip in common.sh
 HR_CORE=1
 integ_init podman
 STATUS_SH='cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'

@@ -43,9 +43,9 @@ integ_cleanup() {
 # integ_umount_under DIR: lazily unmount everything a daemon left below DIR,
 # deepest first, so rm -rf never walks into a live mount.
 integ_umount_under() {
-	local m pass
+	local m
 	# Several passes: a mount may be stacked on another one at the same path.
-	for pass in 1 2 3; do
+	for _ in 1 2 3; do
 		awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
 			sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	done
@@ -171,7 +171,7 @@ integ_shims_stop() {
 # layout in a tar) of ROOTFS, named NAME, for `ctr image import` and
 # `podman load`: no registry and no docker needed.
 integ_oci_image() {
-	local rootfs=$1 name=$2 out=$3 d lsum ldig lsize csum csize msum msize
+	local rootfs=$1 name=$2 out=$3 d ldig lsize csum csize msum msize
 	d=$(mktemp -d "$T/oci.XXXXXX")
 	mkdir -p "$d/blobs/sha256"
 	tar -C "$rootfs" --numeric-owner -cf "$d/layer.tar" .
