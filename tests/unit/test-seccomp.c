@@ -376,6 +376,41 @@ static void test_settings(void)
 	run_free(&r);
 }
 
+static void test_sets(void)
+{
+	_cleanup_json_ struct hr_json *def = default_profile();
+	_cleanup_json_ struct hr_json *arches =
+	    parse("[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_AARCH64\"]");
+	char *extra[] = {(char *)"getppid", NULL};
+	struct hr_seccomp_set *set = hr_seccomp_set_new(hr_seccomp_never_allowed, extra, arches);
+	const struct hr_json *calls = hr_json_get(def, "syscalls");
+	size_t n = hr_seccomp_set_len(set), bad = 0, unknown = 0;
+
+	ok(hr_seccomp_set_find(set, "bpf") >= 0 && hr_seccomp_set_find(set, "read") < 0,
+	   "set: bpf is a member, read is not");
+	is_str(hr_seccomp_set_name(set, (size_t)hr_seccomp_set_find(set, "getppid")), "getppid",
+	       "set: the policy's extra names come after the built-in list");
+	ok(hr_seccomp_set_find(set, "vm86old") >= 0, "set: an x86-only name is found");
+	for (size_t i = 0; hr_seccomp_never_allowed[i]; i++)
+		unknown += !hr_seccomp_syscall_known(hr_seccomp_never_allowed[i]);
+	ok(unknown == 0 && n > 50, "every never-allowed name is known to libseccomp (%zu names)",
+	   n);
+	for (size_t i = 0; calls && i < calls->arr.len; i++) {
+		const struct hr_json *r = calls->arr.items[i];
+		const struct hr_json *names = hr_json_get(r, "names");
+		if (!hr_seccomp_action_allows(hr_json_as_string(hr_json_get(r, "action"))))
+			continue;
+		for (size_t j = 0; j < names->arr.len; j++)
+			if (strcmp(names->arr.items[j]->s.str, "getppid") != 0 &&
+			    hr_seccomp_set_find(set, names->arr.items[j]->s.str) >= 0) {
+				printf("#   default.json allows %s\n", names->arr.items[j]->s.str);
+				bad++;
+			}
+	}
+	ok(bad == 0, "default.json allows no never-allowed syscall");
+	hr_seccomp_set_free(set);
+}
+
 /* ---- the default profile, loaded into a real process ----------------- */
 
 static void *thread_fn(void *arg)
@@ -485,6 +520,7 @@ int main(void)
 	test_default_allow();
 	test_invalid();
 	test_settings();
+	test_sets();
 	test_default_loaded();
 	return tap_done();
 }
