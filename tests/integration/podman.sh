@@ -172,8 +172,8 @@ integ_defer pm pod rm -f -t 0 hr-pod
 if [ $rc = 0 ]; then
 	out=$(pm --runtime hardrun run -d --pod hr-pod --name hr-pa hr-busybox sleep 300 2>&1 &&
 		pm --runtime hardrun run --pod hr-pod --name hr-pb hr-busybox sh -c \
-			'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user /proc/self/ns/net' 2>&1)
-	a=$(pm exec hr-pa sh -c 'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user /proc/self/ns/net' 2>&1)
+			'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/self/ns/net' 2>&1)
+	a=$(pm exec hr-pa sh -c 'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/self/ns/net' 2>&1)
 fi
 if [ $rc = 0 ] && [ -n "$a" ] && [ "$(printf '%s' "$out" | tail -n3)" = "$a" ] &&
 	[ "$(printf '%s\n' "$a" | awk 'NR==1 {print $2}')" != 0 ]; then
