@@ -65,7 +65,10 @@ s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); time.sleep(9
 	SOCK_PID=$!
 	local i
 	for i in $(seq 50); do
-		[ -S "$WORK/docker.sock" ] && return 0
+		if [ -S "$WORK/docker.sock" ]; then
+			chmod 660 "$WORK/docker.sock" # as dockerd leaves it (root:docker)
+			return 0
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -94,6 +97,10 @@ all_caps_json() {
 	printf '%s\n' "${out[@]}" | jq -R . | jq -s -c .
 }
 
+socket_mount_filter() {
+	echo ".mounts += [{destination:\"/var/run/docker.sock\", type:\"bind\", source:\"$WORK/docker.sock\", options:[\"bind\",\"rw\"]}]"
+}
+
 # --privileged: every capability, no seccomp, no masks, host pid/ipc/net,
 # all devices, writable /sys and cgroupfs.  "hostile" adds host / and a
 # runtime socket bind-mounted in (refused outright by any sane policy, so
@@ -105,8 +112,7 @@ make_hostile() { # make_hostile DIR [privileged|hostile]
 		hostroot='[{destination:"/host", type:"bind", source:"/", options:["rbind","rw","rprivate"]}]'
 	fi
 	if [ "${2:-hostile}" = hostile ] && [ -S "$WORK/docker.sock" ]; then
-		sockmount=$(jq -n -c --arg s "$WORK/docker.sock" \
-			'[{destination:"/var/run/docker.sock",type:"bind",source:$s,options:["bind","rw"]}]')
+		sockmount=$(jq -n -c --arg s "$WORK/docker.sock" '[$s]')
 	fi
 	bundle_set "$d" "
 	  .process.capabilities = {bounding:$ALL_CAPS, effective:$ALL_CAPS, inheritable:$ALL_CAPS,
@@ -118,7 +124,8 @@ make_hostile() { # make_hostile DIR [privileged|hostile]
 	  | .linux.resources.devices = [{allow:true, access:\"rwm\"}]
 	  | .mounts |= map(if .type == \"sysfs\" or .type == \"cgroup\"
 	                   then .options |= map(select(. != \"ro\")) else . end)
-	  | .mounts += $hostroot | .mounts += $sockmount"
+	  | .mounts += $hostroot
+	  | .mounts += ($sockmount | map({destination:\"/var/run/docker.sock\", type:\"bind\", source:., options:[\"bind\",\"rw\"]}))"
 }
 
 # What an admin would do by hand to runc: user namespace, few caps, hardrun's seccomp.
@@ -225,7 +232,7 @@ started() { grep -q '^CHECK ' "$(out_of "$1")"; }
 
 # One profile on one runtime: the plain config, then the hostile one.
 run_profile() { # run_profile RTNAME PROFILE FLAGS...
-	local rtn=$1 prof=$2 l b
+	local rtn=$1 prof=$2 l b asuser=
 	shift 2
 	l="$rtn/$prof"
 	b=$(fresh_bundle "$rtn-$prof")
@@ -234,8 +241,9 @@ run_profile() { # run_profile RTNAME PROFILE FLAGS...
 		echo "#   retrying as the profile asks: uid 1000, NET_BIND_SERVICE only"
 		l="$rtn/$prof/uid1000"
 		b=$(fresh_bundle "$rtn-$prof-uid1000")
-		bundle_set "$b" '.process.user = {uid:1000, gid:1000}
+		asuser='.process.user = {uid:1000, gid:1000}
 		  | .process.capabilities |= with_entries(.value = ["CAP_NET_BIND_SERVICE"])'
+		bundle_set "$b" "$asuser"
 		run_probe "$l" "$b" --hardrun-profile="$prof" "$@"
 	fi
 	if started "$l"; then
@@ -244,6 +252,18 @@ run_profile() { # run_profile RTNAME PROFILE FLAGS...
 		tap_fail "$l: container starts" "$(head -n 3 "$(err_of "$l")")"
 	fi
 	local v
+	if [ -S "$WORK/docker.sock" ]; then
+		# the plain config plus only the socket: the rule for runtime sockets alone
+		l="$rtn/$prof/socket"
+		b=$(fresh_bundle "$rtn-$prof-socket")
+		[ -n "$asuser" ] && bundle_set "$b" "$asuser"
+		bundle_set "$b" "$(socket_mount_filter)"
+		if run_probe "$l" "$b" --hardrun-profile="$prof" "$@" || started "$l"; then
+			judge "$l" "$prof"
+		else
+			tap_ok "$l: config with a runtime socket refused: $(head -n 1 "$(err_of "$l")" | tr -d '#' | cut -c1-240)"
+		fi
+	fi
 	for v in privileged hostile; do
 		l="$rtn/$prof/$v"
 		b=$(fresh_bundle "$rtn-$prof-$v")
