@@ -125,44 +125,104 @@ static bool allows_all(const struct hr_json *sc)
 	return true;
 }
 
+/* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define NS_FLAGS 0x7E020000ULL
+
+/* One pass over a custom profile. */
+struct scrub {
+	struct hr_ctx *ctx;
+	struct hr_json *sc;
+	struct hr_seccomp_set *never;
+	struct hr_seccomp_set *clones; /* [0] clone, [1] clone3 */
+	bool clone_removed, clone3_removed;
+};
+
+/*
+ * Does an allow rule for clone keep every CLONE_NEW* flag clear?  Only if it
+ * has a masked check of them on the flags argument and no other check on
+ * that argument: runc ORs conditions that share an index.
+ */
+static bool clone_guarded(const struct hr_json *rule)
+{
+	const struct hr_json *args = hr_json_get(rule, "args");
+	bool guard = false;
+	size_t on_flags = 0;
+
+	for (size_t i = 0; args && args->type == HR_JSON_ARRAY && i < args->arr.len; i++) {
+		const struct hr_json *a = args->arr.items[i];
+		const char *op = hr_json_as_string(hr_json_get(a, "op"));
+		uint64_t idx = 1, v = 0, v2 = 0;
+
+		hr_json_as_uint64(hr_json_get(a, "index"), &idx);
+		hr_json_as_uint64(hr_json_get(a, "value"), &v);
+		hr_json_as_uint64(hr_json_get(a, "valueTwo"), &v2);
+		if (idx != 0)
+			continue;
+		on_flags++;
+		if (op && strcmp(op, "SCMP_CMP_MASKED_EQ") == 0 && (v & NS_FLAGS) == NS_FLAGS &&
+		    (v2 & NS_FLAGS) == 0)
+			guard = true;
+	}
+	return guard && on_flags == 1;
+}
+
+/*
+ * unshare and setns are never allowed; clone and clone3 reach the same
+ * namespace code.  clone3 passes its flags in memory no filter can read.
+ */
+static bool clone_must_go(struct scrub *x, const struct hr_json *rule, const char *name,
+			  const char *path)
+{
+	long c = hr_seccomp_set_find(x->clones, name);
+
+	if (c == 1 &&
+	    hr_report(x->ctx, path, name, "ENOSYS",
+		      "syscall %s can create namespaces and its flags cannot be checked", name))
+		return x->clone3_removed = true;
+	if (c == 0 && !clone_guarded(rule) &&
+	    hr_report(x->ctx, path, name, "CLONE_NEW* flags refused",
+		      "syscall %s is allowed with namespace-creating flags", name))
+		return x->clone_removed = true;
+	return false;
+}
+
 /*
  * Returns true when names[j] must go (and reports why).  Unusable names in a
  * deny rule of a filter that allows by default cannot be repaired: runc
  * would skip them and the call they meant to stop would run.
  */
-static bool name_must_go(struct hr_ctx *ctx, const struct hr_seccomp_set *never_set,
-			 const struct hr_json *sc, const struct hr_json *rule,
-			 const struct hr_json *n, const char *path)
+static bool name_must_go(struct scrub *x, const struct hr_json *rule, const struct hr_json *n,
+			 const char *path)
 {
 	const char *name = n->s.str;
 	const char *never =
-	    hr_seccomp_set_name(never_set, (size_t)hr_seccomp_set_find(never_set, name));
+	    hr_seccomp_set_name(x->never, (size_t)hr_seccomp_set_find(x->never, name));
 	bool malformed = strlen(name) != n->s.len || !hr_seccomp_syscall_known(name);
 
 	if (never && !rule_denies(rule))
-		return hr_report(ctx, path, name, NULL,
+		return hr_report(x->ctx, path, name, NULL,
 				 strcmp(never, name) == 0
 				     ? "syscall %s is never allowed in a container%s"
 				     : "syscall %s is never allowed in a container (it is %s)",
 				 name, strcmp(never, name) == 0 ? "" : never);
 	if (!malformed)
-		return false;
-	if (rule_denies(rule) && default_allows(sc)) {
-		hr_report_unfixable(ctx, path, name,
+		return !rule_denies(rule) && clone_must_go(x, rule, name, path);
+	if (rule_denies(rule) && default_allows(x->sc)) {
+		hr_report_unfixable(x->ctx, path, name,
 				    "syscall name \"%s\" is unknown to libseccomp or malformed: "
 				    "the deny rule cannot be enforced",
 				    name);
 		return false;
 	}
 	return hr_report(
-	    ctx, path, name, NULL,
+	    x->ctx, path, name, NULL,
 	    "syscall name \"%s\" is unknown to libseccomp or malformed: dropped from the rule",
 	    name);
 }
 
-static void scrub_rules(struct hr_ctx *ctx, const struct hr_seccomp_set *never, struct hr_json *sc)
+static void scrub_rules(struct scrub *x)
 {
-	struct hr_json *calls = hr_json_get(sc, "syscalls");
+	struct hr_json *calls = hr_json_get(x->sc, "syscalls");
 	size_t orig = 0;
 
 	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; orig++) {
@@ -175,7 +235,7 @@ static void scrub_rules(struct hr_ctx *ctx, const struct hr_seccomp_set *never, 
 
 			snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names[%zu]", orig,
 				 orig_j);
-			if (name_must_go(ctx, never, sc, rule, names->arr.items[j], path))
+			if (name_must_go(x, rule, names->arr.items[j], path))
 				hr_json_array_remove(names, j);
 			else
 				j++;
@@ -249,6 +309,61 @@ static int deny_never(struct hr_ctx *ctx, const struct hr_seccomp_set *never, st
 	return 0;
 }
 
+static void append_rule(struct hr_json *sc, const char *name, const char *action, int errno_ret,
+			uint64_t mask, uint64_t value)
+{
+	struct hr_json *rule = hr_json_new(HR_JSON_OBJECT);
+	struct hr_json *names = hr_json_new(HR_JSON_ARRAY);
+	struct hr_json *calls = hr_json_ensure_array(sc, "syscalls");
+
+	hr_json_append(names, hr_json_new_string(name));
+	hr_json_set(rule, "names", names);
+	hr_json_set(rule, "action", hr_json_new_string(action));
+	if (errno_ret >= 0)
+		hr_json_set(rule, "errnoRet", hr_json_new_int(errno_ret));
+	if (mask) {
+		struct hr_json *args = hr_json_new(HR_JSON_ARRAY);
+		struct hr_json *arg = hr_json_new(HR_JSON_OBJECT);
+
+		hr_json_set(arg, "index", hr_json_new_uint(0));
+		hr_json_set(arg, "value", hr_json_new_uint(mask));
+		hr_json_set(arg, "valueTwo", hr_json_new_uint(value));
+		hr_json_set(arg, "op", hr_json_new_string("SCMP_CMP_MASKED_EQ"));
+		hr_json_append(args, arg);
+		hr_json_set(rule, "args", args);
+	}
+	if (calls)
+		hr_json_append(calls, rule);
+	else
+		hr_json_free(rule);
+}
+
+/*
+ * Put back what the removals of clone and clone3 took, checked this time,
+ * and when the default allows, stop namespace flags explicitly.  clone3 gets
+ * ENOSYS, the one answer on which glibc and Go fall back to clone.
+ */
+static void guard_clone(struct scrub *x)
+{
+	bool denied[2] = {false, false};
+	bool allows = default_allows(x->sc);
+
+	mark_denied(x->sc, x->clones, denied);
+	if (allows && (!denied[0] || !denied[1]) &&
+	    !hr_report(x->ctx, "linux.seccomp.syscalls", NULL,
+		       "clone with CLONE_NEW*: EPERM, clone3: ENOSYS",
+		       "default action %s lets clone and clone3 create namespaces",
+		       hr_json_as_string(hr_json_get(x->sc, "defaultAction"))))
+		return;
+	if (x->clone3_removed || (allows && !denied[1]))
+		append_rule(x->sc, "clone3", "SCMP_ACT_ERRNO", ENOSYS, 0, 0);
+	if (x->clone_removed && !allows)
+		append_rule(x->sc, "clone", "SCMP_ACT_ALLOW", -1, NS_FLAGS, 0);
+	for (uint64_t bit = 1; allows && !denied[0] && bit <= NS_FLAGS; bit <<= 1)
+		if (bit & NS_FLAGS)
+			append_rule(x->sc, "clone", "SCMP_ACT_ERRNO", EPERM, bit, bit);
+}
+
 static void warn_listener(struct hr_ctx *ctx, const struct hr_json *sc)
 {
 	const struct hr_json *calls = hr_json_get(sc, "syscalls");
@@ -283,7 +398,9 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 	struct hr_error *verr = NULL;
 	_cleanup_free_ char *before = NULL;
 	size_t denials = ctx->findings.denials;
-	struct hr_seccomp_set *never = NULL;
+	static const char *const clones[] = {"clone", "clone3", NULL};
+	const struct hr_json *arches = hr_json_get(sc, "architectures");
+	struct scrub x = {0};
 	int r;
 
 	if (ctx->entry != HR_ENTRY_CREATE)
@@ -319,11 +436,16 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 		return 0;
 	}
 	warn_listener(ctx, sc);
-	never = hr_seccomp_set_new(hr_seccomp_never_allowed, s->never,
-				   hr_json_get(sc, "architectures"));
-	scrub_rules(ctx, never, sc);
-	r = deny_never(ctx, never, sc);
-	hr_seccomp_set_free(never);
+	x.ctx = ctx;
+	x.sc = sc;
+	x.never = hr_seccomp_set_new(hr_seccomp_never_allowed, s->never, arches);
+	x.clones = hr_seccomp_set_new(clones, NULL, arches);
+	scrub_rules(&x);
+	r = deny_never(ctx, x.never, sc);
+	if (r == 0)
+		guard_clone(&x);
+	hr_seccomp_set_free(x.never);
+	hr_seccomp_set_free(x.clones);
 	if (r < 0)
 		return hr_error_set(err, 0, "linux.seccomp.syscalls: not an array");
 	/* what reaches the runtime must be a filter libseccomp accepts in full */

@@ -259,8 +259,12 @@ static void test_aliases(void)
 }
 
 /* A filter that allows by default gets an explicit deny for the never list. */
+static unsigned long long run_under(scmp_filter_ctx f, unsigned long long (*fn)(void));
+static unsigned long long probe_clone(void);
+
 static void test_default_allow(void)
 {
+	unsigned long long loaded_fails;
 	struct run r;
 	struct hr_error *err = NULL;
 	_cleanup_seccomp_ scmp_filter_ctx f = NULL;
@@ -272,16 +276,71 @@ static void test_default_allow(void)
 		 "\"args\":[{\"index\":2,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]},"
 		 "{\"names\":[\"keyctl\"],\"action\":\"SCMP_ACT_KILL\"}]}}}",
 		 HR_ACTION_FIX, NULL);
-	ok(r.rc == 0 && r.ctx.findings.len == 1 && count(&r, HR_ACTION_FIX) == 1,
-	   "default allow: one finding for the missing denies");
+	ok(r.rc == 0 && r.ctx.findings.len == 2 && count(&r, HR_ACTION_FIX) == 2,
+	   "default allow: one finding for the never-allowed, one for clone (%zu)",
+	   r.ctx.findings.len);
 	ok(has_name(seccomp_of(&r), "bpf", false) && has_name(seccomp_of(&r), "mount", false) &&
 	       has_name(seccomp_of(&r), "open_by_handle_at", false),
 	   "default allow: bpf, mount, open_by_handle_at denied");
-	ok(hr_json_get(seccomp_of(&r), "syscalls")->arr.len == 4, "default allow: rules kept");
+	ok(hr_json_get(seccomp_of(&r), "syscalls")->arr.len == 3 + 1 + 1 + 7,
+	   "default allow: rules kept, never-allowed, clone3 and 7 clone flag rules added");
 	ok(hr_seccomp_compile(seccomp_of(&r), &f, &err) == 0,
 	   "default allow: the fixed profile compiles (%s)", err ? err->msg : "");
 	hr_error_clear(&err);
 	run_free(&r);
+	loaded_fails = run_under(f, probe_clone);
+	ok(loaded_fails == 0,
+	   "default allow, loaded: clone(NEWUSER/NEWNET) EPERM, clone3 ENOSYS, unshare, bpf "
+	   "EPERM; threads and fork work (failed checks mask %#llx)",
+	   loaded_fails);
+}
+
+/* clone and clone3 in custom profiles: allowed only without namespace flags. */
+static void test_clone(void)
+{
+	static const struct {
+		const char *desc, *rules;
+		size_t findings;
+	} cases[] = {
+	    {"unchecked clone and clone3",
+	     "{\"names\":[\"clone\",\"clone3\",\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}", 2},
+	    {"clone with the namespace mask",
+	     "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	     "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}",
+	     0},
+	    {"mask ORed away by a second condition on the flags",
+	     "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	     "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},{\"index\":0,"
+	     "\"value\":0,\"op\":\"SCMP_CMP_NE\"}]}",
+	     1},
+	    {"mask missing CLONE_NEWUSER",
+	     "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	     "\"value\":1845624832,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}",
+	     1},
+	    {"clone3 refused already", "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\"}", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_free_ char *config =
+		    hr_xasprintf("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+				 "\"syscalls\":[%s]}}}",
+				 cases[i].rules);
+		_cleanup_seccomp_ scmp_filter_ctx f = NULL;
+		struct hr_error *err = NULL;
+		struct run r;
+
+		run_rule(&r, config, HR_ACTION_FIX, NULL);
+		ok(r.rc == 0 && r.ctx.findings.len == cases[i].findings &&
+		       count(&r, HR_ACTION_FIX) == cases[i].findings,
+		   "clone, %s: %zu findings", cases[i].desc, cases[i].findings);
+		if (cases[i].findings > 0)
+			ok((i > 0 || has_name(seccomp_of(&r), "clone3", false)) &&
+			       has_name(seccomp_of(&r), "clone", true) &&
+			       hr_seccomp_compile(seccomp_of(&r), &f, &err) == 0,
+			   "clone, %s: clone back with the mask (clone3 ENOSYS), compiles",
+			   cases[i].desc);
+		hr_error_clear(&err);
+		run_free(&r);
+	}
 }
 
 static void test_invalid(void)
@@ -469,16 +528,62 @@ static unsigned long long probe(void)
 	return fails;
 }
 
+/* Load filter f in a child, run fn there; its failed-checks mask, ~0 if it could not run. */
+static unsigned long long run_under(scmp_filter_ctx f, unsigned long long (*fn)(void))
+{
+	unsigned long long fails = ~0ull;
+	int pfd[2], st = 0;
+	pid_t pid;
+
+	if (!f || pipe(pfd) < 0)
+		return fails;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		fails = seccomp_load(f) == 0 ? fn() : ~0ull;
+		_exit(write(pfd[1], &fails, sizeof(fails)) == sizeof(fails) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &fails, sizeof(fails)) != sizeof(fails))
+		fails = ~0ull;
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	return fails;
+}
+
+/* Under a fixed allow-by-default profile: namespaces refused, threads and fork still work. */
+static unsigned long long probe_clone(void)
+{
+	unsigned long long fails = 0;
+	static char zeros[256];
+	pthread_t t;
+	int st;
+	pid_t p;
+
+	EXPECT(pthread_create(&t, NULL, thread_fn, NULL) == 0 && pthread_join(t, NULL) == 0, 0);
+	p = fork();
+	if (p == 0)
+		_exit(0);
+	EXPECT(p > 0 && waitpid(p, &st, 0) == p, 1);
+	EXPECT(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) < 0 && errno == EPERM, 2);
+	EXPECT(syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0) < 0 && errno == EPERM, 3);
+	EXPECT(syscall(SYS_clone3, zeros, 88) < 0 && errno == ENOSYS, 4);
+	EXPECT(unshare(CLONE_NEWUSER) < 0 && errno == EPERM, 5);
+	EXPECT(syscall(SYS_bpf, 0, zeros, sizeof(zeros)) < 0 && errno == EPERM, 6);
+	EXPECT(getppid() > 0, 7);
+	return fails;
+}
+
 static void test_default_loaded(void)
 {
 	_cleanup_json_ struct hr_json *def = default_profile();
 	_cleanup_seccomp_ scmp_filter_ctx f = NULL;
 	struct hr_error *err = NULL;
 	char tmpl[] = "/tmp/hr-test-seccomp.XXXXXX";
-	int pfd[2], fd = mkstemp(tmpl), st = 0;
+	int fd = mkstemp(tmpl);
 	unsigned long long fails = ~0ull;
 	off_t size = 0;
-	pid_t pid;
 
 	ok(hr_seccomp_compile(def, &f, &err) == 0, "default.json compiles (%s)",
 	   err ? err->msg : "ok");
@@ -488,20 +593,7 @@ static void test_default_loaded(void)
 	   "seccomp_export_bpf gives a non-empty program");
 	printf("# default profile: %lld BPF instructions\n", (long long)(size / 8));
 	close(fd);
-	if (!f || pipe(pfd) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		fails = seccomp_load(f) == 0 ? probe() : ~0ull;
-		_exit(write(pfd[1], &fails, sizeof(fails)) == sizeof(fails) ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &fails, sizeof(fails)) != sizeof(fails))
-		fails = ~0ull;
-	close(pfd[0]);
-	waitpid(pid, &st, 0);
+	fails = run_under(f, probe);
 	ok(fails == 0,
 	   "under the default filter: threads, fork+exec, mmap, epoll, eventfd, timerfd, "
 	   "getrandom, "
@@ -518,6 +610,7 @@ int main(void)
 	test_custom();
 	test_aliases();
 	test_default_allow();
+	test_clone();
 	test_invalid();
 	test_settings();
 	test_sets();
