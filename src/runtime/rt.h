@@ -247,6 +247,8 @@ int hr_rt_launch_wait(struct hr_rt_launch *l, int sock, pid_t pid, const struct 
 		      struct hr_error **err);
 void hr_rt_block_signals(sigset_t *old);
 int hr_rt_wait_forward(pid_t pid, int *exit_status);
+/* tty.c: relay a pty master to our stdio until pid exits (signals blocked by the caller). */
+int hr_rt_tty_relay(pid_t pid, int master, int *exit_status);
 int hr_rt_parse_signal(const char *s, int *sig);
 
 int hr_rt_start(const struct hr_cli *cli, struct hr_error **err);

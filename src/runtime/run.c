@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ struct started {
 	struct hr_rt_state state;
 	int dirfd;
 	pid_t pid;
+	int console_peer; /* foreground terminal: where the master arrives */
+	int master;
 };
 
 static void started_free(struct started *st)
@@ -29,7 +32,11 @@ static void started_free(struct started *st)
 	hr_rt_state_free(&st->state);
 	if (st->dirfd >= 0)
 		close(st->dirfd);
-	st->dirfd = -1;
+	if (st->console_peer >= 0)
+		close(st->console_peer);
+	if (st->master >= 0)
+		close(st->master);
+	st->dirfd = st->console_peer = st->master = -1;
 }
 
 static int write_pid_file(const char *path, pid_t pid, struct hr_error **err)
@@ -71,25 +78,32 @@ static int make_fifo(int dirfd, struct hr_error **err)
 	return fd;
 }
 
-static int open_console(const struct hr_cli *cli, const struct hr_rt_config *c, bool detach,
+/*
+ * The fd the child sends its pty master to: the --console-socket, or for a
+ * foreground run without one, our end of a socketpair (we relay the pty).
+ */
+static int open_console(const struct hr_cli *cli, struct started *st, bool detach,
 			struct hr_error **err)
 {
 	const char *path = hr_cli_flag(cli, "console-socket");
+	int sv[2];
 
-	if (!c->proc.terminal)
+	if (!st->config.proc.terminal)
 		return -1;
-	if (!path) {
-		if (detach)
-			hr_error_set(err, 0,
-				     "cannot allocate tty if hardrun will detach without setting "
-				     "console socket");
-		else
-			hr_error_set(err, 0,
-				     "process.terminal without --console-socket is not supported "
-				     "by the builtin runtime");
+	if (path)
+		return hr_rt_console_connect(path, err);
+	if (detach) {
+		hr_error_set(
+		    err, 0,
+		    "cannot allocate tty if hardrun will detach without setting console socket");
 		return -2;
 	}
-	return hr_rt_console_connect(path, err);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		hr_error_set(err, errno, "socketpair for the terminal");
+		return -2;
+	}
+	st->console_peer = sv[0];
+	return sv[1];
 }
 
 /* Launch the init; on return it is waiting on exec.fifo (create) or exec'd (run). */
@@ -107,7 +121,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "container id cannot be empty");
 	if (hr_rt_config_load(&st->config, spec, bundle, id, err) < 0)
 		return -1;
-	console = open_console(cli, &st->config, detach || create, err);
+	console = open_console(cli, st, detach || create, err);
 	if (console == -2 || (console < 0 && *err))
 		return -1;
 	st->dirfd = hr_rt_state_dir(cli, id, true, true, err);
@@ -137,6 +151,12 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	if (hr_rt_launch_wait(&l, sock, st->pid, sj, err) < 0)
 		goto fail_cgroup;
 	st->state.starttime = l.starttime;
+	if (st->console_peer >= 0 && (st->master = hr_rt_recv_fd(st->console_peer)) < 0) {
+		hr_error_set(err, errno, "receive the pty master");
+		kill(st->pid, SIGKILL);
+		waitpid(st->pid, NULL, 0);
+		goto fail_cgroup;
+	}
 	if (hr_rt_state_write(st->dirfd, &st->state, err) < 0 ||
 	    write_pid_file(hr_cli_flag(cli, "pid-file"), st->pid, err) < 0) {
 		kill(st->pid, SIGKILL);
@@ -156,7 +176,7 @@ fail:
 int hr_rt_create(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
 		 struct hr_error **err)
 {
-	struct started st = {.dirfd = -1};
+	struct started st = {.dirfd = -1, .console_peer = -1, .master = -1};
 	int r = start_container(cli, spec, bundle, true, true, &st, err);
 
 	started_free(&st);
@@ -193,7 +213,7 @@ static void teardown(const struct hr_cli *cli, struct started *st)
 int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle, int *exit_status,
 	      struct hr_error **err)
 {
-	struct started st = {.dirfd = -1};
+	struct started st = {.dirfd = -1, .console_peer = -1, .master = -1};
 	bool detach = hr_cli_flag_bool(cli, "detach");
 	sigset_t old;
 	int r;
@@ -208,7 +228,10 @@ int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle
 	if (r == 0 && !detach) {
 		/* readers (state, kill, exec) need the lock while we wait */
 		flock(st.dirfd, LOCK_UN);
-		hr_rt_wait_forward(st.pid, exit_status);
+		if (st.master >= 0)
+			hr_rt_tty_relay(st.pid, st.master, exit_status);
+		else
+			hr_rt_wait_forward(st.pid, exit_status);
 		flock(st.dirfd, LOCK_EX);
 		teardown(cli, &st);
 	} else if (r < 0 && st.dirfd >= 0) {

@@ -266,4 +266,34 @@ else
 	tap_skip "console socket" "no python3 to receive the pty master"
 fi
 
+# process.terminal in the foreground without a console socket: hardrun relays the pty
+B=$WORK/tty2
+bundle "$B" sh -c 'read x; echo got:$x; exit 5'
+bundle_set "$B" '.process.terminal = true'
+got=$(cd "$B" && echo abc | timeout 20 "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-tty2 2>&1)
+rc=$?
+echo "$got" | grep -q 'got:abc' && [ $rc = 5 ] && tap_ok "terminal relayed in the foreground (input, output, exit 5)" ||
+	tap_fail "terminal relay" "exit $rc" "$got"
+
+# a network namespace joined by path, with a new user namespace around it
+unshare --net sleep 30 &
+holder=$!
+for _ in $(seq 50); do
+	[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.05
+done
+B=$WORK/netns
+bundle "$B" sh -c 'readlink /proc/self/ns/net; echo pid=$$'
+bundle_set "$B" ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)"
+got=$(cd "$B" && HRB run b-netns 2>&1)
+if echo "$got" | grep -qxF "$(readlink /proc/$holder/ns/net)" && echo "$got" | grep -qx pid=1; then
+	tap_ok "joins a network namespace by path, still pid 1 in a new pid namespace"
+elif echo "$got" | grep -q "refused"; then
+	tap_skip "join a network namespace by path" "the policy refuses it: $got"
+else
+	tap_fail "join a network namespace by path" "$got"
+fi
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+
 tap_end
