@@ -251,36 +251,40 @@ static int check_action(const struct hr_json *rule, const char *what, bool is_de
 	return 0;
 }
 
+int hr_seccomp_arg_read(const struct hr_json *a, struct hr_seccomp_arg *out, struct hr_error **err)
+{
+	const char *op = hr_json_as_string(hr_json_get(a, "op"));
+	uint64_t idx = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!a || a->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "not an object");
+	if (!hr_json_as_uint64(hr_json_get(a, "index"), &idx) || idx > 5)
+		return hr_error_set(err, 0, "index must be 0 to 5");
+	out->index = (unsigned)idx;
+	if (!hr_json_as_uint64(hr_json_get(a, "value"), &out->value) ||
+	    (!hr_json_is_null(hr_json_get(a, "valueTwo")) &&
+	     !hr_json_as_uint64(hr_json_get(a, "valueTwo"), &out->value_two)))
+		return hr_error_set(err, 0, "value and valueTwo must be unsigned 64-bit integers");
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		if (op && strcmp(op, ops[k].name) == 0) {
+			out->op = ops[k].op;
+			return 0;
+		}
+	return hr_error_set(err, 0, "unknown operator \"%s\"", op ? op : "(not a string)");
+}
+
 static int check_args(const struct hr_json *args, const char *what, struct hr_error **err)
 {
+	struct hr_seccomp_arg arg;
+
 	if (hr_json_is_null(args))
 		return 0;
 	if (args->type != HR_JSON_ARRAY)
 		return hr_error_set(err, 0, "%sargs: not an array", what);
-	for (size_t i = 0; i < args->arr.len; i++) {
-		const struct hr_json *a = args->arr.items[i];
-		const char *op = hr_json_as_string(hr_json_get(a, "op"));
-		uint64_t idx, v;
-		size_t k;
-
-		if (!a || a->type != HR_JSON_OBJECT)
-			return hr_error_set(err, 0, "%sargs[%zu]: not an object", what, i);
-		if (!hr_json_as_uint64(hr_json_get(a, "index"), &idx) || idx > 5)
-			return hr_error_set(err, 0, "%sargs[%zu].index: must be 0 to 5", what, i);
-		if (!hr_json_as_uint64(hr_json_get(a, "value"), &v) ||
-		    (!hr_json_is_null(hr_json_get(a, "valueTwo")) &&
-		     !hr_json_as_uint64(hr_json_get(a, "valueTwo"), &v)))
-			return hr_error_set(
-			    err, 0,
-			    "%sargs[%zu]: value and valueTwo must be unsigned 64-bit integers",
-			    what, i);
-		for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-			if (op && strcmp(op, ops[k].name) == 0)
-				break;
-		if (k == sizeof(ops) / sizeof(ops[0]))
-			return hr_error_set(err, 0, "%sargs[%zu].op: unknown operator \"%s\"", what,
-					    i, op ? op : "(not a string)");
-	}
+	for (size_t i = 0; i < args->arr.len; i++)
+		if (hr_seccomp_arg_read(args->arr.items[i], &arg, err) < 0)
+			return hr_err_wrap(err, "%sargs[%zu]", what, i);
 	return 0;
 }
 
@@ -427,29 +431,19 @@ static int add_arches(scmp_filter_ctx ctx, const struct hr_json *arches, struct 
 
 static size_t build_conds(const struct hr_json *args, struct scmp_arg_cmp *conds, bool *same_index)
 {
+	struct hr_seccomp_arg arg;
 	unsigned seen = 0;
 	size_t n = 0;
 
 	*same_index = false;
 	for (size_t i = 0; args && args->type == HR_JSON_ARRAY && i < args->arr.len && i < 6; i++) {
-		const struct hr_json *a = args->arr.items[i];
-		const char *op = hr_json_as_string(hr_json_get(a, "op"));
-		uint64_t idx = 0, v = 0, v2 = 0;
-
-		hr_json_as_uint64(hr_json_get(a, "index"), &idx);
-		hr_json_as_uint64(hr_json_get(a, "value"), &v);
-		hr_json_as_uint64(hr_json_get(a, "valueTwo"), &v2);
-		if (seen & (1u << idx))
+		if (hr_seccomp_arg_read(args->arr.items[i], &arg, NULL) < 0)
+			continue; /* validated before: not reached */
+		if (seen & (1u << arg.index))
 			*same_index = true;
-		seen |= 1u << idx;
-		conds[n].arg = (unsigned)idx;
-		for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-			if (strcmp(op, ops[k].name) == 0)
-				conds[n].op = ops[k].op;
+		seen |= 1u << arg.index;
 		/* OCI's value/valueTwo are libseccomp's datum_a/datum_b (mask, then datum) */
-		conds[n].datum_a = v;
-		conds[n].datum_b = v2;
-		n++;
+		conds[n++] = (struct scmp_arg_cmp){arg.index, arg.op, arg.value, arg.value_two};
 	}
 	return n;
 }

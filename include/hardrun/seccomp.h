@@ -60,6 +60,17 @@ const char *hr_seccomp_set_name(const struct hr_seccomp_set *set, size_t i);
 /* Index of the member `name` is the same syscall as, or -1. */
 long hr_seccomp_set_find(const struct hr_seccomp_set *set, const char *name);
 
+/* One OCI argument condition ({index, value, valueTwo, op}). */
+struct hr_seccomp_arg {
+	unsigned index; /* 0 to 5 */
+	enum scmp_compare op;
+	uint64_t value;	    /* for SCMP_CMP_MASKED_EQ: the mask */
+	uint64_t value_two; /* for SCMP_CMP_MASKED_EQ: what the masked argument must equal */
+};
+
+/* Read one condition; -1 with *err (err may be NULL) if it is not a valid one. */
+int hr_seccomp_arg_read(const struct hr_json *a, struct hr_seccomp_arg *out, struct hr_error **err);
+
 /*
  * Check the shape of an OCI seccomp object without looking at syscall
  * names: known defaultAction and actions, errno values, architectures

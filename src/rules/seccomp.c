@@ -145,22 +145,16 @@ struct scrub {
 static bool clone_guarded(const struct hr_json *rule)
 {
 	const struct hr_json *args = hr_json_get(rule, "args");
+	struct hr_seccomp_arg arg;
 	bool guard = false;
 	size_t on_flags = 0;
 
 	for (size_t i = 0; args && args->type == HR_JSON_ARRAY && i < args->arr.len; i++) {
-		const struct hr_json *a = args->arr.items[i];
-		const char *op = hr_json_as_string(hr_json_get(a, "op"));
-		uint64_t idx = 1, v = 0, v2 = 0;
-
-		hr_json_as_uint64(hr_json_get(a, "index"), &idx);
-		hr_json_as_uint64(hr_json_get(a, "value"), &v);
-		hr_json_as_uint64(hr_json_get(a, "valueTwo"), &v2);
-		if (idx != 0)
+		if (hr_seccomp_arg_read(args->arr.items[i], &arg, NULL) < 0 || arg.index != 0)
 			continue;
 		on_flags++;
-		if (op && strcmp(op, "SCMP_CMP_MASKED_EQ") == 0 && (v & NS_FLAGS) == NS_FLAGS &&
-		    (v2 & NS_FLAGS) == 0)
+		if (arg.op == SCMP_CMP_MASKED_EQ && (arg.value & NS_FLAGS) == NS_FLAGS &&
+		    (arg.value_two & NS_FLAGS) == 0)
 			guard = true;
 	}
 	return guard && on_flags == 1;
