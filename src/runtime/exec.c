@@ -157,6 +157,11 @@ static int open_namespaces(pid_t pid, int fds[N_NS], struct hr_error **err)
 static __attribute__((noreturn)) void exec_child(const struct hr_rt_process *p, const int fds[N_NS],
 						 int sync, int console)
 {
+	/*
+	 * Host root joining the container: not dumpable, or a ptrace-capable
+	 * container process could attach to us before we drop (execve resets it).
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (hr_rt_wait_go(sync) < 0)
 		_exit(1);
 	for (size_t i = 0; i < N_NS; i++)

@@ -123,6 +123,8 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	struct hr_rt_process proc = c->proc;
 	char *state = NULL;
 
+	/* host-root credentials until the drop: nobody inside may ptrace us (execve resets it) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (c->n_hooks[HR_HOOK_CREATE_CONTAINER] || c->n_hooks[HR_HOOK_START_CONTAINER]) {
 		state = malloc(8192);
 		if (!state || hr_rt_recv(sync, NULL, state, 8192) != HR_MSG_STATE)

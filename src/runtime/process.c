@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/close_range.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -167,6 +169,9 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 			hr_rt_die(sync, e ? e->errnum : 0, "startContainer hook: %s",
 				  e ? e->msg : "failed");
 	}
+	/* nothing of hardrun's may reach the container but stdio: whatever the caller left open */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
+		hr_rt_die(sync, errno, "close_range");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (p->bpf && p->no_new_privs && hr_rt_bpf_load(p) < 0)
