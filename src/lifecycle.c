@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,15 +81,56 @@ static void forward(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
-int hr_run_foreground(const char *runtime, const struct hr_cli *cli, const struct hr_policy *policy,
-		      struct hr_error **err)
+/*
+ * Wait until the child has closed config.json after reading it (or has
+ * exited, or 10 s have passed), so that the bundle lock can go.
+ */
+static void wait_config_read(int ino, pid_t pid)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd fds[2] = {{.fd = ino, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 10;
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return;
+		int r = poll(fds, pidfd >= 0 ? 2 : 1, (int)ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (fds[1].revents & POLLIN))
+			return;
+		ssize_t len = read(ino, buf, sizeof(buf));
+		for (ssize_t off = 0; len > 0 && off < len;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+			if (ev->len && strcmp(ev->name, "config.json") == 0)
+				return;
+			off += (ssize_t)sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
+		       const struct hr_policy *policy, int bundle_lock, struct hr_error **err)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	_cleanup_close_ int lock = bundle_lock;
+	_cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	sigset_t block, old;
 	int wstatus = 0;
 
-	/* Block first so no signal slips between fork and the handler. */
+	if (ino >= 0 && lock >= 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
+		if (inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
+			hr_closep(&ino);
+	}
+	/* Block first so no signal slips between fork and the handlers. */
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&block, sigs[i]);
@@ -105,18 +150,21 @@ int hr_run_foreground(const char *runtime, const struct hr_cli *cli, const struc
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ino >= 0)
+		wait_config_read(ino, pid);
+	hr_closep(&lock);
 	while (waitpid(pid, &wstatus, 0) < 0)
 		if (errno != EINTR)
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
-	hr_container_release(policy, hr_cli_id(cli));
-	if (WIFEXITED(wstatus)) {
-		if (WEXITSTATUS(wstatus) == HR_EXIT_NOEXEC)
-			return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
-						   "lower runtime `%s` could not be executed",
-						   runtime);
-		return WEXITSTATUS(wstatus);
-	}
-	return 128 + WTERMSIG(wstatus);
+	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	bool gone =
+	    status != 0 || (!strcmp(cli->command, "run") && !hr_cli_flag_bool(cli, "detach"));
+	if (gone)
+		hr_container_release(policy, hr_cli_id(cli));
+	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
+		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
+					   "lower runtime `%s` could not be executed", runtime);
+	return status;
 }
 
 static long long flag_number(const struct hr_cli *cli, const char *name, struct hr_error **err)

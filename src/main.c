@@ -131,11 +131,9 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		hr_log(HR_LOG_WARN, "%s", serr->msg);
 		hr_error_clear(&serr);
 	}
+	int lock = hr_steal_fd(&h.dirfd);
 	hr_hardened_clear(&h);
-	/* A foreground run ends with the container: hardrun stays to clean up. */
-	if (!strcmp(cli->command, "run") && !hr_cli_flag_bool(cli, "detach"))
-		return hr_run_foreground(runtime, cli, policy, err);
-	return hr_delegate_exec(runtime, cli, err);
+	return hr_delegate_create(runtime, cli, policy, lock, err);
 }
 
 static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,

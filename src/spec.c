@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,13 @@ struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **e
 		hr_error_set(err, errno, "bundle `%s`", bundle);
 		return NULL;
 	}
+	/* Two containers created side by side from one bundle: each hardens
+	 * and hands over config.json under this lock (see hr_delegate_create). */
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			hr_error_set(err, errno, "lock bundle `%s`", bundle);
+			return NULL;
+		}
 	if (hr_read_file_at(fd, "config.json", HR_SPEC_MAX_BYTES, &buf, &len, err) < 0) {
 		hr_err_wrap(err, "bundle `%s`", bundle);
 		return NULL;

@@ -26,13 +26,16 @@ char *hr_container_profile(const struct hr_policy *policy, const char *id);
 void hr_container_release(const struct hr_policy *policy, const char *id);
 
 /*
- * `run` in the foreground through a lower runtime: the runtime runs as a
- * child so that hardrun can release the container's resources once it has
- * exited; signals hardrun receives are forwarded to it.  Returns the exit
- * status to exit with.
+ * create, run and restore through a lower runtime.  The runtime runs as a
+ * child: hardrun keeps the bundle lock (`bundle_lock`, from hr_spec_load)
+ * until the runtime has read config.json, so a second create from the same
+ * bundle cannot replace it first; forwards the signals it receives; and once
+ * the runtime exits, releases the container's id range and idmapped mounts
+ * when the container is gone (a foreground run, or a failed create).
+ * Consumes bundle_lock.  Returns the exit status to exit with.
  */
-int hr_run_foreground(const char *runtime, const struct hr_cli *cli, const struct hr_policy *policy,
-		      struct hr_error **err);
+int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
+		       const struct hr_policy *policy, int bundle_lock, struct hr_error **err);
 
 /*
  * `update`: refuse a request that lifts the pids or memory limit above what

@@ -29,7 +29,9 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
 /*
  * Load <bundle>/config.json: the bundle must be a directory (opened
  * O_DIRECTORY, path symlinks allowed as runc allows them), config.json must
- * be a regular file and not a symlink.  *dirfd receives the bundle fd.
+ * be a regular file and not a symlink.  *dirfd receives the bundle fd, which
+ * holds an exclusive flock(2) on the bundle directory until it is closed, so
+ * that concurrent creates from one bundle take turns rewriting config.json.
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
 
