@@ -383,6 +383,8 @@ static uint32_t action_of(const struct hr_json *obj, const char *key, const char
 	const struct action_def *a = action_find(hr_json_as_string(hr_json_get(obj, key)));
 	int64_t e = EPERM;
 
+	if (!a)
+		return SCMP_ACT_KILL_PROCESS; /* validated before: not reached, but fail closed */
 	if (!a->takes_errno)
 		return a->base;
 	hr_json_as_int64(hr_json_get(obj, errno_key), &e);
