@@ -36,7 +36,7 @@ struct range_entry {
 	uint32_t start, size;
 	char *key, *root, *bundle;
 	int64_t created;
-	char name[16];
+	char *name; /* "<start>" for the owner, "<start>.<key>" for a sharer */
 };
 
 struct range_entries {
@@ -214,6 +214,7 @@ static void entries_free(struct range_entries *es)
 		free(es->e[i].key);
 		free(es->e[i].root);
 		free(es->e[i].bundle);
+		free(es->e[i].name);
 	}
 	free(es->e);
 	es->e = NULL;
@@ -244,14 +245,12 @@ static int entry_parse(char *text, struct range_entry *e)
 	return e->key && e->root && e->size ? 0 : -1;
 }
 
-static bool all_digits(const char *s)
+/* "<digits>" or "<digits>.<key>"; never a temporary file of hr_write_file_atomic. */
+static bool entry_name_ok(const char *name)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
+	size_t n = strspn(name, "0123456789");
+
+	return n > 0 && n <= 10 && (name[n] == '\0' || (name[n] == '.' && name[n + 1] != '\0'));
 }
 
 /* Every entry of the ranges dir; unreadable or foreign files are skipped. */
@@ -272,7 +271,7 @@ static int entries_load(int dirfd, struct range_entries *out, struct hr_error **
 		struct range_entry e = {0};
 		unsigned long long start;
 
-		if (!all_digits(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
+		if (!entry_name_ok(de->d_name))
 			continue;
 		start = strtoull(de->d_name, NULL, 10);
 		if (start > UINT32_MAX ||
@@ -283,7 +282,7 @@ static int entries_load(int dirfd, struct range_entries *out, struct hr_error **
 			continue;
 		}
 		e.start = (uint32_t)start;
-		memcpy(e.name, de->d_name, strlen(de->d_name) + 1);
+		e.name = hr_xstrdup(de->d_name);
 		out->e = hr_xrealloc(out->e, (out->len + 1) * sizeof(*out->e));
 		out->e[out->len++] = e;
 	}
@@ -301,14 +300,13 @@ static char *oneline(const char *s)
 }
 
 static int entry_write(int dirfd, uint32_t start, uint32_t size, const char *key, const char *root,
-		       const char *bundle, struct hr_error **err)
+		       const char *bundle, bool share, struct hr_error **err)
 {
-	_cleanup_free_ char *b = oneline(bundle), *r = oneline(root), *text = NULL;
-	char name[16];
+	_cleanup_free_ char *b = oneline(bundle), *r = oneline(root), *text = NULL, *name = NULL;
 
 	text = hr_xasprintf("key=%s\nruntimeRoot=%s\nbundle=%s\ncreated=%lld\nsize=%" PRIu32 "\n",
 			    key, r, b, (long long)time(NULL), size);
-	snprintf(name, sizeof(name), "%" PRIu32, start);
+	name = share ? hr_xasprintf("%" PRIu32 ".%s", start, key) : hr_xasprintf("%" PRIu32, start);
 	return hr_write_file_atomic(dirfd, name, text, strlen(text), 0600, err);
 }
 
@@ -417,7 +415,8 @@ static int reuse_locked(int dirfd, struct range_entry *e, const char *key, const
 				    "container `%s` already holds id range %" PRIu32
 				    " under runtime root %s",
 				    key, e->start, e->root);
-	if (entry_write(dirfd, e->start, e->size, key, root, bundle, err) < 0)
+	if (entry_write(dirfd, e->start, e->size, key, root, bundle, strchr(e->name, '.') != NULL,
+			err) < 0)
 		return -1;
 	*host_start = e->start;
 	return 0;
@@ -464,7 +463,7 @@ int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *r
 				 es.len, size);
 		goto out;
 	}
-	r = entry_write(dirfd, *host_start, size, key, root, bundle, err);
+	r = entry_write(dirfd, *host_start, size, key, root, bundle, false, err);
 out:
 	entries_free(&es);
 	pool_free(&pool);
@@ -551,4 +550,31 @@ int hr_idpool_check(const struct hr_policy *p, uint64_t start, uint64_t size, co
 	if (r < 0)
 		return -1;
 	return r == 1 && start >= own && start + size <= (uint64_t)own + own_size ? 1 : 2;
+}
+
+int hr_idrange_share(const struct hr_policy *p, const char *key, const char *runtime_root,
+		     const char *bundle, uint32_t host_start, uint32_t size, struct hr_error **err)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	int r = -1;
+
+	if (!key_ok(key))
+		return hr_error_set(err, EINVAL, "invalid container id for an id range");
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+		goto out;
+	/* An older entry of this id (a crash, another range) gives way. */
+	for (size_t i = 0; i < es.len; i++)
+		if (strcmp(es.e[i].key, key) == 0 && unlinkat(dirfd, es.e[i].name, 0) < 0 &&
+		    errno != ENOENT) {
+			r = hr_error_set(err, errno, "drop old id range of `%s`", key);
+			goto out;
+		}
+	r = entry_write(dirfd, host_start, size, key, hr_runtime_root(runtime_root), bundle, true,
+			err);
+out:
+	entries_free(&es);
+	if (r < 0)
+		hr_err_wrap(err, "share id range %" PRIu32 " with `%s`", host_start, key);
+	return r;
 }

@@ -15,7 +15,8 @@ struct hr_policy;
  *
  * State lives in p->state_dir (default /run/hardrun):
  *   ranges/.lock        flock'd by every allocator call
- *   ranges/<hoststart>  one JSON file per allocated range
+ *   ranges/<hoststart>  one file per allocated range (key=value lines)
+ *   ranges/<hoststart>.<key>  one per container sharing another's range
  *   mounts/<id>/...     idmapped mounts of container <id>
  *
  * The same range serves uids and gids: container id k maps to host
@@ -86,6 +87,16 @@ int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *r
  */
 int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host_start,
 		      uint32_t *size, struct hr_error **err);
+
+/*
+ * Record that container `key` lives in a user namespace using [host_start,
+ * host_start + size) that another container owns (a pod member, docker's
+ * --network container:X).  While any sharer exists the range stays
+ * allocated, even if its owner is deleted first.  Released, reclaimed and
+ * looked up like an owned range (state file "<host_start>.<key>").
+ */
+int hr_idrange_share(const struct hr_policy *p, const char *key, const char *runtime_root,
+		     const char *bundle, uint32_t host_start, uint32_t size, struct hr_error **err);
 
 /* Free the range held by key; no range is not an error.  Called after delete. */
 int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err);

@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,7 +54,8 @@ struct plan {
 	const char *key;  /* range owner: container id or sandbox id */
 	bool placeholder; /* dry run: no range allocated */
 	bool allocated;	  /* this call acquired the range */
-	bool own_userns;  /* the config brought the user namespace (and its mounts\' maps) */
+	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
+	bool host_net;	  /* a joined network namespace belongs to the host's user namespace */
 };
 
 static void free_settings(void *p)
@@ -337,6 +341,101 @@ static int plan_pod_member(const char *sandbox, uint32_t pool_first, struct plan
 
 /* ---- the fix ----------------------------------------------------------- */
 
+/* pid of a /proc/<pid>/ns/<type> path, -1 for another path. */
+static long proc_ns_pid(const char *path)
+{
+	char *end = NULL;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return -1;
+	pid = strtol(path + 6, &end, 10);
+	return end != path + 6 && pid > 0 && strncmp(end, "/ns/", 4) == 0 ? pid : -1;
+}
+
+/* Owner user namespace of the namespace at path: 1 ours (the host's), 0 another, -1 unknown. */
+static int ns_owner(const char *path, struct stat *owner)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int u = -1;
+	struct stat self;
+
+	if (fd < 0 || (u = ioctl(fd, NS_GET_USERNS)) < 0 || fstat(u, owner) < 0 ||
+	    stat("/proc/self/ns/user", &self) < 0)
+		return -1;
+	return owner->st_dev == self.st_dev && owner->st_ino == self.st_ino;
+}
+
+/*
+ * A namespace joined by path that belongs to another user namespace (docker
+ * --network container:X, a podman pod) can only be used from inside that
+ * one: the container joins it and shares its range.  *host_net is set when
+ * the joined network namespace belongs to the host's user namespace.
+ */
+static int plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct plan *pl, bool *host_net,
+		       struct hr_error **err)
+{
+	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *type = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		_cleanup_free_ char *user = NULL;
+		struct stat owner, st;
+		long pid;
+		int h;
+
+		if (!type || !path || !*path || strcmp(type, "user") == 0 ||
+		    (h = ns_owner(path, &owner)) < 0)
+			continue;
+		if (h == 1) {
+			*host_net |= strcmp(type, "network") == 0;
+			continue;
+		}
+		pid = proc_ns_pid(path);
+		user = hr_xasprintf("/proc/%ld/ns/user", pid);
+		if (pid <= 0 || stat(user, &st) < 0 || st.st_dev != owner.st_dev ||
+		    st.st_ino != owner.st_ino)
+			return hr_error_set(
+			    err, 0,
+			    "%s namespace %s belongs to a user namespace that hardrun "
+			    "cannot name; join it through /proc/<pid>/ns",
+			    type, path);
+		if (pl->join && !same_ns(pl->join, user))
+			return hr_error_set(
+			    err, 0, "joined namespaces belong to different user namespaces");
+		if (!pl->join) {
+			if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
+				return hr_error_set(err, errno, "read uid_map of pid %ld", pid);
+			if (pl->start < pool_first)
+				return hr_error_set(err, 0,
+						    "%s namespace %s belongs to a user namespace "
+						    "mapping root to host id %" PRIu32
+						    ", outside the id pool",
+						    type, path, pl->start);
+			pl->join = hr_steal_ptr(&user);
+		}
+	}
+	return pl->join ? 1 : 0;
+}
+
+/* A sharer keeps the owner's range allocated while it lives (see hr_idrange_share). */
+static int hold_shared(struct hr_ctx *ctx, struct plan *pl, struct hr_error **err)
+{
+	int in_pool = hr_idpool_check(ctx->policy, pl->start, pl->size, NULL, err);
+
+	if (in_pool < 0)
+		return -1;
+	if (in_pool == 0)
+		return 0;
+	if (hr_idrange_share(ctx->policy, ctx->container_id, NULL, ctx->bundle, pl->start, pl->size,
+			     err) < 0)
+		return -1;
+	pl->key = ctx->container_id;
+	pl->allocated = true;
+	return 0;
+}
+
 static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint32_t pool_first,
 		      struct plan *pl, struct hr_error **err)
 {
@@ -353,7 +452,15 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		return plan_pod_member(sandbox, pool_first, pl, err);
+		if (plan_pod_member(sandbox, pool_first, pl, err) < 0)
+			return -1;
+		return hold_shared(ctx, pl, err);
+	}
+	switch (plan_joined(ctx, pool_first, pl, &pl->host_net, err)) {
+	case -1:
+		return -1;
+	case 1:
+		return ctx->container_id ? hold_shared(ctx, pl, err) : 0;
 	}
 	if (!ctx->container_id) {
 		pl->placeholder = true;
@@ -588,6 +695,76 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s, const
 	return 0;
 }
 
+static bool has_netns(const struct hr_ctx *ctx)
+{
+	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		if (t && strcmp(t, "network") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * sysfs can only be mounted by a user namespace owning the network
+ * namespace.  A new user namespace in the host's network (no network
+ * namespace, or a CNI netns joined by path) gets a read-only bind of the
+ * host's /sys instead, as runc does for rootless containers.
+ */
+static void sysfs_as_bind(struct hr_ctx *ctx)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len; i++) {
+		struct hr_json *m = mounts->arr.items[i], *opts = NULL;
+		const char *t = hr_json_as_string(hr_json_get(m, "type"));
+		const char *d = hr_json_as_string(hr_json_get(m, "destination"));
+		_cleanup_free_ char *path = NULL, *before = NULL, *after = NULL;
+
+		if (!t || strcasecmp(t, "sysfs") != 0 || !d || strcmp(d, "/sys") != 0)
+			continue;
+		before = hr_json_brief(m);
+		hr_json_set(m, "type", hr_json_new_string("bind"));
+		hr_json_set(m, "source", hr_json_new_string("/sys"));
+		opts = hr_json_new(HR_JSON_ARRAY);
+		for (const char *const *o =
+			 (const char *const[]){"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
+		     *o; o++)
+			hr_json_append(opts, hr_json_new_string(*o));
+		hr_json_set(m, "options", opts);
+		after = hr_json_brief(m);
+		path = hr_xasprintf("mounts[%zu]", i);
+		hr_report_as(ctx, HR_ACTION_FIX, path, before, after,
+			     "the host's network namespace is not the container's to mount sysfs "
+			     "for: read-only bind of /sys instead");
+	}
+}
+
+/*
+ * net.ipv4.ping_group_range names gids of the network namespace's user
+ * namespace; ids it does not map make the write fail (EINVAL), and Docker
+ * sets "0 2147483647" by default.  Clamp it to the container's ids.
+ */
+static void clamp_ping_range(struct hr_ctx *ctx, uint32_t size)
+{
+	struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
+	const char *v = hr_json_as_string(hr_json_get(sys, "net.ipv4.ping_group_range"));
+	unsigned long lo = 0, hi = 0;
+	char *after = NULL;
+
+	if (!v || sscanf(v, "%lu %lu", &lo, &hi) != 2 || hi < size)
+		return;
+	if (lo >= size)
+		lo = size - 1;
+	after = hr_xasprintf("%lu %" PRIu32, lo, size - 1);
+	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ping_group_range", v, after,
+		     "gids beyond the user namespace's %" PRIu32 " cannot be written", size);
+	hr_json_set(sys, "net.ipv4.ping_group_range", hr_json_new_string(after));
+	free(after);
+}
+
 static void set_userns(struct hr_ctx *ctx, const struct plan *pl)
 {
 	struct hr_json *linux_ = hr_json_ensure_object(ctx->spec, "linux");
@@ -621,6 +798,9 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
 		goto out;
 	set_userns(ctx, &pl);
+	if (!pl.join && (pl.host_net || !has_netns(ctx)))
+		sysfs_as_bind(ctx);
+	clamp_ping_range(ctx, pl.size);
 	hr_json_set(undo, "userns", hr_json_new_bool(true));
 	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
 			     pl.join ? ",\"path\":\"" : "", pl.join ? pl.join : "",

@@ -138,6 +138,17 @@ static void test_dry_run(void)
 	run_free(&r);
 }
 
+static void test_ping_range(void)
+{
+	struct run r = run("{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"sysctl\":{"
+			   "\"net.ipv4.ping_group_range\":\"0 2147483647\"}}}",
+			   HR_ACTION_FIX, NULL, false, NULL);
+	is_str(
+	    hr_json_as_string(hr_json_get_path(r.spec, "linux/sysctl/net.ipv4.ping_group_range")),
+	    "0 65535", "docker's ping_group_range clamped to the container's gids");
+	run_free(&r);
+}
+
 static void test_deny_warn(void)
 {
 	struct run r = run(PLAIN "}", HR_ACTION_DENY, "x", false, NULL);
@@ -373,7 +384,7 @@ static pid_t fake_sandbox(uint32_t start, bool own_ns)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		if (own_ns && unshare(CLONE_NEWUSER) < 0)
+		if (own_ns && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 			_exit(1);
 		if (write(p[1], "x", 1) != 1)
 			_exit(1);
@@ -430,10 +441,49 @@ static void test_pod(void)
 	ok(host_id(&r, "linux/uidMappings") == 4000000, "and reuses the sandbox's mapping");
 	f = hr_xasprintf("%s/file", root_path(&r) ? root_path(&r) : "/nonexistent");
 	ok(stat(f, &st) == 0 && st.st_uid == 4000000, "rootfs idmapped with the sandbox's range");
-	ok(hr_idrange_lookup(&pol, "podc", &(uint32_t){0}, NULL, NULL) == 0,
-	   "pod member allocates no range of its own");
+	{
+		uint32_t held = 0;
+		ok(hr_idrange_lookup(&pol, "podc", &held, NULL, NULL) == 1 && held == 4000000,
+		   "pod member allocates no range of its own, it holds a share of the sandbox's");
+		hr_idrange_release(&pol, "podc", NULL);
+	}
 	hr_idmount_release(&pol, "podc", NULL);
 	run_free(&r);
+	{
+		/* docker --network container:X: no annotations, X's netns by path */
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
+		    "\"network\",\"path\":\"/proc/%d/ns/net\"}]},\"mounts\":[{\"destination\":"
+		    "\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]}",
+		    (int)sb);
+		struct run j = run(cfg, HR_ACTION_FIX, "joiner", false, NULL);
+		uint32_t held = 0;
+		ok(j.r == 0 && has_user_ns(&j, &nspath) && nspath && strcmp(nspath, want) == 0,
+		   "joining a netns owned by another user namespace joins that one: %s",
+		   j.err ? j.err->msg : (nspath ? nspath : "no path"));
+		ok(host_id(&j, "linux/uidMappings") == 4000000 &&
+		       hr_idrange_lookup(&pol, "joiner", &held, NULL, NULL) == 1 && held == 4000000,
+		   "and shares its range");
+		is_str(hr_json_as_string(
+			   hr_json_get(hr_json_get_path(j.spec, "mounts")->arr.items[0], "type")),
+		       "sysfs", "sysfs kept: the joined user namespace owns that netns");
+		hr_idmount_release(&pol, "joiner", NULL);
+		hr_idrange_release(&pol, "joiner", NULL);
+		run_free(&j);
+	}
+	{
+		/* --network host: a new user namespace cannot mount sysfs there */
+		struct run h = run("{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+				   "\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":["
+				   "\"nosuid\"]}]}",
+				   HR_ACTION_FIX, NULL, false, NULL);
+		struct hr_json *m = hr_json_get_path(h.spec, "mounts")->arr.items[0];
+		_cleanup_free_ char *o = hr_json_brief(hr_json_get(m, "options"));
+		ok(h.r == 0 && strcmp(hr_json_as_string(hr_json_get(m, "type")), "bind") == 0 &&
+		       strstr(o, "\"ro\"") && strstr(o, "rbind"),
+		   "host network: sysfs becomes a read-only bind of /sys (%s)", o);
+		run_free(&h);
+	}
 	r = run(c0, HR_ACTION_FIX, "podd", false, NULL);
 	ok(r.r < 0 && r.err && strstr(r.err->msg, "host user namespace"),
 	   "sandbox in the host user namespace: member refused: %s", r.err ? r.err->msg : "");
@@ -467,6 +517,7 @@ int main(void)
 	test_parse();
 	test_dry_run();
 	test_deny_warn();
+	test_ping_range();
 	test_own_mapping();
 	test_fix_and_reuse();
 	test_mount_mappings();
