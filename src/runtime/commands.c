@@ -393,35 +393,64 @@ static int cmd_features(struct hr_error **err)
 	return j ? print_json(j, true, err) : -1;
 }
 
+static int cmd_start(const struct hr_cli *cli, struct hr_error **err)
+{
+	return hr_rt_start(cli, err);
+}
+
+static int cmd_pause_only(const struct hr_cli *cli, struct hr_error **err)
+{
+	return cmd_pause(cli, true, err);
+}
+
+static int cmd_resume(const struct hr_cli *cli, struct hr_error **err)
+{
+	return cmd_pause(cli, false, err);
+}
+
+static int cmd_events(const struct hr_cli *cli, struct hr_error **err)
+{
+	(void)cli;
+	return hr_error_set(err, ENOTSUP, "events is not supported by the builtin runtime");
+}
+
+static int cmd_features_cli(const struct hr_cli *cli, struct hr_error **err)
+{
+	(void)cli;
+	return cmd_features(err);
+}
+
+static const struct {
+	const char *name;
+	bool needs_id;
+	int (*fn)(const struct hr_cli *cli, struct hr_error **err);
+} commands[] = {
+    {"start", true, cmd_start},	     {"state", true, cmd_state},
+    {"kill", true, cmd_kill},	     {"delete", true, cmd_delete},
+    {"list", false, cmd_list},	     {"ps", true, cmd_ps},
+    {"pause", true, cmd_pause_only}, {"resume", true, cmd_resume},
+    {"events", true, cmd_events},    {"features", false, cmd_features_cli},
+};
+
 int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **err)
 {
 	const char *cmd = cli->command ? cli->command : "";
-	bool needs_id = strcmp(cmd, "list") != 0 && strcmp(cmd, "features") != 0;
 
 	*exit_status = 0;
-	if (needs_id && !hr_cli_id(cli))
-		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
-					   "%s: container id cannot be empty", cmd);
-	if (strcmp(cmd, "start") == 0)
-		return hr_rt_start(cli, err);
-	if (strcmp(cmd, "state") == 0)
-		return cmd_state(cli, err);
-	if (strcmp(cmd, "kill") == 0)
-		return cmd_kill(cli, err);
-	if (strcmp(cmd, "delete") == 0)
-		return cmd_delete(cli, err);
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(cli, err);
-	if (strcmp(cmd, "ps") == 0)
-		return cmd_ps(cli, err);
-	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
-		return cmd_pause(cli, strcmp(cmd, "pause") == 0, err);
-	if (strcmp(cmd, "exec") == 0)
+	if (strcmp(cmd, "exec") == 0) {
+		if (!hr_cli_id(cli))
+			return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+						   "exec: container id cannot be empty");
 		return hr_rt_exec(cli, exit_status, err);
-	if (strcmp(cmd, "features") == 0)
-		return cmd_features(err);
-	if (strcmp(cmd, "events") == 0)
-		return hr_error_set(err, ENOTSUP, "events is not supported by the builtin runtime");
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		if (commands[i].needs_id && !hr_cli_id(cli))
+			return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+						   "%s: container id cannot be empty", cmd);
+		return commands[i].fn(cli, err);
+	}
 	return hr_error_set_status(err, HR_EXIT_USAGE, 0,
 				   "%s is not supported by the builtin runtime", cmd);
 }

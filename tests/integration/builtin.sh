@@ -200,6 +200,25 @@ got=$(HRB exec b-exec grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | awk '
 HRB exec b-exec sh -c 'exit 3'
 rc=$?
 [ $rc = 3 ] && tap_ok "exec returns the process's exit code" || tap_fail "exec exit code" "got $rc"
+echo '{"args":["sh","-c","id -u; id -g; echo $FOO; pwd"],"cwd":"/tmp","env":["FOO=bar"],"user":{"uid":5,"gid":6}}' >"$WORK/proc.json"
+got=$(HRB exec --process "$WORK/proc.json" b-exec 2>&1 | tr '\n' ' ')
+[ "$got" = "5 6 bar /tmp " ] && tap_ok "exec --process: user, env, cwd" || tap_fail "exec --process" "got: $got"
+# refused (builtin alone) or stripped by the policy: never granted
+eff=$(HRB exec --cap CAP_SYS_ADMIN b-exec grep CapEff /proc/self/status 2>/dev/null | awk '{print $2}')
+if [ -z "$eff" ] || [ $((0x$eff & (1 << 21))) = 0 ]; then
+	tap_ok "exec --cap CAP_SYS_ADMIN (not in the bounding set) never grants it (CapEff ${eff:-refused})"
+else
+	tap_fail "exec --cap CAP_SYS_ADMIN not granted" "CapEff $eff"
+fi
+HRB exec -d b-exec sleep 20
+n=$(HRB ps --format json b-exec | jq length)
+[ "$n" = 2 ] && tap_ok "ps --format json lists the init and the detached exec" || tap_fail "ps json" "got $n pids"
+HRB list --format json | jq -e 'map(select(.id == "b-exec" and .status == "running")) | length == 1' >/dev/null &&
+	tap_ok "list --format json shows the running container" || tap_fail "list --format json" "$(HRB list)"
+HRB kill --all b-exec KILL
+for _ in $(seq 200); do [ "$(HRB state b-exec | jq -r .status)" = stopped ] && break; sleep 0.02; done
+[ "$(HRB state b-exec | jq -r .status)" = stopped ] && tap_ok "kill --all KILL stops every process" ||
+	tap_fail "kill --all" "$(HRB state b-exec)"
 HRB delete --force b-exec && tap_ok "delete --force a running container" || tap_fail "delete --force"
 
 # hooks: all six, with the state JSON on stdin; a policy allowing this hook path
