@@ -129,8 +129,14 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 		v[n++] = "--process-label";
 		v[n++] = (char *)s;
 	}
-	for (size_t i = 0; i < cli->n_args; i++)
-		v[n++] = cli->args[i];
+	/* The container id, then the hardened command (the Landlock helper may
+	 * now stand before it). */
+	const struct hr_json *args = hr_json_get(p, "args");
+	size_t nargs = args && args->type == HR_JSON_ARRAY ? args->arr.len : 0;
+	v = hr_xrealloc(v, (n + 2 + nargs) * sizeof(char *));
+	v[n++] = cli->args[0];
+	for (size_t i = 0; i < nargs; i++)
+		v[n++] = hr_xstrdup(hr_json_as_string(args->arr.items[i]));
 	v[n] = NULL;
 	/* Parse the rewritten argv so that the builtin runtime, which reads the
 	 * flags rather than the argv, sees the hardened ones too. */

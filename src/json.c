@@ -252,6 +252,10 @@ static void obj_append(struct hr_json *obj, char *key, struct hr_json *value)
 
 void hr_json_set(struct hr_json *obj, const char *name, struct hr_json *value)
 {
+	if (!obj || obj->type != HR_JSON_OBJECT) {
+		hr_json_free(value);
+		return;
+	}
 	struct hr_json_member *m = find_member(obj, name);
 	if (m) {
 		hr_json_free(m->value);
@@ -301,6 +305,10 @@ struct hr_json *hr_json_ensure_array(struct hr_json *obj, const char *name)
 
 void hr_json_append(struct hr_json *arr, struct hr_json *value)
 {
+	if (!arr || arr->type != HR_JSON_ARRAY) {
+		hr_json_free(value);
+		return;
+	}
 	if (arr->arr.len == arr->arr.cap) {
 		arr->arr.cap = arr->arr.cap ? arr->arr.cap * 2 : 8;
 		arr->arr.items =

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "hardrun/delegate.h"
 #include "hardrun/lifecycle.h"
 #include "hardrun/log.h"
+#include "hardrun/lsm.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
 #if HAVE_IDMAP
@@ -69,6 +71,11 @@ void hr_container_release(const struct hr_policy *policy, const char *id)
 		hr_error_clear(&e);
 	}
 #endif
+	struct hr_error *m = NULL;
+	if (hr_lsm_mcs_release(policy->state_dir, id, &m) < 0) {
+		hr_log(HR_LOG_WARN, "release SELinux categories of %s: %s", id, m->msg);
+		hr_error_clear(&m);
+	}
 	_cleanup_free_ char *path = hr_xasprintf("%s/containers/%s", policy->state_dir, id);
 	unlink(path);
 }
@@ -167,6 +174,11 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	return status;
 }
 
+/*
+ * A --pids-limit or --memory value as runc reads it (memory with an optional
+ * k/m/g unit).  Anything runc could read as "unlimited" in a way the check
+ * would not see (overflow, LLONG_MIN, a negative below -1) is an error.
+ */
 static long long flag_number(const struct hr_cli *cli, const char *name, struct hr_error **err)
 {
 	const char *v = hr_cli_flag(cli, name);
@@ -175,37 +187,36 @@ static long long flag_number(const struct hr_cli *cli, const char *name, struct 
 		return HR_UPDATE_UNSET;
 	errno = 0;
 	long long n = strtoll(v, &end, 10);
-	if (errno || end == v) {
-		hr_error_set(err, 0, "update: --%s must be a number, got `%s`", name, v);
-		return HR_UPDATE_UNSET + 1;
+	int shift = 0;
+	if (!errno && end != v) {
+		switch (*end) {
+		case 'k':
+		case 'K':
+			shift = 10;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			end++;
+			break;
+		default:
+			break;
+		}
+		if (shift && (*end == 'b' || *end == 'B'))
+			end++;
 	}
-	/* runc takes memory sizes with units (k, m, g). */
-	switch (*end) {
-	case 'k':
-	case 'K':
-		n <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		n <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		n <<= 30;
-		end++;
-		break;
-	default:
-		break;
+	if (errno || end == v || *end || n < -1 || (shift && n > (LLONG_MAX >> shift))) {
+		hr_error_set(err, 0, "update: --%s: `%s` is not a limit hardrun can check", name,
+			     v);
+		return HR_UPDATE_UNSET;
 	}
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end) {
-		hr_error_set(err, 0, "update: --%s must be a number, got `%s`", name, v);
-		return HR_UPDATE_UNSET + 1;
-	}
-	return n;
+	return n < 0 ? n : n << shift;
 }
 
 /*

@@ -28,6 +28,11 @@ static char *data_dir(void)
 	_cleanup_free_ char *self = realpath("/proc/self/exe", NULL);
 	if (self && strncmp(self, HR_BUILD_DIR "/", strlen(HR_BUILD_DIR) + 1) == 0)
 		return hr_xstrdup(HR_SOURCE_DIR "/profiles");
+	/* A copy of the binary that was never installed still finds the
+	 * profiles of the tree it was built from. */
+	if (access(HR_DATADIR "/policies", F_OK) < 0 &&
+	    access(HR_SOURCE_DIR "/profiles", F_OK) == 0)
+		return hr_xstrdup(HR_SOURCE_DIR "/profiles");
 	return hr_xstrdup(HR_DATADIR);
 }
 

@@ -32,7 +32,8 @@ struct hr_json *hr_spec_get(struct hr_json *spec, const char *path, enum hr_json
 		key[n] = '\0';
 		struct hr_json *next = hr_json_get(cur, key);
 		if (hr_json_is_null(next)) {
-			if (!create || (t != HR_JSON_OBJECT && t != HR_JSON_ARRAY))
+			if (!create || (t != HR_JSON_OBJECT && t != HR_JSON_ARRAY) ||
+			    cur->type != HR_JSON_OBJECT)
 				return NULL;
 			next = hr_json_new(t);
 			hr_json_set(cur, key, next);

@@ -124,6 +124,7 @@ static inline bool hr_json_is_null(const struct hr_json *j)
 /*
  * Set member `name` (matched with Go folding; original spelling kept when
  * replacing) to value, taking ownership of value.  Appended when absent.
+ * On anything but an object, value is freed and nothing changes.
  */
 void hr_json_set(struct hr_json *obj, const char *name, struct hr_json *value);
 
@@ -138,7 +139,7 @@ struct hr_json *hr_json_ensure_object(struct hr_json *obj, const char *name);
 /* Same for arrays. */
 struct hr_json *hr_json_ensure_array(struct hr_json *obj, const char *name);
 
-/* Array access. */
+/* Array access.  hr_json_append on anything but an array frees value. */
 void hr_json_append(struct hr_json *arr, struct hr_json *value);
 /* Remove and free item i. */
 void hr_json_array_remove(struct hr_json *arr, size_t i);

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
+#include "hardrun/lsm.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
@@ -53,16 +54,6 @@
 #define HELPER_NAME    "hardrun-landlock"
 #define DEFAULT_AA     "hardrun-default"
 #define MCS_CATEGORIES 1024
-
-/* Exported for the unit test only (tests/unit/test-rules-b.c declares them). */
-int hr_lsm_mcs_pick(const unsigned (*used)[2], size_t n, unsigned ncat, unsigned out[2]);
-char *hr_lsm_selinux_label(const char *base, unsigned a, unsigned b);
-char *hr_lsm_lxc_context(const char *text, const char *key);
-int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
-			struct hr_error **err);
-int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **err);
-void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts);
-const char *hr_lsm_fake_calls(void);
 
 enum ll_mode { LL_OFF, LL_WARN, LL_ENFORCE };
 

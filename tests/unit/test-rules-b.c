@@ -25,14 +25,7 @@ extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_ru
     hr_rule_lsm;
 
 /* Test-only entry points of src/rules/lsm.c. */
-int hr_lsm_mcs_pick(const unsigned (*used)[2], size_t n, unsigned ncat, unsigned out[2]);
-char *hr_lsm_selinux_label(const char *base, unsigned a, unsigned b);
-char *hr_lsm_lxc_context(const char *text, const char *key);
-int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
-			struct hr_error **err);
-int hr_lsm_mcs_release(const char *state_dir, const char *id, struct hr_error **err);
-void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts);
-const char *hr_lsm_fake_calls(void);
+#include "hardrun/lsm.h"
 
 static char tmp[64]; /* scratch dir: hook binaries, symlinks */
 
