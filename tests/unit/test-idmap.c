@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -323,6 +324,84 @@ static void test_chown(void)
 	free(p.state_dir);
 }
 
+static void test_share(void)
+{
+	struct hr_policy p = policy(600000, 2);
+	struct hr_error *err = NULL;
+	uint32_t a = 0, b = 0, s = 0;
+
+	live("owner");
+	live("sharer");
+	ok(hr_idrange_acquire(&p, "owner", rtroot, NULL, 0, &a, &err) == 0, "owner acquires");
+	ok(hr_idrange_share(&p, "sharer", rtroot, NULL, a, RANGE, &err) == 0, "sharer joins it");
+	ok(hr_idrange_lookup(&p, "sharer", &s, NULL, &err) == 1 && s == a, "sharer's range found");
+	ok(hr_idrange_release(&p, "owner", &err) == 0, "owner deleted first");
+	ok(hr_idrange_acquire(&p, "next", rtroot, NULL, 0, &b, &err) == 0 && b != a,
+	   "the shared range stays taken while a sharer lives");
+	ok(hr_idrange_release(&p, "sharer", &err) == 0 &&
+	       hr_idrange_release(&p, "next", &err) == 0 && count_ranges(&p) == 0,
+	   "all released");
+	free(p.state_dir);
+}
+
+/* /etc/subuid and /etc/subgid replaced in a private mount namespace. */
+static void test_subid(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP subid pool needs root (private mount namespace)");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct hr_policy p = policy(100000, 1);
+		_cleanup_free_ char *u = hr_xasprintf("%s/subuid", tmp), *g = NULL;
+		uint32_t a = 0, b = 0, first = 0;
+		FILE *f = NULL;
+		int bad = 0;
+
+		g = hr_xasprintf("%s/subgid", tmp);
+		p.pool_from_subid = true;
+		f = fopen(u, "w");
+		fprintf(f, "alice:100000:65536\nhardrun:2000000:131072\nhardrun:5000000:65536\n");
+		fclose(f);
+		f = fopen(g, "w");
+		fprintf(f, "hardrun:2065536:65536\nhardrun:4900000:300000\n");
+		fclose(f);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(u, "/etc/subuid", NULL, MS_BIND, NULL) < 0 ||
+		    mount(g, "/etc/subgid", NULL, MS_BIND, NULL) < 0)
+			_exit(77);
+		/* uid pool [2000000,2131072)+[5000000,5065536); gid
+		 * [2065536,2131072)+[4900000,5200000) */
+		bad |= hr_idpool_first(&p, &first, NULL) < 0 || first != 2065536;
+		bad |= (hr_idrange_acquire(&p, "s1", rtroot, NULL, 0, &a, NULL) < 0 || a != 2065536)
+		       << 1;
+		bad |= (hr_idrange_acquire(&p, "s2", rtroot, NULL, 0, &b, NULL) < 0 || b != 5000000)
+		       << 2;
+		bad |= (hr_idrange_acquire(&p, "s3", rtroot, NULL, 0, &b, NULL) == 0) << 3;
+		_exit(bad);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		ok(1, "# SKIP cannot bind over /etc/subuid here");
+		return;
+	}
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "pool from /etc/subuid and /etc/subgid of user hardrun: uid/gid intersection, "
+	   "several entries, exhausted after them (status %d)",
+	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	{
+		struct hr_policy p = policy(100000, 1);
+		hr_idrange_release(&p, "s1", NULL);
+		hr_idrange_release(&p, "s2", NULL);
+		free(p.state_dir);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -334,6 +413,8 @@ int main(void)
 	test_reclaim();
 	test_never_zero();
 	test_concurrent();
+	test_share();
+	test_subid();
 	test_mounts();
 	test_chown();
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
