@@ -20,6 +20,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
+#include "hardrun/path.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
@@ -52,35 +53,6 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 	return 0;
 }
 
-/* Lexical normalisation: no //, . or .. (a .. at the root stays at the root). */
-static char *normalise(const char *path)
-{
-	char *out = hr_xmalloc(strlen(path) + 2);
-	size_t o = 0;
-
-	out[o++] = '/';
-	for (const char *p = path; *p;) {
-		while (*p == '/')
-			p++;
-		const char *e = strchrnul(p, '/');
-		size_t len = (size_t)(e - p);
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--;
-		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
-			if (o > 1)
-				out[o++] = '/';
-			memcpy(out + o, p, len);
-			o += len;
-		}
-		p = e;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* NULL when allowed, else a malloc'd reason. */
 static char *refusal(const struct hooks_settings *s, const struct hr_policy *policy,
 		     const char *path)
@@ -93,10 +65,10 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 		return hr_xstrdup("a hook without a path");
 	if (path[0] != '/')
 		return hr_xasprintf("hook path `%s` is not absolute", path);
-	_cleanup_free_ char *lex = normalise(path);
+	_cleanup_free_ char *lex = hr_path_normalise(path);
 	bool listed = false;
 	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++) {
-		_cleanup_free_ char *alex = normalise(*a);
+		_cleanup_free_ char *alex = hr_path_normalise(*a);
 		if (strcmp(lex, alex) != 0)
 			continue;
 		listed = true;

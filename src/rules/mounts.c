@@ -24,6 +24,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
+#include "hardrun/path.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
@@ -117,40 +118,13 @@ struct mounts_settings {
 	char **readonly;
 };
 
-/* Lexical normalisation of an absolute path: no //, . or ..; /var/run is /run. */
+/* hr_path_normalise(), and /var/run is /run (a symlink on every distribution that matters). */
 static char *normalise(const char *path)
 {
-	size_t n = strlen(path);
-	char *out = hr_xmalloc(n + 2);
-	size_t o = 0;
+	char *out = hr_path_normalise(path);
 
-	out[o++] = '/';
-	for (const char *p = path; *p;) {
-		while (*p == '/')
-			p++;
-		const char *e = p;
-		while (*e && *e != '/')
-			e++;
-		size_t len = (size_t)(e - p);
-		if (len == 0 || (len == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--;
-		} else {
-			if (o > 1)
-				out[o++] = '/';
-			memcpy(out + o, p, len);
-			o += len;
-		}
-		p = e;
-	}
-	out[o] = '\0';
-	if (strcmp(out, "/var/run") == 0 || strncmp(out, "/var/run/", 9) == 0) {
-		memmove(out, out + 4, o - 4 + 1);
-	}
+	if (strcmp(out, "/var/run") == 0 || strncmp(out, "/var/run/", 9) == 0)
+		memmove(out, out + 4, strlen(out + 4) + 1);
 	return out;
 }
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/path.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -156,49 +157,6 @@ static int check_user(struct hr_ctx *ctx, const struct process_settings *s, stru
 static bool cwd_is_magic(const char *abs);
 
 /*
- * Lexically normalise a working directory: a relative one is taken from /
- * (where a runtime that accepts it would start), "." and empty components
- * vanish, ".." climbs but never above /.  Returns a malloc'd absolute path.
- * The walk stops at the first prefix that is a magic directory (*magic set,
- * that prefix returned): a later ".." does not undo it, since the kernel
- * climbs from wherever the magic link really points, e.g. from a leaked
- * host directory in "/proc/self/fd/7/../../..".
- */
-static char *normalise_path(const char *p, bool *magic)
-{
-	size_t n = strlen(p);
-	char *out = hr_xmalloc(n + 2);
-	size_t len = 0;
-
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *end = strchrnul(p, '/');
-		size_t cl = (size_t)(end - p);
-		if (cl == 0 || (cl == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-		} else {
-			out[len++] = '/';
-			memcpy(out + len, p, cl);
-			len += cl;
-			out[len] = '\0';
-			if ((*magic = cwd_is_magic(out)))
-				return out;
-		}
-		p = end;
-	}
-	if (len == 0)
-		out[len++] = '/';
-	out[len] = '\0';
-	return out;
-}
-
-/*
  * True for a path inside a per-process /proc directory (/proc/self/...,
  * /proc/thread-self/..., /proc/<pid>/...).  Those hold magic links (fd/N,
  * cwd, root, map_files) that can point at host files a runtime leaked into
@@ -272,7 +230,7 @@ static void path_pop(char *buf)
  * the rootfs can still change later, which the runtime's own post-chdir
  * check (runc >= 1.1.12) covers.  Returns a malloc'd path, or NULL on a
  * symlink loop or a path too long to hold; stops at a magic prefix as
- * normalise_path() does.
+ * hr_path_normalise_until() does.
  */
 static char *resolve_in_rootfs(int rootfd, const char *cwd, bool *magic)
 {
@@ -349,7 +307,7 @@ static int check_cwd(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error *
 	if (!cwd)
 		return hr_error_set(err, 0, "config: `process.cwd` must be a string without NUL");
 	bool magic = false;
-	_cleanup_free_ char *norm = normalise_path(cwd, &magic);
+	_cleanup_free_ char *norm = hr_path_normalise_until(cwd, cwd_is_magic, &magic);
 	if (magic) {
 		deny_cwd(ctx, j, norm);
 		return 0;
@@ -392,7 +350,7 @@ static int check_exec_path(struct hr_ctx *ctx, struct hr_json *proc, struct hr_e
 	bool magic = false;
 	if (!strchr(prog, '/'))
 		return 0;
-	_cleanup_free_ char *norm = normalise_path(prog, &magic);
+	_cleanup_free_ char *norm = hr_path_normalise_until(prog, cwd_is_magic, &magic);
 	if (magic)
 		hr_report_as(ctx, HR_ACTION_DENY, "process.args[0]", NULL, NULL,
 			     "program path goes through %s, a per-process /proc directory or "

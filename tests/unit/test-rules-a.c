@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/path.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
@@ -739,6 +740,43 @@ static void update_tests(void)
 	hr_rule_resources.free_settings(s);
 }
 
+/* hr_path_normalise(): the lexical normaliser the process, mounts and hooks rules share. */
+static bool stop_at_fd(const char *prefix)
+{
+	return strcmp(prefix, "/proc/self/fd/7") == 0;
+}
+
+static void path_tests(void)
+{
+	static const char *const t[][2] = {
+	    {"", "/"},
+	    {"/", "/"},
+	    {"//", "/"},
+	    {"/..", "/"},
+	    {"/../../etc", "/etc"},
+	    {"etc/./passwd", "/etc/passwd"},
+	    {"/var//run/./docker.sock", "/var/run/docker.sock"},
+	    {"/var/run/../run/docker.sock", "/var/run/docker.sock"},
+	    {"/a/b/../../..", "/"},
+	    {"/a/b/", "/a/b"},
+	    {"/a/.../b", "/a/.../b"},
+	    {"/a/..b/..", "/a"},
+	};
+	bool stopped = true;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		_cleanup_free_ char *n = hr_path_normalise(t[i][0]);
+		is_str(n, t[i][1], "path: `%s` normalises to `%s`", t[i][0], t[i][1]);
+	}
+	_cleanup_free_ char *a =
+	    hr_path_normalise_until("/proc/self/fd/7/../../..", stop_at_fd, &stopped);
+	ok(stopped && strcmp(a, "/proc/self/fd/7") == 0,
+	   "path: the walk stops at a magic prefix, later .. not applied (%s)", a);
+	_cleanup_free_ char *b =
+	    hr_path_normalise_until("/proc/self/../1/fd", stop_at_fd, &stopped);
+	ok(!stopped && strcmp(b, "/proc/1/fd") == 0, "path: no magic prefix, plain result (%s)", b);
+}
+
 int main(void)
 {
 	have_cgroupns = access("/proc/self/ns/cgroup", F_OK) == 0;
@@ -747,6 +785,7 @@ int main(void)
 	pod_tests();
 	rootfs_cwd_tests();
 	update_tests();
+	path_tests();
 
 	struct hr_error *err = NULL;
 	const char *clash = "{\"process\":{},\"Process\":{\"capabilities\":{}}}";
