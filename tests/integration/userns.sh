@@ -231,6 +231,46 @@ else
 	tap_skip "pod shares one user namespace" "control runtime"
 fi
 
+# --- docker --network container:X, and --network host ----------------------
+if [ "$HR" = 1 ]; then
+	mkdir -p "$WORK/x" "$WORK/joiner" "$WORK/hostnet"
+	new_id netx
+	x=$id
+	jq --arg r "$B/rootfs" '.root.path=$r | .process.args=["sleep","1000"]' "$WORK/pristine.json" >"$WORK/x/config.json"
+	rt run -d -b "$WORK/x" "$x" </dev/null >"$WORK/x.log" 2>&1
+	xpid=$(state_field "$x" pid)
+	if [ "${xpid:-0}" -gt 0 ] 2>/dev/null; then
+		new_id joiner
+		jq --arg r "$B/rootfs" --arg net "/proc/$xpid/ns/net" '.root.path=$r |
+			.process.args=["sh","-c","cat /proc/self/uid_map; nc -l -p 80 & sleep 0.5; cat /proc/net/tcp6 /proc/net/tcp; kill $!"] |
+			.linux.namespaces |= map(if .type=="network" then .path=$net else . end)' \
+			"$WORK/pristine.json" >"$WORK/joiner/config.json"
+		out=$(rt run -b "$WORK/joiner" "$id" </dev/null 2>&1)
+		want=$(awk '$1 == 0 { print $2 }' "/proc/$xpid/uid_map")
+		if echo "$out" | grep -Eq "^ +0 +$want +65536$" && echo "$out" | grep -Eq ':0050 [0-9A-F:]+ 0A'; then
+			tap_ok "--network container:X: joins X's user namespace (range $want) and binds port 80"
+		else
+			tap_fail "--network container:X joins X's user namespace" "$out"
+		fi
+	else
+		tap_fail "container X starts" "$(cat "$WORK/x.log")"
+	fi
+	rt delete -f "$x" >/dev/null 2>&1
+	new_id hostnet
+	jq --arg r "$B/rootfs" '.root.path=$r | .process.args=["sh","-c","cat /proc/self/uid_map; touch /sys/x 2>&1; ls /sys/class/net | head -1"] |
+		.linux.namespaces |= map(select(.type != "network"))' "$WORK/pristine.json" >"$WORK/hostnet/config.json"
+	out=$(rt run -b "$WORK/hostnet" "$id" </dev/null 2>&1)
+	if echo "$out" | grep -Eq "^ +0 +[1-9][0-9]* +65536$" && echo "$out" | grep -q "Read-only file system" &&
+		echo "$out" | grep -q .; then
+		tap_ok "host network: runs in its own user namespace with a read-only /sys"
+	else
+		tap_fail "host network: runs in its own user namespace with a read-only /sys" "$out"
+	fi
+	[ "$(ranges_left)" = 0 ] && tap_ok "all ranges freed again" || tap_fail "all ranges freed again" "$(ls "$STATE/ranges")"
+else
+	tap_skip "--network container:X, host network" "control runtime"
+fi
+
 # --- overlay rootfs, as Docker and containerd hand it over -------------------
 O=$WORK/ovl
 mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/bundle/rootfs"
