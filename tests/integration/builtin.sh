@@ -315,4 +315,37 @@ fi
 kill $holder 2>/dev/null
 wait $holder 2>/dev/null
 
+# podman, with the policy selecting the builtin runtime (no runc anywhere on PATH)
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+	tap_skip "podman --runtime hardrun with the builtin runtime" "podman/conmon not installed"
+elif ! is_hardrun; then
+	tap_skip "podman --runtime hardrun with the builtin runtime" "needs hardrun's policy engine"
+else
+	P=$WORK/podman
+	mkdir -p "$P"
+	echo '{"runtime":"builtin","userns":{"chownFallback":true}}' >"$P/policy.json"
+	printf '#!/bin/sh\nexec "%s" --root "%s" --hardrun-policy "%s" "$@"\n' \
+		"$HARDRUN" "$P/state" "$P/policy.json" >"$P/hardrun"
+	chmod 755 "$P/hardrun"
+	printf '[containers]\ndefault_ulimits = []\nnetns = "none"\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$P/containers.conf"
+	pm() { CONTAINERS_CONF=$P/containers.conf podman --root "$P/storage" --runroot "$P/runroot" --tmpdir "$P/tmp" "$@"; }
+	PATH=$(dirname "$RUNC_BIN"):$PATH make_bundle "$P/b" true
+	tar -C "$P/b/rootfs" -cf "$P/rootfs.tar" .
+	pm import "$P/rootfs.tar" localhost/hr-builtin-bb >/dev/null 2>&1
+	got=$(pm --runtime "$P/hardrun" run --name hr-b-pm localhost/hr-builtin-bb sh -c "$probe; echo pid=\$\$" 2>&1)
+	rc=$?
+	host=$(echo "$got" | awk 'NR == 1 && NF == 3 { print $2 }')
+	if [ $rc = 0 ] && [ -n "$host" ] && [ "$host" != 0 ] && echo "$got" | grep -qE '^NoNewPrivs:[[:space:]]+1$' &&
+		echo "$got" | grep -qE '^Seccomp:[[:space:]]+2$' && echo "$got" | grep -qx pid=1 &&
+		echo "$got" | grep -qx mount=denied; then
+		tap_ok "podman --runtime hardrun, builtin runtime chosen by the policy: hardened, pid 1"
+	else
+		tap_fail "podman with the builtin runtime" "exit $rc" "$got"
+	fi
+	pm rm -f hr-b-pm >/dev/null 2>&1
+	pm rmi -f localhost/hr-builtin-bb >/dev/null 2>&1
+	for c in "$P"/state/*/; do [ -d "$c" ] && "$P/hardrun" delete --force "$(basename "$c")" 2>/dev/null; done
+	rm -rf "$P/storage" "$P/runroot" 2>/dev/null
+fi
+
 tap_end
