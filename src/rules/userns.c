@@ -55,7 +55,6 @@ struct plan {
 	bool placeholder; /* dry run: no range allocated */
 	bool allocated;	  /* this call acquired the range */
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
-	bool host_net;	  /* a joined network namespace belongs to the host's user namespace */
 };
 
 static void free_settings(void *p)
@@ -369,10 +368,9 @@ static int ns_owner(const char *path, struct stat *owner)
 /*
  * A namespace joined by path that belongs to another user namespace (docker
  * --network container:X, a podman pod) can only be used from inside that
- * one: the container joins it and shares its range.  *host_net is set when
- * the joined network namespace belongs to the host's user namespace.
+ * one: the container joins it and shares its range.
  */
-static int plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct plan *pl, bool *host_net,
+static int plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct plan *pl,
 		       struct hr_error **err)
 {
 	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
@@ -388,10 +386,8 @@ static int plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct plan *pl,
 		if (!type || !path || !*path || strcmp(type, "user") == 0 ||
 		    (h = ns_owner(path, &owner)) < 0)
 			continue;
-		if (h == 1) {
-			*host_net |= strcmp(type, "network") == 0;
+		if (h == 1)
 			continue;
-		}
 		pid = proc_ns_pid(path);
 		user = hr_xasprintf("/proc/%ld/ns/user", pid);
 		if (pid <= 0 || stat(user, &st) < 0 || st.st_dev != owner.st_dev ||
@@ -456,7 +452,7 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			return -1;
 		return hold_shared(ctx, pl, err);
 	}
-	switch (plan_joined(ctx, pool_first, pl, &pl->host_net, err)) {
+	switch (plan_joined(ctx, pool_first, pl, err)) {
 	case -1:
 		return -1;
 	case 1:
@@ -695,14 +691,28 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s, const
 	return 0;
 }
 
-static bool has_netns(const struct hr_ctx *ctx)
+/*
+ * Will the container's network namespace belong to its user namespace?  A
+ * new one (no path) does; the host's (no entry) does not; one joined by
+ * path does only if its owner is the user namespace the container joins.
+ */
+static bool netns_owned(const struct hr_ctx *ctx, const struct plan *pl)
 {
 	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 
 	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
 		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		if (t && strcmp(t, "network") == 0)
+		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		struct stat owner, target;
+
+		if (!t || strcmp(t, "network") != 0)
+			continue;
+		if (!path || !*path)
 			return true;
+		if (ns_owner(path, &owner) < 0)
+			return true; /* unknown (dry run): leave sysfs to the runtime */
+		return pl->join && stat(pl->join, &target) == 0 && target.st_dev == owner.st_dev &&
+		       target.st_ino == owner.st_ino;
 	}
 	return false;
 }
@@ -798,7 +808,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
 		goto out;
 	set_userns(ctx, &pl);
-	if (!pl.join && (pl.host_net || !has_netns(ctx)))
+	if (!netns_owned(ctx, &pl))
 		sysfs_as_bind(ctx);
 	clamp_ping_range(ctx, pl.size);
 	hr_json_set(undo, "userns", hr_json_new_bool(true));

@@ -472,6 +472,25 @@ static void test_pod(void)
 		run_free(&j);
 	}
 	{
+		/* CRI member with the pod's CNI netns (made by containerd in the host's userns) */
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"
+		    "\"io.kubernetes.cri.container-type\":\"container\","
+		    "\"io.kubernetes.cri.sandbox-id\":\"sb1\"},\"linux\":{\"namespaces\":[{"
+		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"}]},\"mounts\":[{"
+		    "\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]}",
+		    (int)host);
+		struct run c = run(cfg, HR_ACTION_FIX, "cni", false, NULL);
+		ok(c.r == 0 && has_user_ns(&c, &nspath) && nspath && strcmp(nspath, want) == 0,
+		   "CRI member with a host-owned CNI netns still joins the sandbox");
+		is_str(hr_json_as_string(
+			   hr_json_get(hr_json_get_path(c.spec, "mounts")->arr.items[0], "type")),
+		       "bind", "and gets /sys as a bind (the netns is not its user namespace's)");
+		hr_idmount_release(&pol, "cni", NULL);
+		hr_idrange_release(&pol, "cni", NULL);
+		run_free(&c);
+	}
+	{
 		/* --network host: a new user namespace cannot mount sysfs there */
 		struct run h = run("{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
 				   "\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":["
