@@ -23,9 +23,7 @@
 #include "hardrun/lsm.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
-#if HAVE_IDMAP
 #include "hardrun/idmap.h"
-#endif
 
 extern char **environ;
 
@@ -64,13 +62,11 @@ void hr_container_release(const struct hr_policy *policy, const char *id)
 {
 	if (!valid_id(id))
 		return;
-#if HAVE_IDMAP
 	struct hr_error *e = NULL;
 	if (hr_idmount_release(policy, id, &e) < 0 || hr_idrange_release(policy, id, &e) < 0) {
 		hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 	}
-#endif
 	struct hr_error *m = NULL;
 	if (hr_lsm_mcs_release(policy->state_dir, id, &m) < 0) {
 		hr_log(HR_LOG_WARN, "release SELinux categories of %s: %s", id, m->msg);
@@ -78,6 +74,16 @@ void hr_container_release(const struct hr_policy *policy, const char *id)
 	}
 	_cleanup_free_ char *path = hr_xasprintf("%s/containers/%s", policy->state_dir, id);
 	unlink(path);
+}
+
+void hr_container_release_unless_live(const struct hr_policy *policy, const struct hr_cli *cli)
+{
+	const char *id = hr_cli_id(cli);
+	if (!valid_id(id))
+		return;
+	if (hr_runtime_has(cli->root, id))
+		return;
+	hr_container_release(policy, id);
 }
 
 static volatile sig_atomic_t child_pid;
@@ -164,10 +170,10 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 		if (errno != EINTR)
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
 	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	bool gone =
-	    status != 0 || (!strcmp(cli->command, "run") && !hr_cli_flag_bool(cli, "detach"));
-	if (gone)
-		hr_container_release(policy, hr_cli_id(cli));
+	/* A foreground run without --keep, or a failed create, leaves no
+	 * container behind; a create that failed on a taken id must not free
+	 * the live container's range. */
+	hr_container_release_unless_live(policy, cli);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
 		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
 					   "lower runtime `%s` could not be executed", runtime);

@@ -110,7 +110,9 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		       hr_action_name(h.findings.items[i].action), h.findings.items[i].path,
 		       h.findings.items[i].reason);
 	if (r < 0) {
+		/* Refused after the userns rule took a range: give it back. */
 		hr_hardened_clear(&h);
+		hr_container_release_unless_live(policy, cli);
 		return -1;
 	}
 #if HAVE_BUILTIN

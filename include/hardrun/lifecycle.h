@@ -26,6 +26,14 @@ char *hr_container_profile(const struct hr_policy *policy, const char *id);
 void hr_container_release(const struct hr_policy *policy, const char *id);
 
 /*
+ * hr_container_release() unless the lower runtime (runc's state layout under
+ * cli->root) still has a container of that id: after a refused or failed
+ * create, or a foreground run, nothing is left; a create that failed because
+ * the id is taken must not free the live container's range.
+ */
+void hr_container_release_unless_live(const struct hr_policy *policy, const struct hr_cli *cli);
+
+/*
  * create, run and restore through a lower runtime.  The runtime runs as a
  * child: hardrun keeps the bundle lock (`bundle_lock`, from hr_spec_load)
  * until the runtime has read config.json, so a second create from the same
