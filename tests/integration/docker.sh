@@ -349,6 +349,31 @@ else
 		"$(tail -n 2 "$HARDRUN_AUDIT_LOG" 2>&1 | cut -c1-400)"
 fi
 
+# A Docker network: on every normal Docker host containers are on a network
+# (the default bridge), and Docker then adds libnetwork's prestart hook
+# (`/proc/<dockerd pid>/exe libnetwork-setkey ...`) to the config.  The
+# bridge would need iptables and a host interface, so the same path is taken
+# with a macvlan network on an idle interface (one that is down: nothing is
+# sent anywhere, nothing is created on the host).
+idle=$(ip -o link show 2>/dev/null | awk -F': ' '$3 ~ /state DOWN/ && $2 ~ /^(ifb|dummy)[0-9]+$/ {print $2; exit}')
+if [ -z "$idle" ]; then
+	tap_skip "docker run on a Docker network (libnetwork prestart hook)" \
+		"no idle ifb/dummy interface to hang a macvlan network on without touching the host's network"
+elif ! dk network create -d macvlan --internal --subnet 198.51.100.0/24 -o parent="$idle" hr-net >/dev/null 2>&1 ||
+	! dk run --rm --runtime runc --network hr-net hr-busybox true >/dev/null 2>&1; then
+	tap_skip "docker run on a Docker network (libnetwork prestart hook)" \
+		"a macvlan network on $idle does not work here even with runc"
+else
+	out=$(drun --rm --network hr-net hr-busybox sh -c 'head -n1 /proc/self/uid_map; ip -4 addr show' 2>&1)
+	if printf '%s' "$out" | grep -q '198\.51\.100\.' &&
+		[ "$(printf '%s\n' "$out" | awk 'NR==1 {print $2}')" != 0 ]; then
+		tap_ok "docker run on a Docker network: libnetwork's prestart hook runs, the container gets its address"
+	else
+		tap_fail "docker run on a Docker network (libnetwork prestart hook, as on every bridge-networked host)" "$out"
+	fi
+fi
+dk network rm hr-net >/dev/null 2>&1
+
 # --------------------------------------------------------------- daemon.json
 # The shipped snippet, with this build's path.
 jq --arg p "$HARDRUN" '.runtimes[].path = $p' "$HR_TOP/deploy/docker/daemon.json" >"$T/daemon.json"

@@ -167,19 +167,19 @@ integ_shims_stop() {
 }
 
 
-# integ_oci_image ROOTFS NAME OUT.tar: a one-layer OCI image archive (image
-# layout in a tar) of ROOTFS, named NAME, for `ctr image import` and
-# `podman load`: no registry and no docker needed.
+# integ_oci_image ROOTFS NAME OUT.tar [CMD]: a one-layer OCI image archive
+# (image layout in a tar) of ROOTFS, named NAME, default command CMD (sh),
+# for `ctr image import`: no registry and no docker needed.
 integ_oci_image() {
-	local rootfs=$1 name=$2 out=$3 d ldig lsize csum csize msum msize
+	local rootfs=$1 name=$2 out=$3 cmd=${4:-sh} d ldig lsize csum csize msum msize
 	d=$(mktemp -d "$T/oci.XXXXXX")
 	mkdir -p "$d/blobs/sha256"
 	tar -C "$rootfs" --numeric-owner -cf "$d/layer.tar" .
 	ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
 	lsize=$(stat -c %s "$d/layer.tar")
 	mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
-	jq -n --arg l "sha256:$ldig" '{architecture: "amd64", os: "linux",
-		config: {Cmd: ["sh"], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
+	jq -n --arg l "sha256:$ldig" --arg cmd "$cmd" '{architecture: "amd64", os: "linux",
+		config: {Cmd: [$cmd], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
 		rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config.json"
 	csum=$(sha256sum "$d/config.json" | cut -d' ' -f1)
 	csize=$(stat -c %s "$d/config.json")
