@@ -7,8 +7,11 @@
  *
  * Host paths are matched twice: after lexical normalisation and after
  * resolving symlinks on the host the way the kernel will when runc mounts
- * them, so `/tmp/x -> /var/run/docker.sock` is seen as the socket.  A
- * symlink swapped between this check and runc's mount() is outside what a
+ * them, so `/tmp/x -> /var/run/docker.sock` is seen as the socket.  A bind
+ * source is then judged by identity (device and inode), since a hardlink or
+ * a bind mount of a denied file carries no trace of its name, and a UNIX
+ * socket must be listed in `allowSockets` (default: none).  A symlink or
+ * mount swapped between this check and runc's mount() is outside what a
  * config rewrite can prevent; the directories that matter are root-owned.
  */
 #ifndef _GNU_SOURCE
@@ -116,6 +119,22 @@ struct mounts_settings {
 	bool readonly_rootfs;
 	char **masked;
 	char **readonly;
+	char **allow_sockets; /* normalised host paths of sockets a bind may expose */
+};
+
+/*
+ * A host file by identity: what a bind mount really exposes, whatever path
+ * names it.  Filled once per apply() from the deny list and allowSockets.
+ */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	const struct deny_entry *deny; /* NULL for an allowSockets entry */
+};
+
+struct host_ids {
+	struct file_id *ids;
+	size_t len;
 };
 
 /* hr_path_normalise(), and /var/run is /run (a symlink on every distribution that matters). */
@@ -213,6 +232,7 @@ static void free_settings(void *p)
 	free(s->deny);
 	hr_strv_free(s->masked);
 	hr_strv_free(s->readonly);
+	hr_strv_free(s->allow_sockets);
 	free(s);
 }
 
@@ -259,7 +279,8 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 		 struct hr_error **err)
 {
 	static const char *const keys[] = {"denyHostPaths", "readonlyRootfs", "maskedPaths",
-					   "readonlyPaths", NULL};
+					   "readonlyPaths", "allowSockets",   NULL};
+	static const char *const no_sockets[] = {NULL};
 	struct mounts_settings *s = hr_xcalloc(1, sizeof(*s));
 	_cleanup_strv_ char **deny = NULL;
 
@@ -274,8 +295,14 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 					  SECTION, err) < 0)
 		goto fail;
 	if (get_list(section, "maskedPaths", default_masked, &s->masked, file, err) < 0 ||
-	    get_list(section, "readonlyPaths", default_readonly, &s->readonly, file, err) < 0)
+	    get_list(section, "readonlyPaths", default_readonly, &s->readonly, file, err) < 0 ||
+	    get_list(section, "allowSockets", no_sockets, &s->allow_sockets, file, err) < 0)
 		goto fail;
+	for (char **p = s->allow_sockets; *p; p++) {
+		char *n = normalise(*p);
+		free(*p);
+		*p = n;
+	}
 	*settings = s;
 	return 0;
 fail:
@@ -301,7 +328,7 @@ static const struct deny_entry *denied(const struct mounts_settings *s, const ch
 
 /* Check one host path (bind source, overlay dir); reports and returns 1 if denied. */
 static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, const char *where,
-			   const char *raw, bool writable)
+			   const char *raw, bool writable, char **resolved)
 {
 	_cleanup_free_ char *abs = NULL;
 	_cleanup_free_ char *lex = NULL;
@@ -322,8 +349,11 @@ static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, 
 	e = denied(s, lex, writable);
 	if (!e)
 		e = denied(s, real, writable);
-	if (!e)
+	if (!e) {
+		if (resolved)
+			*resolved = hr_steal_ptr(&real);
 		return 0;
+	}
 	if (strcmp(lex, real) != 0)
 		hr_report_unfixable(ctx, where, raw,
 				    "host path `%s` resolves to `%s`, denied by `%s`", raw, real,
@@ -332,6 +362,70 @@ static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, 
 		hr_report_unfixable(ctx, where, raw, "host path `%s` is denied by `%s`%s", raw,
 				    e->text, writable ? " (mounted writable)" : "");
 	return 1;
+}
+
+static void host_ids_add(struct host_ids *h, const char *path, const struct deny_entry *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return;
+	h->ids = hr_xrealloc(h->ids, (h->len + 1) * sizeof(*h->ids));
+	h->ids[h->len++] = (struct file_id){st.st_dev, st.st_ino, e};
+}
+
+/* stat() every deny-listed and allowed path that exists; missing ones cannot be bound. */
+static void host_ids_load(struct host_ids *h, const struct mounts_settings *s)
+{
+	for (size_t i = 0; i < s->n_deny; i++)
+		host_ids_add(h, s->deny[i].path, &s->deny[i]);
+	for (char **p = s->allow_sockets; *p; p++)
+		host_ids_add(h, *p, NULL);
+}
+
+static const struct file_id *host_ids_find(const struct host_ids *h, const struct stat *st,
+					   bool deny, bool writable)
+{
+	for (size_t i = 0; i < h->len; i++) {
+		const struct file_id *f = &h->ids[i];
+		if (f->dev != st->st_dev || f->ino != st->st_ino || !f->deny != !deny)
+			continue;
+		if (!deny || !f->deny->rw_only || writable)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * A bind exposes a file, not a path: a hardlink to the docker socket, or a
+ * bind mount of it at /tmp/x/d.sock, passes every path check above.  So the
+ * resolved source is compared by identity with the deny list, and any UNIX
+ * socket needs to be listed in allowSockets, by path or identity.
+ */
+static void check_bind_identity(struct hr_ctx *ctx, const struct mounts_settings *s,
+				const struct host_ids *h, const char *where, const char *raw,
+				const char *real, bool writable)
+{
+	const struct file_id *f;
+	struct stat st;
+
+	if (stat(real, &st) < 0)
+		return; /* runc creates a missing source as an empty directory */
+	if ((f = host_ids_find(h, &st, true, writable))) {
+		hr_report_unfixable(ctx, where, raw,
+				    "host path `%s` is the same file as `%s` (a hardlink or bind "
+				    "mount of it), denied by `%s`",
+				    raw, f->deny->path, f->deny->text);
+		return;
+	}
+	if (!S_ISSOCK(st.st_mode) || hr_strv_contains(s->allow_sockets, real) ||
+	    host_ids_find(h, &st, false, writable))
+		return;
+	hr_report_unfixable(ctx, where, raw,
+			    "host path `%s` is a UNIX socket: runtime and agent sockets (docker, "
+			    "containerd, ssh-agent) are how container escapes start; list it in "
+			    "mounts.allowSockets to share it",
+			    raw);
 }
 
 /* Every element of a mount's options must be a string: runc would refuse anything else. */
@@ -464,8 +558,9 @@ static const char *effective_source(struct hr_ctx *ctx, const struct hr_json *m,
 	return osrc;
 }
 
-static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
-		       size_t i, const char *src, struct hr_json *opts)
+static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
+		       const struct host_ids *h, struct hr_json *m, size_t i, const char *src,
+		       struct hr_json *opts)
 {
 	static const char *const nosuid_drop[] = {"suid", "dev", NULL};
 	static const char *const nosuid_add[] = {"nosuid", "nodev", NULL};
@@ -474,8 +569,12 @@ static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s, stru
 	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].source", i);
 
 	src = effective_source(ctx, m, i, src);
-	if (src)
-		check_host_path(ctx, s, where, src, opts_writable(opts));
+	if (src) {
+		_cleanup_free_ char *real = NULL;
+		bool w = opts_writable(opts);
+		if (check_host_path(ctx, s, where, src, w, &real) == 0)
+			check_bind_identity(ctx, s, h, where, src, real, w);
+	}
 	if (!has_opt(opts, "nosuid") || !has_opt(opts, "nodev") || has_opt(opts, "suid") ||
 	    has_opt(opts, "dev"))
 		fix_opts(ctx, m, i, nosuid_drop, nosuid_add, true,
@@ -503,7 +602,7 @@ static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s, s
 			char *save = NULL;
 			for (char *t = strtok_r(list, ":", &save); t;
 			     t = strtok_r(NULL, ":", &save))
-				check_host_path(ctx, s, where, t, d > 0);
+				check_host_path(ctx, s, where, t, d > 0, NULL);
 		}
 	}
 }
@@ -529,8 +628,8 @@ static void check_kernfs(struct hr_ctx *ctx, struct hr_json *m, size_t i, const 
 		fix_opts(ctx, m, i, ro_drop, ro_add, true, "/sys must be mounted read-only");
 }
 
-static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_json *m,
-		       size_t i, struct hr_error **err)
+static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s,
+		       const struct host_ids *h, struct hr_json *m, size_t i, struct hr_error **err)
 {
 	const char *type = NULL, *src = NULL, *dest = NULL;
 	struct hr_json *opts = NULL;
@@ -544,7 +643,7 @@ static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s, stru
 	    options_of(m, i, &opts, err) < 0)
 		return hr_err_wrap(err, "mounts[%zu]", i);
 	if (is_bind(type, opts)) {
-		check_bind(ctx, s, m, i, src, opts);
+		check_bind(ctx, s, h, m, i, src, opts);
 	} else if (type && strcasecmp(type, "overlay") == 0) {
 		check_overlay(ctx, s, i, opts);
 	} else if (type && (strcasecmp(type, "proc") == 0 || strcasecmp(type, "sysfs") == 0)) {
@@ -635,15 +734,21 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 {
 	const struct mounts_settings *s = settings;
 	struct hr_json *mounts = NULL;
+	_cleanup_free_ struct file_id *ids = NULL;
+	struct host_ids h = {0};
+	int r = 0;
 
 	if (ctx->spec->type != HR_JSON_OBJECT)
 		return hr_error_set(err, 0, "config: expected object");
 	mounts = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, false, err);
 	if (!mounts && *err)
 		return -1;
-	for (size_t i = 0; mounts && i < mounts->arr.len; i++)
-		if (check_mount(ctx, s, mounts->arr.items[i], i, err) < 0)
-			return -1;
+	host_ids_load(&h, s);
+	ids = h.ids;
+	for (size_t i = 0; r == 0 && mounts && i < mounts->arr.len; i++)
+		r = check_mount(ctx, s, &h, mounts->arr.items[i], i, err);
+	if (r < 0)
+		return -1;
 	if (check_root(ctx, s, err) < 0 || check_propagation(ctx, err) < 0 ||
 	    ensure_paths(ctx, "maskedPaths", s->masked, err) < 0 ||
 	    ensure_paths(ctx, "readonlyPaths", s->readonly, err) < 0)

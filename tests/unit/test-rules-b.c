@@ -8,10 +8,15 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -273,6 +278,123 @@ static const struct tcase mounts_cases[] = {
     {"deny list of the wrong type", &hr_rule_mounts, NULL, "{'denyHostPaths':'/'}", HR_ACTION_FIX,
      "{}", -2, 0, 0, NULL, NULL, NULL},
 };
+
+/*
+ * Sockets and files bound under another name.  In the scratch dir: deny.sock
+ * (a UNIX socket on the custom deny list), hard.sock (a hardlink to it),
+ * app.sock (another socket), applink (symlink to app.sock), apphard.sock (a
+ * hardlink to app.sock), notasock (a regular file).
+ */
+#define DENY_SOCK "{'denyHostPaths':['@T@/deny.sock']}"
+#define ALLOW_APP "{'allowSockets':['@T@/app.sock']}"
+/* BIND() with clean masked and read-only paths: the bind's findings only. */
+#define CBIND(src, ro)                                                                             \
+	MNT("{'destination':'/x','type':'bind','source':'" src                                     \
+	    "','options':['rbind','nosuid','nodev'" ro "]}")
+
+static const struct tcase sockets_cases[] = {
+    {"hardlink to a denied socket, fix refuses", &hr_rule_mounts, NULL, DENY_SOCK, HR_ACTION_FIX,
+     CBIND("@T@/hard.sock", ""), 0, 1, 1, NULL, NULL, "is the same file as"},
+    {"hardlink to a denied socket, deny refuses", &hr_rule_mounts, NULL, DENY_SOCK, HR_ACTION_DENY,
+     CBIND("@T@/hard.sock", ""), 0, 1, 1, NULL, NULL, "denied by `/tmp/hr-rules-b."},
+    {"hardlink to a denied socket, warn records", &hr_rule_mounts, NULL, DENY_SOCK, HR_ACTION_WARN,
+     CBIND("@T@/hard.sock", ""), 0, 0, 1, "hard.sock", NULL, "a hardlink"},
+    {"hardlink to a denied socket, read-only too", &hr_rule_mounts, NULL, DENY_SOCK, HR_ACTION_FIX,
+     CBIND("@T@/hard.sock", ", 'ro'"), 0, 1, 1, NULL, NULL, "same file"},
+    {"hardlink of a denied :rw entry read-only is fine", &hr_rule_mounts, NULL,
+     "{'denyHostPaths':['@T@/notasock:rw']}", HR_ACTION_FIX, CBIND("@T@/nota.hard", ", 'ro'"), 0, 0,
+     0, NULL, NULL, NULL},
+    {"hardlink of a denied :rw entry writable", &hr_rule_mounts, NULL,
+     "{'denyHostPaths':['@T@/notasock:rw']}", HR_ACTION_FIX, CBIND("@T@/nota.hard", ""), 0, 1, 1,
+     NULL, NULL, "same file"},
+    {"unlisted socket, fix refuses", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     CBIND("@T@/app.sock", ""), 0, 1, 1, NULL, NULL, "how container escapes start"},
+    {"unlisted socket, deny refuses", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     CBIND("@T@/app.sock", ", 'ro'"), 0, 1, 1, NULL, NULL, "is a UNIX socket"},
+    {"unlisted socket, warn records", &hr_rule_mounts, NULL, NULL, HR_ACTION_WARN,
+     CBIND("@T@/app.sock", ""), 0, 0, 1, "app.sock", NULL, "allowSockets"},
+    {"unlisted socket behind a symlink", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     CBIND("@T@/applink", ""), 0, 1, 1, NULL, NULL, "UNIX socket"},
+    {"listed socket is fine", &hr_rule_mounts, NULL, ALLOW_APP, HR_ACTION_DENY,
+     CBIND("@T@/app.sock", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"listed socket spelt differently", &hr_rule_mounts, NULL, ALLOW_APP, HR_ACTION_DENY,
+     CBIND("@T@//./app.sock", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"listed socket through a symlink", &hr_rule_mounts, NULL, ALLOW_APP, HR_ACTION_DENY,
+     CBIND("@T@/applink", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"listed socket through a hardlink", &hr_rule_mounts, NULL, ALLOW_APP, HR_ACTION_DENY,
+     CBIND("@T@/apphard.sock", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"listing one socket does not allow another", &hr_rule_mounts, NULL, ALLOW_APP, HR_ACTION_FIX,
+     CBIND("@T@/hard.sock", ""), 0, 1, 1, NULL, NULL, "UNIX socket"},
+    {"the deny list wins over allowSockets", &hr_rule_mounts, NULL,
+     "{'denyHostPaths':['@T@/deny.sock'],'allowSockets':['@T@/hard.sock']}", HR_ACTION_FIX,
+     CBIND("@T@/hard.sock", ""), 0, 1, 1, NULL, NULL, "same file"},
+    {"idmapped view of an unlisted socket judged as the socket", &hr_rule_mounts, NULL, NULL,
+     HR_ACTION_FIX, CBIND("/run/hardrun/mounts/c1/vol-0", ""), 0, 1, 1, NULL, NULL, "UNIX socket",
+     BIND("@T@/app.sock", "")},
+    {"a regular file is no socket", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     CBIND("@T@/notasock", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"a missing source is no socket", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     CBIND("@T@/missing/x", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"relative allowSockets entry", &hr_rule_mounts, NULL, "{'allowSockets':['x.sock']}",
+     HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL, NULL},
+    {"allowSockets of the wrong type", &hr_rule_mounts, NULL, "{'allowSockets':'/x.sock'}",
+     HR_ACTION_FIX, "{}", -2, 0, 0, NULL, NULL, NULL},
+};
+
+/*
+ * The escape suite's case: the denied socket bind-mounted at another path.
+ * Needs a private mount namespace (root); the child reports by exit code.
+ */
+static void test_socket_bind_mounted(void)
+{
+	static const struct tcase c = {"socket bind-mounted at another path",
+				       &hr_rule_mounts,
+				       NULL,
+				       DENY_SOCK,
+				       HR_ACTION_FIX,
+				       CBIND("@T@/bound.sock", ""),
+				       0,
+				       1,
+				       1,
+				       NULL,
+				       NULL,
+				       "is the same file as"};
+	char *src = hr_xasprintf("%s/deny.sock", tmp), *dst = hr_xasprintf("%s/bound.sock", tmp);
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP socket bind-mounted at another path: needs root");
+		goto out;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(3);
+		close(open(dst, O_CREAT | O_WRONLY, 0600));
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			_exit(4);
+		/* Run the case with TAP output silenced: the parent reports. */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(5);
+		int before = tap_failed;
+		run_case(&c);
+		_exit(tap_failed == before ? 0 : 1);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) >= 3)
+		ok(1, "# SKIP socket bind-mounted at another path: no private mount namespace (%d)",
+		   WEXITSTATUS(status));
+	else
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "mounts: a denied socket bind-mounted at another path is refused as the socket");
+out:
+	free(src);
+	free(dst);
+}
 
 #define HOOK(kind, path) "{'hooks':{'" kind "':[{'path':'" path "','args':['x']}]}}"
 
@@ -768,6 +890,28 @@ static void touch(const char *rel, const char *target)
 	free(p);
 }
 
+static void make_socket(const char *rel)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", tmp, rel);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		perror(a.sun_path);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void hardlink(const char *rel, const char *as)
+{
+	char *a = hr_xasprintf("%s/%s", tmp, rel), *b = hr_xasprintf("%s/%s", tmp, as);
+
+	if (link(a, b) < 0)
+		perror(b);
+	free(a);
+	free(b);
+}
+
 static void setup(void)
 {
 	static char *hooks[2], *none[1], *allow[3], *anns[2];
@@ -788,6 +932,13 @@ static void setup(void)
 	touch("hooks/sub", "evil");
 	touch("hooks/link", "hooks/ok");
 	touch("sock", "/var/run/docker.sock");
+	make_socket("deny.sock");
+	make_socket("app.sock");
+	touch("notasock", NULL);
+	touch("applink", "app.sock");
+	hardlink("deny.sock", "hard.sock");
+	hardlink("app.sock", "apphard.sock");
+	hardlink("notasock", "nota.hard");
 	rmdir(d = hr_xasprintf("%s/etcdir", tmp));
 	free(d);
 	touch("etcdir", "/etc/ssl");
@@ -825,6 +976,8 @@ int main(void)
 {
 	setup();
 	RUN_TABLE(mounts_cases);
+	RUN_TABLE(sockets_cases);
+	test_socket_bind_mounted();
 	RUN_TABLE(hooks_cases);
 	RUN_TABLE(images_cases);
 	RUN_TABLE(annotations_cases);
