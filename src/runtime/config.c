@@ -554,6 +554,8 @@ int hr_rt_process_load(struct hr_rt_process *p, const struct hr_json *process,
 		p->has_oom = true;
 		p->oom_score_adj = (int)oom;
 	}
+	if (str_member(process, "selinuxLabel") && *str_member(process, "selinuxLabel"))
+		p->selinux_label = hr_xstrdup(str_member(process, "selinuxLabel"));
 	if (str_member(process, "apparmorProfile") && *str_member(process, "apparmorProfile"))
 		p->apparmor = hr_xstrdup(str_member(process, "apparmorProfile"));
 	if (!hr_json_is_null(seccomp) && hr_rt_bpf_build(seccomp, p, err) < 0)
@@ -569,6 +571,7 @@ void hr_rt_process_free(struct hr_rt_process *p)
 	free(p->gids);
 	free(p->rlimits);
 	free(p->apparmor);
+	free(p->selinux_label);
 	if (p->caps)
 		cap_free(p->caps);
 	free(p->bpf);

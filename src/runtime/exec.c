@@ -116,6 +116,8 @@ static struct hr_json *exec_process_json(const struct hr_cli *cli, const struct 
 	hr_json_set(p, "capabilities", hr_json_clone(hr_json_get(stored, "capabilities")));
 	hr_json_set(p, "rlimits", hr_json_clone(hr_json_get(stored, "rlimits")));
 	hr_json_remove(p, "oomScoreAdj");
+	if (hr_json_get(stored, "selinuxLabel"))
+		hr_json_set(p, "selinuxLabel", hr_json_clone(hr_json_get(stored, "selinuxLabel")));
 	if (hr_json_get(stored, "apparmorProfile"))
 		hr_json_set(p, "apparmorProfile",
 			    hr_json_clone(hr_json_get(stored, "apparmorProfile")));

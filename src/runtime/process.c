@@ -111,6 +111,17 @@ static void apply_caps(const struct hr_rt_process *p, int sync)
 		hr_rt_die(sync, errno, "PR_SET_KEEPCAPS");
 }
 
+/* The kernel refuses the write when SELinux is off: a label is never silently dropped. */
+static void apply_selinux(const char *label, int sync)
+{
+	int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(label);
+
+	if (fd < 0 || write(fd, label, n) != (ssize_t)n)
+		hr_rt_die(sync, errno, "SELinux label %s", label);
+	close(fd);
+}
+
 static void apply_apparmor(const char *profile, int sync)
 {
 	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
@@ -148,6 +159,8 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 		umask(p->umask);
 	if (p->apparmor)
 		apply_apparmor(p->apparmor, sync);
+	if (p->selinux_label)
+		apply_selinux(p->selinux_label, sync);
 	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop */
 	if (p->bpf && !p->no_new_privs && hr_rt_bpf_load(p) < 0)
 		hr_rt_die(sync, errno, "load the seccomp filter");

@@ -88,6 +88,7 @@ struct hr_rt_process {
 	unsigned short bpf_len;
 	unsigned int bpf_flags; /* SECCOMP_FILTER_FLAG_* */
 	char *apparmor;		/* profile name, refused when the host has no AppArmor */
+	char *selinux_label;	/* exec context, refused when SELinux is off */
 	/* startContainer hooks, run after `start` and before the filter (borrowed) */
 	const struct hr_rt_hook *start_hooks;
 	size_t n_start_hooks;

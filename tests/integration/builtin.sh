@@ -348,4 +348,18 @@ else
 	rm -rf "$P/storage" "$P/runroot" 2>/dev/null
 fi
 
+# an LSM label the host cannot apply fails the start; it is never dropped silently
+if is_hardrun; then
+	tap_skip "unapplicable LSM labels refused by the runtime" "hardrun's lsm rule decides before the runtime sees them"
+else
+	B=$WORK/lsm
+	bundle "$B" true
+	bundle_set "$B" '.process.apparmorProfile = "hardrun-default"'
+	(cd "$B" && HRB run b-lsm >/dev/null 2>&1) && tap_fail "AppArmor profile on a host without AppArmor is refused" ||
+		tap_ok "AppArmor profile on a host without AppArmor is refused"
+	bundle_set "$B" 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	(cd "$B" && HRB run b-lsm >/dev/null 2>&1) && tap_fail "SELinux label with SELinux off is refused" ||
+		tap_ok "SELinux label with SELinux off is refused"
+fi
+
 tap_end
