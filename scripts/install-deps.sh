@@ -13,7 +13,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--integrations) want_integrations=1 ;;
 	-h | --help)
-		sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
 		;;
 	*)

@@ -5,16 +5,17 @@
 #                                [--only REGEX] [--timeout SECONDS]
 #
 # Stages: install packages, build (build/), unit tests, unit tests under
-# ASan+UBSan (build-asan/), clang-format, every tests/integration and
-# tests/security script (against build/hardrun and, for scripts that declare
-# `# hr-control: yes`, again against plain runc), fuzz smoke runs.  Every
-# result is TAP; the last line printed is `N passed, N failed, N skipped`
-# and the exit status is 1 if anything failed.
+# ASan+UBSan (build-asan/), clang-format, the runner's self-test, every
+# tests/integration and tests/security script (against build/hardrun and,
+# for scripts that declare `# hr-control: yes`, again against plain runc),
+# fuzz smoke runs.  Every result is TAP; the last line printed is
+# `N passed, N failed, N skipped` and the exit status is 1 if anything failed.
 #
 # Environment: CI=true sets HARDRUN_MUST_WORK=1 (skips on core paths fail);
 # HR_BUILD_DIR / HR_ASAN_BUILD_DIR move the build directories;
 # HR_SCRIPT_TIMEOUT (default 600) bounds each script; HR_ONLY=REGEX limits
-# the integration/security scripts (matched against e.g. integration/foundation.sh).
+# the integration/security scripts (matched against integration/foundation.sh
+# and the like).  Logs of every stage stay in /tmp/hardrun-tests.*.
 set -u
 set -o pipefail
 
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--timeout=*) HR_SCRIPT_TIMEOUT=${1#--timeout=} ;;
 	-h | --help)
-		sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
 		;;
 	*)
@@ -57,7 +58,7 @@ ASAN_BUILD=${HR_ASAN_BUILD_DIR:-$TOP/build-asan}
 HARDRUN_BIN=$BUILD/hardrun
 export HR_SCRIPT_TIMEOUT=${HR_SCRIPT_TIMEOUT:-600}
 export HR_ONLY=${HR_ONLY:-}
-[ "${CI:-}" = true ] && export HARDRUN_MUST_WORK=1
+case "${CI:-}" in true | 1 | yes) export HARDRUN_MUST_WORK=1 ;; esac
 export HARDRUN=$HARDRUN_BIN
 # A tree owned by another user (sudo in a developer checkout) is still ours.
 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="$TOP"
@@ -205,12 +206,17 @@ else
 fi
 stage_done
 
-# --- 5. integration and security -----------------------------------------------------
+# --- 5. the runner itself --------------------------------------------------------
+stage "harness self-test"
+hr_run_tap "lib/selftest" "$HR_LOGS/selftest" bash "$TOP/tests/lib/selftest.sh"
+stage_done
+
+# --- 6. integration and security -----------------------------------------------------
 stage "integration and security scripts (timeout ${HR_SCRIPT_TIMEOUT}s each)"
 hr_run_suite "$TOP" "$HR_LOGS" "$HARDRUN_BIN"
 stage_done
 
-# --- 6. fuzz ----------------------------------------------------------------------
+# --- 7. fuzz ----------------------------------------------------------------------
 if [ -f "$TOP/tests/fuzz/run-smoke.sh" ]; then
 	stage "fuzz smoke runs"
 	if [ "$do_fuzz" = 1 ]; then

@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--timeout=*) HR_SCRIPT_TIMEOUT=${1#--timeout=} ;;
 	-h | --help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
 		;;
 	*)
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 case "$hr" in /*) ;; *) hr=$(cd "$(dirname "$hr")" && pwd)/$(basename "$hr") ;; esac
 export HR_SCRIPT_TIMEOUT=${HR_SCRIPT_TIMEOUT:-600} HR_ONLY=${HR_ONLY:-} HARDRUN=$hr
-[ "${CI:-}" = true ] && export HARDRUN_MUST_WORK=1
+case "${CI:-}" in true | 1 | yes) export HARDRUN_MUST_WORK=1 ;; esac
 [ "$control" = 0 ] && hr_script_wants_control() { false; }
 
 HR_RUN_TMP=$(mktemp -d /tmp/hardrun-suite.XXXXXX)

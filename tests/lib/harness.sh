@@ -5,6 +5,7 @@
 #
 # Counting rules (a test runner must never turn a problem into a pass):
 #   ok ...                  passed        ok ... # SKIP ...      skipped
+#   1..0 # SKIP ...         one skipped
 #   not ok ...              failed        not ok ... # TODO ...  skipped (known)
 #   not ok ... # SKIP ...   failed (a skip may not hide a failure)
 #   no plan, a plan that does not match the number of tests, "Bail out!",
@@ -39,7 +40,10 @@ hr_tap_parse() {
 	}
 	/^1\.\.[0-9]+/ { if (plan < 0) { plan = substr($0, 4) + 0 } else { plan = -2 } ; next }
 	/^Bail out!/ { bail = 1 }
-	END { printf "%d %d %d %d %d %d\n", p, f, s, n, plan, bail }
+	END {
+		if (plan == 0 && n == 0) s = 1 # "1..0 # SKIP why": show it, do not hide it
+		printf "%d %d %d %d %d %d\n", p, f, s, n, plan, bail
+	}
 	' "$1"
 }
 
