@@ -234,6 +234,25 @@ else
 	tap_fail "create refuses case-colliding keys naming them; config.json byte-identical, no container" "rc=$rc" "$out"
 fi
 
+# A policy refusal happens after parsing and the rules, still before
+# anything is written or executed.
+D=$WORK/deny
+mkdir -p "$D"
+cp -a "$B/rootfs" "$D/"
+jq '.mounts += [{"destination": "/host", "type": "bind", "source": "/", "options": ["rbind", "ro"]}]' \
+	"$WORK/pristine.json" >"$D/config.json"
+cp "$D/config.json" "$WORK/deny.orig"
+new_id deny
+rt create -b "$D" "$id" </dev/null >"$WORK/deny.log" 2>&1
+rc=$?
+out=$(cat "$WORK/deny.log")
+if [ $rc -ne 0 ] && cmp -s "$D/config.json" "$WORK/deny.orig" && ! rt state "$id" >/dev/null 2>&1 &&
+	echo "$out" | grep -q 'mounts'; then
+	tap_ok "create refuses a bind of the host's / by policy; config.json byte-identical, no container"
+else
+	tap_fail "create refuses a bind of the host's / by policy; config.json byte-identical, no container" "rc=$rc" "$out"
+fi
+
 # A successful create rewrites config.json but keeps what it does not know.
 K=$WORK/keep
 mkdir -p "$K"
