@@ -63,12 +63,19 @@ int main(int argc, char **argv)
 		struct hr_profile *prof = hr_profile_resolve(policy, profile, spec, &err);
 		if (!prof)
 			die(err);
-		struct hr_ctx ctx = {.entry = HR_ENTRY_CREATE, .spec = spec, .policy = policy,
-				     .profile = prof, .bundle = argv[1]};
+		struct hr_json *orig = hr_json_clone(spec);
+		struct hr_ctx ctx = {.entry = HR_ENTRY_CREATE,
+				     .spec = spec,
+				     .original = orig,
+				     .policy = policy,
+				     .profile = prof,
+				     .bundle = argv[1]};
 		if (hr_rules_run(&ctx, &err) < 0)
 			die(err);
-		if (hr_spec_write(dirfd, spec, &err) < 0)
+		/* As hr_harden: written only when the rules changed something. */
+		if (!hr_json_equal(spec, orig) && hr_spec_write(dirfd, spec, &err) < 0)
 			die(err);
+		hr_json_free(orig);
 		t[i] = now_us() - t0;
 		hr_findings_free(&ctx.findings);
 		hr_profile_free(prof);
@@ -78,7 +85,8 @@ int main(int argc, char **argv)
 	qsort(t, (size_t)n, sizeof(double), cmp_double);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("median_us=%.1f p90_us=%.1f maxrss_kib=%ld\n", t[n / 2], t[n * 9 / 10], ru.ru_maxrss);
+	printf("median_us=%.1f p90_us=%.1f maxrss_kib=%ld\n", t[n / 2], t[n * 9 / 10],
+	       ru.ru_maxrss);
 	free(t);
 	hr_policy_free(policy);
 	return 0;
