@@ -12,6 +12,8 @@
 # hardened diff.
 set -euo pipefail
 
+# runc lives in /usr/sbin, which `su` without `-` leaves off PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${HR_BUILD_DIR:-$TOP/build}
 HARDRUN=$BUILD/hardrun

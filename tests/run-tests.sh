@@ -19,6 +19,8 @@
 set -u
 set -o pipefail
 
+# runc lives in /usr/sbin, which `su` without `-` leaves off PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 1
 . "$TOP/tests/lib/harness.sh"

@@ -9,6 +9,8 @@
 # `# hr-control: yes`, again against plain runc.  Last line:
 # `N passed, N failed, N skipped`; exit 1 if anything failed.
 set -u
+# runc lives in /usr/sbin, which `su` without `-` leaves off PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/tests/lib/harness.sh"
 
