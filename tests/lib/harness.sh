@@ -123,7 +123,7 @@ hr_container_sweep() {
 	[ -d "$root" ] || return 0
 	for rt in "${HARDRUN:-}" runc; do
 		[ -n "$rt" ] && command -v "$rt" >/dev/null 2>&1 || continue
-		for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+		for id in $(timeout 30 "$rt" --root "$root" list -q 2>/dev/null); do
 			timeout 30 "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1
 		done
 	done
