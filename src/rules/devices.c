@@ -240,6 +240,11 @@ static bool cg_rule_harmless(const struct devices_settings *s, const struct cg_r
 		return true; /* the container's own ptys */
 	if (r->type == 'c' && r->major == TUN_MAJOR && r->minor == TUN_MINOR)
 		return true;
+	/* /dev/console: Docker's default rules allow it; the node a container
+	 * sees is its own console pty, and in a user namespace it cannot mknod
+	 * the host's. */
+	if (r->type == 'c' && r->major == 5 && r->minor == 1)
+		return true;
 	return r->major >= 0 && r->minor >= 0 && dev_known(s, r->type, r->major, r->minor);
 }
 
