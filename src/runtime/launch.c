@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -140,6 +141,10 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
 			hr_rt_die(sync, errno, "setresuid 0");
 	}
+	/* a fresh session keyring: never the caller's (runc's default too) */
+	if (!l->keep_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+	    errno != ENOSYS)
+		hr_rt_die(sync, errno, "join a new session keyring");
 	hr_rt_setup_rootfs(c, sync);
 	if (c->n_hooks[HR_HOOK_PRESTART] || c->n_hooks[HR_HOOK_CREATE_RUNTIME]) {
 		hr_rt_send(sync, HR_MSG_HOOKS, 0, "hooks");
@@ -323,8 +328,13 @@ int hr_rt_launch_wait(struct hr_rt_launch *l, int sock, pid_t pid, const struct 
 
 	for (;;) {
 		int t = hr_rt_recv(sock, &en, text, sizeof(text));
-		if (t == 0 || t == HR_MSG_READY)
+		/* EOF: execve closed the socket, or the init died; create needs READY */
+		if ((t == 0 && !l->create) || t == HR_MSG_READY)
 			break;
+		if (t == 0) {
+			hr_error_set(err, 0, "the container init exited during setup");
+			goto fail;
+		}
 		if (t == HR_MSG_HOOKS) {
 			if (hr_rt_run_hooks(l->config, HR_HOOK_PRESTART, state, err) < 0 ||
 			    hr_rt_run_hooks(l->config, HR_HOOK_CREATE_RUNTIME, state, err) < 0 ||

@@ -237,6 +237,7 @@ int hr_rt_console_setup(int console_sock, int sync);
 struct hr_rt_launch {
 	const struct hr_rt_config *config;
 	bool create;		      /* wait on exec.fifo */
+	bool keep_keyring;	      /* --no-new-keyring */
 	int exec_fifo;		      /* O_PATH fd of exec.fifo, -1 when not creating */
 	int console_sock;	      /* -1 if none */
 	int close_in_child[4];	      /* the parent's fds the child must not keep (-1: none) */

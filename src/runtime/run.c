@@ -140,6 +140,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 					 .detached = detach || create};
 	if (st->config.annotations)
 		st->state.annotations = hr_json_clone(st->config.annotations);
+	l.keep_keyring = hr_cli_flag_bool(cli, "no-new-keyring");
 	l.exec_fifo = fifo;
 	l.console_sock = console;
 	l.close_in_child[1] = st->dirfd;
