@@ -228,7 +228,334 @@ else
 	tap_fail "deploy/containerd snippets"
 fi
 
-tap_skip "pods with runtimeClassName hardrun* on a node" \
-	"no kubelet or CRI client (crictl) on this machine; the containerd handler path is covered by containerd.sh"
+# ------------------------------------------------------------- CRI pods
+# What a kubelet does for a pod with runtimeClassName hardrun, spoken over
+# containerd's CRI socket by a small client (no kubelet or crictl here):
+# RunPodSandbox with the runtime handler, CreateContainer, StartContainer,
+# ExecSync.  containerd runs on an installer-written config (own root,
+# state, socket; CNI: loopback plus a stub plugin that reports an address
+# and touches nothing; the pause image is the busybox image running
+# /bin/pause).  containerd's stock `runc` handler is the control.
+cri_tests() {
+	local py=/usr/bin/python3 lo
+	if ! $py -c 'import grpc, google.protobuf' 2>/dev/null; then
+		tap_skip "CRI pods through the hardrun handlers" "python3-grpcio not installed (apt-get install python3-grpcio)"
+		return
+	fi
+	for lo in /usr/lib/cni/loopback /opt/cni/bin/loopback ""; do [ -x "$lo" ] && break; done
+	if [ -z "$lo" ]; then
+		tap_skip "CRI pods through the hardrun handlers" "no CNI loopback plugin (apt-get install containernetworking-plugins)"
+		return
+	fi
+	if [ ! -x "$HARDRUN" ]; then
+		tap_skip "CRI pods through the hardrun handlers" "no hardrun build"
+		return
+	fi
+	local d=$T/cri
+	mkdir -p "$d/cni" "$d/cnibin" "$d/pods" "$d/ctrd"
+	cat >"$d/cri.py" <<'PYEOF'
+#!/usr/bin/python3
+# Minimal CRI (runtime.v1) client: the messages a kubelet sends to start a
+# pod and a container, built from field numbers at run time (no protoc).
+#   cri.py SOCKET METHOD JSON-REQUEST   -> JSON response on stdout
+import json
+import sys
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format
+from google.protobuf import message_factory
+
+F = descriptor_pb2.FieldDescriptorProto
+T = {"string": F.TYPE_STRING, "bool": F.TYPE_BOOL, "int64": F.TYPE_INT64,
+     "int32": F.TYPE_INT32, "uint32": F.TYPE_UINT32, "bytes": F.TYPE_BYTES}
+
+# name: [(field, number, type, repeated)]; enums are sent as int32 (same wire).
+MESSAGES = {
+    "Empty": [],
+    "VersionRequest": [("version", 1, "string", 0)],
+    "VersionResponse": [("version", 1, "string", 0), ("runtime_name", 2, "string", 0),
+                        ("runtime_version", 3, "string", 0), ("runtime_api_version", 4, "string", 0)],
+    "Int64Value": [("value", 1, "int64", 0)],
+    "SecurityProfile": [("profile_type", 1, "int32", 0), ("localhost_ref", 2, "string", 0)],
+    "NamespaceOption": [("network", 1, "int32", 0), ("pid", 2, "int32", 0), ("ipc", 3, "int32", 0),
+                        ("target_id", 4, "string", 0)],
+    "PodSandboxMetadata": [("name", 1, "string", 0), ("uid", 2, "string", 0),
+                           ("namespace", 3, "string", 0), ("attempt", 4, "uint32", 0)],
+    "LinuxSandboxSecurityContext": [("namespace_options", 1, ".NamespaceOption", 0),
+                                    ("run_as_user", 3, ".Int64Value", 0),
+                                    ("readonly_rootfs", 4, "bool", 0), ("privileged", 6, "bool", 0),
+                                    ("run_as_group", 8, ".Int64Value", 0),
+                                    ("seccomp", 9, ".SecurityProfile", 0)],
+    "LinuxPodSandboxConfig": [("cgroup_parent", 1, "string", 0),
+                              ("security_context", 2, ".LinuxSandboxSecurityContext", 0),
+                              ("sysctls", 3, "map", 0)],
+    "PodSandboxConfig": [("metadata", 1, ".PodSandboxMetadata", 0), ("hostname", 2, "string", 0),
+                         ("log_directory", 3, "string", 0), ("labels", 6, "map", 0),
+                         ("annotations", 7, "map", 0), ("linux", 8, ".LinuxPodSandboxConfig", 0)],
+    "RunPodSandboxRequest": [("config", 1, ".PodSandboxConfig", 0), ("runtime_handler", 2, "string", 0)],
+    "RunPodSandboxResponse": [("pod_sandbox_id", 1, "string", 0)],
+    "PodSandboxRequest": [("pod_sandbox_id", 1, "string", 0)],
+    "ImageSpec": [("image", 1, "string", 0)],
+    "KeyValue": [("key", 1, "string", 0), ("value", 2, "string", 0)],
+    "Mount": [("container_path", 1, "string", 0), ("host_path", 2, "string", 0),
+              ("readonly", 3, "bool", 0)],
+    "Capability": [("add_capabilities", 1, "string", 1), ("drop_capabilities", 2, "string", 1)],
+    "LinuxContainerSecurityContext": [("capabilities", 1, ".Capability", 0), ("privileged", 2, "bool", 0),
+                                      ("namespace_options", 3, ".NamespaceOption", 0),
+                                      ("run_as_user", 5, ".Int64Value", 0),
+                                      ("readonly_rootfs", 7, "bool", 0), ("no_new_privs", 11, "bool", 0),
+                                      ("run_as_group", 12, ".Int64Value", 0),
+                                      ("seccomp", 15, ".SecurityProfile", 0)],
+    "LinuxContainerConfig": [("security_context", 2, ".LinuxContainerSecurityContext", 0)],
+    "ContainerMetadata": [("name", 1, "string", 0), ("attempt", 2, "uint32", 0)],
+    "ContainerConfig": [("metadata", 1, ".ContainerMetadata", 0), ("image", 2, ".ImageSpec", 0),
+                        ("command", 3, "string", 1), ("args", 4, "string", 1),
+                        ("envs", 6, ".KeyValue", 1), ("mounts", 7, ".Mount", 1),
+                        ("labels", 9, "map", 0), ("annotations", 10, "map", 0),
+                        ("log_path", 11, "string", 0), ("linux", 15, ".LinuxContainerConfig", 0)],
+    "CreateContainerRequest": [("pod_sandbox_id", 1, "string", 0), ("config", 2, ".ContainerConfig", 0),
+                               ("sandbox_config", 3, ".PodSandboxConfig", 0)],
+    "ContainerRequest": [("container_id", 1, "string", 0), ("timeout", 2, "int64", 0)],
+    "CreateContainerResponse": [("container_id", 1, "string", 0)],
+    "ExecSyncRequest": [("container_id", 1, "string", 0), ("cmd", 2, "string", 1),
+                        ("timeout", 3, "int64", 0)],
+    "ExecSyncResponse": [("stdout", 1, "bytes", 0), ("stderr", 2, "bytes", 0), ("exit_code", 3, "int32", 0)],
+    "ContainerStatus": [("id", 1, "string", 0), ("state", 3, "int32", 0), ("exit_code", 7, "int32", 0),
+                        ("reason", 10, "string", 0), ("message", 11, "string", 0)],
+    "ContainerStatusResponse": [("status", 1, ".ContainerStatus", 0), ("info", 2, "map", 0)],
+    "PodSandboxStatusRequest": [("pod_sandbox_id", 1, "string", 0), ("verbose", 2, "bool", 0)],
+    "PodSandboxStatusResponse": [("info", 2, "map", 0)],
+}
+# method: (request, response)
+METHODS = {
+    "Version": ("VersionRequest", "VersionResponse"),
+    "RunPodSandbox": ("RunPodSandboxRequest", "RunPodSandboxResponse"),
+    "StopPodSandbox": ("PodSandboxRequest", "Empty"),
+    "RemovePodSandbox": ("PodSandboxRequest", "Empty"),
+    "PodSandboxStatus": ("PodSandboxStatusRequest", "PodSandboxStatusResponse"),
+    "CreateContainer": ("CreateContainerRequest", "CreateContainerResponse"),
+    "StartContainer": ("ContainerRequest", "Empty"),
+    "StopContainer": ("ContainerRequest", "Empty"),
+    "RemoveContainer": ("ContainerRequest", "Empty"),
+    "ContainerStatus": ("ContainerRequest", "ContainerStatusResponse"),
+    "ExecSync": ("ExecSyncRequest", "ExecSyncResponse"),
+}
+
+
+def build():
+    fd = descriptor_pb2.FileDescriptorProto(name="hr_cri.proto", package="runtime.v1", syntax="proto3")
+    for name, fields in MESSAGES.items():
+        m = fd.message_type.add(name=name)
+        for fname, num, typ, rep in fields:
+            f = m.field.add(name=fname, number=num)
+            f.label = F.LABEL_REPEATED if rep or typ == "map" else F.LABEL_OPTIONAL
+            if typ == "map":
+                entry = "".join(p.capitalize() for p in fname.split("_")) + "Entry"
+                e = m.nested_type.add(name=entry)
+                e.options.map_entry = True
+                e.field.add(name="key", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+                e.field.add(name="value", number=2, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+                f.type = F.TYPE_MESSAGE
+                f.type_name = ".runtime.v1.%s.%s" % (name, entry)
+            elif typ.startswith("."):
+                f.type = F.TYPE_MESSAGE
+                f.type_name = ".runtime.v1" + typ
+            else:
+                f.type = T[typ]
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fd)
+    get = getattr(message_factory, "GetMessageClass", None)
+    if get is None:  # protobuf < 4.22
+        get = message_factory.MessageFactory(pool).GetPrototype
+    return {n: get(pool.FindMessageTypeByName("runtime.v1." + n)) for n in MESSAGES}
+
+
+def main():
+    sock, method, req = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    classes = build()
+    qin, qout = METHODS[method]
+    request = json_format.ParseDict(req, classes[qin]())
+    with grpc.insecure_channel("unix://" + sock) as ch:
+        call = ch.unary_unary("/runtime.v1.RuntimeService/" + method,
+                              request_serializer=lambda m: m.SerializeToString(),
+                              response_deserializer=classes[qout].FromString)
+        try:
+            resp = call(request, timeout=120)
+        except grpc.RpcError as e:
+            print(json.dumps({"error": e.details(), "code": str(e.code())}))
+            return 1
+    out = json_format.MessageToDict(resp, preserving_proto_field_name=True)
+    if qout == "ExecSyncResponse":
+        out["stdout"] = resp.stdout.decode(errors="replace")
+        out["stderr"] = resp.stderr.decode(errors="replace")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+PYEOF
+	ln -s "$lo" "$d/cnibin/loopback"
+	cat >"$d/cnibin/hr-stub-ip" <<'EOF'
+#!/bin/sh
+# A CNI plugin that configures nothing and reports an address, so the CRI
+# plugin (which wants eth0's IP) is satisfied without touching the network.
+cat >/dev/null
+case $CNI_COMMAND in
+ADD) printf '{"cniVersion":"0.4.0","interfaces":[{"name":"eth0","sandbox":"%s"}],"ips":[{"version":"4","address":"198.51.100.2/24","interface":0}]}\n' "$CNI_NETNS" ;;
+VERSION) echo '{"cniVersion":"0.4.0","supportedVersions":["0.3.0","0.3.1","0.4.0"]}' ;;
+esac
+EOF
+	chmod 755 "$d/cnibin/hr-stub-ip"
+	echo '{"cniVersion":"0.4.0","name":"hr-pod","plugins":[{"type":"loopback"},{"type":"hr-stub-ip"}]}' >"$d/cni/10-hr.conflist"
+	# restrict_oom_score_adj: this machine's root lacks CAP_SYS_RESOURCE,
+	# and the pause container asks for -998.  Pod network namespaces go
+	# under the scratch state directory, not /run/netns.
+	containerd config default | sed -e "s|path = \"/opt/containerd\"|path = \"$T/opt\"|" \
+		-e 's|sandbox_image = .*|sandbox_image = "docker.io/library/hr-pause:latest"|' \
+		-e 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' \
+		-e 's/netns_mounts_under_state_dir = false/netns_mounts_under_state_dir = true/' \
+		-e "s|conf_dir = \"/etc/cni/net.d\"|conf_dir = \"$d/cni\"|" \
+		-e "s|bin_dir = \"/opt/cni/bin\"|bin_dir = \"$d/cnibin\"|" >"$d/config.toml"
+	# The installer as on a node, with the host root / and a scratch prefix
+	# and config: this also runs its check of the binary for real.
+	if ! out=$("$INSTALL" --host-root / --prefix "$d/inst" --config "$d/config.toml" \
+		--payload "$T/payload" --no-restart 2>&1); then
+		tap_fail "installer with host root / and a scratch prefix" "$out"
+		return
+	fi
+	HARDRUN_DATADIR=$d/inst/share/hardrun HARDRUN_AUDIT_LOG=$d/audit.jsonl \
+		containerd --config "$d/config.toml" --root "$d/ctrd/root" --state "$d/ctrd/state" \
+		--address "$d/ctrd/sock" >"$d/ctrd/log" 2>&1 &
+	integ_defer integ_shims_stop "$d/ctrd"
+	integ_defer integ_stop_pid $!
+	integ_defer cri_cleanup
+	if ! integ_wait_socket "$d/ctrd/sock" 30; then
+		tap_fail "containerd with CRI starts" "$(tail -n 5 "$d/ctrd/log")"
+		return
+	fi
+	integ_oci_image "$T/rootfs" docker.io/library/hr-busybox:latest "$d/busybox.tar"
+	integ_oci_image "$T/rootfs" docker.io/library/hr-pause:latest "$d/pause.tar" /bin/pause
+	ctr --address "$d/ctrd/sock" -n k8s.io image import "$d/busybox.tar" >/dev/null 2>&1
+	ctr --address "$d/ctrd/sock" -n k8s.io image import "$d/pause.tar" >/dev/null 2>&1
+	out=$(cri Version '{"version": "v1"}')
+	if [ "$(printf '%s' "$out" | jq -r .runtime_api_version 2>/dev/null)" = v1 ]; then
+		tap_ok "CRI v1 answers on the installer-configured containerd ($(printf '%s' "$out" | jq -r .runtime_version))"
+	else
+		tap_fail "CRI v1 answers" "$out" "$(tail -n 5 "$d/ctrd/log")"
+		return
+	fi
+
+	# The control: containerd's own runc handler.
+	if ! cri_pod ctl runc '{}' '{}' >/dev/null; then
+		tap_skip "CRI pods through the hardrun handlers" "a pod does not start here even with the runc handler: $CRI_ERR"
+		return
+	fi
+	cri_pod base hardrun '{}' '{}'
+	if [ -n "$CRI_OUT" ] && cri_hardened "$CRI_OUT"; then
+		tap_ok "pod with runtimeClassName hardrun: container hardened (uid_map $(printf '%s\n' "$CRI_OUT" | head -n1 | xargs), NoNewPrivs 1, Seccomp 2)"
+		if [ "$(printf '%s\n' "$CRI_OUT" | tail -n1)" = "$(readlink "/proc/$CRI_SB_PID/ns/user")" ]; then
+			tap_ok "the pod's container shares the sandbox's user namespace (one range per pod)"
+		else
+			tap_fail "the pod's container shares the sandbox's user namespace" \
+				"container: $(printf '%s\n' "$CRI_OUT" | tail -n1)" "sandbox: $(readlink "/proc/$CRI_SB_PID/ns/user")"
+		fi
+	else
+		tap_fail "pod with runtimeClassName hardrun runs a hardened container" "$CRI_ERR" "$CRI_OUT"
+	fi
+
+	# restricted: a pod meeting the "restricted" Pod Security Standard runs
+	# (its sandbox as the pod's non-root user, as the kubelet sends it); in
+	# such a pod, a container running as root is refused, and the reason is
+	# what the kubelet would put in the pod's events.
+	local psc='{"run_as_user": {"value": 1000}, "run_as_group": {"value": 1000}}'
+	local ok_sc='{"run_as_user": {"value": 1000}, "run_as_group": {"value": 1000}, "no_new_privs": true,
+		"capabilities": {"drop_capabilities": ["ALL"], "add_capabilities": ["NET_BIND_SERVICE"]},
+		"seccomp": {"profile_type": 0}}'
+	cri_pod rst-ok hardrun-restricted "$psc" "$ok_sc"
+	local capeff
+	capeff=$(printf '%s\n' "$CRI_OUT" | awk '/^CapEff:/ {print $2}')
+	if [ -n "$capeff" ] && (((0x$capeff & ~0x400) == 0)); then
+		tap_ok "pod meeting the restricted standard runs under hardrun-restricted (CapEff $capeff)"
+	else
+		tap_fail "pod meeting the restricted standard runs under hardrun-restricted" "$CRI_ERR" "$CRI_OUT"
+	fi
+	cri_pod rst-root hardrun-restricted "$psc" '{"run_as_user": {"value": 0}}'
+	if printf '%s' "$CRI_ERR" | grep -q '^\(Create\|Start\)Container: .*refused by hardrun profile `restricted`'; then
+		tap_ok "in a hardrun-restricted pod, a root container is refused with hardrun's reason"
+		echo "#   $(printf '%s' "$CRI_ERR" | cut -c1-300)"
+	else
+		tap_fail "in a hardrun-restricted pod, a root container is refused with hardrun's reason" "$CRI_ERR" "$CRI_OUT"
+	fi
+	# The operator's view: the pod and namespace Kubernetes knows them by.
+	if [ -s "$d/audit.jsonl" ] &&
+		jq -se 'any(.[]; .pod == "base" and .namespace == "hr-test" and .profile == "baseline") and
+			any(.[]; .pod == "rst-root" and .profile == "restricted")' "$d/audit.jsonl" >/dev/null 2>&1; then
+		tap_ok "audit log names each decision's pod and namespace: $(jq -sc 'map(.namespace + "/" + .pod + " " + .profile + " " + .verdict) | unique' "$d/audit.jsonl")"
+	else
+		tap_fail "audit log records the pods' containers" "$(tail -n 2 "$d/audit.jsonl" 2>&1 | cut -c1-300)"
+	fi
+}
+cri() { /usr/bin/python3 "$T/cri/cri.py" "$T/cri/ctrd/sock" "$@"; }
+CRI_SANDBOXES=()
+cri_cleanup() {
+	local sb
+	for sb in "${CRI_SANDBOXES[@]}"; do
+		cri StopPodSandbox "{\"pod_sandbox_id\": \"$sb\"}"
+		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$sb\"}"
+	done
+}
+# cri_pod NAME HANDLER POD-SECURITY-CONTEXT CONTAINER-SECURITY-CONTEXT (JSON):
+# a pod (own network namespace, like any pod) with one container running
+# sleep; sets CRI_OUT (what the container sees), CRI_ERR (the first failing
+# call and its error), CRI_SB_PID (the sandbox's pause pid).
+cri_pod() {
+	local name=$1 handler=$2 psc=$3 sc=$4 pod r sb cid
+	CRI_OUT= CRI_ERR= CRI_SB_PID=
+	mkdir -p "$T/cri/pods/$name"
+	pod=$(jq -nc --arg n "$name" --arg l "$T/cri/pods/$name" --argjson sc "$psc" '{metadata: {name: $n,
+		uid: ("uid-" + $n), namespace: "hr-test"}, log_directory: $l, linux: {security_context:
+		({namespace_options: {network: 0, pid: 1, ipc: 0}} + $sc)}}')
+	r=$(cri RunPodSandbox "$(jq -nc --argjson p "$pod" --arg h "$handler" '{config: $p, runtime_handler: $h}')")
+	sb=$(printf '%s' "$r" | jq -r '.pod_sandbox_id // empty')
+	if [ -z "$sb" ]; then
+		CRI_ERR="RunPodSandbox: $(printf '%s' "$r" | jq -r .error)"
+		return 1
+	fi
+	CRI_SANDBOXES+=("$sb")
+	CRI_SB_PID=$(ctr --address "$T/cri/ctrd/sock" -n k8s.io task ls 2>/dev/null | awk -v s="$sb" '$1 == s {print $2}')
+	r=$(cri CreateContainer "$(jq -nc --arg sb "$sb" --argjson p "$pod" --argjson sc "$sc" '{pod_sandbox_id: $sb,
+		sandbox_config: $p, config: {metadata: {name: "c"}, image: {image: "docker.io/library/hr-busybox:latest"},
+		command: ["sleep", "300"], log_path: "c.log", linux: {security_context: $sc}}}')")
+	cid=$(printf '%s' "$r" | jq -r '.container_id // empty')
+	if [ -z "$cid" ]; then
+		CRI_ERR="CreateContainer: $(printf '%s' "$r" | jq -r .error)"
+		return 1
+	fi
+	r=$(cri StartContainer "{\"container_id\": \"$cid\"}")
+	if printf '%s' "$r" | jq -e .error >/dev/null; then
+		CRI_ERR="StartContainer: $(printf '%s' "$r" | jq -r .error)"
+		return 1
+	fi
+	r=$(cri ExecSync "$(jq -nc --arg c "$cid" '{container_id: $c, timeout: 30, cmd: ["sh", "-c",
+		"cat /proc/self/uid_map; grep -E \"^(CapEff|NoNewPrivs|Seccomp):\" /proc/self/status; readlink /proc/self/ns/user"]}')")
+	CRI_OUT=$(printf '%s' "$r" | jq -r '.stdout // empty')
+	[ -n "$CRI_OUT" ] || CRI_ERR="ExecSync: $(printf '%s' "$r" | jq -r '.error // .stderr')"
+	[ -n "$CRI_OUT" ]
+}
+cri_hardened() {
+	local capeff
+	capeff=$(printf '%s\n' "$1" | awk '/^CapEff:/ {print $2}')
+	[ "$(printf '%s\n' "$1" | awk 'NR==1 && NF==3 {print $2}')" != 0 ] &&
+		[ -n "$(printf '%s\n' "$1" | awk 'NR==1 && NF==3')" ] && [ -n "$capeff" ] &&
+		((((0x$capeff >> 21) & 1) == 0)) &&
+		printf '%s\n' "$1" | grep -qE '^NoNewPrivs:[[:space:]]+1$' &&
+		printf '%s\n' "$1" | grep -qE '^Seccomp:[[:space:]]+2$'
+}
+integ_rootfs "$T/rootfs"
+cri_tests
+
+tap_skip "pods through a kubelet" \
+	"no kubelet on this machine; the kubelet's CRI calls are made directly above"
 
 tap_end
