@@ -511,7 +511,7 @@ cri_cleanup() {
 # call and its error), CRI_SB_PID (the sandbox's pause pid).
 cri_pod() {
 	local name=$1 handler=$2 psc=$3 sc=$4 pod r sb cid
-	CRI_OUT= CRI_ERR= CRI_SB_PID=
+	CRI_OUT='' CRI_ERR='' CRI_SB_PID=''
 	mkdir -p "$T/cri/pods/$name"
 	pod=$(jq -nc --arg n "$name" --arg l "$T/cri/pods/$name" --argjson sc "$psc" '{metadata: {name: $n,
 		uid: ("uid-" + $n), namespace: "hr-test"}, log_directory: $l, linux: {security_context:
