@@ -29,4 +29,14 @@ char *hr_path_normalise(const char *path);
  */
 char *hr_path_normalise_until(const char *path, bool (*stop)(const char *prefix), bool *stopped);
 
+/*
+ * Resolve symlinks in an absolute host path as the kernel will when a
+ * runtime mounts it, without requiring the target to exist: a missing
+ * component ends the walk and the rest is appended lexically.  The result
+ * is normalised as by hr_path_normalise().  Returns NULL on a symlink loop
+ * (more than 40 links) or an unreadable link.  Reads the file system, so
+ * the answer holds only as long as nobody changes the symlinks on the way.
+ */
+char *hr_path_resolve_host(const char *path);
+
 #endif

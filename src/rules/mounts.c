@@ -157,66 +157,12 @@ static bool path_under(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-/*
- * Resolve symlinks in an absolute host path like the kernel would, but
- * without requiring the target to exist: a missing component ends the walk
- * and the rest is appended lexically.  Returns NULL on a symlink loop.
- */
+/* hr_path_resolve_host(), with /var/run folded to /run; NULL on a symlink loop. */
 static char *resolve_host(const char *path)
 {
-	_cleanup_free_ char *rest = hr_xstrdup(path);
-	_cleanup_free_ char *res = hr_xstrdup("/");
-	int links = 0;
+	_cleanup_free_ char *r = hr_path_resolve_host(path);
 
-	for (;;) {
-		char *p = rest;
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		char *e = strchrnul(p, '/');
-		_cleanup_free_ char *comp = hr_xstrndup(p, (size_t)(e - p));
-		_cleanup_free_ char *tail = hr_xstrdup(e);
-		free(rest);
-		rest = hr_steal_ptr(&tail);
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			char *slash = strrchr(res, '/');
-			slash[slash == res ? 1 : 0] = '\0';
-			continue;
-		}
-		char *cand = hr_xasprintf("%s%s%s", res, strcmp(res, "/") ? "/" : "", comp);
-		struct stat st;
-		if (lstat(cand, &st) < 0) {
-			char *lex = hr_xasprintf("%s/%s", cand, rest);
-			free(cand);
-			free(res);
-			res = normalise(lex);
-			free(lex);
-			return hr_steal_ptr(&res);
-		}
-		if (!S_ISLNK(st.st_mode)) {
-			free(res);
-			res = cand;
-			continue;
-		}
-		char target[PATH_MAX];
-		ssize_t len = readlink(cand, target, sizeof(target) - 1);
-		free(cand);
-		if (len < 0 || ++links > 40)
-			return NULL;
-		target[len] = '\0';
-		char *next = hr_xasprintf("%s/%s", target, rest);
-		free(rest);
-		rest = next;
-		if (target[0] == '/') {
-			free(res);
-			res = hr_xstrdup("/");
-		}
-	}
-	char *out = normalise(res);
-	return out;
+	return r ? normalise(r) : NULL;
 }
 
 static void free_settings(void *p)
@@ -690,6 +636,108 @@ static int ensure_paths(struct hr_ctx *ctx, const char *key, char *const want[],
 	return 0;
 }
 
+/*
+ * The userns rule's undo record (annotation, see userns.c HR_UNDO): "root"
+ * is the root.path it showed through an idmapped view in this run.
+ */
+#define USERNS_UNDO "run.hardrun.userns"
+
+static char *userns_undo_root(const struct hr_ctx *ctx)
+{
+	const char *text =
+	    hr_json_as_string(hr_json_get(hr_json_get(ctx->spec, "annotations"), USERNS_UNDO));
+	struct hr_error *e = NULL;
+	_cleanup_json_ struct hr_json *undo =
+	    text ? hr_json_parse(text, strlen(text), NULL, &e) : NULL;
+	const char *root = hr_json_as_string(hr_json_get(undo, "root"));
+
+	hr_error_clear(&e);
+	return root ? hr_xstrdup(root) : NULL;
+}
+
+/*
+ * The root.path to judge.  When the userns rule replaced it in this run
+ * (it differs from the config as handed over and lies in the state dir),
+ * the container sees the view's source: the root recorded in the undo
+ * record (which is the handed-over one, or the one a previous run of the
+ * same bundle recorded and the userns rule restored), else the handed-over
+ * one.  A state-dir path handed over as such is judged as it is, as for
+ * bind sources.
+ */
+static char *rootfs_to_judge(const struct hr_ctx *ctx, const char *cur)
+{
+	const char *sd = ctx->policy ? ctx->policy->state_dir : NULL;
+	const char *orig =
+	    ctx->original ? hr_json_as_string(hr_json_get_path(ctx->original, "root/path")) : NULL;
+	char *undo = NULL;
+
+	if (!sd || !*sd || !orig || strcmp(orig, cur) == 0 || cur[0] != '/')
+		return hr_xstrdup(cur);
+	_cleanup_free_ char *n = normalise(cur);
+	_cleanup_free_ char *d = normalise(sd);
+	if (!path_under(n, d))
+		return hr_xstrdup(cur);
+	undo = userns_undo_root(ctx);
+	return undo ? undo : hr_xstrdup(orig);
+}
+
+/* The deny entry the root filesystem at real (resolved) would expose, or NULL. */
+static const struct deny_entry *rootfs_denied(const struct mounts_settings *s,
+					      const struct host_ids *h, const char *real,
+					      bool writable, bool *same_file)
+{
+	const struct file_id *f;
+	struct stat st;
+
+	*same_file = false;
+	/* Equal to an entry or a parent of one; not below a subtree entry, since
+	 * engines keep bundles there (containerd's io.containerd.runtime.v2.task). */
+	for (size_t i = 0; i < s->n_deny; i++)
+		if ((!s->deny[i].rw_only || writable) && path_under(s->deny[i].path, real))
+			return &s->deny[i];
+	if (stat(real, &st) == 0 && (f = host_ids_find(h, &st, true, writable))) {
+		*same_file = true;
+		return f->deny;
+	}
+	return NULL;
+}
+
+/*
+ * A bundle whose root.path is the host's / (`rootfs -> /`) or a denied host
+ * directory (/etc) runs the container on the host's own files, whatever
+ * the mounts say: refused, and `/` whatever the deny list.
+ */
+static int check_rootfs_host(struct hr_ctx *ctx, const struct mounts_settings *s,
+			     const struct host_ids *h, struct hr_error **err)
+{
+	const char *rp = NULL;
+	bool ro = false, same = false;
+	const struct deny_entry *e = NULL;
+
+	if (hr_spec_get_string(ctx->spec, "root/path", &rp, err) < 0)
+		return -1;
+	if (!rp)
+		return 0;
+	ro = hr_json_get_path(ctx->spec, "root/readonly") &&
+	     hr_json_get_path(ctx->spec, "root/readonly")->type == HR_JSON_BOOL &&
+	     hr_json_get_path(ctx->spec, "root/readonly")->boolean;
+	_cleanup_free_ char *judged = rootfs_to_judge(ctx, rp);
+	_cleanup_free_ char *abs = judged[0] == '/' || !ctx->bundle
+				       ? hr_xstrdup(judged)
+				       : hr_xasprintf("%s/%s", ctx->bundle, judged);
+	_cleanup_free_ char *real = realpath(abs, NULL);
+	if (!real)
+		return 0; /* runc cannot use a missing rootfs either */
+	if (strcmp(real, "/") != 0 && !(e = rootfs_denied(s, h, real, !ro, &same)))
+		return 0;
+	hr_report_unfixable(ctx, "root.path", rp,
+			    "the root filesystem is the host's `%s`%s (root.path `%s`)%s%s%s: "
+			    "the container would run on the host's own files",
+			    e && same ? e->path : real, same ? ", the same directory" : "", judged,
+			    e ? ", denied by `" : "", e ? e->text : "", e ? "`" : "");
+	return 0;
+}
+
 static int check_root(struct hr_ctx *ctx, const struct mounts_settings *s, struct hr_error **err)
 {
 	struct hr_json *root = hr_spec_get(ctx->spec, "root", HR_JSON_OBJECT, false, err);
@@ -749,7 +797,8 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 		r = check_mount(ctx, s, &h, mounts->arr.items[i], i, err);
 	if (r < 0)
 		return -1;
-	if (check_root(ctx, s, err) < 0 || check_propagation(ctx, err) < 0 ||
+	if (check_root(ctx, s, err) < 0 || check_rootfs_host(ctx, s, &h, err) < 0 ||
+	    check_propagation(ctx, err) < 0 ||
 	    ensure_paths(ctx, "maskedPaths", s->masked, err) < 0 ||
 	    ensure_paths(ctx, "readonlyPaths", s->readonly, err) < 0)
 		return -1;

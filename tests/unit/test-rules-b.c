@@ -342,6 +342,62 @@ static const struct tcase sockets_cases[] = {
 };
 
 /*
+ * The root filesystem itself.  In the scratch dir (the bundle): rootlink ->
+ * /, etclink -> /etc, okroot (a directory).  VIEW is an idmapped rootfs the
+ * userns rule made; UNDO(r) its record of the root.path it idmapped.
+ */
+#define ROOT(p, extra) "{'root':{'path':'" p "'" extra "}," CLEAN_LINUX "}"
+#define VIEW	       "/run/hardrun/mounts/c1/rootfs"
+#define UNDO(r)                                                                                    \
+	"{'root':{'path':'" VIEW "'},'annotations':{'run.hardrun.userns':'{\\'root\\':\\'" r       \
+	"\\',\\'for\\':\\'c1\\'}'}," CLEAN_LINUX "}"
+#define HOSTS "the root filesystem is the host's"
+
+static const struct tcase rootfs_cases[] = {
+    {"rootfs -> /, fix refuses", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, ROOT("rootlink", ""),
+     0, 1, 1, NULL, NULL, HOSTS " `/`"},
+    {"rootfs -> /, deny refuses", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     ROOT("rootlink", ",'readonly':true"), 0, 1, 1, NULL, NULL, HOSTS " `/`"},
+    {"rootfs -> /, warn records", &hr_rule_mounts, NULL, NULL, HR_ACTION_WARN, ROOT("rootlink", ""),
+     0, 0, 1, "rootlink", NULL, HOSTS " `/`"},
+    {"rootfs -> / with a deny list that omits /", &hr_rule_mounts, NULL,
+     "{'denyHostPaths':['/srv/x']}", HR_ACTION_FIX, ROOT("rootlink", ""), 0, 1, 1, NULL, NULL,
+     HOSTS " `/`"},
+    {"rootfs is /etc", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, ROOT("/etc", ""), 0, 1, 1, NULL,
+     NULL, "denied by `/etc`"},
+    {"rootfs -> /etc", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY, ROOT("etclink", ""), 0, 1, 1,
+     NULL, NULL, HOSTS " `/etc`"},
+    {"rootfs /usr/../etc/", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, ROOT("/usr/../etc/", ""), 0,
+     1, 1, NULL, NULL, HOSTS " `/etc`"},
+    {"rootfs is /var, a parent of /var/lib/docker", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     ROOT("/var", ",'readonly':true"), 0, 1, 1, NULL, NULL, "denied by `/var/lib/"},
+    {"rootfs /sys read-only meets only /sys/**:rw", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     ROOT("/sys", ",'readonly':true"), 0, 0, 0, NULL, NULL, NULL},
+    {"rootfs /sys writable", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, ROOT("/sys", ""), 0, 1, 1,
+     NULL, NULL, "denied by `/sys/**:rw`"},
+    {"an image rootfs is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY, ROOT("okroot", ""), 0,
+     0, 0, NULL, NULL, NULL},
+    {"a bundle below a denied subtree is fine", &hr_rule_mounts, NULL,
+     "{'denyHostPaths':['@T@/**']}", HR_ACTION_DENY, ROOT("@T@/okroot", ""), 0, 0, 0, NULL, NULL,
+     NULL},
+    {"a missing rootfs is left to the runtime", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     ROOT("missing", ""), 0, 0, 0, NULL, NULL, NULL},
+    {"idmapped view judged by the undo record", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX,
+     UNDO("rootlink"), 0, 1, 1, NULL, NULL, HOSTS " `/` (root.path `rootlink`)",
+     "{'root':{'path':'rootlink'}}"},
+    {"idmapped view of an image rootfs is fine", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     UNDO("okroot"), 0, 0, 0, NULL, NULL, NULL, "{'root':{'path':'okroot'}}"},
+    {"idmapped view from a re-run bundle: the restored root counts", &hr_rule_mounts, NULL, NULL,
+     HR_ACTION_DENY, UNDO("/etc"), 0, 1, 1, NULL, NULL, "denied by `/etc`",
+     "{'root':{'path':'/run/hardrun/mounts/c0/rootfs'}}"},
+    {"idmapped view without a record: the original counts", &hr_rule_mounts, NULL, NULL,
+     HR_ACTION_FIX, ROOT(VIEW, ""), 0, 1, 1, NULL, NULL, HOSTS " `/etc`",
+     "{'root':{'path':'etclink'}}"},
+    {"root.path not a string", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{'root':{'path':7}}",
+     -1, 0, 0, NULL, NULL, NULL},
+};
+
+/*
  * The escape suite's case: the denied socket bind-mounted at another path.
  * Needs a private mount namespace (root); the child reports by exit code.
  */
@@ -939,6 +995,11 @@ static void setup(void)
 	hardlink("deny.sock", "hard.sock");
 	hardlink("app.sock", "apphard.sock");
 	hardlink("notasock", "nota.hard");
+	touch("rootlink", "/");
+	touch("etclink", "/etc");
+	d = hr_xasprintf("%s/okroot", tmp);
+	mkdir(d, 0755);
+	free(d);
 	rmdir(d = hr_xasprintf("%s/etcdir", tmp));
 	free(d);
 	touch("etcdir", "/etc/ssl");
@@ -977,6 +1038,7 @@ int main(void)
 	setup();
 	RUN_TABLE(mounts_cases);
 	RUN_TABLE(sockets_cases);
+	RUN_TABLE(rootfs_cases);
 	test_socket_bind_mounted();
 	RUN_TABLE(hooks_cases);
 	RUN_TABLE(images_cases);
