@@ -144,8 +144,9 @@ static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const
 	int status = 0;
 	if (hr_delegate_run(runtime, cli, &status, err) < 0)
 		return -1;
-	if (status == 0)
-		hr_container_release(policy, hr_cli_id(cli));
+	/* Also after "does not exist": a create killed before the runtime ran
+	 * holds a range that this delete is the user's way to give back. */
+	hr_container_release_unless_live(policy, cli);
 	return status;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +182,33 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * A writer killed between creating its temporary file and the rename leaves
+ * `.<name>.hardrun-<pid>-<n>` behind: remove those of writers that are gone.
+ */
+static void remove_stale_temps(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	size_t plen = strlen(name) + strlen(".hardrun-") + 1;
+	_cleanup_free_ char *prefix = hr_xasprintf(".%s.hardrun-", name);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		long pid = strtol(e->d_name + plen, NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 struct hr_error **err)
 {
@@ -198,6 +227,7 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 		return hr_error_set(err, errno, "stat `%s`", name);
 	}
 
+	remove_stale_temps(dirfd, name);
 	for (int attempt = 0; fd < 0; attempt++) {
 		free(tmp);
 		tmp = hr_xasprintf(".%s.hardrun-%d-%d", name, (int)getpid(), attempt);
