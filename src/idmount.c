@@ -223,8 +223,8 @@ static void split_lower(char *v, char ***out)
 
 static void ovl_option(struct ovl_layers *o, char *opt)
 {
-	static const char *const keep[] = {"redirect_dir=", "metacopy=", "userxattr", "volatile",
-					   NULL};
+	/* Not "volatile": its dirty marker would refuse the next start on our workdir. */
+	static const char *const keep[] = {"redirect_dir=", "metacopy=", "userxattr", NULL};
 	char *v = strchr(opt, '=');
 
 	unescape(opt);
@@ -322,21 +322,30 @@ static int fsconfig_fd(int fsfd, const char *key, int fd, struct hr_error **err)
 	return 0;
 }
 
-/* Upper and work must share one mount: idmap their common parent once. */
+/*
+ * Upper and work must share one mount: idmap their common parent once.  The
+ * original overlay stays mounted with its own workdir, which two live
+ * overlays must never share (each cleans it at mount; a volatile one leaves
+ * a marker that refuses any other), so ours is a sibling "<work>.hardrun",
+ * created by root on the real path (root has no id in the idmapped view).
+ */
 static int ovl_upper(int fsfd, const struct ovl_layers *o, int userns, const char *dir,
 		     struct hr_error **err)
 {
 	_cleanup_free_ char *pu = dir_name(o->upper), *pw = dir_name(o->work);
+	_cleanup_free_ char *ours = hr_xasprintf("%s.hardrun", o->work);
 	_cleanup_close_ int m = -1, u = -1, w = -1;
 	size_t n = strlen(pu);
 
 	if (strcmp(pu, pw) != 0)
 		return hr_error_set(err, EINVAL, "overlay upperdir %s and workdir %s not siblings",
 				    o->upper, o->work);
+	if (mkdir(ours, 0700) < 0 && errno != EEXIST)
+		return hr_error_set(err, errno, "mkdir %s", ours);
 	if (layer_attach(pu, userns, dir, "upper", &m, err) < 0)
 		return -1;
 	u = openat(m, o->upper + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	w = openat(m, o->work + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	w = openat(m, ours + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (u < 0 || w < 0)
 		return hr_error_set(err, errno, "open overlay upper/work under %s", pu);
 	if (fsconfig_fd(fsfd, "upperdir", u, err) < 0 || fsconfig_fd(fsfd, "workdir", w, err) < 0)

@@ -243,8 +243,8 @@ static void test_mounts(void)
 	free(view);
 	view = NULL;
 
-	opts = hr_xasprintf("lowerdir=%s/l1:%s/l2,upperdir=%s/up/diff,workdir=%s/up/work", tmp, tmp,
-			    tmp, tmp);
+	opts = hr_xasprintf("lowerdir=%s/l1:%s/l2,upperdir=%s/up/diff,workdir=%s/up/work,volatile",
+			    tmp, tmp, tmp, tmp);
 	free(cmd);
 	cmd = hr_xasprintf("%s/ovl/m", tmp);
 	mkdir(ovl, 0755);
@@ -254,7 +254,7 @@ static void test_mounts(void)
 		return;
 	}
 	ok(hr_idmount_rootfs(&p, "ct2", cmd, 400000, RANGE, false, &view, &err) == 0 && view,
-	   "overlay rootfs rebuilt over idmapped layers: %s", err ? err->msg : view);
+	   "volatile overlay rootfs rebuilt over idmapped layers: %s", err ? err->msg : view);
 	hr_error_clear(&err);
 	if (view) {
 		_cleanup_free_ char *up = hr_xasprintf("%s/up/diff", tmp);
