@@ -205,6 +205,41 @@ static bool v1_needed(const struct hr_rt_resources *r, size_t i)
 	}
 }
 
+/*
+ * Every cgroup attach takes the global threadgroup rwsem for writing, whose
+ * first writer waits out an RCU grace period (5-15 ms here); writers soon
+ * after pay nothing.  A helper process does a no-op attach (itself, to the
+ * cgroup it is in) right away, so the grace period passes while we load the
+ * config and clone, not when the container joins its cgroup.  Reaped by
+ * whoever waits for our children; a zombie until then at worst.
+ */
+void hr_rt_cgroup_warm(void)
+{
+	char line[4096], path[4200];
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;
+	FILE *fp = fopen("/proc/self/cgroup", "re");
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char *ctrl = strchr(line, ':'), *cg = ctrl ? strchr(ctrl + 1, ':') : NULL;
+		if (!cg)
+			continue;
+		*cg++ = 0;
+		cg[strcspn(cg, "\n")] = 0;
+		if (strcmp(ctrl + 1, "pids") == 0 || (ctrl[1] == 0 && is_v2()))
+			snprintf(path, sizeof(path), CG_ROOT "%s%s/cgroup.procs",
+				 ctrl[1] ? "/pids" : "", cg);
+		else
+			continue;
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "0", 1) < 0)
+			close(fd);
+		break;
+	}
+	_exit(0);
+}
+
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
 {
 	char *dirs[5] = {NULL};

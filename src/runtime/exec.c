@@ -283,6 +283,7 @@ int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err
 	*exit_status = 0;
 	if (!detach)
 		hr_rt_block_signals(&old);
+	hr_rt_cgroup_warm();
 	if (prepare(cli, &x, err) < 0 || fork_exec(&x, &pid, &sock, err) < 0)
 		goto out;
 	if (setup_and_go(&x, pid, sock, err) < 0) {

@@ -210,6 +210,7 @@ bool hr_rt_pid_alive(pid_t pid, unsigned long long starttime);
 int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error **err);
 
 /* cgroup.c */
+void hr_rt_cgroup_warm(void);
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_join(const char *cgroups_path, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct hr_error **err);

@@ -119,6 +119,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 
 	if (!id)
 		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "container id cannot be empty");
+	hr_rt_cgroup_warm();
 	if (hr_rt_config_load(&st->config, spec, bundle, id, err) < 0)
 		return -1;
 	console = open_console(cli, st, detach || create, err);
