@@ -5,7 +5,8 @@
  * pod's sandbox namespaces are fine).  The network namespace follows the
  * profile: Docker's `--network host` is common enough that baseline only
  * warns, restricted and untrusted add a private one.  The user namespace
- * belongs to the userns rule and is not looked at here.
+ * belongs to the userns rule; it is looked at here only for what it means
+ * for sysfs (below).
  *
  * Settings: "hostNetwork" ("allow", "warn" (default) or "deny"),
  * "requireNetworkNamespace" (bool: same as hostNetwork "deny"),
@@ -13,13 +14,18 @@
  * is a finding too).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/path.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
@@ -257,6 +263,112 @@ static int check_network(struct hr_ctx *ctx, const struct ns_settings *s, struct
 	return 0;
 }
 
+/* First entry of type `type` in linux.namespaces, NULL if none. */
+static const struct hr_json *ns_find(const struct hr_json *arr, const char *type)
+{
+	for (size_t i = 0; arr && arr->type == HR_JSON_ARRAY && i < arr->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(arr->arr.items[i], "type"));
+		if (t && strcmp(t, type) == 0)
+			return arr->arr.items[i];
+	}
+	return NULL;
+}
+
+static const char *ns_path(const struct hr_json *entry)
+{
+	const char *p = hr_json_as_string(hr_json_get(entry, "path"));
+	return p && *p ? p : NULL;
+}
+
+/*
+ * True when the container gets a user namespace that will not own its
+ * network namespace: the host's (no network entry), or one joined by path
+ * that belongs to another user namespace (a new user namespace owns only
+ * what is created after it).  A joined one whose owner cannot be read is
+ * left to the runtime.
+ */
+static bool userns_without_own_netns(const struct hr_json *arr)
+{
+	const struct hr_json *user = ns_find(arr, "user"), *net = ns_find(arr, "network");
+	struct stat owner, us;
+
+	if (!user)
+		return false;
+	if (!net)
+		return true;
+	if (!ns_path(net))
+		return false;
+	_cleanup_close_ int fd = open(ns_path(net), O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int ufd = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
+	if (ufd < 0 || fstat(ufd, &owner) < 0)
+		return false;
+	if (!ns_path(user))
+		return true;
+	return stat(ns_path(user), &us) < 0 || us.st_dev != owner.st_dev ||
+	       us.st_ino != owner.st_ino;
+}
+
+static struct hr_json *sys_bind(void)
+{
+	static const char *const opts[] = {"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
+	struct hr_json *m = hr_json_new(HR_JSON_OBJECT), *o = hr_json_new(HR_JSON_ARRAY);
+
+	hr_json_set(m, "destination", hr_json_new_string("/sys"));
+	hr_json_set(m, "type", hr_json_new_string("bind"));
+	hr_json_set(m, "source", hr_json_new_string("/sys"));
+	for (size_t i = 0; opts[i]; i++)
+		hr_json_append(o, hr_json_new_string(opts[i]));
+	hr_json_set(m, "options", o);
+	return m;
+}
+
+/*
+ * sysfs belongs to a network namespace: the kernel mounts a fresh one only
+ * for a user namespace owning the caller's network namespace, so a user
+ * namespace in the host's network fails in runc with a bare "mount sysfs:
+ * operation not permitted".  runc's rootless mode and Docker bind the
+ * host's /sys read-only instead, and so does this.  It is done here, after
+ * the network namespace is settled (check_network may add one), and before
+ * the mounts rule, which then judges the bind like any other: /sys is
+ * denied only writable.  The userns rule already does this for a user
+ * namespace it adds; this covers one the config brings.  It makes a config
+ * runnable and exposes nothing the shared network does not, so `deny`
+ * applies it as a fix; `warn` only says what runc will do.
+ */
+static void sysfs_without_netns(struct hr_ctx *ctx, const struct hr_json *nss)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	if (!mounts || mounts->type != HR_JSON_ARRAY || !userns_without_own_netns(nss))
+		return;
+	for (size_t i = 0; i < mounts->arr.len; i++) {
+		struct hr_json *m = mounts->arr.items[i];
+		const char *t = hr_json_as_string(hr_json_get(m, "type"));
+		const char *d = hr_json_as_string(hr_json_get(m, "destination"));
+		if (!t || strcasecmp(t, "sysfs") != 0 || !d)
+			continue;
+		_cleanup_free_ char *dn = hr_path_normalise(d);
+		if (strcmp(dn, "/sys") != 0)
+			continue;
+		struct hr_json *bind = sys_bind();
+		_cleanup_free_ char *where = hr_xasprintf("mounts[%zu]", i);
+		_cleanup_free_ char *before = hr_json_brief(m);
+		_cleanup_free_ char *after = hr_json_brief(bind);
+		bool warn = ctx->cur_action == HR_ACTION_WARN;
+		hr_report_as(ctx, warn ? HR_ACTION_WARN : HR_ACTION_FIX, where, before,
+			     warn ? NULL : after,
+			     "a user namespace without its own network namespace cannot mount "
+			     "sysfs (runc would fail: mount sysfs: operation not permitted)%s",
+			     warn ? "" : ": read-only bind of the host's /sys instead");
+		if (warn) {
+			hr_json_free(bind);
+			continue;
+		}
+		hr_json_free(m);
+		mounts->arr.items[i] = bind;
+	}
+}
+
 static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct ns_settings *s = settings;
@@ -279,7 +391,10 @@ static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **
 			return -1;
 	}
 	arr = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);
-	return check_network(ctx, s, &sc, arr, err);
+	if (check_network(ctx, s, &sc, arr, err) < 0)
+		return -1;
+	sysfs_without_netns(ctx, hr_json_get_path(ctx->spec, "linux/namespaces"));
+	return 0;
 }
 
 const struct hr_rule hr_rule_namespaces = {

@@ -10,6 +10,7 @@
 #endif
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 #include "tap.h"
 
 extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_rule_annotations,
-    hr_rule_lsm;
+    hr_rule_lsm, hr_rule_namespaces;
 
 /* Test-only entry points of src/rules/lsm.c. */
 #include "hardrun/lsm.h"
@@ -396,6 +397,166 @@ static const struct tcase rootfs_cases[] = {
     {"root.path not a string", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{'root':{'path':7}}",
      -1, 0, 0, NULL, NULL, NULL},
 };
+
+/*
+ * sysfs under a user namespace without its own network namespace (namespaces
+ * rule): rewritten to a read-only bind of the host's /sys.  NSCFG(ns, sys)
+ * has every required namespace, extra entries ns and a /sys mount sys.
+ */
+#define SYSFS                                                                                      \
+	"{'destination':'/"                                                                        \
+	"sys','type':'sysfs','source':'sysfs','options':['nosuid','noexec','nodev','ro']}"
+#define SYS_BIND                                                                                   \
+	"{'destination':'/sys','type':'bind','source':'/"                                          \
+	"sys','options':['rbind','nosuid','noexec','nodev','ro']}"
+#define NSCFG(ns, sys)                                                                             \
+	"{'linux':{'namespaces':[{'type':'pid'},{'type':'ipc'},{'type':'uts'},{'type':'mount'},"   \
+	"{'type':'cgroup'}" ns                                                                     \
+	"]},'mounts':[{'destination':'/proc','type':'proc','source':'proc'}," sys "]}"
+#define USERNS	",{'type':'user'}"
+#define NETNS	",{'type':'network'}"
+#define HOSTNET "{'hostNetwork':'allow'}"
+
+static const struct tcase sysfs_cases[] = {
+    {"user ns in the host network: sysfs becomes a /sys bind", &hr_rule_namespaces, NULL, HOSTNET,
+     HR_ACTION_FIX, NSCFG(USERNS, SYSFS), 0, 0, 1, SYS_BIND, "'sysfs'", "cannot mount sysfs"},
+    {"the same under deny: a fix, not a refusal", &hr_rule_namespaces, NULL, HOSTNET,
+     HR_ACTION_DENY, NSCFG(USERNS, SYSFS), 0, 0, 1, SYS_BIND, "'sysfs'", "read-only bind"},
+    {"the same under warn: recorded, sysfs kept", &hr_rule_namespaces, NULL, HOSTNET,
+     HR_ACTION_WARN, NSCFG(USERNS, SYSFS), 0, 0, 1, "'type':'sysfs'", "'rbind'",
+     "operation not permitted"},
+    {"host network warned about and sysfs rewritten", &hr_rule_namespaces, NULL, NULL,
+     HR_ACTION_FIX, NSCFG(USERNS, SYSFS), 0, 0, 2, SYS_BIND, NULL, "shares the host's network"},
+    {"user ns with a new network ns keeps sysfs", &hr_rule_namespaces, NULL, HOSTNET, HR_ACTION_FIX,
+     NSCFG(USERNS NETNS, SYSFS), 0, 0, 0, "'type':'sysfs'", "'rbind'", NULL},
+    {"no user ns: sysfs kept", &hr_rule_namespaces, NULL, HOSTNET, HR_ACTION_FIX, NSCFG("", SYSFS),
+     0, 0, 0, "'type':'sysfs'", "'rbind'", NULL},
+    {"network ns added by the rule first: sysfs kept", &hr_rule_namespaces, NULL,
+     "{'hostNetwork':'deny'}", HR_ACTION_FIX, NSCFG(USERNS, SYSFS), 0, 0, 1, "'type':'sysfs'",
+     "'rbind'", "no network namespace"},
+    {"host network ns joined by path: sysfs becomes a bind", &hr_rule_namespaces, NULL, HOSTNET,
+     HR_ACTION_FIX, NSCFG(USERNS ",{'type':'network','path':'/proc/self/ns/net'}", SYSFS), 0, 0, 1,
+     SYS_BIND, "'sysfs'", NULL},
+    {"sysfs spelt SYSFS at /sys/./", &hr_rule_namespaces, NULL, HOSTNET, HR_ACTION_FIX,
+     NSCFG(USERNS, "{'destination':'/sys/./','type':'SYSFS','source':'x'}"), 0, 0, 1, SYS_BIND,
+     "SYSFS", NULL},
+    {"sysfs elsewhere is the mounts rule's", &hr_rule_namespaces, NULL, HOSTNET, HR_ACTION_FIX,
+     NSCFG(USERNS, "{'destination':'/host-sys','type':'sysfs','source':'sysfs'}"), 0, 0, 0,
+     "/host-sys','type':'sysfs'", NULL, NULL},
+    {"a /sys bind already there is left alone", &hr_rule_namespaces, NULL, HOSTNET, HR_ACTION_FIX,
+     NSCFG(USERNS, SYS_BIND), 0, 0, 0, SYS_BIND, NULL, NULL},
+    {"the rewritten /sys bind passes the mounts deny list", &hr_rule_mounts, NULL, NULL,
+     HR_ACTION_DENY, MNT(SYS_BIND), 0, 0, 0, SYS_BIND, NULL, NULL},
+    {"a writable /sys bind does not", &hr_rule_mounts, NULL, NULL, HR_ACTION_DENY,
+     MNT("{'destination':'/sys','type':'bind','source':'/sys','options':['rbind','nosuid',"
+	 "'nodev','rw']}"),
+     0, 1, 1, NULL, NULL, "denied by `/sys/**:rw`"},
+};
+
+/*
+ * A user namespace joined by path that owns the joined network namespace (a
+ * pod) can mount sysfs; one that does not, cannot.  A child holds a user and
+ * a network namespace of its own.
+ */
+static void test_sysfs_joined(void)
+{
+	int pfd[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(pfd) < 0)
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		c = unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 'y' : 'n';
+		if (write(pfd[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid < 0 || read(pfd[0], &c, 1) != 1 || c != 'y') {
+		ok(1, "# SKIP joined user and network namespaces: cannot unshare them here");
+		ok(1, "# SKIP joined user namespace in the host network: cannot unshare here");
+	} else {
+		char *own = hr_xasprintf(
+		    NSCFG(",{'type':'user','path':'/proc/%d/ns/user'},{'type':'network','path':'/"
+			  "proc/%d/ns/net'}",
+			  SYSFS),
+		    (int)pid, (int)pid);
+		char *host = hr_xasprintf(
+		    NSCFG(",{'type':'user','path':'/proc/%d/ns/user'}", SYSFS), (int)pid);
+		struct tcase a = {"joined user ns owning the joined network ns keeps sysfs",
+				  &hr_rule_namespaces,
+				  NULL,
+				  HOSTNET,
+				  HR_ACTION_FIX,
+				  own,
+				  0,
+				  0,
+				  0,
+				  "'type':'sysfs'",
+				  "'rbind'",
+				  NULL};
+		struct tcase b = {"joined user ns in the host network: sysfs becomes a bind",
+				  &hr_rule_namespaces,
+				  NULL,
+				  HOSTNET,
+				  HR_ACTION_FIX,
+				  host,
+				  0,
+				  0,
+				  1,
+				  SYS_BIND,
+				  "'sysfs'",
+				  NULL};
+		run_case(&a);
+		run_case(&b);
+		free(own);
+		free(host);
+	}
+	close(pfd[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* As the engine runs them: namespaces rewrites, mounts (deny) then accepts the bind. */
+static void test_sysfs_chain(void)
+{
+	struct hr_error *err = NULL;
+	void *ns_set = NULL, *m_set = NULL;
+	struct hr_json *sec = parse_json(HOSTNET);
+	struct hr_ctx ctx = {.entry = HR_ENTRY_CREATE, .policy = &default_pol, .bundle = tmp};
+	char *out = NULL;
+	int r;
+
+	ctx.spec = parse_json(
+	    "{'linux':{'namespaces':[{'type':'pid'},{'type':'ipc'},{'type':'uts'},"
+	    "{'type':'mount'},{'type':'cgroup'},{'type':'user'}]},'mounts':[" SYSFS "]}");
+	r = hr_rule_namespaces.parse(sec, "t.json", &ns_set, &err);
+	r |= hr_rule_mounts.parse(NULL, "t.json", &m_set, &err);
+	ctx.cur_rule = "namespaces", ctx.cur_action = HR_ACTION_FIX;
+	r |= hr_rule_namespaces.apply(&ctx, ns_set, &err);
+	ctx.cur_rule = "mounts", ctx.cur_action = HR_ACTION_DENY;
+	r |= hr_rule_mounts.apply(&ctx, m_set, &err);
+	hr_json_serialize(ctx.spec, false, &out, NULL, NULL);
+	ok(r == 0 && ctx.findings.denials == 0 && out && strstr(out, "\"source\":\"/sys\""),
+	   "namespaces then mounts (deny): the /sys bind is not refused (%zu denials)",
+	   ctx.findings.denials);
+	if (ctx.findings.denials)
+		dump(&ctx.findings);
+	free(out);
+	hr_error_clear(&err);
+	hr_findings_free(&ctx.findings);
+	hr_json_free(ctx.spec);
+	hr_json_free(sec);
+	hr_rule_namespaces.free_settings(ns_set);
+	hr_rule_mounts.free_settings(m_set);
+}
 
 /*
  * The escape suite's case: the denied socket bind-mounted at another path.
@@ -1039,6 +1200,9 @@ int main(void)
 	RUN_TABLE(mounts_cases);
 	RUN_TABLE(sockets_cases);
 	RUN_TABLE(rootfs_cases);
+	RUN_TABLE(sysfs_cases);
+	test_sysfs_joined();
+	test_sysfs_chain();
 	test_socket_bind_mounted();
 	RUN_TABLE(hooks_cases);
 	RUN_TABLE(images_cases);
