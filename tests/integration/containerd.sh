@@ -40,7 +40,11 @@ else
 	tap_end
 	exit
 fi
-c() { ctr --address "$CTRD_SOCK" "$@"; }
+# A namespace of its own: the shim keeps runc state under
+# /run/containerd/runc/<namespace> whatever the daemon's --state says.
+CTR_NS=hr-integ-$$
+c() { ctr --address "$CTRD_SOCK" -n "$CTR_NS" "$@"; }
+integ_defer rmdir "/run/containerd/runc/$CTR_NS"
 # Tasks left by a failed check go before containerd (deferred last: runs first).
 ctr_rm_all() {
 	local t

@@ -44,19 +44,24 @@ integ_containerd_start "$T/containerd" || {
 	exit
 }
 
-# dockerd_start NAME ARGS...: a dockerd on $T/NAME.sock; sets D_SOCK.
+# dockerd_start NAME CONFIG-JSON ARGS...: a dockerd on $T/NAME.sock with
+# CONFIG-JSON as its daemon.json; sets D_SOCK.  The config always names the
+# key file: dockerd 20.10 otherwise writes /etc/docker/key.json.
 dockerd_start() {
 	local name=$1 pid
-	shift
+	jq --arg k "$T/$name/key.json" '. + {"deprecated-key-path": $k}' <<<"$2" >"$T/$name.json" || return 1
+	shift 2
 	mkdir -p "$T/$name/data" "$T/$name/exec"
 	D_SOCK=$T/$name.sock
 	dockerd --iptables=false --ip-masq=false --bridge=none \
 		--data-root "$T/$name/data" --exec-root "$T/$name/exec" \
-		--pidfile "$T/$name.pid" -H "unix://$D_SOCK" \
-		--containerd "$CTRD_SOCK" --containerd-namespace "hr-$name" \
-		--containerd-plugins-namespace "hr-$name-plugins" \
+		--pidfile "$T/$name.pid" -H "unix://$D_SOCK" --config-file "$T/$name.json" \
+		--containerd "$CTRD_SOCK" --containerd-namespace "hr-$name-$$" \
+		--containerd-plugins-namespace "hr-$name-$$-plugins" \
 		"$@" >"$T/$name.log" 2>&1 &
 	pid=$!
+	# The shims keep runc state in /run/containerd/runc/<namespace>.
+	integ_defer rmdir "/run/containerd/runc/hr-$name-$$" "/run/containerd/runc/hr-$name-$$-plugins"
 	integ_defer integ_stop_pid "$pid"
 	integ_defer dockerd_rm_all "$D_SOCK"
 	integ_wait_socket "$D_SOCK" 60 && dk info >/dev/null 2>&1
@@ -71,7 +76,7 @@ dockerd_rm_all() {
 }
 
 # ---------------------------------------------------------------- add-runtime
-if ! dockerd_start add --add-runtime "hardrun=$HARDRUN"; then
+if ! dockerd_start add '{}' --add-runtime "hardrun=$HARDRUN"; then
 	tap_fail "dockerd --add-runtime hardrun=$HARDRUN starts" "$(tail -n 5 "$T/add.log")"
 	tap_end
 	exit
@@ -376,8 +381,7 @@ dk network rm hr-net >/dev/null 2>&1
 
 # --------------------------------------------------------------- daemon.json
 # The shipped snippet, with this build's path.
-jq --arg p "$HARDRUN" '.runtimes[].path = $p' "$HR_TOP/deploy/docker/daemon.json" >"$T/daemon.json"
-if ! dockerd_start json --config-file "$T/daemon.json"; then
+if ! dockerd_start json "$(jq --arg p "$HARDRUN" '.runtimes[].path = $p' "$HR_TOP/deploy/docker/daemon.json")"; then
 	tap_fail "dockerd with daemon.json runtimes starts" "$(tail -n 5 "$T/json.log")"
 	tap_end
 	exit

@@ -35,6 +35,9 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 # The rest is the shipped snippet (deploy/podman), with this build's path.
 {
 	printf '[containers]\ndefault_ulimits = []\nnetns = "none"\n\n'
+	# Network definitions (and netavark's lock) in the scratch dir, not in
+	# /etc/containers/networks.
+	printf '[network]\nnetwork_config_dir = "%s"\n\n' "$T/networks"
 	sed -e "s|/usr/local/bin/hardrun|$HARDRUN|" \
 		-e 's/^\[engine\]$/[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"/' \
 		"$HR_TOP/deploy/podman/containers.conf"
@@ -182,6 +185,30 @@ else
 	tap_fail "podman pod: members share one user namespace and netns" "$out" "${a:-}"
 fi
 pm pod rm -f -t 0 hr-pod >/dev/null 2>&1
+
+# A podman network: podman creates the network namespace itself (owned by
+# the host's user namespace) and hands its path to the runtime, as on every
+# host with podman's default bridge network.  The bridge needs iptables and
+# a host interface, so a macvlan network on an idle interface (down: nothing
+# is sent, nothing is created on the host) takes the same path.
+idle=$(ip -o link show 2>/dev/null | awk -F': ' '$3 ~ /state DOWN/ && $2 ~ /^(ifb|dummy)[0-9]+$/ {print $2; exit}')
+if [ -z "$idle" ]; then
+	tap_skip "podman run on a podman network" \
+		"no idle ifb/dummy interface to hang a macvlan network on without touching the host's network"
+elif ! pm network create -d macvlan -o parent="$idle" --internal --subnet 198.51.100.0/24 hr-net >/dev/null 2>&1 ||
+	! pm --runtime runc run --rm --network hr-net hr-busybox true >/dev/null 2>&1; then
+	tap_skip "podman run on a podman network" "a macvlan network on $idle does not work here even with runc"
+else
+	out=$(pm --runtime hardrun run --name hr-pn --network hr-net hr-busybox sh -c \
+		'head -n1 /proc/self/uid_map; ip -4 addr show' 2>&1)
+	if printf '%s' "$out" | grep -q '198\.51\.100\.' && [ "$(printf '%s\n' "$out" | awk 'NR==1 {print $2}')" != 0 ]; then
+		tap_ok "podman run on a podman network (netns made by podman): runs, gets its address, user namespace on"
+	else
+		tap_fail "podman run on a podman network (netns made by podman, as with the default bridge)" "$out"
+	fi
+fi
+pm rm -f -t 0 hr-pn >/dev/null 2>&1
+pm network rm -f hr-net >/dev/null 2>&1
 
 # ------------------------------------------------------------------- rootless
 # A user created here, with the subordinate ids useradd gives it; removed by
