@@ -710,17 +710,15 @@ static const struct deny_entry *rootfs_denied(const struct mounts_settings *s,
 static int check_rootfs_host(struct hr_ctx *ctx, const struct mounts_settings *s,
 			     const struct host_ids *h, struct hr_error **err)
 {
-	const char *rp = NULL;
-	bool ro = false, same = false;
+	const char *rp = NULL, *sd = ctx->policy ? ctx->policy->state_dir : NULL;
+	const struct hr_json *roj = hr_json_get_path(ctx->spec, "root/readonly");
+	bool ro = roj && roj->type == HR_JSON_BOOL && roj->boolean, same = false;
 	const struct deny_entry *e = NULL;
 
 	if (hr_spec_get_string(ctx->spec, "root/path", &rp, err) < 0)
 		return -1;
 	if (!rp)
 		return 0;
-	ro = hr_json_get_path(ctx->spec, "root/readonly") &&
-	     hr_json_get_path(ctx->spec, "root/readonly")->type == HR_JSON_BOOL &&
-	     hr_json_get_path(ctx->spec, "root/readonly")->boolean;
 	_cleanup_free_ char *judged = rootfs_to_judge(ctx, rp);
 	_cleanup_free_ char *abs = judged[0] == '/' || !ctx->bundle
 				       ? hr_xstrdup(judged)
@@ -728,6 +726,16 @@ static int check_rootfs_host(struct hr_ctx *ctx, const struct mounts_settings *s
 	_cleanup_free_ char *real = realpath(abs, NULL);
 	if (!real)
 		return 0; /* runc cannot use a missing rootfs either */
+	/* A view the userns rule made this run was replaced by its source above:
+	 * anything still in the state dir is another container's view. */
+	_cleanup_free_ char *rsd = sd && *sd ? resolve_host(sd) : NULL;
+	if (rsd && path_under(real, rsd)) {
+		hr_report_unfixable(ctx, "root.path", rp,
+				    "the root filesystem `%s` lies in hardrun's state directory: "
+				    "another container's idmapped view, not an image",
+				    judged);
+		return 0;
+	}
 	if (strcmp(real, "/") != 0 && !(e = rootfs_denied(s, h, real, !ro, &same)))
 		return 0;
 	hr_report_unfixable(ctx, "root.path", rp,

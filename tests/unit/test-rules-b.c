@@ -354,6 +354,8 @@ static const struct tcase sockets_cases[] = {
 	"\\',\\'for\\':\\'c1\\'}'}," CLEAN_LINUX "}"
 #define HOSTS "the root filesystem is the host's"
 
+static struct hr_policy state_pol; /* state dir @T@/state */
+
 static const struct tcase rootfs_cases[] = {
     {"rootfs -> /, fix refuses", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, ROOT("rootlink", ""),
      0, 1, 1, NULL, NULL, HOSTS " `/`"},
@@ -394,6 +396,16 @@ static const struct tcase rootfs_cases[] = {
     {"idmapped view without a record: the original counts", &hr_rule_mounts, NULL, NULL,
      HR_ACTION_FIX, ROOT(VIEW, ""), 0, 1, 1, NULL, NULL, HOSTS " `/etc`",
      "{'root':{'path':'etclink'}}"},
+    {"rootfs handed over inside the state dir", &hr_rule_mounts, &state_pol, NULL, HR_ACTION_FIX,
+     ROOT("@T@/state/mounts/c9/rootfs", ""), 0, 1, 1, NULL, NULL, "hardrun's state directory"},
+    {"the same through a symlink", &hr_rule_mounts, &state_pol, NULL, HR_ACTION_WARN,
+     ROOT("statelink", ""), 0, 0, 1, NULL, NULL, "another container's idmapped view"},
+    {"this run's view in the state dir judged by its source", &hr_rule_mounts, &state_pol, NULL,
+     HR_ACTION_DENY,
+     "{'root':{'path':'@T@/state/mounts/c9/"
+     "rootfs'},'annotations':{'run.hardrun.userns':'{\\'root\\':"
+     "\\'okroot\\'}'}," CLEAN_LINUX "}",
+     0, 0, 0, NULL, NULL, NULL, "{'root':{'path':'okroot'}}"},
     {"root.path not a string", &hr_rule_mounts, NULL, NULL, HR_ACTION_FIX, "{'root':{'path':7}}",
      -1, 0, 0, NULL, NULL, NULL},
 };
@@ -1158,6 +1170,11 @@ static void setup(void)
 	hardlink("notasock", "nota.hard");
 	touch("rootlink", "/");
 	touch("etclink", "/etc");
+	d = hr_xasprintf("mkdir -p %s/state/mounts/c9/rootfs", tmp);
+	if (system(d) != 0)
+		exit(2);
+	free(d);
+	touch("statelink", "state/mounts/c9/rootfs");
 	d = hr_xasprintf("%s/okroot", tmp);
 	mkdir(d, 0755);
 	free(d);
@@ -1187,6 +1204,8 @@ static void setup(void)
 	mac_pol = default_pol;
 	mac_pol.require_mac = true;
 	allow_ann_pol = default_pol;
+	state_pol = default_pol;
+	state_pol.state_dir = hr_xasprintf("%s/state", tmp);
 	allow_ann_pol.allowed_annotations = anns;
 }
 
