@@ -214,6 +214,31 @@ else
 	tap_fail "installer verifies the binary on the node" "$out"
 fi
 
+# A config.toml that is a symlink (absolute, inside the node's root) is
+# edited where it points; the link stays.
+mkdir -p "$T/node6/etc/containerd"
+cp "$T/default-1.6.toml" "$T/node6/etc/containerd/real.toml"
+ln -s /etc/containerd/real.toml "$T/node6/etc/containerd/config.toml"
+out=$(install_on node6 2>&1)
+if [ $? = 0 ] && [ -L "$T/node6/etc/containerd/config.toml" ] &&
+	grep -q '^# BEGIN hardrun' "$T/node6/etc/containerd/real.toml"; then
+	tap_ok "installer edits a symlinked config.toml where it points and keeps the link"
+else
+	tap_fail "installer with a symlinked config.toml" "$out" "$(ls -l "$T/node6/etc/containerd")"
+fi
+
+# Uninstall: the block goes (containerd restarted), then binaries and profiles.
+out=$(install_on node1 --uninstall 2>&1)
+if [ $? = 0 ] && diff <(sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T/default-1.6.toml") \
+	"$T/node1/etc/containerd/config.toml" >/dev/null &&
+	[ ! -e "$T/node1/usr/local/bin/hardrun" ] && [ ! -L "$T/node1/usr/local/bin/hardrun-restricted" ] &&
+	[ ! -e "$T/node1/usr/local/share/hardrun" ] && [ "$(restarts node1)" = 2 ]; then
+	tap_ok "installer --uninstall: config.toml back to the original, binaries and profiles gone, containerd restarted"
+else
+	tap_fail "installer --uninstall" "$out" "$(diff "$T/default-1.6.toml" "$T/node1/etc/containerd/config.toml" | head -n 5)" \
+		"restarts=$(restarts node1)" "$(ls "$T/node1/usr/local/bin" 2>&1)"
+fi
+
 # The shipped snippets are what the installer writes.
 ok=1
 diff <(sed -n '/^# BEGIN hardrun/,/^# END hardrun/p' "$DEPLOY/containerd/config-1.x.toml") \

@@ -5,7 +5,7 @@
 #   install.sh [--host-root DIR] [--payload DIR] [--prefix /usr/local]
 #              [--config /etc/containerd/config.toml] [--config-version 1|2|3]
 #              [--handlers "hardrun hardrun-restricted hardrun-untrusted"]
-#              [--restart-cmd CMD | --no-restart] [--no-verify]
+#              [--restart-cmd CMD | --no-restart] [--no-verify] [--uninstall]
 #   install.sh --print-snippet 2|3   the TOML block it would add, and exit
 #
 # Steps, each safe to repeat (a second run changes nothing and does not
@@ -21,6 +21,10 @@
 #     handlers' tables; the rest of the file is kept byte for byte;
 #  4. restart containerd when the config changed.
 #
+# --uninstall removes the block (restarting containerd), then the binaries
+# and profiles.  Drain the node of pods using the hardrun RuntimeClasses
+# first: their shims call the binary to stop and delete them.
+#
 # Why a block inside config.toml and not an `imports` drop-in: containerd
 # 1.x merges imported files per plugin, so a drop-in defining CRI runtimes
 # would replace the node's whole CRI plugin section.
@@ -34,6 +38,7 @@ CONFIG_VERSION=
 HANDLERS="hardrun hardrun-restricted hardrun-untrusted"
 RESTART_CMD=
 RESTART=1
+UNINSTALL=0
 VERIFY=1
 BEGIN_MARK="# BEGIN hardrun: managed by hardrun's node installer, edits are overwritten"
 END_MARK="# END hardrun"
@@ -83,6 +88,7 @@ while [ $# -gt 0 ]; do
 	--restart-cmd) RESTART_CMD=$2 && shift ;;
 	--no-restart) RESTART=0 ;;
 	--no-verify) VERIFY=0 ;;
+	--uninstall) UNINSTALL=1 ;;
 	--print-snippet)
 		snippet "$2" false
 		exit 0
@@ -104,6 +110,54 @@ done
 HOST=${HOST%/}
 BIN=$HOST$PREFIX/bin
 CFG=$HOST$CONFIG
+# A config that is a symlink is edited where it points (inside the host root).
+if [ -L "$CFG" ]; then
+	target=$(readlink "$CFG")
+	case $target in
+	/*) CFG=$HOST$target ;;
+	*) CFG=$(dirname "$CFG")/$target ;;
+	esac
+fi
+
+# strip_block FILE: FILE without our block, trailing blank lines dropped.
+strip_block() {
+	awk -v b="$BEGIN_MARK" -v e="$END_MARK" '
+		$0 == b {skip = 1; next}
+		skip && $0 == e {skip = 0; next}
+		!skip {lines[++n] = $0}
+		END {while (n > 0 && lines[n] ~ /^[[:space:]]*$/) n--; for (i = 1; i <= n; i++) print lines[i]}' "$1"
+}
+
+restart_containerd() {
+	[ $RESTART = 1 ] || return 0
+	if [ -z "$RESTART_CMD" ]; then
+		if [ -z "$HOST" ]; then
+			RESTART_CMD="systemctl restart containerd"
+		else
+			# In the DaemonSet: the host's pid 1 namespaces (hostPID: true).
+			RESTART_CMD="nsenter --target 1 --mount --uts --ipc --net --pid -- systemctl restart containerd"
+		fi
+	fi
+	log "restarting containerd: $RESTART_CMD"
+	sh -c "$RESTART_CMD"
+}
+
+if [ $UNINSTALL = 1 ]; then
+	# containerd first, so it never names a binary that is gone.
+	if [ -f "$CFG" ] && grep -qxF "$BEGIN_MARK" "$CFG"; then
+		tmp=$(mktemp "${CFG}.hardrun.XXXXXX")
+		strip_block "$CFG" >"$tmp"
+		chmod --reference="$CFG" "$tmp" 2>/dev/null || chmod 644 "$tmp"
+		mv -f "$tmp" "$CFG"
+		log "removed handlers from $CONFIG"
+		restart_containerd
+	fi
+	for h in $HANDLERS; do rm -f "$BIN/$h"; done
+	rm -f "$BIN/hardrun" "$BIN/.hardrun.new"
+	rm -rf "$HOST$PREFIX/share/hardrun"
+	log "removed hardrun from $PREFIX"
+	exit 0
+fi
 
 # in_host CMD...: run CMD with the host's root (its libraries, its runc).
 in_host() {
@@ -172,13 +226,7 @@ tmp=$(mktemp "${CFG}.hardrun.XXXXXX" 2>/dev/null) || {
 }
 trap 'rm -f "$tmp" "$tmp.rest"' EXIT
 if [ -f "$CFG" ]; then
-	# Everything but our block, trailing blank lines dropped.
-	awk -v b="$BEGIN_MARK" -v e="$END_MARK" '
-		$0 == b {skip = 1; next}
-		skip && $0 == e {skip = 0; next}
-		!skip {lines[++n] = $0}
-		END {while (n > 0 && lines[n] ~ /^[[:space:]]*$/) n--; for (i = 1; i <= n; i++) print lines[i]}' \
-		"$CFG" >"$tmp.rest"
+	strip_block "$CFG" >"$tmp.rest"
 else
 	echo "version = $CONFIG_VERSION" >"$tmp.rest"
 fi
@@ -209,14 +257,4 @@ trap - EXIT
 log "added handlers to $CONFIG ($prefix, SystemdCgroup=$systemd): $HANDLERS"
 
 # ------------------------------------------------------------- 4. restart
-[ $RESTART = 1 ] || exit 0
-if [ -z "$RESTART_CMD" ]; then
-	if [ -z "$HOST" ]; then
-		RESTART_CMD="systemctl restart containerd"
-	else
-		# In the DaemonSet: the host's pid 1 namespaces (hostPID: true).
-		RESTART_CMD="nsenter --target 1 --mount --uts --ipc --net --pid -- systemctl restart containerd"
-	fi
-fi
-log "restarting containerd: $RESTART_CMD"
-sh -c "$RESTART_CMD"
+restart_containerd
