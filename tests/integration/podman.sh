@@ -193,11 +193,11 @@ pm pod rm -f -t 0 hr-pod >/dev/null 2>&1
 # is sent, nothing is created on the host) takes the same path.
 idle=$(ip -o link show 2>/dev/null | awk -F': ' '$3 ~ /state DOWN/ && $2 ~ /^(ifb|dummy)[0-9]+$/ {print $2; exit}')
 if [ -z "$idle" ]; then
-	tap_skip "podman run on a podman network" \
+	HR_CORE=0 tap_skip "podman run on a podman network" \
 		"no idle ifb/dummy interface to hang a macvlan network on without touching the host's network"
 elif ! pm network create -d macvlan -o parent="$idle" --internal --subnet 198.51.100.0/24 hr-net >/dev/null 2>&1 ||
 	! pm --runtime runc run --rm --network hr-net hr-busybox true >/dev/null 2>&1; then
-	tap_skip "podman run on a podman network" "a macvlan network on $idle does not work here even with runc"
+	HR_CORE=0 tap_skip "podman run on a podman network" "a macvlan network on $idle does not work here even with runc"
 else
 	out=$(pm --runtime hardrun run --name hr-pn --network hr-net hr-busybox sh -c \
 		'head -n1 /proc/self/uid_map; ip -4 addr show' 2>&1)
