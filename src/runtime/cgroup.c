@@ -315,12 +315,12 @@ static char *freezer_state(const char *path)
 }
 
 /*
- * The container joins the freezer only when paused: move every task of its
- * pids cgroup into the (already FROZEN) freezer cgroup, where it stops on
- * arrival; a task forked meanwhile shows up in the next pass, and frozen
- * tasks fork no more, so this ends.
+ * A controller the container did not join at create (freezer on pause, a
+ * limit added by update): move every task of its pids cgroup in.  For the
+ * freezer the target is already FROZEN, so tasks stop on arrival; a task
+ * forked meanwhile shows up in the next pass, and frozen tasks fork no more.
  */
-static int freezer_adopt(const char *path, const char *dir, struct hr_error **err)
+static int adopt(const char *path, const char *dir, struct hr_error **err)
 {
 	_cleanup_free_ char *procs = hr_xasprintf("%s/cgroup.procs", dir);
 
@@ -350,7 +350,7 @@ static int freezer_adopt(const char *path, const char *dir, struct hr_error **er
 		if (moved == 0)
 			return 0;
 	}
-	return hr_error_set(err, EAGAIN, "the container kept forking while being frozen");
+	return hr_error_set(err, EAGAIN, "the container kept forking while joining %s", dir);
 }
 
 int hr_rt_cgroup_freeze(const char *path, bool freeze, struct hr_error **err)
@@ -369,7 +369,7 @@ int hr_rt_cgroup_freeze(const char *path, bool freeze, struct hr_error **err)
 			return -1;
 		if (cg_write(d, "freezer.state", want, err) < 0)
 			return -1;
-		if (freeze && freezer_adopt(path, d, err) < 0)
+		if (freeze && adopt(path, d, err) < 0)
 			return -1;
 	}
 	for (int i = 0; i < 1000; i++) {
@@ -403,4 +403,31 @@ void hr_rt_cgroup_remove(const char *path)
 		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
 			usleep(1000);
 	}
+}
+
+int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err)
+{
+	char *dirs[5] = {NULL};
+	int ret = 0;
+
+	if (is_v2()) {
+		_cleanup_free_ char *d = cg_dir(NULL, path);
+		return apply_v2(r, d, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
+	}
+	for (size_t i = 0; i < 3 && ret == 0; i++) {
+		struct stat st;
+		bool fresh;
+
+		if (!v1_needed(r, i) || !have_controller(v1_controllers[i]))
+			continue;
+		dirs[i] = cg_dir(v1_controllers[i], path);
+		fresh = stat(dirs[i], &st) < 0;
+		if (fresh && (ret = hr_mkdir_p(dirs[i], 0755, err)) == 0)
+			ret = adopt(path, dirs[i], err);
+	}
+	if (ret == 0)
+		ret = apply_v1(r, dirs, err);
+	for (size_t i = 0; i < 5; i++)
+		free(dirs[i]);
+	return ret < 0 ? hr_err_wrap(err, "cgroup") : 0;
 }

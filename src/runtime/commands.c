@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* start, state, kill, delete, list, ps, pause, resume, events, features. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -393,6 +394,84 @@ static int cmd_features(struct hr_error **err)
 	return j ? print_json(j, true, err) : -1;
 }
 
+/* "512m", "1G", "100000": runc's units.RAMInBytes (binary multiples). */
+static int parse_bytes(const char *s, int64_t *out)
+{
+	static const char units[] = "bkmgtp";
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	const char *u;
+
+	if (end == s)
+		return -1;
+	if (v == -1 && !*end) {
+		*out = -1;
+		return 0;
+	}
+	if (*end) {
+		u = strchr(units, tolower((unsigned char)*end));
+		if (!u || (end[1] && !((end[1] == 'b' || end[1] == 'B') && !end[2])))
+			return -1;
+		for (long k = u - units; k > 0; k--)
+			v *= 1024;
+	}
+	*out = v;
+	return v >= 0 ? 0 : -1;
+}
+
+/* --resources FILE (OCI linux.resources JSON), then the single-value flags over it. */
+static int update_resources(const struct hr_cli *cli, struct hr_rt_resources *r,
+			    struct hr_error **err)
+{
+	const char *file = hr_cli_flag(cli, "resources"), *v;
+	uint64_t u = 0;
+
+	if (file) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_json_ struct hr_json *j = NULL;
+		size_t len = 0;
+		if (hr_read_file_at(AT_FDCWD, file, 1 << 20, &text, &len, err) < 0 ||
+		    !(j = hr_json_parse(text, len, NULL, err)))
+			return hr_err_wrap(err, "--resources %s", file);
+		hr_rt_resources_load(j, r);
+	}
+	if ((v = hr_cli_flag(cli, "pids-limit")))
+		r->pids_limit = strtoll(v, NULL, 10);
+	if ((v = hr_cli_flag(cli, "memory")) && parse_bytes(v, &r->memory_limit) < 0)
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "--memory %s: not a size", v);
+	if ((v = hr_cli_flag(cli, "memory-swap")) && parse_bytes(v, &r->memory_swap) < 0)
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "--memory-swap %s: not a size",
+					   v);
+	if ((v = hr_cli_flag(cli, "cpu-share")))
+		r->cpu_shares = strtoull(v, NULL, 10);
+	if ((v = hr_cli_flag(cli, "cpu-quota")))
+		r->cpu_quota = strtoll(v, NULL, 10);
+	if ((v = hr_cli_flag(cli, "cpu-period")) && (u = strtoull(v, NULL, 10)))
+		r->cpu_period = u;
+	return 0;
+}
+
+static int cmd_update(const struct hr_cli *cli, struct hr_error **err)
+{
+	struct hr_rt_resources r = {0};
+	struct hr_rt_state s = {0};
+	const char *status = NULL;
+	_cleanup_close_ int fd = -1;
+	int ret;
+
+	if (update_resources(cli, &r, err) < 0)
+		return -1;
+	fd = load(cli, true, &s, &status, err);
+	if (fd < 0)
+		return -1;
+	if (strcmp(status, "stopped") == 0)
+		ret = hr_error_set(err, 0, "container %s is not running", s.id);
+	else
+		ret = hr_rt_cgroup_update(s.cgroups_path, &r, err);
+	hr_rt_state_free(&s);
+	return ret;
+}
+
 static int cmd_start(const struct hr_cli *cli, struct hr_error **err)
 {
 	return hr_rt_start(cli, err);
@@ -425,11 +504,17 @@ static const struct {
 	bool needs_id;
 	int (*fn)(const struct hr_cli *cli, struct hr_error **err);
 } commands[] = {
-    {"start", true, cmd_start},	     {"state", true, cmd_state},
-    {"kill", true, cmd_kill},	     {"delete", true, cmd_delete},
-    {"list", false, cmd_list},	     {"ps", true, cmd_ps},
-    {"pause", true, cmd_pause_only}, {"resume", true, cmd_resume},
-    {"events", true, cmd_events},    {"features", false, cmd_features_cli},
+    {"start", true, cmd_start},
+    {"state", true, cmd_state},
+    {"kill", true, cmd_kill},
+    {"delete", true, cmd_delete},
+    {"list", false, cmd_list},
+    {"ps", true, cmd_ps},
+    {"pause", true, cmd_pause_only},
+    {"resume", true, cmd_resume},
+    {"events", true, cmd_events},
+    {"update", true, cmd_update},
+    {"features", false, cmd_features_cli},
 };
 
 int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **err)

@@ -283,28 +283,24 @@ static char *load_idmap(const struct hr_json *arr, struct hr_error **err)
 	return hr_steal_ptr(&out);
 }
 
-static int load_resources(struct hr_rt_config *c, const struct hr_json *linux_,
-			  struct hr_error **err)
+void hr_rt_resources_load(const struct hr_json *r, struct hr_rt_resources *out)
 {
-	const struct hr_json *r = hr_json_get(linux_, "resources");
 	const struct hr_json *v;
 
-	(void)err;
 	if (hr_json_is_null(r))
-		return 0;
+		return;
 	if ((v = hr_json_get_path(r, "pids/limit")))
-		hr_json_as_int64(v, &c->res.pids_limit);
+		hr_json_as_int64(v, &out->pids_limit);
 	if ((v = hr_json_get_path(r, "memory/limit")))
-		hr_json_as_int64(v, &c->res.memory_limit);
+		hr_json_as_int64(v, &out->memory_limit);
 	if ((v = hr_json_get_path(r, "memory/swap")))
-		hr_json_as_int64(v, &c->res.memory_swap);
+		hr_json_as_int64(v, &out->memory_swap);
 	if ((v = hr_json_get_path(r, "cpu/shares")))
-		hr_json_as_uint64(v, &c->res.cpu_shares);
+		hr_json_as_uint64(v, &out->cpu_shares);
 	if ((v = hr_json_get_path(r, "cpu/quota")))
-		hr_json_as_int64(v, &c->res.cpu_quota);
+		hr_json_as_int64(v, &out->cpu_quota);
 	if ((v = hr_json_get_path(r, "cpu/period")))
-		hr_json_as_uint64(v, &c->res.cpu_period);
-	return 0;
+		hr_json_as_uint64(v, &out->cpu_period);
 }
 
 static int load_hooks(struct hr_rt_config *c, const struct hr_json *spec, struct hr_error **err)
@@ -376,7 +372,8 @@ static int load_linux(struct hr_rt_config *c, const struct hr_json *linux_, stru
 		c->cgroups_path = hr_xstrdup(cg[0] == '/' ? cg + 1 : cg);
 	else
 		c->cgroups_path = hr_xasprintf("hardrun/%s", c->id);
-	return load_resources(c, linux_, err);
+	hr_rt_resources_load(hr_json_get(linux_, "resources"), &c->res);
+	return 0;
 }
 
 int hr_rt_config_load(struct hr_rt_config *c, struct hr_json *spec, const char *bundle,

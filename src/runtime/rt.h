@@ -137,6 +137,7 @@ int hr_rt_process_load(struct hr_rt_process *p, const struct hr_json *process,
 		       const struct hr_json *seccomp, struct hr_error **err);
 void hr_rt_config_free(struct hr_rt_config *c);
 void hr_rt_process_free(struct hr_rt_process *p);
+void hr_rt_resources_load(const struct hr_json *resources, struct hr_rt_resources *out);
 int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
 			      struct hr_error **err);
 
@@ -211,6 +212,8 @@ int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error
 
 /* cgroup.c */
 void hr_rt_cgroup_warm(void);
+/* Apply the set fields of r to a running container (update). */
+int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err);
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_join(const char *cgroups_path, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct hr_error **err);

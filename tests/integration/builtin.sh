@@ -215,6 +215,14 @@ n=$(HRB ps --format json b-exec | jq length)
 [ "$n" = 2 ] && tap_ok "ps --format json lists the init and the detached exec" || tap_fail "ps json" "got $n pids"
 HRB list --format json | jq -e 'map(select(.id == "b-exec" and .status == "running")) | length == 1' >/dev/null &&
 	tap_ok "list --format json shows the running container" || tap_fail "list --format json" "$(HRB list)"
+if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
+	HRB update --pids-limit 57 b-exec 2>"$WORK/err"
+	got=$(HRB exec b-exec cat /sys/fs/cgroup/pids/pids.max 2>&1)
+	[ "$got" = 57 ] && tap_ok "update --pids-limit 57 seen inside as pids.max" ||
+		tap_fail "update --pids-limit" "got $got" "$(cat "$WORK/err")"
+else
+	tap_skip "update --pids-limit" "no v1 pids hierarchy on this host"
+fi
 HRB kill --all b-exec KILL
 for _ in $(seq 200); do [ "$(HRB state b-exec | jq -r .status)" = stopped ] && break; sleep 0.02; done
 [ "$(HRB state b-exec | jq -r .status)" = stopped ] && tap_ok "kill --all KILL stops every process" ||
