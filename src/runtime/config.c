@@ -372,6 +372,14 @@ static int load_linux(struct hr_rt_config *c, const struct hr_json *linux_, stru
 		c->cgroups_path = hr_xstrdup(cg[0] == '/' ? cg + 1 : cg);
 	else
 		c->cgroups_path = hr_xasprintf("hardrun/%s", c->id);
+	/* it is joined under every hierarchy's root: no way out of it */
+	if (strcmp(c->cgroups_path, "..") == 0 || strncmp(c->cgroups_path, "../", 3) == 0 ||
+	    strstr(c->cgroups_path, "/../") ||
+	    (strlen(c->cgroups_path) >= 3 &&
+	     strcmp(c->cgroups_path + strlen(c->cgroups_path) - 3, "/..") == 0) ||
+	    !c->cgroups_path[0])
+		return hr_error_set(err, 0, "linux.cgroupsPath %s: must stay under the cgroup root",
+				    c->cgroups_path);
 	hr_rt_resources_load(hr_json_get(linux_, "resources"), &c->res);
 	return 0;
 }

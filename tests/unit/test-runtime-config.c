@@ -145,6 +145,11 @@ static void test_errors(void)
 		     "{\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"r\"},"
 		     "\"hostname\":\"x\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
 		     "uts");
+	expect_error("a cgroupsPath climbing out of the hierarchy",
+		     "{\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"r\"},"
+		     "\"linux\":{\"cgroupsPath\":\"/a/../../../"
+		     "etc\",\"namespaces\":[{\"type\":\"mount\"}]}}",
+		     "cgroupsPath");
 	expect_error("idmap mount options (not done by this runtime)",
 		     "{\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"r\"},"
 		     "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/x\",\"options\":[\"bind\","
