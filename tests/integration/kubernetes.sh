@@ -70,6 +70,11 @@ else
 fi
 cp -r "${HARDRUN_DATADIR:-$HR_TOP/profiles}/policies" "${HARDRUN_DATADIR:-$HR_TOP/profiles}/seccomp" \
 	"$T/payload/share/hardrun/"
+# The Landlock helper, where a build tree keeps it.
+if [ -x "$(dirname "$HARDRUN")/src/rules/hardrun-landlock" ]; then
+	mkdir -p "$T/payload/libexec/hardrun"
+	cp "$(dirname "$HARDRUN")/src/rules/hardrun-landlock" "$T/payload/libexec/hardrun/"
+fi
 
 # new_host NAME CONFIG-SOURCE: a scratch node root with that containerd config.
 new_host() {
@@ -100,8 +105,9 @@ cp "$T/node1/etc/containerd/config.toml" "$T/first.toml"
 if [ $rc = 0 ] && [ -x "$T/node1/usr/local/bin/hardrun" ] &&
 	[ "$(readlink "$T/node1/usr/local/bin/hardrun-restricted")" = hardrun ] &&
 	[ "$(readlink "$T/node1/usr/local/bin/hardrun-untrusted")" = hardrun ] &&
-	[ -f "$T/node1/usr/local/share/hardrun/policies/restricted.json" ] && [ "$(restarts node1)" = 1 ]; then
-	tap_ok "installer: binary, hardrun-<profile> symlinks and profiles on the node; containerd restarted once"
+	[ -f "$T/node1/usr/local/share/hardrun/policies/restricted.json" ] && [ "$(restarts node1)" = 1 ] &&
+	{ [ ! -d "$T/payload/libexec/hardrun" ] || [ -x "$T/node1/usr/local/libexec/hardrun/hardrun-landlock" ]; }; then
+	tap_ok "installer: binary, hardrun-<profile> symlinks, profiles and helper on the node; containerd restarted once"
 else
 	tap_fail "installer first run" "rc=$rc" "$out" "restarts=$(restarts node1)"
 fi
@@ -232,7 +238,8 @@ out=$(install_on node1 --uninstall 2>&1)
 if [ $? = 0 ] && diff <(sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T/default-1.6.toml") \
 	"$T/node1/etc/containerd/config.toml" >/dev/null &&
 	[ ! -e "$T/node1/usr/local/bin/hardrun" ] && [ ! -L "$T/node1/usr/local/bin/hardrun-restricted" ] &&
-	[ ! -e "$T/node1/usr/local/share/hardrun" ] && [ "$(restarts node1)" = 2 ]; then
+	[ ! -e "$T/node1/usr/local/share/hardrun" ] && [ ! -e "$T/node1/usr/local/libexec/hardrun" ] &&
+	[ "$(restarts node1)" = 2 ]; then
 	tap_ok "installer --uninstall: config.toml back to the original, binaries and profiles gone, containerd restarted"
 else
 	tap_fail "installer --uninstall" "$out" "$(diff "$T/default-1.6.toml" "$T/node1/etc/containerd/config.toml" | head -n 5)" \
@@ -452,7 +459,10 @@ EOF
 		tap_fail "installer with host root / and a scratch prefix" "$out"
 		return
 	fi
+	# A scratch prefix is not the one compiled in: say where profiles and
+	# the Landlock helper are (with prefix /usr/local neither is needed).
 	HARDRUN_DATADIR=$d/inst/share/hardrun HARDRUN_AUDIT_LOG=$d/audit.jsonl \
+		HARDRUN_LANDLOCK_HELPER=$d/inst/libexec/hardrun/hardrun-landlock \
 		containerd --config "$d/config.toml" --root "$d/ctrd/root" --state "$d/ctrd/state" \
 		--address "$d/ctrd/sock" >"$d/ctrd/log" 2>&1 &
 	integ_defer integ_shims_stop "$d/ctrd"

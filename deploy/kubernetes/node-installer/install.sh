@@ -3,6 +3,7 @@
 # one containerd CRI runtime handler per profile.
 #
 #   install.sh [--host-root DIR] [--payload DIR] [--prefix /usr/local]
+#              (payload: bin/hardrun, share/hardrun/, libexec/hardrun/)
 #              [--config /etc/containerd/config.toml] [--config-version 1|2|3]
 #              [--handlers "hardrun hardrun-restricted hardrun-untrusted"]
 #              [--restart-cmd CMD | --no-restart] [--no-verify] [--uninstall]
@@ -14,8 +15,9 @@
 #     running `hardrun --version` inside the host root, then renamed), and a
 #     symlink hardrun-<profile> -> hardrun per handler: the binary name
 #     selects the profile;
-#  2. copy PAYLOAD/share/hardrun (profiles, seccomp) to HOST/PREFIX/share;
-#     the host policy /etc/hardrun/policy.json is never written;
+#  2. copy PAYLOAD/share/hardrun (profiles, seccomp) and
+#     PAYLOAD/libexec/hardrun (the Landlock helper) under HOST/PREFIX; the
+#     host policy /etc/hardrun/policy.json is never written;
 #  3. replace the block between the `# BEGIN hardrun` / `# END hardrun`
 #     markers of containerd's config (appended when absent) with the
 #     handlers' tables; the rest of the file is kept byte for byte;
@@ -154,7 +156,7 @@ if [ $UNINSTALL = 1 ]; then
 	fi
 	for h in $HANDLERS; do rm -f "$BIN/$h"; done
 	rm -f "$BIN/hardrun" "$BIN/.hardrun.new"
-	rm -rf "$HOST$PREFIX/share/hardrun"
+	rm -rf "$HOST$PREFIX/share/hardrun" "$HOST$PREFIX/libexec/hardrun"
 	log "removed hardrun from $PREFIX"
 	exit 0
 fi
@@ -189,20 +191,21 @@ for h in $HANDLERS; do
 	fi
 done
 
-# ----------------------------------------------------------- 2. the profiles
-if [ -d "$PAYLOAD/share/hardrun" ]; then
-	dst=$HOST$PREFIX/share/hardrun
-	if ! diff -r "$PAYLOAD/share/hardrun" "$dst" >/dev/null 2>&1; then
+# ------------------------------------------------ 2. profiles and helpers
+for sub in share/hardrun libexec/hardrun; do
+	[ -d "$PAYLOAD/$sub" ] || continue
+	dst=$HOST$PREFIX/$sub
+	if ! diff -r "$PAYLOAD/$sub" "$dst" >/dev/null 2>&1; then
 		mkdir -p "$(dirname "$dst")"
 		rm -rf "$dst.new"
-		cp -R "$PAYLOAD/share/hardrun" "$dst.new"
+		cp -R "$PAYLOAD/$sub" "$dst.new"
 		rm -rf "$dst.old"
 		[ ! -e "$dst" ] || mv "$dst" "$dst.old"
 		mv "$dst.new" "$dst"
 		rm -rf "$dst.old"
-		log "installed profiles in $PREFIX/share/hardrun"
+		log "installed $PREFIX/$sub"
 	fi
-fi
+done
 
 # --------------------------------------------------- 3. containerd's config
 # The top-level `version` (before the first table) says which schema.
