@@ -25,6 +25,7 @@
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
@@ -55,6 +56,7 @@ struct plan {
 	bool placeholder; /* dry run: no range allocated */
 	bool allocated;	  /* this call acquired the range */
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
+	bool same_map;	  /* pod member: own user namespace, the sandbox's mapping */
 };
 
 static void free_settings(void *p)
@@ -311,8 +313,31 @@ static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
 }
 
 /* A pod member joins its sandbox's user namespace and shares its range. */
-static int plan_pod_member(const char *sandbox, uint32_t pool_first, struct plan *pl,
-			   struct hr_error **err)
+static int ns_owner(const char *path, struct stat *owner);
+
+/*
+ * The member's network namespace, when joined by path and owned by another
+ * user namespace than the sandbox's (a CNI netns containerd made as host
+ * root): runc joins the user namespace first, after which it may no longer
+ * enter that netns.
+ */
+static bool netns_foreign_to(const struct hr_ctx *ctx, const char *userns)
+{
+	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
+	struct stat owner, u;
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		if (t && strcmp(t, "network") == 0 && path && *path &&
+		    ns_owner(path, &owner) >= 0 && stat(userns, &u) == 0)
+			return owner.st_dev != u.st_dev || owner.st_ino != u.st_ino;
+	}
+	return false;
+}
+
+static int plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
+			   struct plan *pl, struct hr_error **err)
 {
 	long pid = 0;
 	_cleanup_free_ char *ns = NULL;
@@ -333,8 +358,17 @@ static int plan_pod_member(const char *sandbox, uint32_t pool_first, struct plan
 				    "pod sandbox `%s` maps container root to host id %" PRIu32
 				    ", outside the id pool",
 				    sandbox, pl->start);
-	pl->join = hr_steal_ptr(&ns);
 	pl->key = sandbox;
+	/*
+	 * With a netns it could not enter from the sandbox's user namespace, the
+	 * member gets a user namespace of its own with the very same mapping:
+	 * runc enters the path namespaces (ipc, uts, net) before creating it,
+	 * and the pod still has one range.
+	 */
+	if (netns_foreign_to(ctx, ns))
+		pl->same_map = true;
+	else
+		pl->join = hr_steal_ptr(&ns);
 	return 0;
 }
 
@@ -448,7 +482,7 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		if (plan_pod_member(sandbox, pool_first, pl, err) < 0)
+		if (plan_pod_member(ctx, sandbox, pool_first, pl, err) < 0)
 			return -1;
 		return hold_shared(ctx, pl, err);
 	}
@@ -752,6 +786,68 @@ static void sysfs_as_bind(struct hr_ctx *ctx)
 	}
 }
 
+static void add_opt(struct hr_json *m, const char *o, bool *changed)
+{
+	if (has_opt(m, o))
+		return;
+	hr_json_append(hr_json_ensure_array(m, "options"), hr_json_new_string(o));
+	*changed = true;
+}
+
+/*
+ * Once a user namespace owns the container's mount namespace, the flags of
+ * the mount a bind source sits on are locked, and runc 1.1 remounts a bind
+ * with only the flags the config names: a host tmpfs with relatime bound
+ * "nosuid,nodev" fails with EPERM (CRI's /dev/shm).  Name them all.
+ */
+static void keep_locked_flags(struct hr_ctx *ctx)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len; i++) {
+		struct hr_json *m = mounts->arr.items[i];
+		const char *src = hr_json_as_string(hr_json_get(m, "source"));
+		_cleanup_free_ char *path = NULL, *before = NULL, *after = NULL;
+		bool changed = false, atime;
+		struct statvfs sv;
+
+		if (!is_bind(m) || !src || src[0] != '/' || statvfs(src, &sv) < 0 ||
+		    (!hr_json_is_null(hr_json_get(m, "options")) &&
+		     hr_json_get(m, "options")->type != HR_JSON_ARRAY))
+			continue;
+		before = hr_json_brief(hr_json_get(m, "options"));
+		atime =
+		    has_opt(m, "noatime") || has_opt(m, "relatime") || has_opt(m, "strictatime");
+		if (sv.f_flag & ST_NOSUID)
+			add_opt(m, "nosuid", &changed);
+		if (sv.f_flag & ST_NODEV)
+			add_opt(m, "nodev", &changed);
+		if (sv.f_flag & ST_NOEXEC)
+			add_opt(m, "noexec", &changed);
+		if (sv.f_flag & ST_NODIRATIME)
+			add_opt(m, "nodiratime", &changed);
+		if (!atime)
+			add_opt(m,
+				sv.f_flag & ST_NOATIME	  ? "noatime"
+				: sv.f_flag & ST_RELATIME ? "relatime"
+							  : "strictatime",
+				&changed);
+		/* Last, so it wins over an "rw" the config named. */
+		if ((sv.f_flag & ST_RDONLY) && !has_opt(m, "ro")) {
+			hr_json_append(hr_json_ensure_array(m, "options"),
+				       hr_json_new_string("ro"));
+			changed = true;
+		}
+		if (!changed)
+			continue;
+		after = hr_json_brief(hr_json_get(m, "options"));
+		path = hr_xasprintf("mounts[%zu].options", i);
+		hr_report_as(ctx, HR_ACTION_FIX, path, before, after,
+			     "flags of the source's mount are locked inside a user namespace: "
+			     "named so the runtime's remount keeps them");
+	}
+}
+
 /*
  * net.ipv4.ping_group_range names gids of the network namespace's user
  * namespace; ids it does not map make the write fail (EINVAL), and Docker
@@ -773,6 +869,60 @@ static void clamp_ping_range(struct hr_ctx *ctx, uint32_t size)
 		     "gids beyond the user namespace's %" PRIu32 " cannot be written", size);
 	hr_json_set(sys, "net.ipv4.ping_group_range", hr_json_new_string(after));
 	free(after);
+}
+
+/*
+ * mqueue, like sysfs, is mounted only by its ipc namespace's owner, and the
+ * sandbox's mount cannot be bound from another mount namespace.  A pod
+ * member with a user namespace of its own goes without /dev/mqueue:
+ * mq_open(3) is a system call and does not need it.
+ */
+static void drop_mqueue(struct hr_ctx *ctx)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len;) {
+		struct hr_json *m = mounts->arr.items[i];
+		const char *t = hr_json_as_string(hr_json_get(m, "type"));
+		_cleanup_free_ char *path = NULL, *before = NULL;
+
+		if (!t || strcmp(t, "mqueue") != 0) {
+			i++;
+			continue;
+		}
+		before = hr_json_brief(m);
+		path = hr_xasprintf("mounts[%zu]", i);
+		hr_report_as(ctx, HR_ACTION_FIX, path, before, NULL,
+			     "the pod's ipc namespace is not the member's to mount mqueue for; "
+			     "mq_open works without /dev/mqueue");
+		hr_json_array_remove(mounts, i);
+	}
+}
+
+/*
+ * A member entering the sandbox's uts namespace from a user namespace of
+ * its own may not set the name there (EPERM); the sandbox already did.
+ */
+static void drop_hostname(struct hr_ctx *ctx)
+{
+	static const char *const keys[] = {"hostname", "domainname", NULL};
+	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
+	bool joined = false;
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		joined |= t && strcmp(t, "uts") == 0 && path && *path;
+	}
+	for (size_t k = 0; joined && keys[k]; k++) {
+		_cleanup_free_ char *before = NULL;
+		if (hr_json_is_null(hr_json_get(ctx->spec, keys[k])))
+			continue;
+		before = hr_json_brief(hr_json_get(ctx->spec, keys[k]));
+		hr_report_as(ctx, HR_ACTION_FIX, keys[k], before, NULL,
+			     "the pod's uts namespace is the sandbox's to name");
+		hr_json_remove(ctx->spec, keys[k]);
+	}
 }
 
 static void set_userns(struct hr_ctx *ctx, const struct plan *pl)
@@ -810,6 +960,10 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	set_userns(ctx, &pl);
 	if (!netns_owned(ctx, &pl))
 		sysfs_as_bind(ctx);
+	if (pl.same_map) {
+		drop_mqueue(ctx);
+		drop_hostname(ctx);
+	}
 	clamp_ping_range(ctx, pl.size);
 	hr_json_set(undo, "userns", hr_json_new_bool(true));
 	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
@@ -818,12 +972,16 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	hr_report_as(ctx, HR_ACTION_FIX, "linux.uidMappings", NULL, after,
 		     pl.placeholder ? "dry run: container root would map to a range of its own "
 				      "(placeholder: the pool start)"
-		     : pl.join	    ? "pod member joins the user namespace of its sandbox"
-			       : "container root maps to an unprivileged host range of its own");
+		     : pl.join	    ? "joins the user namespace owning the namespaces it shares"
+		     : pl.same_map
+			 ? "pod member: a user namespace of its own with its sandbox's "
+			   "mapping (the pod's netns belongs to the host)"
+			 : "container root maps to an unprivileged host range of its own");
 	if (!pl.placeholder && s->idmap_rootfs && fix_rootfs(ctx, s, &pl, undo, err) < 0)
 		goto out;
 	if (fix_mounts(ctx, s, &pl, pool_first, undo, err) < 0)
 		goto out;
+	keep_locked_flags(ctx);
 	if (!pl.placeholder) {
 		hr_json_set(undo, "for", hr_json_new_string(ctx->container_id));
 		undo_record(ctx, undo);

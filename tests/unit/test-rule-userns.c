@@ -477,12 +477,24 @@ static void test_pod(void)
 		    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"
 		    "\"io.kubernetes.cri.container-type\":\"container\","
 		    "\"io.kubernetes.cri.sandbox-id\":\"sb1\"},\"linux\":{\"namespaces\":[{"
-		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"}]},\"mounts\":[{"
-		    "\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]}",
-		    (int)host);
+		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"uts\","
+		    "\"path\":\"/proc/%d/ns/uts\"}]},\"hostname\":\"pod\",\"mounts\":[{"
+		    "\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"},{"
+		    "\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\"}]}",
+		    (int)host, (int)sb);
 		struct run c = run(cfg, HR_ACTION_FIX, "cni", false, NULL);
-		ok(c.r == 0 && has_user_ns(&c, &nspath) && nspath && strcmp(nspath, want) == 0,
-		   "CRI member with a host-owned CNI netns still joins the sandbox");
+		uint32_t held = 0;
+		nspath = NULL;
+		ok(c.r == 0 && has_user_ns(&c, &nspath) && !nspath &&
+		       host_id(&c, "linux/uidMappings") == 4000000,
+		   "CRI member with a host-owned CNI netns: own user namespace, the sandbox's "
+		   "mapping "
+		   "(runc enters user first and could not enter that netns after)");
+		ok(hr_idrange_lookup(&pol, "cni", &held, NULL, NULL) == 1 && held == 4000000,
+		   "and holds a share of the pod's range");
+		ok(hr_json_get_path(c.spec, "mounts")->arr.len == 1 &&
+		       hr_json_is_null(hr_json_get(c.spec, "hostname")),
+		   "no mqueue mount and no hostname: only the ipc/uts namespaces' owner may");
 		is_str(hr_json_as_string(
 			   hr_json_get(hr_json_get_path(c.spec, "mounts")->arr.items[0], "type")),
 		       "bind", "and gets /sys as a bind (the netns is not its user namespace's)");
