@@ -32,7 +32,10 @@ packages=(
 	git ca-certificates coreutils procps util-linux findutils
 )
 if [ "$want_integrations" = 1 ]; then
-	packages+=(docker.io podman containerd)
+	# The orchestrators' recommended helpers the tests rely on are named
+	# here, since --no-install-recommends would leave them out.
+	packages+=(docker.io podman containerd iptables xz-utils
+		containernetworking-plugins slirp4netns fuse-overlayfs tini)
 fi
 
 missing=()
