@@ -176,6 +176,9 @@ static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **e
 
 	if (hr_mkdir_p(dir, 0755, err) < 0)
 		return -1;
+	/* v2 device control is a BPF program on the cgroup: not done here, say so */
+	if (hr_rt_warn("resources/devices", "device rules not applied on cgroup v2") < 0)
+		return hr_error_set(err, 0, "device rules cannot be applied on cgroup v2");
 	*strrchr(parent, '/') = 0;
 	/* best effort: controllers the parent cannot delegate show up as write errors below */
 	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
@@ -240,6 +243,50 @@ void hr_rt_cgroup_warm(void)
 	_exit(0);
 }
 
+/*
+ * The v1 devices controller: deny everything, then the config's rules in
+ * order, then the nodes every container gets (runc's list).  Without it a
+ * container root holding CAP_MKNOD outside a user namespace could make and
+ * open any block device.
+ */
+static int apply_devices_v1(const char *dir, char **rules, struct hr_error **err)
+{
+	static const char *defaults[] = {
+	    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",	  "c 1:7 rwm",	  "c 5:0 rwm",
+	    "c 1:5 rwm", "c 1:9 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+	};
+
+	if (cg_write(dir, "devices.deny", "a", err) < 0)
+		return -1;
+	for (char **r = rules; r && *r; r++) {
+		bool allow = strncmp(*r, "allow ", 6) == 0;
+		if (cg_write(dir, allow ? "devices.allow" : "devices.deny", *r + (allow ? 6 : 5),
+			     err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (cg_write(dir, "devices.allow", defaults[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int enter_devices_v1(const struct hr_rt_config *c, const char *pidtext,
+			    struct hr_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!have_controller("devices")) {
+		if (hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") <
+		    0)
+			return hr_error_set(err, 0, "device rules cannot be applied on this host");
+		return 0;
+	}
+	dir = cg_dir("devices", c->cgroups_path);
+	if (hr_mkdir_p(dir, 0755, err) < 0 || apply_devices_v1(dir, c->res.device_rules, err) < 0)
+		return -1;
+	return cg_write(dir, "cgroup.procs", pidtext, err);
+}
+
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
 {
 	char *dirs[5] = {NULL};
@@ -260,6 +307,8 @@ int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error 
 	for (size_t i = 0; i < 5 && r == 0; i++)
 		if (dirs[i])
 			r = cg_write(dirs[i], "cgroup.procs", pidtext, err);
+	if (r == 0)
+		r = enter_devices_v1(c, pidtext, err);
 	for (size_t i = 0; i < 5; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
@@ -397,6 +446,11 @@ void hr_rt_cgroup_remove(const char *path)
 {
 	if (!path)
 		return;
+	if (!is_v2()) {
+		_cleanup_free_ char *d = cg_dir("devices", path);
+		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
+			usleep(1000);
+	}
 	for (size_t i = 0; i < (is_v2() ? 1 : 5); i++) {
 		_cleanup_free_ char *d = cg_dir(is_v2() ? NULL : v1_controllers[i], path);
 		/* the last tasks may still be exiting: a short retry */

@@ -283,12 +283,38 @@ static char *load_idmap(const struct hr_json *arr, struct hr_error **err)
 	return hr_steal_ptr(&out);
 }
 
+/* linux.resources.devices as devices.allow/deny lines (v1 syntax). */
+static void load_device_rules(const struct hr_json *devs, struct hr_rt_resources *out)
+{
+	for (size_t i = 0; devs && devs->type == HR_JSON_ARRAY && i < devs->arr.len; i++) {
+		const struct hr_json *d = devs->arr.items[i], *allow = hr_json_get(d, "allow");
+		const char *type = str_member(d, "type"), *access = str_member(d, "access");
+		int64_t major = -1, minor = -1;
+		char maj[24] = "*", min[24] = "*";
+		char *rule;
+
+		if (hr_json_as_int64(hr_json_get(d, "major"), &major) && major >= 0)
+			snprintf(maj, sizeof(maj), "%lld", (long long)major);
+		if (hr_json_as_int64(hr_json_get(d, "minor"), &minor) && minor >= 0)
+			snprintf(min, sizeof(min), "%lld", (long long)minor);
+		if (!type || !*type || strchr("acb", type[0]) == NULL || type[1])
+			type = "a";
+		rule = hr_xasprintf("%s %s %s:%s %s",
+				    allow && allow->type == HR_JSON_BOOL && allow->boolean ? "allow"
+											   : "deny",
+				    type, maj, min, access && *access ? access : "rwm");
+		hr_strv_push(&out->device_rules, rule);
+		free(rule);
+	}
+}
+
 void hr_rt_resources_load(const struct hr_json *r, struct hr_rt_resources *out)
 {
 	const struct hr_json *v;
 
 	if (hr_json_is_null(r))
 		return;
+	load_device_rules(hr_json_get(r, "devices"), out);
 	if ((v = hr_json_get_path(r, "pids/limit")))
 		hr_json_as_int64(v, &out->pids_limit);
 	if ((v = hr_json_get_path(r, "memory/limit")))
@@ -606,6 +632,7 @@ void hr_rt_config_free(struct hr_rt_config *c)
 	hr_strv_free(c->readonly);
 	hr_strv_free(c->sysctl);
 	free(c->cgroups_path);
+	hr_strv_free(c->res.device_rules);
 	for (int k = 0; k < HR_HOOK_N; k++) {
 		for (size_t i = 0; i < c->n_hooks[k]; i++) {
 			free(c->hooks[k][i].path);

@@ -102,6 +102,7 @@ struct hr_rt_resources {
 	uint64_t cpu_shares;
 	int64_t cpu_quota;
 	uint64_t cpu_period;
+	char **device_rules; /* "allow c 1:3 rwm" / "deny a *:* rwm", in order; owned */
 };
 
 struct hr_rt_config {

@@ -18,11 +18,12 @@ for f in /usr/bin/*; do
 done
 export PATH=/usr/local/bin:$WORK/bin
 HRB() { "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin "$@"; }
+U=$$ # container ids unique per run: the id pool is host-wide
 cleanup() {
-	HRB delete --force b-life >/dev/null 2>&1
-	HRB delete --force b-exec >/dev/null 2>&1
-	[ -x "$RUNC_BIN" ] && "$RUNC_BIN" --root "$WORK/runc-root" delete --force r-life >/dev/null 2>&1
-	HRB delete --force b-life >/dev/null 2>&1
+	HRB delete --force b-life-$U >/dev/null 2>&1
+	HRB delete --force b-exec-$U >/dev/null 2>&1
+	[ -x "$RUNC_BIN" ] && "$RUNC_BIN" --root "$WORK/runc-root" delete --force r-life-$U >/dev/null 2>&1
+	HRB delete --force b-life-$U >/dev/null 2>&1
 	rm -rf "$WORK" "$HR_TEST_ROOT"
 }
 trap cleanup EXIT
@@ -75,7 +76,7 @@ probe='cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/sel
 probe+=' mount -t tmpfs none /tmp 2>/dev/null && echo mount=ok || echo mount=denied;'
 probe+=' unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=denied'
 bundle "$B" sh -c "$probe"
-out=$(cd "$B" && HRB run b-probe 2>"$WORK/err")
+out=$(cd "$B" && HRB run b-probe-$U 2>"$WORK/err")
 rc=$?
 if [ $rc -ne 0 ]; then
 	tap_fail "hardrun run with the builtin runtime" "exit $rc: $(cat "$WORK/err")"
@@ -102,25 +103,25 @@ echo "$out" | grep -qx unshare=denied && tap_ok "unshare fails inside" ||
 
 B=$WORK/cat
 bundle "$B" cat
-got=$(cd "$B" && echo hi | HRB run b-cat 2>&1)
+got=$(cd "$B" && echo hi | HRB run b-cat-$U 2>&1)
 [ "$got" = hi ] && tap_ok "echo hi | hardrun run ... cat prints hi" || tap_fail "stdin/stdout pipeline" "got: $got"
 
 B=$WORK/exit
 bundle "$B" sh -c 'exit 42'
-(cd "$B" && HRB run b-exit >/dev/null 2>&1)
+(cd "$B" && HRB run b-exit-$U >/dev/null 2>&1)
 rc=$?
 [ $rc = 42 ] && tap_ok "exit code 42 kept" || tap_fail "exit code 42 kept" "got $rc"
 
 # pid 1 ignores its own SIGKILL (as under runc); a SIGKILL from outside kills it: 128+9
 B=$WORK/killed
 bundle "$B" sleep 30
-(cd "$B" && HRB run b-killed >/dev/null 2>&1) &
+(cd "$B" && HRB run b-killed-$U >/dev/null 2>&1) &
 runner=$!
 for _ in $(seq 100); do
-	[ "$(HRB state b-killed 2>/dev/null | jq -r .status 2>/dev/null)" = running ] && break
+	[ "$(HRB state b-killed-$U 2>/dev/null | jq -r .status 2>/dev/null)" = running ] && break
 	sleep 0.05
 done
-HRB kill b-killed KILL
+HRB kill b-killed-$U KILL
 wait $runner
 rc=$?
 [ $rc = 137 ] && tap_ok "container killed by SIGKILL: hardrun run exits 137" ||
@@ -129,7 +130,7 @@ rc=$?
 # SIGTERM to hardrun is forwarded to the container process, whose trap decides the code
 B=$WORK/term
 bundle "$B" sh -c 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
-(cd "$B" && exec "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-term >"$WORK/term.out" 2>&1) &
+(cd "$B" && exec "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-term-$U >"$WORK/term.out" 2>&1) &
 runner=$!
 for _ in $(seq 100); do grep -q ready "$WORK/term.out" 2>/dev/null && break; sleep 0.05; done
 kill -TERM $runner
@@ -152,21 +153,21 @@ wait_stopped() { # wait_stopped CMD...
 	done
 }
 fields='{ociVersion, status, bundle, rootfs, pidpos: (.pid > 0)}'
-HRB create --bundle "$B" b-life 2>"$WORK/err" && tap_ok "create" || tap_fail "create" "$(cat "$WORK/err")"
-[ $have_runc = 1 ] && R create --bundle "$B" r-life
-s1=$(HRB state b-life) r1=$([ $have_runc = 1 ] && R state r-life)
+HRB create --bundle "$B" b-life-$U 2>"$WORK/err" && tap_ok "create" || tap_fail "create" "$(cat "$WORK/err")"
+[ $have_runc = 1 ] && R create --bundle "$B" r-life-$U
+s1=$(HRB state b-life-$U) r1=$([ $have_runc = 1 ] && R state r-life-$U)
 [ "$(echo "$s1" | jq -r .status)" = created ] && tap_ok "state after create: created" ||
 	tap_fail "state after create" "$s1"
-HRB start b-life && tap_ok "start" || tap_fail "start"
-[ $have_runc = 1 ] && R start r-life
-s2=$(HRB state b-life) r2=$([ $have_runc = 1 ] && R state r-life)
+HRB start b-life-$U && tap_ok "start" || tap_fail "start"
+[ $have_runc = 1 ] && R start r-life-$U
+s2=$(HRB state b-life-$U) r2=$([ $have_runc = 1 ] && R state r-life-$U)
 [ "$(echo "$s2" | jq -r .status)" = running ] && tap_ok "state after start: running" ||
 	tap_fail "state after start" "$s2"
-HRB kill b-life KILL && tap_ok "kill KILL" || tap_fail "kill KILL"
-[ $have_runc = 1 ] && R kill r-life KILL
-wait_stopped HRB state b-life
-[ $have_runc = 1 ] && wait_stopped R state r-life
-s3=$(HRB state b-life) r3=$([ $have_runc = 1 ] && R state r-life)
+HRB kill b-life-$U KILL && tap_ok "kill KILL" || tap_fail "kill KILL"
+[ $have_runc = 1 ] && R kill r-life-$U KILL
+wait_stopped HRB state b-life-$U
+[ $have_runc = 1 ] && wait_stopped R state r-life-$U
+s3=$(HRB state b-life-$U) r3=$([ $have_runc = 1 ] && R state r-life-$U)
 [ "$(echo "$s3" | jq -r .status)" = stopped ] && tap_ok "state after kill: stopped" ||
 	tap_fail "state after kill" "$s3"
 if [ $have_runc = 1 ]; then
@@ -177,57 +178,57 @@ if [ $have_runc = 1 ]; then
 		[ -n "$hj" ] && [ "$hj" = "$rj" ] && tap_ok "state JSON $n matches runc's ($hj)" ||
 			tap_fail "state JSON $n matches runc's" "hardrun: $hj" "runc:    $rj"
 	done
-	R delete r-life
+	R delete r-life-$U
 else
 	tap_skip "state JSON compared with runc" "no runc binary at $RUNC_BIN"
 fi
-HRB delete b-life && ! HRB state b-life >/dev/null 2>&1 && tap_ok "delete removes the container" ||
+HRB delete b-life-$U && ! HRB state b-life-$U >/dev/null 2>&1 && tap_ok "delete removes the container" ||
 	tap_fail "delete"
 
 # exec joins the init's pid namespace
 B=$WORK/exec
 bundle "$B" sleep 30
-HRB run -d --bundle "$B" b-exec 2>"$WORK/err" || tap_fail "run --detach" "$(cat "$WORK/err")"
-pid=$(HRB state b-exec | jq -r .pid)
+HRB run -d --bundle "$B" b-exec-$U 2>"$WORK/err" || tap_fail "run --detach" "$(cat "$WORK/err")"
+pid=$(HRB state b-exec-$U | jq -r .pid)
 want=$(readlink "/proc/$pid/ns/pid")
-got=$(HRB exec b-exec sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "' 2>&1)
+got=$(HRB exec b-exec-$U sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "' 2>&1)
 [ "$(echo "$got" | head -1)" = "$want" ] && echo "$got" | tail -1 | grep -q '^sleep 30' &&
 	tap_ok "exec sees the container's pid namespace (pid 1 is sleep 30)" ||
 	tap_fail "exec in the same pid namespace" "want $want" "got $got"
-got=$(HRB exec b-exec grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | awk '{print $2}' | tr '\n' ' ')
+got=$(HRB exec b-exec-$U grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | awk '{print $2}' | tr '\n' ' ')
 [ "$got" = "1 2 " ] && tap_ok "exec'd process has no_new_privs and seccomp" ||
 	tap_fail "exec'd process hardened" "got $got"
-HRB exec b-exec sh -c 'exit 3'
+HRB exec b-exec-$U sh -c 'exit 3'
 rc=$?
 [ $rc = 3 ] && tap_ok "exec returns the process's exit code" || tap_fail "exec exit code" "got $rc"
 echo '{"args":["sh","-c","id -u; id -g; echo $FOO; pwd"],"cwd":"/tmp","env":["FOO=bar"],"user":{"uid":5,"gid":6}}' >"$WORK/proc.json"
-got=$(HRB exec --process "$WORK/proc.json" b-exec 2>&1 | tr '\n' ' ')
+got=$(HRB exec --process "$WORK/proc.json" b-exec-$U 2>&1 | tr '\n' ' ')
 [ "$got" = "5 6 bar /tmp " ] && tap_ok "exec --process: user, env, cwd" || tap_fail "exec --process" "got: $got"
 # refused (builtin alone) or stripped by the policy: never granted
-eff=$(HRB exec --cap CAP_SYS_ADMIN b-exec grep CapEff /proc/self/status 2>/dev/null | awk '{print $2}')
+eff=$(HRB exec --cap CAP_SYS_ADMIN b-exec-$U grep CapEff /proc/self/status 2>/dev/null | awk '{print $2}')
 if [ -z "$eff" ] || [ $((0x$eff & (1 << 21))) = 0 ]; then
 	tap_ok "exec --cap CAP_SYS_ADMIN (not in the bounding set) never grants it (CapEff ${eff:-refused})"
 else
 	tap_fail "exec --cap CAP_SYS_ADMIN not granted" "CapEff $eff"
 fi
-HRB exec -d b-exec sleep 20
-n=$(HRB ps --format json b-exec | jq length)
+HRB exec -d b-exec-$U sleep 20
+n=$(HRB ps --format json b-exec-$U | jq length)
 [ "$n" = 2 ] && tap_ok "ps --format json lists the init and the detached exec" || tap_fail "ps json" "got $n pids"
-HRB list --format json | jq -e 'map(select(.id == "b-exec" and .status == "running")) | length == 1' >/dev/null &&
+HRB list --format json | jq -e --arg id "b-exec-$U" 'map(select(.id == $id and .status == "running")) | length == 1' >/dev/null &&
 	tap_ok "list --format json shows the running container" || tap_fail "list --format json" "$(HRB list)"
 if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
-	HRB update --pids-limit 57 b-exec 2>"$WORK/err"
-	got=$(HRB exec b-exec cat /sys/fs/cgroup/pids/pids.max 2>&1)
+	HRB update --pids-limit 57 b-exec-$U 2>"$WORK/err"
+	got=$(HRB exec b-exec-$U cat /sys/fs/cgroup/pids/pids.max 2>&1)
 	[ "$got" = 57 ] && tap_ok "update --pids-limit 57 seen inside as pids.max" ||
 		tap_fail "update --pids-limit" "got $got" "$(cat "$WORK/err")"
 else
 	tap_skip "update --pids-limit" "no v1 pids hierarchy on this host"
 fi
-HRB kill --all b-exec KILL
-for _ in $(seq 200); do [ "$(HRB state b-exec | jq -r .status)" = stopped ] && break; sleep 0.02; done
-[ "$(HRB state b-exec | jq -r .status)" = stopped ] && tap_ok "kill --all KILL stops every process" ||
-	tap_fail "kill --all" "$(HRB state b-exec)"
-HRB delete --force b-exec && tap_ok "delete --force a running container" || tap_fail "delete --force"
+HRB kill --all b-exec-$U KILL
+for _ in $(seq 200); do [ "$(HRB state b-exec-$U | jq -r .status)" = stopped ] && break; sleep 0.02; done
+[ "$(HRB state b-exec-$U | jq -r .status)" = stopped ] && tap_ok "kill --all KILL stops every process" ||
+	tap_fail "kill --all" "$(HRB state b-exec-$U)"
+HRB delete --force b-exec-$U && tap_ok "delete --force a running container" || tap_fail "delete --force"
 
 # hooks: all six, with the state JSON on stdin; a policy allowing this hook path
 B=$WORK/hooks
@@ -246,10 +247,10 @@ bundle_set "$B" ".root.readonly = false | .hooks = {prestart: $(h "$WORK/hk/hook
 	createContainer: $(h "$WORK/hk/hook.sh" createContainer),
 	startContainer: $(h "$WORK/hk/hook.sh" startContainer),
 	poststart: $(h "$WORK/hk/hook.sh" poststart), poststop: $(h "$WORK/hk/hook.sh" poststop)}"
-if (cd "$B" && HRB --hardrun-policy "$WORK/hk/policy.json" run b-hooks 2>"$WORK/err"); then
+if (cd "$B" && HRB --hardrun-policy "$WORK/hk/policy.json" run b-hooks-$U 2>"$WORK/err"); then
 	for k in prestart createRuntime createContainer poststart poststop; do
 		id=$(jq -r .id "$WORK/hk/$k.json" 2>/dev/null)
-		[ "$id" = b-hooks ] && tap_ok "$k hook ran with the state on stdin" ||
+		[ "$id" = b-hooks-$U ] && tap_ok "$k hook ran with the state on stdin" ||
 			tap_fail "$k hook ran with the state" "$(cat "$WORK/hk/$k.json" 2>&1)"
 	done
 	pid=$(jq -r .pid "$B/rootfs/tmp/startContainer.json" 2>/dev/null)
@@ -282,7 +283,7 @@ while True:
 open(sys.argv[2], "wb").write(msg + b"\n" + out)
 PY
 	for _ in $(seq 100); do [ -S "$WORK/console.sock" ] && break; sleep 0.05; done
-	(cd "$B" && HRB run --console-socket "$WORK/console.sock" b-tty 2>"$WORK/err")
+	(cd "$B" && HRB run --console-socket "$WORK/console.sock" b-tty-$U 2>"$WORK/err")
 	wait
 	if grep -q '^/dev/pts/0' "$WORK/tty.out" 2>/dev/null && grep -q hello-tty "$WORK/tty.out"; then
 		tap_ok "console socket: the process's tty is the container's /dev/pts/0"
@@ -297,7 +298,7 @@ fi
 B=$WORK/tty2
 bundle "$B" sh -c 'read x; echo got:$x; exit 5'
 bundle_set "$B" '.process.terminal = true'
-got=$(cd "$B" && echo abc | timeout 20 "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-tty2 2>&1)
+got=$(cd "$B" && echo abc | timeout 20 "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin run b-tty2-$U 2>&1)
 rc=$?
 echo "$got" | grep -q 'got:abc' && [ $rc = 5 ] && tap_ok "terminal relayed in the foreground (input, output, exit 5)" ||
 	tap_fail "terminal relay" "exit $rc" "$got"
@@ -312,7 +313,7 @@ done
 B=$WORK/netns
 bundle "$B" sh -c 'readlink /proc/self/ns/net; echo pid=$$'
 bundle_set "$B" ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)"
-got=$(cd "$B" && HRB run b-netns 2>&1)
+got=$(cd "$B" && HRB run b-netns-$U 2>&1)
 if echo "$got" | grep -qxF "$(readlink /proc/$holder/ns/net)" && echo "$got" | grep -qx pid=1; then
 	tap_ok "joins a network namespace by path, still pid 1 in a new pid namespace"
 elif echo "$got" | grep -q "refused"; then
@@ -363,11 +364,28 @@ else
 	B=$WORK/lsm
 	bundle "$B" true
 	bundle_set "$B" '.process.apparmorProfile = "hardrun-default"'
-	(cd "$B" && HRB run b-lsm >/dev/null 2>&1) && tap_fail "AppArmor profile on a host without AppArmor is refused" ||
+	(cd "$B" && HRB run b-lsm-$U >/dev/null 2>&1) && tap_fail "AppArmor profile on a host without AppArmor is refused" ||
 		tap_ok "AppArmor profile on a host without AppArmor is refused"
 	bundle_set "$B" 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
-	(cd "$B" && HRB run b-lsm >/dev/null 2>&1) && tap_fail "SELinux label with SELinux off is refused" ||
+	(cd "$B" && HRB run b-lsm-$U >/dev/null 2>&1) && tap_fail "SELinux label with SELinux off is refused" ||
 		tap_ok "SELinux label with SELinux off is refused"
+fi
+
+# a block device of the host stays unreadable even with CAP_MKNOD (devices
+# cgroup; a user namespace makes the node useless as well)
+blk=$(ls /sys/dev/block 2>/dev/null | head -1)
+if [ -n "$blk" ]; then
+	B=$WORK/mknod
+	bundle "$B" sh -c "mknod /tmp/blk b ${blk%%:*} ${blk##*:} 2>/dev/null; head -c1 /tmp/blk >/dev/null 2>&1 && echo read=yes || echo read=no; echo x >/dev/null && echo null=ok"
+	bundle_set "$B" '.root.readonly = false | .process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+	got=$(cd "$B" && HRB run b-mknod-$U 2>&1)
+	echo "$got" | grep -qx read=no && echo "$got" | grep -qx null=ok &&
+		tap_ok "host block device $blk unreadable from inside, /dev/null usable" ||
+		tap_fail "block device unreadable" "$got"
+	rm -f "$B/rootfs/tmp/blk"
+else
+	tap_skip "block device unreadable" "no block devices on this host"
 fi
 
 tap_end
