@@ -53,6 +53,7 @@ hr_tap_parse() {
 hr_tap_account() {
 	local label=$1 file=$2 rc=$3 secs=$4 errfile=${5:-}
 	local p f s n plan bail extra=() verdict
+	[ -f "$file" ] || : >"$file"
 	read -r p f s n plan bail < <(hr_tap_parse "$file")
 	if [ "$rc" = timeout ]; then
 		extra+=("timed out after ${HR_SCRIPT_TIMEOUT:-600}s")
