@@ -336,6 +336,21 @@ static bool netns_foreign_to(const struct hr_ctx *ctx, const char *userns)
 	return false;
 }
 
+/* The config joins a pid namespace by path that is not the host's. */
+static bool shares_pidns(const struct hr_ctx *ctx)
+{
+	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
+	struct stat owner;
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		if (t && strcmp(t, "pid") == 0 && path && *path && ns_owner(path, &owner) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
 			   struct plan *pl, struct hr_error **err)
 {
@@ -365,10 +380,21 @@ static int plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32
 	 * runc enters the path namespaces (ipc, uts, net) before creating it,
 	 * and the pod still has one range.
 	 */
-	if (netns_foreign_to(ctx, ns))
-		pl->same_map = true;
-	else
+	if (!netns_foreign_to(ctx, ns)) {
 		pl->join = hr_steal_ptr(&ns);
+		return 0;
+	}
+	if (shares_pidns(ctx))
+		return hr_error_set(
+		    err, 0,
+		    "pod member of `%s` shares the pod's pid namespace (owned by the "
+		    "pod's user namespace) and a network namespace owned by the host: "
+		    "runc 1.1 enters the user namespace first and then cannot enter "
+		    "the network namespace, and from a user namespace of its own it "
+		    "cannot mount /proc (give the container its own pid namespace, as "
+		    "the kubelet does unless shareProcessNamespace is set)",
+		    sandbox);
+	pl->same_map = true;
 	return 0;
 }
 

@@ -503,6 +503,23 @@ static void test_pod(void)
 		run_free(&c);
 	}
 	{
+		/* ... and sharing the pod's pid namespace too: no way for runc 1.1 (any ns
+		 * owned by the sandbox's user namespace stands in for its pid ns here) */
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"
+		    "\"io.kubernetes.cri.container-type\":\"container\","
+		    "\"io.kubernetes.cri.sandbox-id\":\"sb1\"},\"linux\":{\"namespaces\":[{"
+		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"pid\","
+		    "\"path\":\"/proc/%d/ns/net\"}]}}",
+		    (int)host, (int)sb);
+		struct run c = run(cfg, HR_ACTION_FIX, "cnipid", false, NULL);
+		ok(c.r < 0 && c.err && strstr(c.err->msg, "pid namespace"),
+		   "CRI member sharing the pod's pid ns with a host-owned netns: a clear error");
+		ok(hr_idrange_lookup(&pol, "cnipid", &(uint32_t){0}, NULL, NULL) == 0,
+		   "and nothing held");
+		run_free(&c);
+	}
+	{
 		/* --network host: a new user namespace cannot mount sysfs there */
 		struct run h = run("{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
 				   "\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":["
