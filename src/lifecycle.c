@@ -76,12 +76,10 @@ void hr_container_release(const struct hr_policy *policy, const char *id)
 	unlink(path);
 }
 
-void hr_container_release_unless_live(const struct hr_policy *policy, const struct hr_cli *cli)
+void hr_container_release_unless_live(const struct hr_policy *policy, const char *id,
+				      const char *runtime_root)
 {
-	const char *id = hr_cli_id(cli);
-	if (!valid_id(id))
-		return;
-	if (hr_runtime_has(cli->root, id))
+	if (!valid_id(id) || hr_runtime_has(runtime_root, id))
 		return;
 	hr_container_release(policy, id);
 }
@@ -173,7 +171,7 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	/* A foreground run without --keep, or a failed create, leaves no
 	 * container behind; a create that failed on a taken id must not free
 	 * the live container's range. */
-	hr_container_release_unless_live(policy, cli);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
 		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
 					   "lower runtime `%s` could not be executed", runtime);

@@ -92,6 +92,18 @@ static bool needs_policy(const char *cmd)
 	       !strcmp(cmd, "update");
 }
 
+/* The state root the runtime keeps containers in (runc's default: NULL). */
+static const char *runtime_root(const struct hr_cli *cli, const char *runtime)
+{
+#if HAVE_BUILTIN
+	if (!cli->root && strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
+		return HR_RT_DEFAULT_ROOT;
+#else
+	(void)runtime;
+#endif
+	return cli->root;
+}
+
 static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 		       struct hr_error **err)
 {
@@ -112,7 +124,8 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 	if (r < 0) {
 		/* Refused after the userns rule took a range: give it back. */
 		hr_hardened_clear(&h);
-		hr_container_release_unless_live(policy, cli);
+		hr_container_release_unless_live(policy, hr_cli_id(cli),
+						 runtime_root(cli, runtime));
 		return -1;
 	}
 #if HAVE_BUILTIN
@@ -125,6 +138,9 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		else
 			r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
 		hr_hardened_clear(&h);
+		/* A foreground run deletes its container; a failed create has none. */
+		hr_container_release_unless_live(policy, hr_cli_id(cli),
+						 runtime_root(cli, runtime));
 		return r < 0 ? -1 : status;
 	}
 #endif
@@ -142,11 +158,17 @@ static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		       struct hr_error **err)
 {
 	int status = 0;
-	if (hr_delegate_run(runtime, cli, &status, err) < 0)
+#if HAVE_BUILTIN
+	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
+		if (hr_rt_command(cli, &status, err) < 0)
+			return -1;
+	} else
+#endif
+	    if (hr_delegate_run(runtime, cli, &status, err) < 0)
 		return -1;
 	/* Also after "does not exist": a create killed before the runtime ran
 	 * holds a range that this delete is the user's way to give back. */
-	hr_container_release_unless_live(policy, cli);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime));
 	return status;
 }
 

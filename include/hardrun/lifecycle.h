@@ -26,12 +26,14 @@ char *hr_container_profile(const struct hr_policy *policy, const char *id);
 void hr_container_release(const struct hr_policy *policy, const char *id);
 
 /*
- * hr_container_release() unless the lower runtime (runc's state layout under
- * cli->root) still has a container of that id: after a refused or failed
- * create, or a foreground run, nothing is left; a create that failed because
- * the id is taken must not free the live container's range.
+ * hr_container_release() unless the runtime still has a container of that
+ * id in its state root (runc's layout, <runtime_root>/<id>; NULL for runc's
+ * default): after a refused or failed create, or a foreground run, nothing
+ * is left; a create that failed because the id is taken must not free the
+ * live container's range.
  */
-void hr_container_release_unless_live(const struct hr_policy *policy, const struct hr_cli *cli);
+void hr_container_release_unless_live(const struct hr_policy *policy, const char *id,
+				      const char *runtime_root);
 
 /*
  * create, run and restore through a lower runtime.  The runtime runs as a
