@@ -17,6 +17,27 @@ HR_SKIP=0
 HR_SUMMARY=()
 HR_T0=$(date +%s.%N)
 
+HR_CHILD=
+HR_CHILD_ROOT=
+
+# ^C or a CI cancel: stop the running producer (timeout passes the signal on
+# to its process group), remove its containers, report what ran, exit.
+hr_interrupted() {
+	trap - INT TERM
+	if [ -n "$HR_CHILD" ]; then
+		kill -TERM "$HR_CHILD" 2>/dev/null
+		wait "$HR_CHILD" 2>/dev/null
+		hr_container_sweep "$HR_CHILD_ROOT"
+	fi
+	echo
+	echo "interrupted"
+	HR_FAIL=$((HR_FAIL + 1))
+	HR_SUMMARY+=("FAIL interrupted")
+	hr_final_summary
+	exit 130
+}
+trap hr_interrupted INT TERM
+
 hr_now() { date +%s.%N; }
 hr_elapsed() { # hr_elapsed START -> "12.3s"
 	awk -v a="$1" -v b="$(hr_now)" 'BEGIN { printf "%.1fs", b - a }'
@@ -142,9 +163,15 @@ hr_run_tap() {
 	t0=$(hr_now)
 	start=$SECONDS
 	root=$(mktemp -d "${HR_RUN_TMP:-/tmp}/root.XXXXXX")
+	# In the background so an interrupt reaches us (timeout puts the
+	# producer in its own process group, away from the terminal's ^C).
 	HR_TEST_ROOT=$root timeout -k 15 "${HR_SCRIPT_TIMEOUT:-600}" "$@" \
-		</dev/null >"$log.tap" 2>"$log.err"
+		</dev/null >"$log.tap" 2>"$log.err" &
+	HR_CHILD=$!
+	HR_CHILD_ROOT=$root
+	wait "$HR_CHILD"
 	rc=$?
+	HR_CHILD=
 	if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ $((SECONDS - start)) -ge "${HR_SCRIPT_TIMEOUT:-600}" ]; then
 		rc=timeout
 	fi
