@@ -359,6 +359,40 @@ static int load_hooks(struct hr_rt_config *c, const struct hr_json *spec, struct
 	return 0;
 }
 
+static int load_devices(struct hr_rt_config *c, const struct hr_json *devs, struct hr_error **err)
+{
+	if (hr_json_is_null(devs))
+		return 0;
+	if (devs->type != HR_JSON_ARRAY)
+		return hr_error_set(err, 0, "linux.devices: expected an array");
+	c->devices = hr_xcalloc(devs->arr.len + 1, sizeof(*c->devices));
+	for (size_t i = 0; i < devs->arr.len; i++) {
+		const struct hr_json *d = devs->arr.items[i];
+		struct hr_rt_device *dev = &c->devices[c->n_devices++];
+		const char *path = str_member(d, "path"), *type = str_member(d, "type");
+		uint64_t v = 0;
+
+		if (!path || path[0] != '/' || strstr(path, ".."))
+			return hr_error_set(err, 0, "linux.devices[%zu]: path must be absolute", i);
+		if (!type || !strchr("cbup", type[0]) || !type[0] || type[1])
+			return hr_error_set(err, 0, "linux.devices[%zu]: type must be c, b, u or p",
+					    i);
+		dev->path = hr_xstrdup(path);
+		dev->type = type[0] == 'u' ? 'c' : type[0];
+		if (hr_json_as_uint64(hr_json_get(d, "major"), &v))
+			dev->major = (unsigned)v;
+		if (hr_json_as_uint64(hr_json_get(d, "minor"), &v))
+			dev->minor = (unsigned)v;
+		dev->mode =
+		    hr_json_as_uint64(hr_json_get(d, "fileMode"), &v) ? (mode_t)(v & 07777) : 0666;
+		if (hr_json_as_uint64(hr_json_get(d, "uid"), &v))
+			dev->uid = (uid_t)v;
+		if (hr_json_as_uint64(hr_json_get(d, "gid"), &v))
+			dev->gid = (gid_t)v;
+	}
+	return 0;
+}
+
 static int load_linux(struct hr_rt_config *c, const struct hr_json *linux_, struct hr_error **err)
 {
 	const struct hr_json *sysctl = hr_json_get(linux_, "sysctl");
@@ -374,6 +408,8 @@ static int load_linux(struct hr_rt_config *c, const struct hr_json *linux_, stru
 	if ((c->clone_flags & CLONE_NEWUSER) && (!c->uid_map || !c->gid_map))
 		return hr_error_set(err, 0,
 				    "a new user namespace needs uidMappings and gidMappings");
+	if (load_devices(c, hr_json_get(linux_, "devices"), err) < 0)
+		return -1;
 	if (strv_member(linux_, "maskedPaths", &c->masked, err) < 0 ||
 	    strv_member(linux_, "readonlyPaths", &c->readonly, err) < 0)
 		return hr_err_wrap(err, "linux");
@@ -628,6 +664,9 @@ void hr_rt_config_free(struct hr_rt_config *c)
 		free(c->mounts[i].data);
 	}
 	free(c->mounts);
+	for (size_t i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->devices);
 	hr_strv_free(c->masked);
 	hr_strv_free(c->readonly);
 	hr_strv_free(c->sysctl);

@@ -8,12 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -372,6 +374,48 @@ int hr_rt_prepare_rootfs(const struct hr_rt_config *c, int sync)
 	return 0;
 }
 
+/*
+ * linux.devices: mknod where we may (no new user namespace), else a bind of
+ * the host's node with the same number: a user namespace cannot mknod, and
+ * its own nodes would not open anyway.  The devices cgroup decides access.
+ */
+static void make_devices(int rootfd, const struct hr_rt_config *c, int sync)
+{
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct hr_rt_device *d = &c->devices[i];
+		mode_t kind = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		dev_t rdev = makedev(d->major, d->minor);
+		struct stat st;
+
+		if (!(c->clone_flags & CLONE_NEWUSER)) {
+			char dir[4096];
+			const char *base = strrchr(d->path, '/') + 1;
+			_cleanup_close_ int dfd = -1;
+
+			snprintf(dir, sizeof(dir), "%.*s", (int)(base - d->path), d->path);
+			dfd = make_target(rootfd, dir, false);
+			/* by name under the resolved parent: a planted symlink is replaced, not
+			 * followed */
+			if (dfd < 0 || (unlinkat(dfd, base, 0) < 0 && errno != ENOENT) ||
+			    mknodat(dfd, base, kind | d->mode, rdev) < 0 ||
+			    fchownat(dfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    fchmodat(dfd, base, d->mode, 0) < 0)
+				hr_rt_die(sync, errno, "create device %s", d->path);
+			continue;
+		}
+		if (stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != kind || st.st_rdev != rdev)
+			hr_rt_die(sync, ENODEV,
+				  "device %s: no host node %u:%u to bind in a user namespace",
+				  d->path, d->major, d->minor);
+		struct hr_rt_mount m = {.source = d->path,
+					.dest = d->path,
+					.type = "bind",
+					.bind = true,
+					.flags = MS_NOSUID | MS_NOEXEC};
+		do_bind(rootfd, &m, -1, sync);
+	}
+}
+
 int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync)
 {
 	default_mounts(rootfs_fd, c, sync);
@@ -384,6 +428,7 @@ int hr_rt_setup_rootfs(const struct hr_rt_config *c, int sync)
 			close(source_fds[i]);
 	}
 	default_devices_and_links(rootfs_fd, sync);
+	make_devices(rootfs_fd, c, sync);
 	return 0;
 }
 

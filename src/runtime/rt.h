@@ -37,6 +37,15 @@ struct hr_rt_mount {
 	bool bind;
 };
 
+struct hr_rt_device {
+	char *path; /* absolute inside the container */
+	char type;  /* 'c', 'b', 'p' */
+	unsigned major, minor;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
 struct hr_rt_ns {
 	int type; /* CLONE_NEW* */
 	char *path;
@@ -119,6 +128,8 @@ struct hr_rt_config {
 	char *gid_map;
 	struct hr_rt_mount *mounts;
 	size_t n_mounts;
+	struct hr_rt_device *devices; /* linux.devices */
+	size_t n_devices;
 	char **masked;
 	char **readonly;
 	char **sysctl; /* "key=value" */

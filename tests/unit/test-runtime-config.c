@@ -61,6 +61,8 @@ static void test_full(void)
 		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
 		 "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
 		 "\"sysctl\":{\"net.ipv4.ip_forward\":\"0\"},"
+		 "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
+		 "\"minor\":229,\"fileMode\":438}],"
 		 "\"resources\":{\"pids\":{\"limit\":100},\"memory\":{\"limit\":1048576}}}}",
 		 &c, &err);
 
@@ -75,6 +77,9 @@ static void test_full(void)
 	   "a namespace with a path is joined");
 	is_str(c.uid_map, "0 100000 65536\n", "uid_map text");
 	is_str(c.cgroups_path, "hardrun/id1", "default cgroups path is hardrun/<id>");
+	ok(c.n_devices == 1 && c.devices[0].type == 'c' && c.devices[0].major == 10 &&
+	       c.devices[0].minor == 229 && c.devices[0].mode == 0666,
+	   "linux.devices entry");
 	ok(c.res.pids_limit == 100 && c.res.memory_limit == 1048576, "resources read");
 	is_str(c.sysctl[0], "net.ipv4.ip_forward=0", "sysctl as key=value");
 	is_str(c.mounts[0].source, "/bundle/data",
