@@ -253,6 +253,18 @@ else
 	tap_fail "create refuses a bind of the host's / by policy; config.json byte-identical, no container" "rc=$rc" "$out"
 fi
 
+# containerd shows the user the last error line of the JSON log.
+new_id denylog
+rt --log-format json --log "$WORK/deny.json" create -b "$D" "$id" </dev/null >/dev/null 2>&1
+rc=$?
+last=$(tail -n1 "$WORK/deny.json" 2>/dev/null)
+if [ $rc -ne 0 ] && echo "$last" | jq -e '.level == "error" and (.msg | test("mounts")) and (.time | type == "string")' >/dev/null 2>&1 &&
+	cmp -s "$D/config.json" "$WORK/deny.orig"; then
+	tap_ok "a refusal is the last line of the --log-format json log, with the reason"
+else
+	tap_fail "a refusal is the last line of the --log-format json log, with the reason" "rc=$rc" "$(cat "$WORK/deny.json" 2>&1)"
+fi
+
 # A successful create rewrites config.json but keeps what it does not know.
 K=$WORK/keep
 mkdir -p "$K"
