@@ -44,7 +44,13 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 } >"$T/containers.conf"
 chmod 644 "$T/containers.conf"
 export CONTAINERS_CONF=$T/containers.conf
-pm() { podman --root "$T/storage" --runroot "$T/runroot" --tmpdir "$T/libpod" "$@"; }
+# The same settings as flags too: conmon runs `podman container cleanup`
+# when a container exits with podman's global flags but without
+# CONTAINERS_CONF, and that process must not fall back to /etc/containers.
+pm() {
+	podman --root "$T/storage" --runroot "$T/runroot" --tmpdir "$T/libpod" \
+		--network-config-dir "$T/networks" --cgroup-manager cgroupfs --events-backend file "$@"
+}
 pm_rm_all() { pm rm -af -t 0; }
 integ_defer pm_rm_all
 
