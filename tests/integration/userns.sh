@@ -305,4 +305,31 @@ else
 	tap_skip "overlay rootfs" "cannot mount overlay here"
 fi
 
+# --- a crash between create and delete: the range is reclaimed, not leaked ---
+if [ "$HR" = 1 ] && [ "${HR_USERNS_SLOW:-1}" = 1 ]; then
+	mkdir -p "$WORK/crash"
+	jq --arg r "$B/rootfs" '.root.path=$r | .process.args=["sleep","1000"]' "$WORK/pristine.json" >"$WORK/crash/config.json"
+	new_id crash
+	crashed=$id
+	rt create -b "$WORK/crash" "$crashed" </dev/null >"$WORK/crash.log" 2>&1
+	# the lower runtime forgets it without hardrun hearing of it
+	runc --root "$HR_TEST_ROOT" delete -f "$crashed" >/dev/null 2>&1
+	if [ "$(ranges_left)" = 1 ]; then
+		sleep 31 # HR_IDRANGE_GRACE_SEC: a create in flight is never reclaimed
+		new_id after
+		rt create -b "$WORK/crash" "$id" </dev/null >"$WORK/after.log" 2>&1
+		if [ "$(ranges_left)" = 1 ] && ! grep -q " $STATE/mounts/$crashed/" /proc/self/mountinfo &&
+			[ ! -e "$STATE/mounts/$crashed" ]; then
+			tap_ok "a range whose container vanished is reclaimed (with its mounts) by the next create"
+		else
+			tap_fail "stale range reclaimed" "$(ls "$STATE/ranges" "$STATE/mounts")"
+		fi
+		rt delete -f "$id" >/dev/null 2>&1
+	else
+		tap_fail "crashed container left its range" "$(cat "$WORK/crash.log")" "$(ls "$STATE/ranges")"
+	fi
+else
+	tap_skip "stale range reclaimed after a crash" "control runtime, or HR_USERNS_SLOW=0"
+fi
+
 tap_end
