@@ -283,6 +283,16 @@ if [ $rc -eq 0 ] && [ -n "$now" ] && [ -z "$lost" ] &&
 else
 	tap_fail "create: config.json stays valid JSON, keeps every original key and unknown fields" "rc=$rc lost: $lost" "$(tail -n3 "$WORK/detached.log")"
 fi
+# Commands hardrun does not change are runc's own, byte for byte.
+if [ $rc -eq 0 ] && [ "$(rt state "$id" 2>&1)" = "$(runc --root "$HR_TEST_ROOT" state "$id" 2>&1)" ] &&
+	[ "$(rt list 2>&1)" = "$(runc --root "$HR_TEST_ROOT" list 2>&1)" ] &&
+	[ "$(rt state no-such-container 2>&1 | sed 's/time="[^"]*"//'; echo "rc=${PIPESTATUS[0]}")" = \
+		"$(runc --root "$HR_TEST_ROOT" state no-such-container 2>&1 | sed 's/time="[^"]*"//'; echo "rc=${PIPESTATUS[0]}")" ]; then
+	tap_ok "state, list and an error pass through as runc's own output and exit code"
+else
+	tap_fail "state, list and an error pass through as runc's own output and exit code" \
+		"$(rt state no-such-container 2>&1)" "$(runc --root "$HR_TEST_ROOT" state no-such-container 2>&1)"
+fi
 rt delete -f "$id" >/dev/null 2>&1
 
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
