@@ -75,7 +75,9 @@ B=$WORK/probe
 probe='cat /proc/self/uid_map; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status;'
 probe+=' mount -t tmpfs none /tmp 2>/dev/null && echo mount=ok || echo mount=denied;'
 probe+=' unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=denied'
-bundle "$B" sh -c "$probe"
+bundle "$B" sh -c "$probe; echo nofile=\$(ulimit -n) oom=\$(cat /proc/self/oom_score_adj) host=\$(hostname)"
+bundle_set "$B" '.process.oomScoreAdj = 123 | .hostname = "hr-box"
+	| .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 321}]'
 out=$(cd "$B" && HRB run b-probe-$U 2>"$WORK/err")
 rc=$?
 if [ $rc -ne 0 ]; then
@@ -100,6 +102,10 @@ got=$(echo "$out" | awk '/^CapEff:/ { print $2 }')
 echo "$out" | grep -qx mount=denied && tap_ok "mount fails inside" || tap_fail "mount fails inside" "$out"
 echo "$out" | grep -qx unshare=denied && tap_ok "unshare fails inside" ||
 	tap_fail "unshare fails inside" "$out"
+want="nofile=$(jq -r '.process.rlimits[] | select(.type == "RLIMIT_NOFILE") | .soft' "$B/config.json")"
+want+=" oom=$(jq -r .process.oomScoreAdj "$B/config.json") host=$(jq -r .hostname "$B/config.json")"
+echo "$out" | grep -qxF "$want" && tap_ok "rlimit, oomScoreAdj and hostname as configured ($want)" ||
+	tap_fail "rlimit, oomScoreAdj, hostname" "want $want" "$out"
 
 B=$WORK/cat
 bundle "$B" cat
@@ -265,7 +271,8 @@ if command -v python3 >/dev/null; then
 	B=$WORK/tty
 	bundle "$B" sh -c 'tty; echo hello-tty'
 	bundle_set "$B" '.process.terminal = true'
-	python3 - "$WORK/console.sock" "$WORK/tty.out" <<'PY' &
+	cat >"$WORK/recv.py" <<'PY'
+
 import socket, sys, os
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
@@ -282,6 +289,7 @@ while True:
     out += d
 open(sys.argv[2], "wb").write(msg + b"\n" + out)
 PY
+	python3 - "$WORK/console.sock" "$WORK/tty.out" <"$WORK/recv.py" &
 	for _ in $(seq 100); do [ -S "$WORK/console.sock" ] && break; sleep 0.05; done
 	(cd "$B" && HRB run --console-socket "$WORK/console.sock" b-tty-$U 2>"$WORK/err")
 	wait
@@ -290,6 +298,18 @@ PY
 	else
 		tap_fail "console socket" "$(cat "$WORK/tty.out" "$WORK/err" 2>&1)"
 	fi
+	# exec --tty into a running container, the pty again over the socket
+	B=$WORK/tty3
+	bundle "$B" sleep 30
+	rm -f "$WORK/console.sock" "$WORK/tty.out"
+	HRB run -d --bundle "$B" b-tty3-$U 2>"$WORK/err"
+	python3 - "$WORK/console.sock" "$WORK/tty.out" <"$WORK/recv.py" &
+	for _ in $(seq 100); do [ -S "$WORK/console.sock" ] && break; sleep 0.05; done
+	HRB exec --tty --console-socket "$WORK/console.sock" b-tty3-$U sh -c 'tty; echo exec-tty' 2>>"$WORK/err"
+	wait
+	HRB delete --force b-tty3-$U 2>/dev/null
+	grep -q '^/dev/pts/' "$WORK/tty.out" 2>/dev/null && grep -q exec-tty "$WORK/tty.out" &&
+		tap_ok "exec --tty --console-socket" || tap_fail "exec --tty" "$(cat "$WORK/tty.out" "$WORK/err" 2>&1)"
 else
 	tap_skip "console socket" "no python3 to receive the pty master"
 fi
