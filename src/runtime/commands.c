@@ -156,6 +156,9 @@ static int cmd_delete(const struct hr_cli *cli, struct hr_error **err)
 
 	if (fd < 0) {
 		if (force) {
+			/* a create killed before state.json existed leaves a bare directory */
+			hr_error_clear(err);
+			hr_rt_state_remove(cli, hr_cli_id(cli), err);
 			hr_error_clear(err);
 			return 0;
 		}

@@ -214,6 +214,8 @@ int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error
 	_cleanup_close_ int fd = -1;
 	static const char *files[] = {"state.json", "config.json", "exec.fifo"};
 
+	if (check_id(id, err) < 0)
+		return -1;
 	if (rootfd < 0)
 		return hr_error_set(err, errno, "open %s", hr_rt_root(cli));
 	fd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
