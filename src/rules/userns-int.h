@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the userns rule: src/rules/userns.c and src/rules/userns-ns.c. */
+#ifndef HARDRUN_RULES_USERNS_INT_H
+#define HARDRUN_RULES_USERNS_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hardrun/error.h"
+#include "hardrun/json.h"
+#include "hardrun/rules.h"
+
+#define HR_CRI_TYPE	  "io.kubernetes.cri.container-type"
+#define HR_CRI_SANDBOX_ID "io.kubernetes.cri.sandbox-id"
+
+/* What the fix decided: the range and how the container gets it. */
+struct hr_userns_plan {
+	uint32_t start, size;
+	char *join;	  /* user namespace path to join (pod member), or NULL */
+	const char *key;  /* range owner: container id or sandbox id */
+	bool placeholder; /* dry run: no range allocated */
+	bool allocated;	  /* this call acquired the range */
+	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
+	bool same_map;	  /* pod member: own user namespace, the sandbox's mapping */
+};
+
+/* Deny joining the host's user namespace, or one mapping root outside the pool. */
+void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first);
+
+/*
+ * A CRI pod member: join the sandbox's user namespace (found through the
+ * lower runtime's state of `sandbox`), or, when the pod's netns belongs to
+ * the host, get one of its own with the sandbox's mapping.  Fills pl.
+ */
+int hr_userns_plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
+			      struct hr_userns_plan *pl, struct hr_error **err);
+
+/*
+ * Namespaces joined by /proc/<pid>/ns path that belong to another user
+ * namespace (docker --network container:X): 1 and pl->join set when the
+ * container must join that one, 0 when not, < 0 on error.
+ */
+int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_userns_plan *pl,
+			  struct hr_error **err);
+
+/*
+ * After the user namespace is set: what only a namespace's owner may do
+ * (mount sysfs and mqueue, name the uts namespace, ping_group_range beyond
+ * the mapping) is adjusted to what the container will own.
+ */
+void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl);
+
+/* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
+void hr_userns_keep_locked_flags(struct hr_ctx *ctx);
+
+bool hr_userns_is_bind(const struct hr_json *m);
+bool hr_userns_has_opt(const struct hr_json *m, const char *want);
+
+#endif
