@@ -215,7 +215,11 @@ stage_done
 
 # --- 6. integration and security -----------------------------------------------------
 stage "integration and security scripts (timeout ${HR_SCRIPT_TIMEOUT}s each)"
-hr_run_suite "$TOP" "$HR_LOGS" "$HARDRUN_BIN"
+if [ $built = 1 ]; then
+	hr_run_suite "$TOP" "$HR_LOGS" "$HARDRUN_BIN"
+else
+	HR_NO_HARDRUN="not run: the build failed" hr_run_suite "$TOP" "$HR_LOGS" "$HARDRUN_BIN"
+fi
 stage_done
 
 # --- 7. fuzz ----------------------------------------------------------------------
