@@ -295,6 +295,45 @@ static bool system_dir(const char *path)
 	return false;
 }
 
+/* At or under dir, by path components (both made real when they exist). */
+static bool path_under(const char *path, const char *dir)
+{
+	_cleanup_free_ char *rp = realpath(path, NULL), *rd = realpath(dir, NULL);
+	const char *p = rp ? rp : path, *d = rd ? rd : dir;
+	size_t n = strlen(d);
+
+	while (n > 1 && d[n - 1] == '/')
+		n--;
+	return strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0' || n == 1);
+}
+
+/* hardrun's state holds other containers' idmapped views: nobody's source. */
+static bool in_state_dir(const struct hr_ctx *ctx, const char *path)
+{
+	return path_under(path, hr_idmap_state_dir(ctx->policy));
+}
+
+/*
+ * A bind from hardrun's state (another container's idmapped view, or its
+ * id ranges) is refused whatever else the config asks; runs after the
+ * undo, so only a config naming such a path itself meets it.
+ */
+static void deny_state_binds(struct hr_ctx *ctx)
+{
+	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+
+	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len; i++) {
+		const char *src = hr_json_as_string(hr_json_get(mounts->arr.items[i], "source"));
+		_cleanup_free_ char *path = NULL;
+		if (!src || src[0] != '/' || !in_state_dir(ctx, src))
+			continue;
+		path = hr_xasprintf("mounts[%zu].source", i);
+		hr_report_unfixable(ctx, path, src,
+				    "source inside hardrun's state directory (other containers' "
+				    "views and id ranges)");
+	}
+}
+
 static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 		      const struct hr_userns_plan *pl, struct hr_json *undo, struct hr_error **err)
 {
@@ -307,6 +346,12 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 	if (!rp)
 		return hr_error_set(err, 0, "config has no root.path to idmap");
 	abs = root_abs(ctx, rp);
+	if (in_state_dir(ctx, abs)) {
+		hr_report_unfixable(ctx, "root.path", rp,
+				    "rootfs inside hardrun's state directory is another "
+				    "container's view");
+		return 0;
+	}
 	if (system_dir(abs)) {
 		hr_report_unfixable(ctx, "root.path", rp,
 				    "rootfs is a host system directory: idmapping it would give "
@@ -430,8 +475,7 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s,
 		uint32_t start, size;
 
 		if (!hr_userns_is_bind(m) || !src || (!asks && !s->idmap_volumes) ||
-		    hr_startswith(src, "/proc") || hr_startswith(src, "/sys") ||
-		    hr_startswith(src, "/dev"))
+		    path_under(src, "/proc") || path_under(src, "/sys") || path_under(src, "/dev"))
 			continue;
 		if (!mount_mapping(ctx, m, path, pool_first, pl, &start, &size))
 			continue;
@@ -616,6 +660,7 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 	}
 	if (undo_previous(ctx, err) < 0)
 		return -1;
+	deny_state_binds(ctx);
 	if (hr_idpool_first(ctx->policy, &pool_first, err) < 0)
 		return -1;
 	nss = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);

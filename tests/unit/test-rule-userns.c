@@ -350,6 +350,21 @@ static void test_system_rootfs(void)
 	run_free(&r);
 }
 
+static void test_state_dir_sources(void)
+{
+	_cleanup_free_ char *cfg = hr_xasprintf(
+	    "{\"root\":{\"path\":\"%s/mounts/victim/rootfs\"},\"mounts\":[{\"destination\":"
+	    "\"/x\",\"type\":\"bind\",\"source\":\"%s/ranges\",\"options\":[\"rbind\"]}]}",
+	    pol.state_dir, pol.state_dir);
+	struct run r = run(cfg, HR_ACTION_FIX, "thief", false, NULL);
+
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "mounts[0].source") != NULL,
+	   "a bind from hardrun's state directory is denied");
+	ok(find(&r, HR_ACTION_DENY, "root.path") != NULL,
+	   "a rootfs inside hardrun's state directory is denied");
+	run_free(&r);
+}
+
 /* A forged undo record may not smuggle a source past the mounts rule behind a view. */
 static void test_forged_undo(void)
 {
@@ -570,6 +585,7 @@ int main(void)
 	test_fix_and_reuse();
 	test_mount_mappings();
 	test_forged_undo();
+	test_state_dir_sources();
 	test_system_rootfs();
 	test_pod();
 	hr_rule_userns.free_settings(defaults);
