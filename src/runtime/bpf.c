@@ -9,6 +9,7 @@
  * stored text is byte-identical (no trust in the hash), and the directory
  * is root's alone (0700), like the rest of /run/hardrun.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -85,6 +86,30 @@ static int cache_lookup(const char *name, const char *key, struct hr_rt_process 
 	return 0;
 }
 
+/* Bounded: past HR_RT_BPF_CACHE_MAX programs the cache starts over (profiles are few). */
+#define HR_RT_BPF_CACHE_MAX 256
+
+static void cache_trim(int dirfd)
+{
+	_cleanup_close_ int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return;
+	fd = -1; /* owned by d now */
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (n >= HR_RT_BPF_CACHE_MAX) {
+		rewinddir(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static void cache_store(const char *name, const char *key, const struct hr_rt_process *p)
 {
 	size_t klen = strlen(key) + 1, ilen = p->bpf_len * sizeof(struct sock_filter);
@@ -104,6 +129,8 @@ static void cache_store(const char *name, const char *key, const struct hr_rt_pr
 	memcpy(blob + off + klen + 4, &n, 4);
 	memcpy(blob + off + klen + 8, p->bpf, ilen);
 	dirfd = open(HR_RT_BPF_CACHE, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dirfd >= 0)
+		cache_trim(dirfd);
 	/* a cache that cannot be written only costs time */
 	if (dirfd >= 0 && hr_write_file_atomic(dirfd, name, blob, len, 0600, &e) < 0)
 		hr_error_clear(&e);
