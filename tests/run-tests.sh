@@ -104,6 +104,8 @@ meson_build() {
 	local dir=$1 label=$2 log=$HR_LOGS/build-$2.log t0
 	shift 2
 	t0=$(hr_now)
+	local targets=()
+	[ -n "${NINJA_TARGETS:-}" ] && read -r -a targets <<<"$NINJA_TARGETS"
 	{
 		if [ -f "$dir/build.ninja" ]; then
 			meson configure "$dir" "$@"
@@ -111,7 +113,7 @@ meson_build() {
 			meson setup --wipe "$dir" "$TOP" "$@"
 		else
 			meson setup "$dir" "$TOP" "$@"
-		fi && ninja -C "$dir" ${NINJA_TARGETS:-}
+		fi && ninja -C "$dir" "${targets[@]}"
 	} >"$log" 2>&1
 	local rc=$?
 	if [ $rc -eq 0 ]; then

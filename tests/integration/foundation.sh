@@ -8,6 +8,7 @@ set -u
 HR_CORE=1
 own_root=1
 [ -n "${HR_TEST_ROOT:-}" ] && own_root=0
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
 WORK=$(mktemp -d /tmp/hr-foundation.XXXXXX)
@@ -40,8 +41,8 @@ new_id() {
 state_field() { rt state "$1" 2>/dev/null | jq -r ".$2"; }
 # wait_status ID STATUS: poll up to 10 s.
 wait_status() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ "$(state_field "$1" status)" = "$2" ] && return 0
 		sleep 0.1
 	done

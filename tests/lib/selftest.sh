@@ -16,6 +16,7 @@ expect() {
 	n=$((n + 1))
 	printf '#!/bin/bash\n%s\n' "$body" >"$T/$n.sh"
 	got=$(
+		# shellcheck source-path=SCRIPTDIR source=harness.sh
 		. "$HERE/harness.sh"
 		HR_RUN_TMP=$T HR_SCRIPT_TIMEOUT=2 hr_run_tap "$name" "$T/$n" bash "$T/$n.sh" >/dev/null
 		echo "$HR_PASS $HR_FAIL $HR_SKIP"
