@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -63,7 +64,10 @@ static int cache_lookup(const char *name, const char *key, struct hr_rt_process 
 	size_t len = 0, klen = strlen(key), off;
 	uint32_t flags = 0, n = 0;
 
-	if (dirfd < 0)
+	struct stat st;
+
+	/* only a directory nobody but root can write holds programs we load */
+	if (dirfd < 0 || fstat(dirfd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077))
 		return -1;
 	if (hr_read_file_at(dirfd, name, 16 << 20, &blob, &len, &e) < 0) {
 		hr_error_clear(&e);
