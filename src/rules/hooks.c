@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
@@ -53,6 +54,30 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 	return 0;
 }
 
+/*
+ * Docker's libnetwork puts `/proc/<dockerd pid>/exe libnetwork-setkey` in
+ * every bridge-networked container's prestart hooks: a path no allowlist can
+ * name ahead.  Accept /proc/<pid>/exe when the binary it stands for is
+ * allowlisted (e.g. /usr/sbin/dockerd); what runs is then an allowed binary.
+ */
+static bool proc_exe_allowed(const struct hr_policy *policy, const char *lex)
+{
+	char target[PATH_MAX], areal[PATH_MAX];
+	const char *p = lex + strlen("/proc/");
+	size_t digits = strspn(p, "0123456789");
+
+	if (strncmp(lex, "/proc/", 6) != 0 || digits == 0 || strcmp(p + digits, "/exe") != 0)
+		return false;
+	ssize_t n = readlink(lex, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++)
+		if (realpath(*a, areal) && strcmp(target, areal) == 0)
+			return true;
+	return false;
+}
+
 /* NULL when allowed, else a malloc'd reason. */
 static char *refusal(const struct hooks_settings *s, const struct hr_policy *policy,
 		     const char *path)
@@ -66,6 +91,8 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 	if (path[0] != '/')
 		return hr_xasprintf("hook path `%s` is not absolute", path);
 	_cleanup_free_ char *lex = hr_path_normalise(path);
+	if (proc_exe_allowed(policy, lex))
+		return NULL;
 	bool listed = false;
 	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++) {
 		_cleanup_free_ char *alex = hr_path_normalise(*a);

@@ -38,6 +38,10 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 
 # containerd passes its environment to the shims, and they to hardrun.
 export HARDRUN_AUDIT_LOG=$T/audit.jsonl
+# The host policy a Docker host needs (docs/integration/docker.md): dockerd
+# itself is an allowed hook, for libnetwork's /proc/<pid>/exe prestart hook.
+jq -n --arg d "$(readlink -f "$(command -v dockerd)")" '{hooks: {allowed: [$d]}}' >"$T/policy.json"
+export HARDRUN_POLICY=$T/policy.json
 integ_containerd_start "$T/containerd" || {
 	tap_fail "containerd for dockerd starts" "$(tail -n 5 "$T/containerd/containerd.log")"
 	tap_end
