@@ -129,8 +129,11 @@ int hr_rt_tty_relay(pid_t pid, int master, int *exit_status)
 		copy_winsize(master);
 	}
 	*exit_status = 255;
+	/* a reader gone from our stdout must not kill us before the container is reaped */
+	void (*pipe_was)(int) = signal(SIGPIPE, SIG_IGN);
 	if (!reaped(pid, exit_status))
 		relay(master, pid, sfd, exit_status);
+	signal(SIGPIPE, pipe_was);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	return 0;
