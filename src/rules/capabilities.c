@@ -315,9 +315,27 @@ static int caps_check(struct hr_ctx *ctx, const void *settings, const char *path
 	return 0;
 }
 
+/*
+ * A CRI pod sandbox (the pause container) gets containerd's default
+ * capabilities, which no pod spec can change: refusing it would refuse every
+ * pod.  Its capabilities are cut down to the profile's set instead; the
+ * pause process needs none of them.
+ */
+static bool is_cri_sandbox(const struct hr_json *spec)
+{
+	const char *t = hr_json_as_string(
+	    hr_json_get(hr_json_get(spec, "annotations"), "io.kubernetes.cri.container-type"));
+	return t && strcmp(t, "sandbox") == 0;
+}
+
 static int caps_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
-	return caps_check(ctx, settings, "process/capabilities", "process.capabilities", err);
+	enum hr_action saved = ctx->cur_action;
+	if (saved == HR_ACTION_DENY && is_cri_sandbox(ctx->spec))
+		ctx->cur_action = HR_ACTION_FIX;
+	int r = caps_check(ctx, settings, "process/capabilities", "process.capabilities", err);
+	ctx->cur_action = saved;
+	return r;
 }
 
 static int caps_apply_process(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
