@@ -244,6 +244,66 @@ static void ovl_option(struct ovl_layers *o, char *opt)
 	}
 }
 
+static char *dir_name(const char *path)
+{
+	char *d = hr_xstrdup(path), *slash = strrchr(d, '/');
+
+	if (slash == d)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	return d;
+}
+
+/* base/rel if rel is relative and names a directory there; NULL if it does not. */
+static char *resolve_in(const char *base, const char *rel)
+{
+	struct stat st;
+	char *p = NULL;
+
+	if (rel[0] == '/')
+		return hr_xstrdup(rel);
+	if (!base)
+		return NULL;
+	p = hr_xasprintf("%s/%s", base, rel);
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/*
+ * Docker's overlay2 and containers/storage mount with short relative layer
+ * paths ("l/ABC", "<id>/diff") from their storage root when the options
+ * would not fit a page, and mountinfo shows them as given.  Both keep the
+ * mount point at <root>/<id>/merged, so relative paths resolve against the
+ * mount point's grandparent; anything that does not resolve is an error.
+ */
+static int ovl_absolute(const char *mnt, struct ovl_layers *o, struct hr_error **err)
+{
+	_cleanup_free_ char *parent = dir_name(mnt), *base = dir_name(parent);
+	char **all[] = {&o->upper, &o->work};
+
+	for (char **l = o->lower; *l; l++) {
+		char *abs = resolve_in(base, *l);
+		if (!abs)
+			return hr_error_set(err, EINVAL,
+					    "overlay at %s: lowerdir `%s` cannot be resolved", mnt,
+					    *l);
+		free(*l);
+		*l = abs;
+	}
+	for (size_t i = 0; i < 2 && o->upper; i++) {
+		char *abs = resolve_in(base, *all[i]);
+		if (!abs)
+			return hr_error_set(err, EINVAL, "overlay at %s: `%s` cannot be resolved",
+					    mnt, *all[i]);
+		free(*all[i]);
+		*all[i] = abs;
+	}
+	return 0;
+}
+
 /* Layers of the overlay mounted at mnt, from the last (topmost) mountinfo entry. */
 static int ovl_parse(const char *mnt, struct ovl_layers *o, struct hr_error **err)
 {
@@ -277,25 +337,7 @@ static int ovl_parse(const char *mnt, struct ovl_layers *o, struct hr_error **er
 		ovl_option(o, t);
 	if (!o->lower || (!o->upper != !o->work))
 		return hr_error_set(err, EINVAL, "overlay at %s: layers not understood", mnt);
-	for (char **l = o->lower; *l; l++)
-		if (**l != '/')
-			return hr_error_set(
-			    err, EINVAL, "overlay at %s: relative lowerdir `%s` cannot be resolved",
-			    mnt, *l);
-	if (o->upper && (o->upper[0] != '/' || o->work[0] != '/'))
-		return hr_error_set(err, EINVAL, "overlay at %s: relative upper/work dir", mnt);
-	return 0;
-}
-
-static char *dir_name(const char *path)
-{
-	char *d = hr_xstrdup(path), *slash = strrchr(d, '/');
-
-	if (slash == d)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	return d;
+	return ovl_absolute(mnt, o, err);
 }
 
 /* Idmapped clone of path attached at dir/name; *fd gets an O_PATH fd on it. */

@@ -218,6 +218,37 @@ static void check_view(const char *what, const char *src, const char *view, uint
 	   "%s: container root writes a root-owned file", what);
 }
 
+/* Docker's overlay2 layout with the short relative layer names it mounts with. */
+static void test_relative_overlay(const struct hr_policy *p)
+{
+	_cleanup_free_ char *root = hr_xasprintf("%s/overlay2", tmp), *cmd = NULL, *view = NULL;
+	_cleanup_free_ char *merged = hr_xasprintf("%s/overlay2/abc/merged", tmp);
+	_cleanup_free_ char *f = NULL;
+	struct hr_error *err = NULL;
+	struct stat st;
+	char cwd[4096];
+	int r;
+
+	cmd = hr_xasprintf("mkdir -p %s/l/A %s/l/B %s/abc/diff %s/abc/work %s && touch %s/l/B/file",
+			   root, root, root, root, merged, root);
+	if (system(cmd) != 0 || !getcwd(cwd, sizeof(cwd)) || chdir(root) < 0)
+		return;
+	r = mount("overlay", merged, "overlay", 0,
+		  "lowerdir=l/A:l/B,upperdir=abc/diff,workdir=abc/work");
+	if (chdir(cwd) < 0 || r < 0) {
+		ok(1, "# SKIP relative overlay mount: %s", strerror(errno));
+		return;
+	}
+	ok(hr_idmount_rootfs(p, "ct3", merged, 400000, RANGE, false, &view, &err) == 0 && view,
+	   "overlay with relative layer paths (docker's l/ names) resolved: %s",
+	   err ? err->msg : view);
+	f = hr_xasprintf("%s/file", view ? view : "/nonexistent");
+	ok(stat(f, &st) == 0 && st.st_uid == 400000, "its lower file appears as container root");
+	hr_error_clear(&err);
+	hr_idmount_release(p, "ct3", NULL);
+	umount2(merged, MNT_DETACH);
+}
+
 static void test_mounts(void)
 {
 	struct hr_policy p = policy(400000, 4);
@@ -265,6 +296,7 @@ static void test_mounts(void)
 	}
 	ok(hr_idmount_release(&p, "ct2", &err) == 0, "release overlay view");
 	umount2(cmd, MNT_DETACH);
+	test_relative_overlay(&p);
 	free(p.state_dir);
 }
 
