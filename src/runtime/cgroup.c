@@ -174,6 +174,10 @@ static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **e
 	_cleanup_free_ char *parent = hr_xstrdup(dir);
 	char pidtext[32];
 
+	if (pid > 0) {
+		snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+		return cg_write(dir, "cgroup.procs", pidtext, err);
+	}
 	if (hr_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	/* v2 device control is a BPF program on the cgroup: not done here, say so */
@@ -183,10 +187,7 @@ static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **e
 	/* best effort: controllers the parent cannot delegate show up as write errors below */
 	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
 		 &(struct hr_error *){NULL});
-	if (apply_v2(&c->res, dir, err) < 0)
-		return -1;
-	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-	return cg_write(dir, "cgroup.procs", pidtext, err);
+	return apply_v2(&c->res, dir, err);
 }
 
 /*
@@ -270,23 +271,31 @@ static int apply_devices_v1(const char *dir, char **rules, struct hr_error **err
 	return 0;
 }
 
-static int enter_devices_v1(const struct hr_rt_config *c, const char *pidtext,
-			    struct hr_error **err)
+static int enter_devices_v1(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
+	char pidtext[32];
 
 	if (!have_controller("devices")) {
-		if (hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") <
-		    0)
+		if (pid == 0 &&
+		    hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") < 0)
 			return hr_error_set(err, 0, "device rules cannot be applied on this host");
 		return 0;
 	}
 	dir = cg_dir("devices", c->cgroups_path);
-	if (hr_mkdir_p(dir, 0755, err) < 0 || apply_devices_v1(dir, c->res.device_rules, err) < 0)
-		return -1;
+	if (pid == 0)
+		return hr_mkdir_p(dir, 0755, err) < 0 ? -1
+						      : apply_devices_v1(dir, c->res.device_rules, err);
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
 	return cg_write(dir, "cgroup.procs", pidtext, err);
 }
 
+/*
+ * pid 0: create the cgroups and write the limits; pid > 0: move pid in.
+ * Split because a cgroup mkdir waits for cgroup_mutex, which an attach holds
+ * through its RCU grace period: the directories are made before the
+ * warm-up helper's attach starts (see hr_rt_cgroup_warm()).
+ */
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
 {
 	char *dirs[5] = {NULL};
@@ -300,15 +309,16 @@ int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error 
 		if (!v1_needed(&c->res, i) || !have_controller(v1_controllers[i]))
 			continue;
 		dirs[i] = cg_dir(v1_controllers[i], c->cgroups_path);
-		r = hr_mkdir_p(dirs[i], 0755, err);
+		if (pid == 0)
+			r = hr_mkdir_p(dirs[i], 0755, err);
 	}
-	if (r == 0)
+	if (r == 0 && pid == 0)
 		r = apply_v1(&c->res, dirs, err);
-	for (size_t i = 0; i < 5 && r == 0; i++)
+	for (size_t i = 0; i < 5 && r == 0 && pid > 0; i++)
 		if (dirs[i])
 			r = cg_write(dirs[i], "cgroup.procs", pidtext, err);
 	if (r == 0)
-		r = enter_devices_v1(c, pidtext, err);
+		r = enter_devices_v1(c, pid, err);
 	for (size_t i = 0; i < 5; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;

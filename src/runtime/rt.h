@@ -226,6 +226,7 @@ int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error
 void hr_rt_cgroup_warm(void);
 /* Apply the set fields of r to a running container (update). */
 int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err);
+/* pid 0: make the cgroups and write the limits; then again with the init's pid to move it in. */
 int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_join(const char *cgroups_path, pid_t pid, struct hr_error **err);
 int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct hr_error **err);

@@ -119,7 +119,6 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 
 	if (!id)
 		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "container id cannot be empty");
-	hr_rt_cgroup_warm();
 	if (hr_rt_config_load(&st->config, spec, bundle, id, err) < 0)
 		return -1;
 	console = open_console(cli, st, detach || create, err);
@@ -128,9 +127,13 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	st->dirfd = hr_rt_state_dir(cli, id, true, true, err);
 	if (st->dirfd < 0)
 		return -1;
+	/* cgroups before the warm-up helper takes cgroup_mutex for its grace period */
+	if (hr_rt_cgroup_enter(&st->config, 0, err) < 0)
+		goto fail_cgroup;
+	hr_rt_cgroup_warm();
 	if (save_config(st->dirfd, spec, err) < 0 ||
 	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
-		goto fail;
+		goto fail_cgroup;
 	hr_rfc3339_now(now, sizeof(now));
 	st->state = (struct hr_rt_state){.id = hr_xstrdup(id),
 					 .bundle = hr_xstrdup(bundle),
