@@ -186,6 +186,7 @@ static void unescape(char *s)
 
 struct ovl_layers {
 	char **lower; /* top first */
+	char **data;  /* data-only layers (metacopy redirects), after "::" or datadir+ */
 	char *upper, *work;
 	char **extra; /* options passed through unchanged */
 };
@@ -193,13 +194,14 @@ struct ovl_layers {
 static void ovl_free(struct ovl_layers *o)
 {
 	hr_strv_free(o->lower);
+	hr_strv_free(o->data);
 	hr_strv_free(o->extra);
 	free(o->upper);
 	free(o->work);
 }
 
-/* Split a lowerdir value on unescaped ':' ("::" separates data-only layers). */
-static void split_lower(char *v, char ***out)
+/* Split a lowerdir value on unescaped ':'; layers after "::" are data-only. */
+static void split_lower(char *v, char ***out, char ***data)
 {
 	char *start = v, *w = v;
 
@@ -212,6 +214,8 @@ static void split_lower(char *v, char ***out)
 			*w = '\0';
 			if (*start)
 				hr_strv_push(out, start);
+			else if (!end && start != v)
+				out = data;
 			if (end)
 				return;
 			start = w = s + 1;
@@ -230,7 +234,9 @@ static void ovl_option(struct ovl_layers *o, char *opt)
 	unescape(opt);
 	v = strchr(opt, '=');
 	if (hr_startswith(opt, "lowerdir=") || hr_startswith(opt, "lowerdir+=")) {
-		split_lower(v + 1, &o->lower);
+		split_lower(v + 1, &o->lower, &o->data);
+	} else if (hr_startswith(opt, "datadir+=")) {
+		hr_strv_push(&o->data, v + 1);
 	} else if (hr_startswith(opt, "upperdir=")) {
 		free(o->upper);
 		o->upper = hr_xstrdup(v + 1);
@@ -284,6 +290,14 @@ static int ovl_absolute(const char *mnt, struct ovl_layers *o, struct hr_error *
 	_cleanup_free_ char *parent = dir_name(mnt), *base = dir_name(parent);
 	char **all[] = {&o->upper, &o->work};
 
+	for (char **l = o->data; l && *l; l++) {
+		char *abs = resolve_in(base, *l);
+		if (!abs)
+			return hr_error_set(
+			    err, EINVAL, "overlay at %s: datadir `%s` cannot be resolved", mnt, *l);
+		free(*l);
+		*l = abs;
+	}
 	for (char **l = o->lower; *l; l++) {
 		char *abs = resolve_in(base, *l);
 		if (!abs)
@@ -443,6 +457,14 @@ static int ovl_configure(int fsfd, struct ovl_layers *o, int userns, uint32_t ho
 		    fsconfig_fd(fsfd, "lowerdir+", lfd, err) < 0)
 			return -1;
 	}
+	for (char **d = o->data; d && *d; d++, i++) {
+		_cleanup_close_ int dfd = -1;
+		char name[16];
+		snprintf(name, sizeof(name), "d%u", i);
+		if (layer_attach(*d, userns, dir, name, &dfd, err) < 0 ||
+		    fsconfig_fd(fsfd, "datadir+", dfd, err) < 0)
+			return -1;
+	}
 	if (o->upper && ovl_upper(fsfd, o, userns, dir, err) < 0)
 		return -1;
 	for (char **e = o->extra; e && *e; e++) {
@@ -472,7 +494,7 @@ static int ovl_rebuild(const struct hr_policy *p, const char *id, const char *mn
 
 	if (ovl_parse(mnt, &o, err) < 0)
 		goto out;
-	if (hr_strv_len(o.lower) > HR_MAX_LAYERS) {
+	if (hr_strv_len(o.lower) + hr_strv_len(o.data) > HR_MAX_LAYERS) {
 		r = hr_error_set(err, E2BIG, "overlay at %s: too many layers", mnt);
 		goto out;
 	}

@@ -247,6 +247,24 @@ static void test_relative_overlay(const struct hr_policy *p)
 	hr_error_clear(&err);
 	hr_idmount_release(p, "ct3", NULL);
 	umount2(merged, MNT_DETACH);
+
+	/* data-only layers ("::", composefs-style images) stay data-only */
+	free(cmd);
+	cmd = hr_xasprintf("lowerdir=%s/l/B::%s/l/A,metacopy=on,redirect_dir=follow", root, root);
+	if (mount("overlay", merged, "overlay", 0, cmd) < 0) {
+		ok(1, "# SKIP data-only overlay: %s", strerror(errno));
+		return;
+	}
+	free(view);
+	view = NULL;
+	r = hr_idmount_rootfs(p, "ct4", merged, 400000, RANGE, false, &view, &err);
+	free(f);
+	f = hr_xasprintf("%s/file", view ? view : "/nonexistent");
+	ok(r == 0 && stat(f, &st) == 0 && st.st_uid == 400000,
+	   "overlay with a data-only layer rebuilt: %s", err ? err->msg : "ok");
+	hr_error_clear(&err);
+	hr_idmount_release(p, "ct4", NULL);
+	umount2(merged, MNT_DETACH);
 }
 
 static void test_mounts(void)
