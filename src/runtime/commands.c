@@ -539,6 +539,7 @@ int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **
 						   "%s: container id cannot be empty", cmd);
 		return commands[i].fn(cli, err);
 	}
-	return hr_error_set_status(err, HR_EXIT_USAGE, 0,
-				   "%s is not supported by the builtin runtime", cmd);
+	/* checkpoint, restore, spec...: a command runc has that we do not (exit 1, as runc without
+	 * criu) */
+	return hr_error_set(err, ENOTSUP, "%s is not supported by the builtin runtime", cmd);
 }
