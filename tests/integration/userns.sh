@@ -305,6 +305,29 @@ else
 	tap_skip "overlay rootfs" "cannot mount overlay here"
 fi
 
+# --- a root-owned host volume under a profile asking for idmapped volumes ---
+if [ "$HR" = 1 ]; then
+	# baseline (or the profile under test) with idmapVolumes on
+	src=$HR_TOP/profiles/policies/baseline.json
+	[ -f "${HR_USERNS_PROFILE:-}" ] && src=$HR_USERNS_PROFILE
+	jq '.name="usernsvol" | .rules.userns.idmapVolumes=true' "$src" >"$WORK/usernsvol.json"
+	mkdir -p "$WORK/vol" "$WORK/volb"
+	chmod 0755 "$WORK/vol"
+	jq --arg r "$B/rootfs" --arg v "$WORK/vol" '.root.path=$r |
+		.process.args=["sh","-c","touch /data/new && stat -c %u /data/new"] |
+		.mounts += [{"destination":"/data","type":"bind","source":$v,"options":["rbind","rw"]}]' \
+		"$WORK/pristine.json" >"$WORK/volb/config.json"
+	new_id vol
+	out=$("$HARDRUN" --hardrun-profile "$WORK/usernsvol.json" --root "$HR_TEST_ROOT" run -b "$WORK/volb" "$id" </dev/null 2>&1)
+	if [ "$(echo "$out" | tail -n1)" = 0 ] && [ "$(stat -c %u "$WORK/vol/new" 2>/dev/null)" = 0 ]; then
+		tap_ok "idmapVolumes: container root writes a root-owned host volume; the file is root's on both sides"
+	else
+		tap_fail "idmapVolumes: container root writes a root-owned host volume" "$out" "$(ls -ln "$WORK/vol")"
+	fi
+else
+	tap_skip "idmapped volume" "control runtime"
+fi
+
 # --- a crash between create and delete: the range is reclaimed, not leaked ---
 if [ "$HR" = 1 ] && [ "${HR_USERNS_SLOW:-1}" = 1 ]; then
 	mkdir -p "$WORK/crash"
