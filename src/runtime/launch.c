@@ -122,6 +122,7 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	const struct hr_rt_config *c = l->config;
 
 	struct hr_rt_process proc = c->proc;
+	bool runtime_hooks = c->n_hooks[HR_HOOK_PRESTART] || c->n_hooks[HR_HOOK_CREATE_RUNTIME];
 	char *state = NULL;
 
 	/* host-root credentials until the drop: nobody inside may ptrace us (execve resets it) */
@@ -146,7 +147,14 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	    errno != ENOSYS)
 		hr_rt_die(sync, errno, "join a new session keyring");
 	hr_rt_setup_rootfs(c, sync);
-	if (c->n_hooks[HR_HOOK_PRESTART] || c->n_hooks[HR_HOOK_CREATE_RUNTIME]) {
+	/*
+	 * The parent joins us to our cgroups meanwhile; the second go says it
+	 * is done.  Runtime hooks need it first; without them we go on to
+	 * pivot_root and only wait before the point of no return.
+	 */
+	if (runtime_hooks) {
+		if (hr_rt_wait_go(sync) < 0)
+			_exit(1);
 		hr_rt_send(sync, HR_MSG_HOOKS, 0, "hooks");
 		if (hr_rt_wait_go(sync) < 0)
 			_exit(1);
@@ -160,6 +168,8 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	hr_rt_finish_rootfs(c, sync);
 	if (l->console_sock >= 0)
 		hr_rt_console_setup(l->console_sock, sync);
+	if (!runtime_hooks && hr_rt_wait_go(sync) < 0)
+		_exit(1);
 	proc.start_hooks = c->hooks[HR_HOOK_START_CONTAINER];
 	proc.n_start_hooks = c->n_hooks[HR_HOOK_START_CONTAINER];
 	proc.hook_state = state;
@@ -273,6 +283,20 @@ static int intermediate_protocol(struct hr_rt_launch *l, int sock, pid_t mid, pi
 	}
 }
 
+/* A go could not be sent: the child is gone, maybe with its reason queued for us. */
+static void child_error(int sock, struct hr_error **err)
+{
+	char text[1024];
+	int en = 0;
+
+	if (*err)
+		return;
+	if (hr_rt_recv(sock, &en, text, sizeof(text)) == HR_MSG_ERROR)
+		hr_error_set(err, en, "%s", text);
+	else
+		hr_error_set(err, 0, "the container init exited during setup");
+}
+
 int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 {
 	const struct hr_rt_config *c = l->config;
@@ -302,8 +326,12 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 	if ((c->n_hooks[HR_HOOK_CREATE_CONTAINER] || c->n_hooks[HR_HOOK_START_CONTAINER]) &&
 	    send_hook_state(c, init, parent_end, err) < 0)
 		goto fail;
-	if (parent_setup(c, init, err) < 0 || hr_rt_send_go(parent_end) < 0)
+	/* first go: the child builds its rootfs while we attach it (a grace period, often) */
+	if (hr_rt_send_go(parent_end) < 0 || parent_setup(c, init, err) < 0 ||
+	    hr_rt_send_go(parent_end) < 0) {
+		child_error(parent_end, err);
 		goto fail;
+	}
 	*pid_out = init;
 	return hr_steal_fd(&parent_end);
 fail:
