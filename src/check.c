@@ -38,16 +38,25 @@ static void split_lines(char *text, struct lines *l)
 static size_t edit_script(const struct lines *a, const struct lines *b, char *ops, size_t *ia,
 			  size_t *ib)
 {
-	size_t n = a->n, m = b->n, k = 0;
-	uint16_t *dp = hr_xcalloc((n + 1) * (m + 1), sizeof(uint16_t));
-#define DP(i, j) dp[(i) * (m + 1) + (j)]
-	for (size_t i = n; i-- > 0;)
-		for (size_t j = m; j-- > 0;)
+	/* The LCS table covers only what lies between the common head and tail. */
+	size_t head = 0, tail = 0, k = 0;
+	while (head < a->n && head < b->n && strcmp(a->v[head], b->v[head]) == 0)
+		head++;
+	while (tail < a->n - head && tail < b->n - head &&
+	       strcmp(a->v[a->n - 1 - tail], b->v[b->n - 1 - tail]) == 0)
+		tail++;
+	size_t n = a->n - tail, m = b->n - tail, w = m - head + 1;
+	uint16_t *dp = hr_xcalloc((n - head + 1) * w, sizeof(uint16_t));
+#define DP(i, j) dp[((i)-head) * w + ((j)-head)]
+	for (size_t i = n; i-- > head;)
+		for (size_t j = m; j-- > head;)
 			DP(i, j) =
 			    strcmp(a->v[i], b->v[j]) == 0
 				? DP(i + 1, j + 1) + 1
 				: (DP(i + 1, j) > DP(i, j + 1) ? DP(i + 1, j) : DP(i, j + 1));
 	size_t i = 0, j = 0;
+	for (; i < head; i++, j++)
+		ops[k] = ' ', ia[k] = i, ib[k++] = j;
 	while (i < n || j < m) {
 		if (i < n && j < m && strcmp(a->v[i], b->v[j]) == 0) {
 			ops[k] = ' ', ia[k] = i++, ib[k++] = j++;
@@ -58,6 +67,8 @@ static size_t edit_script(const struct lines *a, const struct lines *b, char *op
 		}
 	}
 #undef DP
+	for (; i < a->n; i++, j++)
+		ops[k] = ' ', ia[k] = i, ib[k++] = j;
 	free(dp);
 	return k;
 }

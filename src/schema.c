@@ -213,8 +213,29 @@ static bool matches(const struct hr_json *j, enum kind k)
 	return false;
 }
 
-/* Walk `rest` below j; `shown` is the dotted path so far, for errors. */
-static int walk(const struct hr_json *j, const char *rest, enum kind k, const char *shown,
+/*
+ * The path walked so far, kept as a chain on the stack and only turned into
+ * text for an error: formatting every array element's path cost more than
+ * the whole check.
+ */
+struct seg {
+	const struct seg *up;
+	const char *key; /* NULL: array index */
+	size_t index;
+};
+
+static char *seg_text(const struct seg *sg)
+{
+	if (!sg)
+		return hr_xstrdup("");
+	_cleanup_free_ char *up = seg_text(sg->up);
+	if (!sg->key)
+		return hr_xasprintf("%s[%zu]", up, sg->index);
+	return *up ? hr_xasprintf("%s.%s", up, sg->key) : hr_xstrdup(sg->key);
+}
+
+/* Walk `rest` below j; `at` is where j sits, for errors. */
+static int walk(const struct hr_json *j, const char *rest, enum kind k, const struct seg *at,
 		struct hr_error **err)
 {
 	if (hr_json_is_null(j))
@@ -223,6 +244,7 @@ static int walk(const struct hr_json *j, const char *rest, enum kind k, const ch
 		if (matches(j, k))
 			return 0;
 		_cleanup_free_ char *got = hr_json_brief(j);
+		_cleanup_free_ char *shown = seg_text(at);
 		if (strlen(got) > 60)
 			strcpy(got + 57, "...");
 		return hr_error_set(err, 0, "config: `%s` must be %s, got %s", shown, kind_text(k),
@@ -234,15 +256,14 @@ static int walk(const struct hr_json *j, const char *rest, enum kind k, const ch
 	if (n == 1 && rest[0] == '*') {
 		if (j->type == HR_JSON_ARRAY) {
 			for (size_t i = 0; i < j->arr.len; i++) {
-				_cleanup_free_ char *s = hr_xasprintf("%s[%zu]", shown, i);
-				if (walk(j->arr.items[i], next, k, s, err) < 0)
+				struct seg s = {at, NULL, i};
+				if (walk(j->arr.items[i], next, k, &s, err) < 0)
 					return -1;
 			}
 		} else if (j->type == HR_JSON_OBJECT) {
 			for (size_t i = 0; i < j->obj.len; i++) {
-				_cleanup_free_ char *s =
-				    hr_xasprintf("%s.%s", shown, j->obj.members[i].key);
-				if (walk(j->obj.members[i].value, next, k, s, err) < 0)
+				struct seg s = {at, j->obj.members[i].key, 0};
+				if (walk(j->obj.members[i].value, next, k, &s, err) < 0)
 					return -1;
 			}
 		}
@@ -253,15 +274,16 @@ static int walk(const struct hr_json *j, const char *rest, enum kind k, const ch
 		return 0;
 	memcpy(key, rest, n);
 	key[n] = '\0';
-	_cleanup_free_ char *s = *shown ? hr_xasprintf("%s.%s", shown, key) : hr_xstrdup(key);
-	return walk(hr_json_get(j, key), next, k, s, err);
+	struct seg s = {at, key, 0};
+	return walk(hr_json_get(j, key), next, k, &s, err);
 }
 
 static int check(const struct hr_json *root, const struct field *fields, const char *prefix,
 		 struct hr_error **err)
 {
+	struct seg top = {NULL, prefix, 0};
 	for (const struct field *f = fields; f->path; f++)
-		if (walk(root, f->path, f->kind, prefix, err) < 0)
+		if (walk(root, f->path, f->kind, *prefix ? &top : NULL, err) < 0)
 			return -1;
 	return 0;
 }
