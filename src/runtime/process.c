@@ -136,6 +136,43 @@ static void apply_apparmor(const char *profile, int sync)
 	close(fd);
 }
 
+/*
+ * As runc: without HOME in the environment, the process user's home from
+ * the container's /etc/passwd, else "/".  Runs after pivot_root: the file
+ * read is the image's, as the process user.
+ */
+static char **with_home(const struct hr_rt_process *p, char **buf, size_t size)
+{
+	static char home[PATH_MAX + 8];
+	char line[1024];
+	size_t n = 0;
+	FILE *fp;
+
+	if (env_get(p->env, "HOME"))
+		return p->env;
+	snprintf(home, sizeof(home), "HOME=/");
+	fp = fopen("/etc/passwd", "re");
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char *f[7] = {NULL}, *t = line;
+		size_t k = 0;
+
+		/* name:x:uid:gid:gecos:home:shell, empty fields kept */
+		while (k < 7 && (f[k] = strsep(&t, ":")))
+			k++;
+		if (k >= 6 && f[2] && strtoul(f[2], NULL, 10) == p->uid && f[5] && f[5][0] == '/') {
+			snprintf(home, sizeof(home), "HOME=%s", f[5]);
+			break;
+		}
+	}
+	if (fp)
+		fclose(fp);
+	for (char **e = p->env; e && *e && n + 2 < size; e++)
+		buf[n++] = *e;
+	buf[n++] = home;
+	buf[n] = NULL;
+	return buf;
+}
+
 /* Block until `start` opens exec.fifo for reading. */
 static void wait_fifo(int fifo, int sync)
 {
@@ -153,10 +190,10 @@ static void wait_fifo(int fifo, int sync)
 void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, bool report_ready)
 {
 	char exe[PATH_MAX];
+	char *env_buf[1024], **envp;
 	sigset_t none;
 
-	if (p->has_umask)
-		umask(p->umask);
+	umask(p->has_umask ? p->umask : 022); /* runc's default, not our caller's */
 	if (p->apparmor)
 		apply_apparmor(p->apparmor, sync);
 	if (p->selinux_label)
@@ -187,9 +224,11 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 		hr_rt_die(sync, errno, "close_range");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* before the filter: it need not allow reading /etc/passwd */
+	envp = with_home(p, env_buf, sizeof(env_buf) / sizeof(env_buf[0]));
 	if (p->bpf && p->no_new_privs && hr_rt_bpf_load(p) < 0)
 		hr_rt_die(sync, errno, "load the seccomp filter");
-	execve(exe, p->args, p->env);
+	execve(exe, p->args, envp);
 	hr_rt_send(sync, HR_MSG_ERROR, errno, "exec %s", p->args[0]);
 	_exit(127);
 }
