@@ -127,7 +127,7 @@ static int traversable(const char *dir, struct hr_error **err)
 
 /* <state>/mounts/<id>[/name]; mode 0711: container root must traverse it. */
 static char *mount_dir(const struct hr_policy *p, const char *id, const char *name, bool dir,
-		       struct hr_error **err)
+		       uint32_t owner, struct hr_error **err)
 {
 	_cleanup_free_ char *base = hr_xasprintf("%s/mounts/%s", hr_idmap_state_dir(p), id);
 	_cleanup_free_ char *path = NULL;
@@ -138,9 +138,18 @@ static char *mount_dir(const struct hr_policy *p, const char *id, const char *na
 	}
 	_cleanup_free_ char *mounts = hr_xasprintf("%s/mounts", hr_idmap_state_dir(p));
 
-	if (hr_mkdir_p(base, 0711, err) < 0 || traversable(hr_idmap_state_dir(p), err) < 0 ||
-	    traversable(mounts, err) < 0 || traversable(base, err) < 0) {
+	if (hr_mkdir_p(base, 0700, err) < 0 || traversable(hr_idmap_state_dir(p), err) < 0 ||
+	    traversable(mounts, err) < 0) {
 		hr_err_wrap(err, "idmapped mount dir");
+		return NULL;
+	}
+	/*
+	 * The container's root must reach its views (runc resolves root.path
+	 * inside the user namespace), other host users must not: the
+	 * container's own directory belongs to its range's root, mode 0700.
+	 */
+	if (chown(base, owner, owner) < 0 || chmod(base, 0700) < 0) {
+		hr_error_set(err, errno, "chown %s", base);
 		return NULL;
 	}
 	path = hr_xasprintf("%s/%s", base, name);
@@ -498,7 +507,7 @@ static int ovl_rebuild(const struct hr_policy *p, const char *id, const char *mn
 		r = hr_error_set(err, E2BIG, "overlay at %s: too many layers", mnt);
 		goto out;
 	}
-	dir = mount_dir(p, id, "layers", true, err);
+	dir = mount_dir(p, id, "layers", true, host_start, err);
 	if (!dir)
 		goto out;
 	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
@@ -572,7 +581,7 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 		return hr_err_wrap(err, "idmap rootfs %s", real);
 	mfd = idmap_tree(p, id, real, userns, host_start, &why);
 	if (mfd >= 0) {
-		target = mount_dir(p, id, "rootfs", true, err);
+		target = mount_dir(p, id, "rootfs", true, host_start, err);
 		if (!target || attach(mfd, target, err) < 0)
 			return hr_err_wrap(err, "idmap rootfs %s", real);
 		*new_path = hr_steal_ptr(&target);
@@ -594,7 +603,8 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 }
 
 int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
-		      uint32_t host_start, uint32_t size, char **new_path, struct hr_error **err)
+		      uint32_t host_start, uint32_t size, uint32_t owner, char **new_path,
+		      struct hr_error **err)
 {
 	_cleanup_free_ char *real = realpath(source, NULL), *target = NULL, *name = NULL;
 	_cleanup_close_ int userns = -1, mfd = -1;
@@ -611,7 +621,7 @@ int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index,
 	if (mfd < 0)
 		return hr_err_wrap(err, "volume %s cannot be idmapped", real);
 	name = hr_xasprintf("vol%u", index);
-	target = mount_dir(p, id, name, S_ISDIR(st.st_mode), err);
+	target = mount_dir(p, id, name, S_ISDIR(st.st_mode), owner, err);
 	if (!target || attach(mfd, target, err) < 0)
 		return hr_err_wrap(err, "idmap volume %s", real);
 	*new_path = hr_steal_ptr(&target);

@@ -135,9 +135,13 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
  * at <state_dir>/mounts/<id>/vol<index>; *new_path receives it.  A mapping
  * other than the container's (a config mount's own uidMappings) is given as
  * host_start/size; only single-extent mappings "0 host_start size" exist.
+ * owner is the host uid of the container's root: <state_dir>/mounts/<id>
+ * is made its own (mode 0700) so runc can reach the views from inside the
+ * user namespace while other host users cannot.
  */
 int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
-		      uint32_t host_start, uint32_t size, char **new_path, struct hr_error **err);
+		      uint32_t host_start, uint32_t size, uint32_t owner, char **new_path,
+		      struct hr_error **err);
 
 /*
  * Unmount (MNT_DETACH) everything under <state_dir>/mounts/<id> and remove

@@ -493,7 +493,7 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s,
 			continue;
 		}
 		if (hr_idmount_volume(ctx->policy, ctx->container_id, (unsigned)i, src, start, size,
-				      &view, err) < 0)
+				      pl->start, &view, err) < 0)
 			return hr_err_wrap(err, "%s", path);
 		if (!saved)
 			saved = hr_json_ensure_object(undo, "mounts");
