@@ -73,16 +73,30 @@ static int load(const struct hr_cli *cli, bool exclusive, struct hr_rt_state *s,
 	return fd;
 }
 
-static int print_json(const struct hr_json *j, bool pretty, struct hr_error **err)
+/*
+ * As runc prints it: pretty output indented with two spaces (Go's
+ * MarshalIndent); `state` without a final newline, everything else with one.
+ */
+static int print_json(const struct hr_json *j, bool pretty, bool newline, struct hr_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
+	bool bol = true;
 
 	if (hr_json_serialize(j, pretty, &text, &len, err) < 0)
 		return -1;
 	while (len && text[len - 1] == '\n')
 		text[--len] = 0;
-	printf("%s\n", text);
+	for (const char *p = text; *p; p++) {
+		if (bol && *p == '\t') {
+			fputs("  ", stdout);
+			continue;
+		}
+		bol = *p == '\n';
+		putchar(*p);
+	}
+	if (newline)
+		putchar('\n');
 	return fflush(stdout) == 0 ? 0 : hr_error_set(err, errno, "write stdout");
 }
 
@@ -97,7 +111,7 @@ static int cmd_state(const struct hr_cli *cli, struct hr_error **err)
 	if (fd < 0)
 		return -1;
 	j = hr_rt_state_json(&s, status);
-	r = print_json(j, true, err);
+	r = print_json(j, true, false, err);
 	hr_rt_state_free(&s);
 	return r;
 }
@@ -246,7 +260,7 @@ static int cmd_list(const struct hr_cli *cli, struct hr_error **err)
 	if (format && strcmp(format, "json") == 0) {
 		if (arr->arr.len == 0)
 			return printf("null\n") < 0 ? hr_error_set(err, errno, "write") : 0;
-		return print_json(arr, false, err);
+		return print_json(arr, false, true, err);
 	}
 	if (hr_cli_flag_bool(cli, "quiet")) {
 		for (size_t i = 0; i < arr->arr.len; i++)
@@ -347,7 +361,7 @@ static int cmd_ps(const struct hr_cli *cli, struct hr_error **err)
 			_cleanup_json_ struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
 			for (size_t i = 0; i < n; i++)
 				hr_json_append(arr, hr_json_new_int(pids[i]));
-			r = print_json(arr, false, err);
+			r = print_json(arr, false, true, err);
 		} else {
 			r = ps_table(pids, n, cli->args + 1, err);
 		}
@@ -394,7 +408,7 @@ static int cmd_features(struct hr_error **err)
 	    "\"annotations\":{\"run.hardrun.runtime\":\"builtin\"}}";
 	_cleanup_json_ struct hr_json *j = hr_json_parse(text, strlen(text), NULL, err);
 
-	return j ? print_json(j, true, err) : -1;
+	return j ? print_json(j, true, true, err) : -1;
 }
 
 /* "512m", "1G", "100000": runc's units.RAMInBytes (binary multiples). */

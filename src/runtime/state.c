@@ -49,7 +49,7 @@ int hr_rt_state_dir(const struct hr_cli *cli, const char *id, bool create, bool 
 		return hr_err_wrap(err, "runtime root %s", root);
 	rootfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (rootfd < 0)
-		return hr_error_set(err, errno, "container %s does not exist", id);
+		return hr_error_set(err, 0, "container does not exist"); /* runc's words */
 	if (create && mkdirat(rootfd, id, 0711) < 0) {
 		if (errno == EEXIST)
 			return hr_error_set(err, 0, "container with id %s already exists", id);
@@ -57,8 +57,7 @@ int hr_rt_state_dir(const struct hr_cli *cli, const char *id, bool create, bool 
 	}
 	fd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return hr_error_set(err, errno == ENOENT ? 0 : errno, "container %s does not exist",
-				    id);
+		return hr_error_set(err, 0, "container does not exist");
 	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
 		return hr_error_set(err, errno, "lock the state of %s", id);
 	return hr_steal_fd(&fd);
@@ -141,7 +140,7 @@ int hr_rt_state_read(int dirfd, const char *id, struct hr_rt_state *s, struct hr
 	memset(s, 0, sizeof(*s));
 	if (hr_read_file_at(dirfd, "state.json", 1 << 20, &text, &len, err) < 0) {
 		hr_error_clear(err);
-		return hr_error_set(err, 0, "container %s does not exist", id);
+		return hr_error_set(err, 0, "container does not exist");
 	}
 	j = hr_json_parse(text, len, NULL, err);
 	if (!j)
