@@ -6,37 +6,12 @@
 # hr-control: yes
 set -u
 HR_CORE=1
-own_root=1
-[ -n "${HR_TEST_ROOT:-}" ] && own_root=0
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+hr_test_setup foundation
+hr_require_containers "foundation checks"
 
-WORK=$(mktemp -d /tmp/hr-foundation.XXXXXX)
-IDS=()
-cleanup() {
-	local id
-	for id in "${IDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1; done
-	rm -rf "$WORK"
-	[ "$own_root" = 1 ] && rm -rf "$HR_TEST_ROOT"
-}
-trap cleanup EXIT
-
-if ! need_root; then
-	tap_skip "foundation checks" "needs root"
-	tap_end
-	exit
-fi
-if [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/dev/null; then
-	tap_skip "foundation checks" "busybox-static, runc and jq are needed"
-	tap_end
-	exit
-fi
-
-# new_id PREFIX: sets $id to a fresh container id, remembered for cleanup.
-new_id() {
-	id="hrf-$1-$$-${#IDS[@]}"
-	IDS+=("$id")
-}
+new_id() { hr_new_id "f$1"; }
 # state_field ID FIELD
 state_field() { rt state "$1" 2>/dev/null | jq -r ".$2"; }
 # wait_status ID STATUS: poll up to 10 s.
@@ -217,42 +192,43 @@ rc=$?
 [ $rc -eq 0 ] && tap_ok "--hardrun-profile=baseline before --root is accepted" ||
 	tap_fail "--hardrun-profile=baseline before --root is accepted" "rc=$rc" "$out"
 
+# derive NAME JQ-FILTER: bundle $WORK/NAME with B's rootfs and the pristine
+# config through JQ-FILTER, and a copy of that config beside it (.orig).
+derive() {
+	mkdir -p "$WORK/$1"
+	cp -a "$B/rootfs" "$WORK/$1/"
+	jq "$2" "$WORK/pristine.json" >"$WORK/$1/config.json"
+	cp "$WORK/$1/config.json" "$WORK/$1/config.json.orig"
+}
+# expect_refused DESC NAME FILE PATTERN: `create` of bundle $WORK/NAME fails
+# with an error matching PATTERN, FILE is byte-identical to FILE.orig, and
+# no container exists.
+expect_refused() {
+	local desc=$1 dir=$WORK/$2 file=$3 pattern=$4 rc out
+	new_id "$2"
+	rt create -b "$dir" "$id" </dev/null >"$WORK/$2.log" 2>&1
+	rc=$?
+	out=$(cat "$WORK/$2.log")
+	if [ $rc -ne 0 ] && cmp -s "$file" "$file.orig" && ! rt state "$id" >/dev/null 2>&1 &&
+		echo "$out" | grep -qiE -- "$pattern"; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "rc=$rc" "$out"
+	fi
+}
+
 # Keys that differ only in case are read by runc (Go) as the same field:
 # hardrun must refuse them before anything is written.
-C=$WORK/case
-mkdir -p "$C"
-cp -a "$B/rootfs" "$C/"
-jq -c '. + {"Process": .process}' "$WORK/pristine.json" >"$C/config.json"
-cp "$C/config.json" "$WORK/case.orig"
-new_id case
-rt create -b "$C" "$id" </dev/null >"$WORK/case.log" 2>&1
-rc=$?
-out=$(cat "$WORK/case.log")
-if [ $rc -ne 0 ] && cmp -s "$C/config.json" "$WORK/case.orig" && ! rt state "$id" >/dev/null 2>&1 &&
-	echo "$out" | grep -qi 'process'; then
-	tap_ok "create refuses case-colliding keys naming them; config.json byte-identical, no container"
-else
-	tap_fail "create refuses case-colliding keys naming them; config.json byte-identical, no container" "rc=$rc" "$out"
-fi
+derive case '. + {"Process": .process}'
+expect_refused "create refuses case-colliding keys naming them; config.json byte-identical, no container" \
+	case "$WORK/case/config.json" 'process'
 
 # A policy refusal happens after parsing and the rules, still before
 # anything is written or executed.
+derive deny '.mounts += [{"destination": "/host", "type": "bind", "source": "/", "options": ["rbind", "ro"]}]'
 D=$WORK/deny
-mkdir -p "$D"
-cp -a "$B/rootfs" "$D/"
-jq '.mounts += [{"destination": "/host", "type": "bind", "source": "/", "options": ["rbind", "ro"]}]' \
-	"$WORK/pristine.json" >"$D/config.json"
-cp "$D/config.json" "$WORK/deny.orig"
-new_id deny
-rt create -b "$D" "$id" </dev/null >"$WORK/deny.log" 2>&1
-rc=$?
-out=$(cat "$WORK/deny.log")
-if [ $rc -ne 0 ] && cmp -s "$D/config.json" "$WORK/deny.orig" && ! rt state "$id" >/dev/null 2>&1 &&
-	echo "$out" | grep -q 'mounts'; then
-	tap_ok "create refuses a bind of the host's / by policy; config.json byte-identical, no container"
-else
-	tap_fail "create refuses a bind of the host's / by policy; config.json byte-identical, no container" "rc=$rc" "$out"
-fi
+expect_refused "create refuses a bind of the host's / by policy; config.json byte-identical, no container" \
+	deny "$D/config.json" 'mounts'
 
 # containerd shows the user the last error line of the JSON log.
 new_id denylog
@@ -260,7 +236,7 @@ rt --log-format json --log "$WORK/deny.json" create -b "$D" "$id" </dev/null >/d
 rc=$?
 last=$(tail -n1 "$WORK/deny.json" 2>/dev/null)
 if [ $rc -ne 0 ] && echo "$last" | jq -e '.level == "error" and (.msg | test("mounts")) and (.time | type == "string")' >/dev/null 2>&1 &&
-	cmp -s "$D/config.json" "$WORK/deny.orig"; then
+	cmp -s "$D/config.json" "$D/config.json.orig"; then
 	tap_ok "a refusal is the last line of the --log-format json log, with the reason"
 else
 	tap_fail "a refusal is the last line of the --log-format json log, with the reason" "rc=$rc" "$(cat "$WORK/deny.json" 2>&1)"
@@ -297,21 +273,11 @@ fi
 rt delete -f "$id" >/dev/null 2>&1
 
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
-S=$WORK/sym
-mkdir -p "$S"
-cp -a "$B/rootfs" "$S/"
-cp "$WORK/pristine.json" "$WORK/target.json"
-cp "$WORK/target.json" "$WORK/target.orig"
-ln -s "$WORK/target.json" "$S/config.json"
-new_id sym
-rt create -b "$S" "$id" </dev/null >"$WORK/sym.log" 2>&1
-rc=$?
-out=$(cat "$WORK/sym.log")
-if [ $rc -ne 0 ] && cmp -s "$WORK/target.json" "$WORK/target.orig" && [ -L "$S/config.json" ] &&
-	! rt state "$id" >/dev/null 2>&1 && echo "$out" | grep -qiE 'symlink|symbolic link|config\.json|ELOOP|too many levels'; then
-	tap_ok "create refuses a symlinked config.json and leaves its target alone"
-else
-	tap_fail "create refuses a symlinked config.json and leaves its target alone" "rc=$rc" "$out"
-fi
+derive sym .
+mv "$WORK/sym/config.json" "$WORK/target.json"
+cp "$WORK/target.json" "$WORK/target.json.orig"
+ln -s "$WORK/target.json" "$WORK/sym/config.json"
+expect_refused "create refuses a symlinked config.json and leaves its target alone" \
+	sym "$WORK/target.json" 'symlink|symbolic link|config\.json|ELOOP|too many levels'
 
 tap_end

@@ -72,7 +72,12 @@ bundle_set() {
 }
 
 # rt ARGS...: the runtime under test with an isolated --root.
-: "${HR_TEST_ROOT:=$(mktemp -d /tmp/hr-root.XXXXXX)}"
+# HR_OWN_ROOT=1 when the root was made here (the harness passes its own).
+HR_OWN_ROOT=0
+if [ -z "${HR_TEST_ROOT:-}" ]; then
+	HR_TEST_ROOT=$(mktemp -d /tmp/hr-root.XXXXXX)
+	HR_OWN_ROOT=1
+fi
 rt() { "$OCI_RUNTIME" --root "$HR_TEST_ROOT" "$@"; }
 
 need_root() {
@@ -88,4 +93,45 @@ expect_hardrun() {
 	runc | crun) return 1 ;;
 	esac
 	return 0
+}
+
+# hr_test_setup NAME: the usual frame of a container test.  Makes $WORK
+# (/tmp/hr-NAME.XXXXXX) and the id list IDS, and at exit force-deletes the
+# containers of IDS, unmounts what is left under $WORK, removes $WORK and the
+# --root if this file made it.  A script may define hr_test_cleanup, called
+# first.
+hr_test_setup() {
+	WORK=$(mktemp -d "/tmp/hr-$1.XXXXXX")
+	IDS=()
+	trap hr_test_teardown EXIT
+}
+hr_test_teardown() {
+	local id
+	declare -F hr_test_cleanup >/dev/null && hr_test_cleanup
+	for id in "${IDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1; done
+	grep -o " $WORK/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$WORK"
+	[ "$HR_OWN_ROOT" = 1 ] && rm -rf "$HR_TEST_ROOT"
+	return 0
+}
+
+# hr_new_id PREFIX: sets $id to a fresh container id, remembered for cleanup.
+# (Not $(hr_new_id): a subshell would lose the record.)
+hr_new_id() {
+	id="hr-$1-$$-${#IDS[@]}"
+	IDS+=("$id")
+}
+
+# hr_require_containers DESC: root, busybox-static, runc and jq, or the
+# whole script is one skip (a failure on a core path under HARDRUN_MUST_WORK).
+hr_require_containers() {
+	local why=
+	need_root || why="needs root"
+	if [ -z "$why" ] && { [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/dev/null; }; then
+		why="busybox-static, runc and jq are needed"
+	fi
+	[ -z "$why" ] && return 0
+	tap_skip "$1" "$why"
+	tap_end
+	exit
 }

@@ -149,6 +149,13 @@ hr_container_sweep() {
 			timeout 30 "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1
 		done
 	done
+	# A `runc create` killed before it wrote its state leaves a `runc init`
+	# that no `list` knows; its environment still names our root.
+	local env
+	for env in $(grep -lzs "^_LIBCONTAINER_STATEDIR=$root/" /proc/[0-9]*/environ); do
+		env=${env#/proc/}
+		kill -KILL "${env%/environ}" 2>/dev/null
+	done
 	rm -rf "$root"
 }
 
