@@ -33,23 +33,9 @@ while [ $# -gt 0 ]; do
 	--no-deps) do_deps=0 ;;
 	--no-asan) do_asan=0 ;;
 	--no-fuzz) do_fuzz=0 ;;
-	--only)
-		HR_ONLY=$2
-		shift
-		;;
-	--only=*) HR_ONLY=${1#--only=} ;;
-	--timeout)
-		HR_SCRIPT_TIMEOUT=$2
-		shift
-		;;
-	--timeout=*) HR_SCRIPT_TIMEOUT=${1#--timeout=} ;;
-	-h | --help)
-		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
-		exit 0
-		;;
 	*)
-		echo "run-tests: unknown argument: $1" >&2
-		exit 2
+		hr_common_opt "run-tests" "$@" || exit 2
+		shift $((HR_SHIFT - 1))
 		;;
 	esac
 	shift

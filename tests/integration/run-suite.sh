@@ -24,23 +24,9 @@ while [ $# -gt 0 ]; do
 		;;
 	--hardrun=*) hr=${1#--hardrun=} ;;
 	--no-control) control=0 ;;
-	--only)
-		HR_ONLY=$2
-		shift
-		;;
-	--only=*) HR_ONLY=${1#--only=} ;;
-	--timeout)
-		HR_SCRIPT_TIMEOUT=$2
-		shift
-		;;
-	--timeout=*) HR_SCRIPT_TIMEOUT=${1#--timeout=} ;;
-	-h | --help)
-		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
-		exit 0
-		;;
 	*)
-		echo "run-suite: unknown argument: $1" >&2
-		exit 2
+		hr_common_opt "run-suite" "$@" || exit 2
+		shift $((HR_SHIFT - 1))
 		;;
 	esac
 	shift

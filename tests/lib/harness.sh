@@ -230,6 +230,37 @@ hr_run_suite() {
 	done
 }
 
+# hr_common_opt PROG ARGS...: the options both runners take (--only REGEX,
+# --timeout SECONDS, --help).  Sets HR_SHIFT to the number of words used;
+# returns 1 (after saying so) for an unknown option.
+# shellcheck disable=SC2034 # HR_SHIFT is read by the caller
+hr_common_opt() {
+	local prog=$1
+	shift
+	HR_SHIFT=1
+	case "$1" in
+	--only | --timeout)
+		if [ $# -lt 2 ]; then
+			echo "$prog: $1 needs a value" >&2
+			return 1
+		fi
+		HR_SHIFT=2
+		;;&
+	--only) HR_ONLY=$2 ;;
+	--only=*) HR_ONLY=${1#--only=} ;;
+	--timeout) HR_SCRIPT_TIMEOUT=$2 ;;
+	--timeout=*) HR_SCRIPT_TIMEOUT=${1#--timeout=} ;;
+	-h | --help)
+		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+		exit 0
+		;;
+	*)
+		echo "$prog: unknown argument: $1" >&2
+		return 1
+		;;
+	esac
+}
+
 # hr_final_summary: the per-producer recap, then the one line CI parses.
 # Returns 1 if anything failed.
 hr_final_summary() {
