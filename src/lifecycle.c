@@ -299,10 +299,10 @@ int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, co
 	if (ret == 0 && ctx.findings.denials > 0) {
 		for (size_t i = 0; i < ctx.findings.len; i++)
 			if (ctx.findings.items[i].action == HR_ACTION_DENY) {
-				ret = hr_error_set(err, 0,
-						   "update refused by hardrun profile `%s`: %s (%s)",
-						   prof->name, ctx.findings.items[i].reason,
-						   ctx.findings.items[i].path);
+				ret = hr_error_set(
+				    err, 0, "update refused by hardrun profile `%s`: %s (%s)",
+				    prof->name, ctx.findings.items[i].reason,
+				    ctx.findings.items[i].path);
 				break;
 			}
 	}

@@ -8,6 +8,12 @@
 
 static int tap_n, tap_failed;
 
+/* Line-buffered, so an abort (a sanitizer report) keeps the lines so far. */
+__attribute__((constructor)) static void tap_init(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 #define ok(cond, ...)                                                                              \
 	do {                                                                                       \
 		int _c = !!(cond);                                                                 \
