@@ -21,19 +21,17 @@ struct hr_userns_plan {
 	bool placeholder; /* dry run: no range allocated */
 	bool allocated;	  /* this call acquired the range */
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
-	bool same_map;	  /* pod member: own user namespace, the sandbox's mapping */
 };
 
 /* Deny joining the host's user namespace, or one mapping root outside the pool. */
 void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first);
 
 /*
- * A CRI pod member: join the sandbox's user namespace (found through the
- * lower runtime's state of `sandbox`), or, when the pod's netns belongs to
- * the host, get one of its own with the sandbox's mapping.  Fills pl.
+ * A CRI pod member joins the sandbox's user namespace (found through the
+ * lower runtime's state of `sandbox`) and shares its mapping.  Fills pl.
  */
-int hr_userns_plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
-			      struct hr_userns_plan *pl, struct hr_error **err);
+int hr_userns_plan_pod_member(const char *sandbox, uint32_t pool_first, struct hr_userns_plan *pl,
+			      struct hr_error **err);
 
 /*
  * Namespaces joined by /proc/<pid>/ns path that belong to another user
@@ -49,6 +47,17 @@ int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_use
  * the mapping) is adjusted to what the container will own.
  */
 void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl);
+
+/*
+ * A network namespace joined by path that the container's user namespace
+ * will not own is entered by this process now (with a container id) and
+ * dropped from the config, since runc 1.1 could not enter it.
+ */
+int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
+			     struct hr_error **err);
+
+/* exec: enter the network namespace of container id's init (no-op if ours). */
+int hr_userns_enter_init_netns(const char *id, struct hr_error **err);
 
 /* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
 void hr_userns_keep_locked_flags(struct hr_ctx *ctx);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <linux/nsfs.h>
 #include <stdio.h>
@@ -112,44 +113,8 @@ static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
 	return 0;
 }
 
-/*
- * The member's network namespace, when joined by path and owned by another
- * user namespace than the sandbox's (a CNI netns containerd made as host
- * root): runc joins the user namespace first, after which it may no longer
- * enter that netns.
- */
-static bool netns_foreign_to(const struct hr_ctx *ctx, const char *userns)
-{
-	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-	struct stat owner, u;
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		if (t && strcmp(t, "network") == 0 && path && *path &&
-		    ns_owner(path, &owner) >= 0 && stat(userns, &u) == 0)
-			return owner.st_dev != u.st_dev || owner.st_ino != u.st_ino;
-	}
-	return false;
-}
-
-/* The config joins a pid namespace by path that is not the host's. */
-static bool shares_pidns(const struct hr_ctx *ctx)
-{
-	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-	struct stat owner;
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		if (t && strcmp(t, "pid") == 0 && path && *path && ns_owner(path, &owner) == 0)
-			return true;
-	}
-	return false;
-}
-
-int hr_userns_plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
-			      struct hr_userns_plan *pl, struct hr_error **err)
+int hr_userns_plan_pod_member(const char *sandbox, uint32_t pool_first, struct hr_userns_plan *pl,
+			      struct hr_error **err)
 {
 	long pid = 0;
 	_cleanup_free_ char *ns = NULL;
@@ -171,27 +136,7 @@ int hr_userns_plan_pod_member(const struct hr_ctx *ctx, const char *sandbox, uin
 				    ", outside the id pool",
 				    sandbox, pl->start);
 	pl->key = sandbox;
-	/*
-	 * With a netns it could not enter from the sandbox's user namespace, the
-	 * member gets a user namespace of its own with the very same mapping:
-	 * runc enters the path namespaces (ipc, uts, net) before creating it,
-	 * and the pod still has one range.
-	 */
-	if (!netns_foreign_to(ctx, ns)) {
-		pl->join = hr_steal_ptr(&ns);
-		return 0;
-	}
-	if (shares_pidns(ctx))
-		return hr_error_set(
-		    err, 0,
-		    "pod member of `%s` shares the pod's pid namespace (owned by the "
-		    "pod's user namespace) and a network namespace owned by the host: "
-		    "runc 1.1 enters the user namespace first and then cannot enter "
-		    "the network namespace, and from a user namespace of its own it "
-		    "cannot mount /proc (give the container its own pid namespace, as "
-		    "the kubelet does unless shareProcessNamespace is set)",
-		    sandbox);
-	pl->same_map = true;
+	pl->join = hr_steal_ptr(&ns);
 	return 0;
 }
 
@@ -443,67 +388,124 @@ static void clamp_ping_range(struct hr_ctx *ctx, uint32_t size)
 	free(after);
 }
 
-/*
- * mqueue, like sysfs, is mounted only by its ipc namespace's owner, and the
- * sandbox's mount cannot be bound from another mount namespace.  A pod
- * member with a user namespace of its own goes without /dev/mqueue:
- * mq_open(3) is a system call and does not need it.
- */
-static void drop_mqueue(struct hr_ctx *ctx)
+/* net.* sysctls need the netns entry runc checks them against. */
+static bool has_net_sysctl(const struct hr_ctx *ctx)
 {
-	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts");
+	const struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
 
-	for (size_t i = 0; mounts && mounts->type == HR_JSON_ARRAY && i < mounts->arr.len;) {
-		struct hr_json *m = mounts->arr.items[i];
-		const char *t = hr_json_as_string(hr_json_get(m, "type"));
-		_cleanup_free_ char *path = NULL, *before = NULL;
+	for (size_t i = 0; sys && sys->type == HR_JSON_OBJECT && i < sys->obj.len; i++)
+		if (strncmp(sys->obj.members[i].key, "net.", 4) == 0)
+			return true;
+	return false;
+}
 
-		if (!t || strcmp(t, "mqueue") != 0) {
-			i++;
-			continue;
-		}
-		before = hr_json_brief(m);
-		path = hr_xasprintf("mounts[%zu]", i);
-		hr_report_as(ctx, HR_ACTION_FIX, path, before, NULL,
-			     "the pod's ipc namespace is not the member's to mount mqueue for; "
-			     "mq_open works without /dev/mqueue");
-		hr_json_array_remove(mounts, i);
-	}
+static int enter_netns(const char *path, struct hr_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		return hr_error_set(err, errno, "enter network namespace %s", path);
+	return 0;
+}
+
+static bool pod_sandbox(const struct hr_ctx *ctx)
+{
+	const char *t =
+	    hr_json_as_string(hr_json_get(hr_json_get(ctx->spec, "annotations"), HR_CRI_TYPE));
+	return t && strcmp(t, "sandbox") == 0;
 }
 
 /*
- * A member entering the sandbox's uts namespace from a user namespace of
- * its own may not set the name there (EPERM); the sandbox already did.
+ * Binding ports below 1024 takes CAP_NET_BIND_SERVICE in the user namespace
+ * owning the netns, which the pod's root no longer has in a CNI netns made
+ * by the host.  The pod's own netns (never the host's: this runs only after
+ * entering the pod's) lets every port be bound, as containerd 2 does for
+ * pods and Kubernetes counts among its safe sysctls.
  */
-static void drop_hostname(struct hr_ctx *ctx)
+static int open_low_ports(struct hr_ctx *ctx, struct hr_error **err)
 {
-	static const char *const keys[] = {"hostname", "domainname", NULL};
-	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-	bool joined = false;
+	const char *file = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+	_cleanup_free_ char *before = NULL;
+
+	if (ctx->container_id) {
+		_cleanup_close_ int fd = -1;
+		if (hr_read_file_at(AT_FDCWD, file, 64, &before, NULL, NULL) == 0)
+			before[strcspn(before, "\n")] = '\0';
+		fd = open(file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0\n", 2) != 2)
+			return hr_error_set(err, errno, "write %s in the pod's netns", file);
+	}
+	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ip_unprivileged_port_start", before,
+		     "0",
+		     "pod root holds no capability in the host-made pod netns: low ports "
+		     "opened in that netns only");
+	return 0;
+}
+
+/*
+ * runc 1.1 enters a user namespace before every other namespace, for create
+ * and for exec alike, and from inside it cannot enter a network namespace
+ * its user namespace does not own (a CNI netns containerd made as host
+ * root): EPERM.  So hardrun enters that netns itself, before the runtime
+ * runs, and drops it from the config; the runtime and the container
+ * inherit it.  `hardrun exec` does the same from the container's init
+ * (hr_userns_enter_init_netns).  Only with a container id: a dry run just
+ * shows the rewrite.
+ */
+int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
+			     struct hr_error **err)
+{
+	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 
 	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
 		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
 		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		joined |= t && strcmp(t, "uts") == 0 && path && *path;
-	}
-	for (size_t k = 0; joined && keys[k]; k++) {
 		_cleanup_free_ char *before = NULL;
-		if (hr_json_is_null(hr_json_get(ctx->spec, keys[k])))
+
+		if (!t || strcmp(t, "network") != 0 || !path || !*path || netns_owned(ctx, pl))
 			continue;
-		before = hr_json_brief(hr_json_get(ctx->spec, keys[k]));
-		hr_report_as(ctx, HR_ACTION_FIX, keys[k], before, NULL,
-			     "the pod's uts namespace is the sandbox's to name");
-		hr_json_remove(ctx->spec, keys[k]);
+		before = hr_json_brief(nss->arr.items[i]);
+		if (has_net_sysctl(ctx)) {
+			hr_report_unfixable(
+			    ctx, "linux.sysctl", NULL,
+			    "net.* sysctls cannot be set from the container's user "
+			    "namespace in network namespace %s, which it does not own",
+			    path);
+			return 0;
+		}
+		if (ctx->container_id && enter_netns(path, err) < 0)
+			return -1;
+		if (pod_sandbox(ctx) && open_low_ports(ctx, err) < 0)
+			return -1;
+		hr_report_as(ctx, HR_ACTION_FIX, "linux.namespaces", before, NULL,
+			     "network namespace entered by hardrun before the runtime: runc 1.1 "
+			     "enters the user namespace first and could not enter it after");
+		hr_json_array_remove(nss, i);
+		return 0;
 	}
+	return 0;
+}
+
+int hr_userns_enter_init_netns(const char *id, struct hr_error **err)
+{
+	long pid = 0;
+	_cleanup_free_ char *ns = NULL;
+	struct hr_error *e = NULL;
+
+	/* No such container (yet): the runtime reports that, not us. */
+	if (!id || sandbox_pid(id, &pid, &e) < 0) {
+		hr_error_clear(&e);
+		return 0;
+	}
+	ns = hr_xasprintf("/proc/%ld/ns/net", pid);
+	if (same_ns(ns, "/proc/self/ns/net"))
+		return 0;
+	return enter_netns(ns, err);
 }
 
 void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 {
 	if (!netns_owned(ctx, pl))
 		sysfs_as_bind(ctx);
-	if (pl->same_map) {
-		drop_mqueue(ctx);
-		drop_hostname(ctx);
-	}
 	clamp_ping_range(ctx, pl->size);
 }

@@ -247,7 +247,7 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		if (hr_userns_plan_pod_member(ctx, sandbox, pool_first, pl, err) < 0)
+		if (hr_userns_plan_pod_member(sandbox, pool_first, pl, err) < 0)
 			return -1;
 		return hold_shared(ctx, pl, err);
 	}
@@ -542,6 +542,8 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 		goto out;
 	set_userns(ctx, &pl);
 	hr_userns_adjust_shared(ctx, &pl);
+	if (hr_userns_preenter_netns(ctx, &pl, err) < 0)
+		goto out;
 	hr_json_set(undo, "userns", hr_json_new_bool(true));
 	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
 			     pl.join ? ",\"path\":\"" : "", pl.join ? pl.join : "",
@@ -550,10 +552,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 		     pl.placeholder ? "dry run: container root would map to a range of its own "
 				      "(placeholder: the pool start)"
 		     : pl.join	    ? "joins the user namespace owning the namespaces it shares"
-		     : pl.same_map
-			 ? "pod member: a user namespace of its own with its sandbox's "
-			   "mapping (the pod's netns belongs to the host)"
-			 : "container root maps to an unprivileged host range of its own");
+			       : "container root maps to an unprivileged host range of its own");
 	if (!pl.placeholder && s->idmap_rootfs && fix_rootfs(ctx, s, &pl, undo, err) < 0)
 		goto out;
 	if (fix_mounts(ctx, s, &pl, pool_first, undo, err) < 0)
@@ -678,9 +677,23 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 	return fix_new_userns(ctx, s, pool_first, err);
 }
 
+/*
+ * exec: runc enters the container's user namespace first; a network
+ * namespace hardrun entered for the container at create (see
+ * hr_userns_preenter_netns) is entered here the same way.
+ */
+static int apply_process(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
+{
+	(void)settings;
+	if (ctx->in_userns || !ctx->container_id)
+		return 0;
+	return hr_userns_enter_init_netns(ctx->container_id, err);
+}
+
 const struct hr_rule hr_rule_userns = {
     .name = SECTION,
     .parse = parse,
     .free_settings = free_settings,
     .apply = apply,
+    .apply_process = apply_process,
 };

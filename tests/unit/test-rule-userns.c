@@ -487,51 +487,46 @@ static void test_pod(void)
 		run_free(&j);
 	}
 	{
-		/* CRI member with the pod's CNI netns (made by containerd in the host's userns) */
-		_cleanup_free_ char *cfg = hr_xasprintf(
-		    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"
-		    "\"io.kubernetes.cri.container-type\":\"container\","
-		    "\"io.kubernetes.cri.sandbox-id\":\"sb1\"},\"linux\":{\"namespaces\":[{"
-		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"uts\","
-		    "\"path\":\"/proc/%d/ns/uts\"}]},\"hostname\":\"pod\",\"mounts\":[{"
-		    "\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"},{"
-		    "\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\"}]}",
-		    (int)host, (int)sb);
-		struct run c = run(cfg, HR_ACTION_FIX, "cni", false, NULL);
-		uint32_t held = 0;
-		nspath = NULL;
-		ok(c.r == 0 && has_user_ns(&c, &nspath) && !nspath &&
-		       host_id(&c, "linux/uidMappings") == 4000000,
-		   "CRI member with a host-owned CNI netns: own user namespace, the sandbox's "
-		   "mapping "
-		   "(runc enters user first and could not enter that netns after)");
-		ok(hr_idrange_lookup(&pol, "cni", &held, NULL, NULL) == 1 && held == 4000000,
-		   "and holds a share of the pod's range");
-		ok(hr_json_get_path(c.spec, "mounts")->arr.len == 1 &&
-		       hr_json_is_null(hr_json_get(c.spec, "hostname")),
-		   "no mqueue mount and no hostname: only the ipc/uts namespaces' owner may");
-		is_str(hr_json_as_string(
-			   hr_json_get(hr_json_get_path(c.spec, "mounts")->arr.items[0], "type")),
-		       "bind", "and gets /sys as a bind (the netns is not its user namespace's)");
-		hr_idmount_release(&pol, "cni", NULL);
-		hr_idrange_release(&pol, "cni", NULL);
-		run_free(&c);
-	}
-	{
-		/* ... and sharing the pod's pid namespace too: no way for runc 1.1 (any ns
-		 * owned by the sandbox's user namespace stands in for its pid ns here) */
+		/* CRI member with the pod's CNI netns (made by containerd in the host's userns),
+		 * sharing the pod's pid namespace (any ns of the sandbox's userns stands in) */
 		_cleanup_free_ char *cfg = hr_xasprintf(
 		    "{\"root\":{\"path\":\"rootfs\"},\"annotations\":{"
 		    "\"io.kubernetes.cri.container-type\":\"container\","
 		    "\"io.kubernetes.cri.sandbox-id\":\"sb1\"},\"linux\":{\"namespaces\":[{"
 		    "\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"},{\"type\":\"pid\","
-		    "\"path\":\"/proc/%d/ns/net\"}]}}",
+		    "\"path\":\"/proc/%d/ns/net\"}]},\"hostname\":\"pod\",\"mounts\":[{"
+		    "\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]}",
 		    (int)host, (int)sb);
-		struct run c = run(cfg, HR_ACTION_FIX, "cnipid", false, NULL);
-		ok(c.r < 0 && c.err && strstr(c.err->msg, "pid namespace"),
-		   "CRI member sharing the pod's pid ns with a host-owned netns: a clear error");
-		ok(hr_idrange_lookup(&pol, "cnipid", &(uint32_t){0}, NULL, NULL) == 0,
-		   "and nothing held");
+		struct run c = run(cfg, HR_ACTION_FIX, "cni", false, NULL);
+		struct hr_json *nss = hr_json_get_path(c.spec, "linux/namespaces");
+		_cleanup_free_ char *n = hr_json_brief(nss);
+		uint32_t held = 0;
+		ok(c.r == 0 && has_user_ns(&c, &nspath) && nspath && strcmp(nspath, want) == 0,
+		   "CRI member with a host-owned CNI netns joins the sandbox: %s",
+		   c.err ? c.err->msg : "ok");
+		ok(!strstr(n, "network") && find(&c, HR_ACTION_FIX, "linux.namespaces") != NULL,
+		   "the netns is entered by hardrun and dropped from the config (runc 1.1 enters "
+		   "the user namespace first): %s",
+		   n);
+		ok(hr_idrange_lookup(&pol, "cni", &held, NULL, NULL) == 1 && held == 4000000,
+		   "and it holds a share of the pod's range");
+		is_str(hr_json_as_string(
+			   hr_json_get(hr_json_get_path(c.spec, "mounts")->arr.items[0], "type")),
+		       "bind", "/sys becomes a bind (the netns is not its user namespace's)");
+		hr_idmount_release(&pol, "cni", NULL);
+		hr_idrange_release(&pol, "cni", NULL);
+		run_free(&c);
+	}
+	{
+		/* net.* sysctls cannot be set there from the container's user namespace */
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
+		    "\"network\",\"path\":\"/proc/%d/ns/net\"}],\"sysctl\":{"
+		    "\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}",
+		    (int)host);
+		struct run c = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
+		ok(c.r == 0 && find(&c, HR_ACTION_DENY, "linux.sysctl") != NULL,
+		   "net.* sysctls in a host-owned netns: denied with a reason");
 		run_free(&c);
 	}
 	{
