@@ -14,6 +14,7 @@ IDS=()
 cleanup() {
 	local id
 	for id in "${IDS[@]}"; do rt delete -f "$id" >/dev/null 2>&1; done
+	ip netns del "hr-userns-$$" 2>/dev/null
 	grep -o " $WORK/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$WORK"
 	case "$HR_TEST_ROOT" in /tmp/hr-root.*) rm -rf "$HR_TEST_ROOT" ;; esac
@@ -229,6 +230,52 @@ if [ "$HR" = 1 ]; then
 		tap_fail "deleting the sandbox frees the pod's range" "$(ls "$STATE/ranges")"
 else
 	tap_skip "pod shares one user namespace" "control runtime"
+fi
+
+# --- a CRI pod in a CNI netns made by the host (containerd's shape) ----------
+if [ "$HR" = 1 ] && command -v ip >/dev/null; then
+	cni=hr-userns-$$
+	ip netns add "$cni"
+	mkdir -p "$WORK/csb" "$WORK/cmember"
+	new_id csandbox
+	csb=$id
+	jq --arg r "$B/rootfs" --arg sb "$csb" --arg net "/var/run/netns/$cni" '.root.path=$r | .process.args=["sleep","1000"] |
+		.annotations={"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":$sb} |
+		.linux.namespaces |= map(if .type=="network" then .path=$net else . end)' \
+		"$WORK/pristine.json" >"$WORK/csb/config.json"
+	rt run -d -b "$WORK/csb" "$csb" </dev/null >"$WORK/csb.log" 2>&1
+	sbpid=$(state_field "$csb" pid)
+	if [ "${sbpid:-0}" -gt 0 ] 2>/dev/null; then
+		new_id cmember
+		cm=$id
+		# as containerd: net, ipc, uts (and pid, shareProcessNamespace) of the sandbox's pid
+		jq --arg r "$B/rootfs" --arg sb "$csb" --arg p "/proc/$sbpid/ns" '.root.path=$r | .process.args=["sleep","1000"] |
+			.annotations={"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":$sb} |
+			.linux.namespaces |= map(if (.type=="network" or .type=="ipc" or .type=="uts" or .type=="pid")
+				then .path=($p + "/" + (if .type=="network" then "net" else .type end)) else . end)' \
+			"$WORK/pristine.json" >"$WORK/cmember/config.json"
+		rt run -d -b "$WORK/cmember" "$cm" </dev/null >"$WORK/cm.log" 2>&1
+		out=$(timeout 30 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" exec "$cm" sh -c 'cat /proc/self/uid_map;
+			(nc -l -p 80 </dev/null >/dev/null 2>&1 &); sleep 0.5; cat /proc/net/tcp6 /proc/net/tcp;
+			ls /proc | grep -c "^[0-9]"; kill $(pidof nc) 2>/dev/null; true' 2>&1)
+		want=$(awk '$1 == 0 { print $2 }' "/proc/$sbpid/uid_map")
+		if echo "$out" | grep -Eq "^ +0 +$want +65536$" && echo "$out" | grep -Eq ':0050 [0-9A-F:]+ 0A' &&
+			[ "$(readlink "/proc/$(state_field "$cm" pid)/ns/net")" = "$(readlink "/proc/$sbpid/ns/net")" ]; then
+			tap_ok "CNI-netns pod: member joins the sandbox's user namespace, exec binds port 80 in the pod netns"
+		else
+			tap_fail "CNI-netns pod: member joins the sandbox's user namespace and binds port 80" "$out" "$(cat "$WORK/cm.log")"
+		fi
+		[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" != 0 ] &&
+			tap_ok "the host's ip_unprivileged_port_start is untouched" ||
+			tap_fail "the host's ip_unprivileged_port_start is untouched"
+		rt delete -f "$cm" >/dev/null 2>&1
+	else
+		tap_fail "CNI-netns pod sandbox starts" "$(cat "$WORK/csb.log")"
+	fi
+	rt delete -f "$csb" >/dev/null 2>&1
+	ip netns del "$cni"
+else
+	tap_skip "CNI-netns pod" "control runtime, or no ip(8)"
 fi
 
 # --- docker --network container:X, and --network host ----------------------
