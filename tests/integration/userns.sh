@@ -20,6 +20,7 @@ cleanup() {
 	case "$HR_TEST_ROOT" in /tmp/hr-root.*) rm -rf "$HR_TEST_ROOT" ;; esac
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM # so a timeout still unmounts what the test made
 
 if ! need_root; then
 	tap_skip "user namespace checks" "needs root"
@@ -32,14 +33,15 @@ if [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/de
 	exit
 fi
 
-# hardrun's state in a directory of our own, so "freed" can be checked.
+# hardrun's state in a directory of our own, so "freed" can be checked; runc as
+# the lower runtime (the crash check deletes behind hardrun's back with runc).
 STATE=$WORK/state
 POOL=1048576
 # HR_USERNS_PROFILE: another profile (name or path) than the policy default.
 DEFPROF=
 [ -n "${HR_USERNS_PROFILE:-}" ] && DEFPROF="\"defaultProfile\": \"$HR_USERNS_PROFILE\","
 cat >"$WORK/policy.json" <<EOF
-{"stateDir": "$STATE", "auditLog": "", $DEFPROF
+{"stateDir": "$STATE", "auditLog": "", "runtime": "runc", $DEFPROF
  "userns": {"poolStart": $POOL, "poolSize": $((65536 * 256)), "rangeSize": 65536, "useSubid": false}}
 EOF
 export HARDRUN_POLICY=$WORK/policy.json
