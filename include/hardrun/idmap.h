@@ -23,7 +23,7 @@ struct hr_policy;
  * host_start + k for both.
  */
 
-/* Runtime root used when neither the caller nor $HARDRUN_RUNTIME_ROOT names one. */
+/* runc's state root: used when no caller, --root or $HARDRUN_RUNTIME_ROOT names one. */
 #define HR_DEFAULT_RUNTIME_ROOT "/run/runc"
 
 /*
