@@ -51,10 +51,11 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 /*
  * A network namespace joined by path that the container's user namespace
  * will not own is entered by this process now (with a container id) and
- * dropped from the config, since runc 1.1 could not enter it.
+ * dropped from the config, since runc 1.1 could not enter it.  The dropped
+ * entry is kept in undo (the HR_UNDO record) for the bundle's next use.
  */
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
-			     struct hr_error **err);
+			     struct hr_json *undo, struct hr_error **err);
 
 /* exec: enter the network namespace of container id's init (no-op if ours). */
 int hr_userns_enter_init_netns(const char *id, struct hr_error **err);

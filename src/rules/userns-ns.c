@@ -453,7 +453,7 @@ static int open_low_ports(struct hr_ctx *ctx, struct hr_error **err)
  * shows the rewrite.
  */
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
-			     struct hr_error **err)
+			     struct hr_json *undo, struct hr_error **err)
 {
 	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 
@@ -480,6 +480,8 @@ int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 		hr_report_as(ctx, HR_ACTION_FIX, "linux.namespaces", before, NULL,
 			     "network namespace entered by hardrun before the runtime: runc 1.1 "
 			     "enters the user namespace first and could not enter it after");
+		/* A later container from this bundle must get its netns back. */
+		hr_json_set(undo, "netns", hr_json_clone(nss->arr.items[i]));
 		hr_json_array_remove(nss, i);
 		return 0;
 	}

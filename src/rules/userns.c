@@ -149,6 +149,10 @@ static int undo_previous(struct hr_ctx *ctx, struct hr_error **err)
 			mounts->arr.items[k] = hr_json_clone(saved->obj.members[i].value);
 		}
 	}
+	if (hr_json_get(undo, "netns") && hr_json_get(undo, "netns")->type == HR_JSON_OBJECT)
+		hr_json_append(
+		    hr_json_ensure_array(hr_json_ensure_object(ctx->spec, "linux"), "namespaces"),
+		    hr_json_clone(hr_json_get(undo, "netns")));
 	hr_json_remove(ann, HR_UNDO);
 	return 0;
 }
@@ -542,7 +546,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 		goto out;
 	set_userns(ctx, &pl);
 	hr_userns_adjust_shared(ctx, &pl);
-	if (hr_userns_preenter_netns(ctx, &pl, err) < 0)
+	if (hr_userns_preenter_netns(ctx, &pl, undo, err) < 0)
 		goto out;
 	hr_json_set(undo, "userns", hr_json_new_bool(true));
 	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,

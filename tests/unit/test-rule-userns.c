@@ -518,6 +518,25 @@ static void test_pod(void)
 		run_free(&c);
 	}
 	{
+		/* the bundle's next container gets the dropped netns entry back */
+		_cleanup_free_ char *cfg = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
+		    "\"network\",\"path\":\"/proc/%d/ns/net\"}]}}",
+		    (int)host);
+		_cleanup_free_ char *rewritten = NULL, *n = NULL;
+		struct run a = run(cfg, HR_ACTION_FIX, "n1", false, NULL), b;
+		hr_json_serialize(a.spec, false, &rewritten, NULL, NULL);
+		b = run(rewritten, HR_ACTION_DENY, "n2", false, NULL);
+		n = hr_json_brief(hr_json_get_path(b.spec, "linux/namespaces"));
+		ok(a.r == 0 && rewritten && !strstr(rewritten, "\"network\"") &&
+		       strstr(n, "network"),
+		   "a netns entry dropped for one container comes back for the next: %s", n);
+		hr_idmount_release(&pol, "n1", NULL);
+		hr_idrange_release(&pol, "n1", NULL);
+		run_free(&a);
+		run_free(&b);
+	}
+	{
 		/* net.* sysctls cannot be set there from the container's user namespace */
 		_cleanup_free_ char *cfg = hr_xasprintf(
 		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
