@@ -62,6 +62,13 @@ struct hr_ctx {
 	const char *container_id; /* may be NULL (check) */
 	const char *bundle;	  /* absolute bundle dir, may be NULL */
 	bool in_userns;		  /* hardrun itself runs in a non-initial user namespace */
+	/*
+	 * Set by the userns rule when, in this run, it replaced root.path with
+	 * an idmapped view of this path (as the config named it): later rules
+	 * judge the view by what it shows.  Empty otherwise; never read from
+	 * the config, so no annotation can claim it.
+	 */
+	char rootfs_source[4096];
 	struct hr_findings findings;
 
 	/* Set by the engine around each rule's apply(). */

@@ -637,48 +637,14 @@ static int ensure_paths(struct hr_ctx *ctx, const char *key, char *const want[],
 }
 
 /*
- * The userns rule's undo record (annotation, see userns.c HR_UNDO): "root"
- * is the root.path it showed through an idmapped view in this run.
- */
-#define USERNS_UNDO "run.hardrun.userns"
-
-static char *userns_undo_root(const struct hr_ctx *ctx)
-{
-	const char *text =
-	    hr_json_as_string(hr_json_get(hr_json_get(ctx->spec, "annotations"), USERNS_UNDO));
-	struct hr_error *e = NULL;
-	_cleanup_json_ struct hr_json *undo =
-	    text ? hr_json_parse(text, strlen(text), NULL, &e) : NULL;
-	const char *root = hr_json_as_string(hr_json_get(undo, "root"));
-
-	hr_error_clear(&e);
-	return root ? hr_xstrdup(root) : NULL;
-}
-
-/*
- * The root.path to judge.  When the userns rule replaced it in this run
- * (it differs from the config as handed over and lies in the state dir),
- * the container sees the view's source: the root recorded in the undo
- * record (which is the handed-over one, or the one a previous run of the
- * same bundle recorded and the userns rule restored), else the handed-over
- * one.  A state-dir path handed over as such is judged as it is, as for
- * bind sources.
+ * The root.path to judge: when the userns rule replaced it in this run with
+ * an idmapped view, the container sees the view's source (ctx->rootfs_source,
+ * which only that rule sets); otherwise the path as it stands, so a state-dir
+ * path handed over in the config is judged as it is, as for bind sources.
  */
 static char *rootfs_to_judge(const struct hr_ctx *ctx, const char *cur)
 {
-	const char *sd = ctx->policy ? ctx->policy->state_dir : NULL;
-	const char *orig =
-	    ctx->original ? hr_json_as_string(hr_json_get_path(ctx->original, "root/path")) : NULL;
-	char *undo = NULL;
-
-	if (!sd || !*sd || !orig || strcmp(orig, cur) == 0 || cur[0] != '/')
-		return hr_xstrdup(cur);
-	_cleanup_free_ char *n = normalise(cur);
-	_cleanup_free_ char *d = normalise(sd);
-	if (!path_under(n, d))
-		return hr_xstrdup(cur);
-	undo = userns_undo_root(ctx);
-	return undo ? undo : hr_xstrdup(orig);
+	return hr_xstrdup(ctx->rootfs_source[0] ? ctx->rootfs_source : cur);
 }
 
 /* The deny entry the root filesystem at real (resolved) would expose, or NULL. */

@@ -373,6 +373,7 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 		return 0;
 	}
 	hr_json_set(undo, "root", hr_json_new_string(rp));
+	snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
 	hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, view,
 		     "rootfs shown through an idmapped mount: files owned by host root appear "
 		     "owned by container root");
