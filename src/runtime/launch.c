@@ -123,6 +123,11 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 
 	struct hr_rt_process proc = c->proc;
 	bool runtime_hooks = c->n_hooks[HR_HOOK_PRESTART] || c->n_hooks[HR_HOOK_CREATE_RUNTIME];
+	bool in_userns = c->clone_flags & CLONE_NEWUSER;
+
+	/* a joined user namespace too: files we create need a mapped owner */
+	for (size_t i = 0; i < c->n_ns_paths; i++)
+		in_userns |= c->ns_paths[i].type == CLONE_NEWUSER;
 	char *state = NULL;
 
 	/* host-root credentials until the drop: nobody inside may ptrace us (execve resets it) */
@@ -135,7 +140,7 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	if (hr_rt_wait_go(sync) < 0)
 		_exit(1);
 	hr_rt_prepare_rootfs(c, sync);
-	if (c->clone_flags & CLONE_NEWUSER) {
+	if (in_userns) {
 		/* root inside when mapped; our caps in the namespace hold either way */
 		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
 			hr_rt_die(sync, errno, "setresgid 0");

@@ -114,6 +114,9 @@ int hr_rt_state_write(int dirfd, const struct hr_rt_state *s, struct hr_error **
 	size_t len = 0;
 
 	hr_json_set(h, "starttime", hr_json_new_uint(s->starttime));
+	/* runc's names too: tools (and hardrun's userns rule) read them from state.json */
+	hr_json_set(j, "init_process_pid", hr_json_new_int(s->pid));
+	hr_json_set(j, "init_process_start", hr_json_new_uint(s->starttime));
 	hr_json_set(h, "cgroupsPath", str_or_empty(s->cgroups_path));
 	hr_json_set(h, "detached", hr_json_new_bool(s->detached));
 	hr_json_set(j, "hardrun", h);
