@@ -370,7 +370,7 @@ static unsigned reclaim_locked(const struct hr_policy *p, int dirfd, struct rang
 			i++;
 			continue;
 		}
-		free(e->key), free(e->root), free(e->bundle);
+		free(e->key), free(e->root), free(e->bundle), free(e->name);
 		es->e[i] = es->e[--es->len];
 		n++;
 	}

@@ -277,15 +277,16 @@ static int enter_devices_v1(const struct hr_rt_config *c, pid_t pid, struct hr_e
 	char pidtext[32];
 
 	if (!have_controller("devices")) {
-		if (pid == 0 &&
-		    hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") < 0)
+		if (pid == 0 && hr_rt_warn("resources/devices",
+					   "device rules not applied: no devices cgroup") < 0)
 			return hr_error_set(err, 0, "device rules cannot be applied on this host");
 		return 0;
 	}
 	dir = cg_dir("devices", c->cgroups_path);
 	if (pid == 0)
-		return hr_mkdir_p(dir, 0755, err) < 0 ? -1
-						      : apply_devices_v1(dir, c->res.device_rules, err);
+		return hr_mkdir_p(dir, 0755, err) < 0
+			   ? -1
+			   : apply_devices_v1(dir, c->res.device_rules, err);
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
 	return cg_write(dir, "cgroup.procs", pidtext, err);
 }

@@ -337,7 +337,7 @@ static void test_chown(void)
 			   dir, dir, old + 5, old + 5);
 	ok(system(cmd) == 0, "chown fixture");
 	ok(hr_chown_tree(dir, start, RANGE, 500000, &err) == 0, "chown tree into a range");
-	cmd = hr_xasprintf("%s/a", dir);
+	free(cmd), cmd = hr_xasprintf("%s/a", dir);
 	stat(cmd, &a);
 	free(cmd), cmd = hr_xasprintf("%s/b", dir);
 	stat(cmd, &b);
