@@ -50,6 +50,16 @@ static const char usage_text[] =
     "127 lower runtime not executable; otherwise the lower runtime's own.\n"
     "See hardrun(1) and docs/policy.md.\n";
 
+#if HAVE_BUILTIN
+/* What the host could not apply (a cgroup limit without a controller). */
+static int runtime_warning(void *ctx, const char *key, const char *msg)
+{
+	(void)ctx;
+	hr_log(HR_LOG_WARN, "%s: %s", key, msg);
+	return 0;
+}
+#endif
+
 /* `hardrun-restricted` as argv[0] selects the profile `restricted`. */
 static const char *profile_from_argv0(const char *argv0)
 {
@@ -128,9 +138,17 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 						 runtime_root(cli, runtime));
 		return -1;
 	}
+	struct hr_error *serr = NULL;
+	if (hr_container_save(policy, hr_cli_id(cli), h.profile->name, &serr) < 0) {
+		hr_log(HR_LOG_WARN, "%s", serr->msg);
+		hr_error_clear(&serr);
+	}
 #if HAVE_BUILTIN
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
 		int status = 0;
+		/* The builtin runtime has the config in memory: the bundle is
+		 * free for the next create at once, not when this one exits. */
+		hr_closep(&h.dirfd);
 		if (!strcmp(cli->command, "create"))
 			r = hr_rt_create(cli, h.spec, h.bundle, err);
 		else if (!strcmp(cli->command, "run"))
@@ -144,11 +162,6 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return r < 0 ? -1 : status;
 	}
 #endif
-	struct hr_error *serr = NULL;
-	if (hr_container_save(policy, hr_cli_id(cli), h.profile->name, &serr) < 0) {
-		hr_log(HR_LOG_WARN, "%s", serr->msg);
-		hr_error_clear(&serr);
-	}
 	int lock = hr_steal_fd(&h.dirfd);
 	hr_hardened_clear(&h);
 	return hr_delegate_create(runtime, cli, policy, lock, err);
@@ -215,6 +228,9 @@ int main(int argc, char **argv)
 		return fail(err);
 	}
 	hr_log_init(cli.log, cli.log_format, cli.debug);
+#if HAVE_BUILTIN
+	hr_rt_set_warn(runtime_warning, NULL);
+#endif
 	if (!cli.opts.profile)
 		cli.opts.profile = profile_from_argv0(argv[0]);
 	if (cli.help && !cli.command) {
