@@ -12,6 +12,7 @@
  * second spelling of a forbidden call is caught as well.
  */
 #include <errno.h>
+#include <seccomp.h>
 #include <string.h>
 
 #include "config.h"
@@ -76,6 +77,34 @@ fail:
 	return -1;
 }
 
+/*
+ * A filter carries a branch per listed architecture; on x86_64 only x86_64,
+ * x86 and x32 code can run (aarch64: aarch64 and arm), so the others only
+ * make every syscall of the container pay for a longer program.  Profiles
+ * for other hosts are left as they are.
+ */
+static void native_arches_only(struct hr_json *profile)
+{
+	static const char *const x86_64[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+					     NULL};
+	static const char *const aarch64[] = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL};
+	uint32_t native = seccomp_arch_native();
+	const char *const *keep = native == SCMP_ARCH_X86_64	? x86_64
+				  : native == SCMP_ARCH_AARCH64 ? aarch64
+								: NULL;
+	struct hr_json *arches = hr_json_get(profile, "architectures");
+	if (!keep || !arches || arches->type != HR_JSON_ARRAY)
+		return;
+	for (size_t i = arches->arr.len; i-- > 0;) {
+		const char *a = hr_json_as_string(arches->arr.items[i]);
+		bool ok = false;
+		for (size_t k = 0; a && keep[k]; k++)
+			ok |= strcmp(a, keep[k]) == 0;
+		if (!ok)
+			hr_json_array_remove(arches, i);
+	}
+}
+
 /* The profile's tree, read and parsed once however many configs use it. */
 static const struct hr_json *
 shipped_profile(const struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_error **err)
@@ -89,6 +118,7 @@ shipped_profile(const struct hr_ctx *ctx, const struct seccomp_settings *s, stru
 		dir = ctx->policy->seccomp_dir;
 	if (hr_seccomp_load_profile(dir, s->profile, &m->loaded, err) < 0)
 		return NULL;
+	native_arches_only(m->loaded);
 	return m->loaded;
 }
 

@@ -44,6 +44,30 @@ static struct hr_json *parse(const char *text)
 	return j;
 }
 
+/*
+ * The injected profile is default.json with the architectures this host
+ * cannot run left out: equal but for those, and never with an architecture
+ * default.json does not list.
+ */
+static bool same_but_arches(const struct hr_json *got, const struct hr_json *def)
+{
+	_cleanup_json_ struct hr_json *a = hr_json_clone(got), *b = hr_json_clone(def);
+	const struct hr_json *ga = hr_json_get(got, "architectures");
+	const struct hr_json *da = hr_json_get(def, "architectures");
+	if (!a || !b || !ga || !da || ga->arr.len == 0)
+		return false;
+	for (size_t i = 0; i < ga->arr.len; i++) {
+		bool found = false;
+		for (size_t k = 0; k < da->arr.len; k++)
+			found |= hr_json_equal(ga->arr.items[i], da->arr.items[k]);
+		if (!found)
+			return false;
+	}
+	hr_json_remove(a, "architectures");
+	hr_json_remove(b, "architectures");
+	return hr_json_equal(a, b);
+}
+
 static struct hr_json *default_profile(void)
 {
 	struct hr_json *j = NULL;
@@ -147,7 +171,7 @@ static void test_inject(void)
 		run_rule(&r, cases[i].config, HR_ACTION_FIX, NULL);
 		ok(r.rc == 0 && count(&r, HR_ACTION_FIX) == 1 && r.ctx.findings.len == 1,
 		   "%s: one fix finding", cases[i].desc);
-		ok(hr_json_equal(seccomp_of(&r), def), "%s: default profile injected",
+		ok(same_but_arches(seccomp_of(&r), def), "%s: default profile injected",
 		   cases[i].desc);
 		run_free(&r);
 	}
