@@ -26,7 +26,10 @@ gcc -O2 -static -o "$work/base/rootfs/sysloop" "$HERE/sysloop.c"
 
 configs=(none hardrun)
 jq 'del(.linux.seccomp)' "$work/base/config.json" >"$work/none.json"
-jq --slurpfile s "$TOP/profiles/seccomp/default.json" '.linux.seccomp = $s[0]' \
+# The profile exactly as hardrun injects it (default.json with only the
+# architectures this host can run).
+"$HARDRUN" check --format json --config "$work/none.json" | jq .hardened.linux.seccomp >"$work/hr-seccomp.json"
+jq --slurpfile s "$work/hr-seccomp.json" '.linux.seccomp = $s[0]' \
 	"$work/base/config.json" >"$work/hardrun.json"
 if [ -n "${DOCKER_SECCOMP:-}" ]; then
 	cp "$DOCKER_SECCOMP" "$work/docker-seccomp.json"
