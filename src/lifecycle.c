@@ -93,36 +93,69 @@ static void forward(int sig)
 }
 
 /*
- * Wait until the child has closed config.json after reading it (or has
- * exited, or 10 s have passed), so that the bundle lock can go.
+ * A watcher process owns the inotify instance that sees the runtime close
+ * config.json: releasing an inotify instance waits out an SRCU grace period
+ * (about 20 ms here), which hardrun's caller would otherwise wait out at
+ * hardrun's exit.  The watcher writes 'r' once its watch is in place and
+ * 'c' when config.json has been read; it gives up after 10 s.  Returns its
+ * pid and the read end of its pipe, or -1 (then the lock is held until the
+ * runtime exits).
  */
-static void wait_config_read(int ino, pid_t pid)
+static pid_t start_watcher(int lock, int *rd)
+{
+	int p[2];
+	char c = 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t w = fork();
+	if (w == 0) {
+		char path[64],
+		    buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		/* Hold none of the caller's pipes open, nor the lock. */
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
+		int ino = inotify_init1(IN_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
+		if (ino < 0 || inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
+			_exit(1);
+		close(lock);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		struct pollfd f = {.fd = ino, .events = POLLIN};
+		while (poll(&f, 1, 10000) > 0) {
+			ssize_t len = read(ino, buf, sizeof(buf));
+			for (ssize_t off = 0; len > 0 && off < len;) {
+				const struct inotify_event *ev = (const void *)(buf + off);
+				if (ev->len && strcmp(ev->name, "config.json") == 0) {
+					if (write(p[1], "c", 1) < 0)
+						_exit(1);
+					_exit(0);
+				}
+				off += (ssize_t)sizeof(*ev) + ev->len;
+			}
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	if (w < 0 || read(p[0], &c, 1) != 1 || c != 'r') {
+		close(p[0]);
+		if (w > 0)
+			kill(w, SIGKILL);
+		return -1;
+	}
+	*rd = p[0];
+	return w;
+}
+
+/* Wait for the watcher's 'c', the runtime's exit, or 10 s. */
+static void wait_config_read(int rd, pid_t pid)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct pollfd fds[2] = {{.fd = ino, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-	struct timespec end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += 10;
-	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
-		if (ms <= 0)
-			return;
-		int r = poll(fds, pidfd >= 0 ? 2 : 1, (int)ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || (fds[1].revents & POLLIN))
-			return;
-		ssize_t len = read(ino, buf, sizeof(buf));
-		for (ssize_t off = 0; len > 0 && off < len;) {
-			const struct inotify_event *ev = (const void *)(buf + off);
-			if (ev->len && strcmp(ev->name, "config.json") == 0)
-				return;
-			off += (ssize_t)sizeof(*ev) + ev->len;
-		}
-	}
+	struct pollfd fds[2] = {{.fd = rd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	int r;
+	while ((r = poll(fds, pidfd >= 0 ? 2 : 1, 10000)) < 0 && errno == EINTR)
+		;
 }
 
 int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
@@ -131,16 +164,11 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
 	_cleanup_close_ int lock = bundle_lock;
-	_cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	_cleanup_close_ int rd = -1;
+	pid_t watcher = lock >= 0 ? start_watcher(lock, &rd) : -1;
 	sigset_t block, old;
 	int wstatus = 0;
 
-	if (ino >= 0 && lock >= 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
-		if (inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
-			hr_closep(&ino);
-	}
 	/* Block first so no signal slips between fork and the handlers. */
 	sigemptyset(&block);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -161,9 +189,13 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (ino >= 0)
-		wait_config_read(ino, pid);
-	hr_closep(&lock);
+	if (watcher > 0)
+		wait_config_read(rd, pid);
+	close(hr_steal_fd(&lock));
+	if (watcher > 0) {
+		/* It pays for its inotify instance after we are gone. */
+		kill(watcher, SIGKILL);
+	}
 	while (waitpid(pid, &wstatus, 0) < 0)
 		if (errno != EINTR)
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
