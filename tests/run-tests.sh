@@ -210,6 +210,31 @@ else
 fi
 stage_done
 
+# --- 6b. integration under the sanitizers -------------------------------------------
+# The same hardrun, built with ASan+UBSan, drives real containers through the
+# create, exec, update, refusal and kill -9 paths.  Leak checking stays with
+# the unit tests (a process that execs the runtime leaves its argv behind by
+# design); any memory error or undefined behaviour aborts the run.  The
+# Landlock helper of this build links the sanitizer runtime dynamically and
+# cannot run in a busybox rootfs, so containers here use the optimised
+# build's helper.
+stage "integration scripts under ASan+UBSan"
+if [ "$do_asan" = 1 ] && [ $built = 1 ] &&
+	ninja -C "$ASAN_BUILD" hardrun >"$HR_LOGS/asan-hardrun.log" 2>&1; then
+	for s in integration/foundation integration/policy security/bad-input security/kill9; do
+		HARDRUN="$ASAN_BUILD/hardrun" OCI_RUNTIME="$ASAN_BUILD/hardrun" \
+			HARDRUN_LANDLOCK_HELPER="$BUILD/src/rules/hardrun-landlock" \
+			ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=0 \
+			UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+			hr_run_tap "asan/$s" "$HR_LOGS/asan-${s//\//-}" bash "$TOP/tests/$s.sh"
+	done
+elif [ "$do_asan" = 1 ]; then
+	hr_fail_one "asan/integration" "not run: the sanitizer build of hardrun failed ($HR_LOGS/asan-hardrun.log)" 0.0s
+else
+	echo "skipped (--no-asan)"
+fi
+stage_done
+
 # --- 7. fuzz ----------------------------------------------------------------------
 if [ -f "$TOP/tests/fuzz/run-smoke.sh" ]; then
 	stage "fuzz smoke runs"
