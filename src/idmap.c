@@ -123,13 +123,11 @@ static int subid_read(const char *file, struct id_pool *out, struct hr_error **e
 	_cleanup_fclose_ FILE *f = fopen(file, "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
-	struct passwd *pw = getpwnam(HR_SUBID_USER);
 	char uidbuf[16] = "";
+	bool resolved = false;
 
 	if (!f)
 		return errno == ENOENT ? 0 : hr_error_set(err, errno, "open %s", file);
-	if (pw)
-		snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
 	while (getline(&line, &cap, f) >= 0) {
 		char *name = line, *s = strchr(line, ':'), *c = NULL, *end = NULL;
 		unsigned long long start, count;
@@ -137,6 +135,14 @@ static int subid_read(const char *file, struct id_pool *out, struct hr_error **e
 		if (!s)
 			continue;
 		*s++ = '\0';
+		/* Numeric entries name the user by uid: look it up only then, since
+		 * an NSS lookup costs more than the rest of a create. */
+		if (!resolved && *name && strspn(name, "0123456789") == strlen(name)) {
+			struct passwd *pw = getpwnam(HR_SUBID_USER);
+			if (pw)
+				snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
+			resolved = true;
+		}
 		if (strcmp(name, HR_SUBID_USER) != 0 && (!*uidbuf || strcmp(name, uidbuf) != 0))
 			continue;
 		c = strchr(s, ':');
