@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -309,4 +310,34 @@ void hr_rfc3339_now(char *buf, size_t size)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+const struct hr_rlimit_name hr_rlimit_names[HR_N_RLIMITS] = {
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
+};
+_Static_assert(sizeof(hr_rlimit_names) / sizeof(hr_rlimit_names[0]) == HR_N_RLIMITS &&
+		   RLIMIT_NLIMITS == HR_N_RLIMITS,
+	       "every rlimit named once");
+
+int hr_rlimit_resource(const char *name)
+{
+	for (size_t i = 0; name && i < HR_N_RLIMITS; i++)
+		if (strcmp(name, hr_rlimit_names[i].name) == 0)
+			return hr_rlimit_names[i].resource;
+	return -1;
 }

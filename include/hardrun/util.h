@@ -53,6 +53,16 @@ int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err);
 /* True if this process is not in the initial user namespace. */
 bool hr_in_user_namespace(void);
 
+/* The rlimits as the OCI spec names them ("RLIMIT_NOFILE"), in one table. */
+struct hr_rlimit_name {
+	const char *name;
+	int resource;
+};
+#define HR_N_RLIMITS 16
+extern const struct hr_rlimit_name hr_rlimit_names[HR_N_RLIMITS];
+/* The resource for an OCI rlimit name, or -1 if there is none. */
+int hr_rlimit_resource(const char *name);
+
 /* RFC 3339 timestamp with nanoseconds in UTC, into buf (>= 40 bytes). */
 void hr_rfc3339_now(char *buf, size_t size);
 

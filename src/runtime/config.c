@@ -65,28 +65,6 @@ static const struct {
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_table[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
-
 static const char *hook_names[HR_HOOK_N] = {
     "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
@@ -574,11 +552,8 @@ static int load_rlimits(struct hr_rt_process *p, const struct hr_json *rl, struc
 	for (size_t i = 0; i < rl->arr.len; i++) {
 		const char *type = str_member(rl->arr.items[i], "type");
 		uint64_t soft = 0, hard = 0;
-		int res = -1;
+		int res = hr_rlimit_resource(type);
 
-		for (size_t k = 0; type && k < sizeof(rlimit_table) / sizeof(rlimit_table[0]); k++)
-			if (strcmp(type, rlimit_table[k].name) == 0)
-				res = rlimit_table[k].resource;
 		if (res < 0)
 			return hr_error_set(err, 0, "rlimits[%zu]: unknown type %s", i,
 					    type ? type : "(none)");
