@@ -39,24 +39,7 @@ int hr_rt_console_connect(const char *path, struct hr_error **err)
 
 static int send_master(int sock, int master, const char *name)
 {
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return hr_rt_send_fd_with(sock, master, name, strlen(name));
 }
 
 int hr_rt_console_setup(int console_sock, int sync)

@@ -179,6 +179,9 @@ int hr_rt_send_go(int fd);
 int hr_rt_wait_go(int fd);
 /* Send/receive an fd with SCM_RIGHTS. */
 int hr_rt_send_fd(int sock, int fd);
+/* The same with `len` bytes of data beside the fd (the console socket wants
+ * the terminal's name, as runc sends it). */
+int hr_rt_send_fd_with(int sock, int fd, const void *data, size_t len);
 int hr_rt_recv_fd(int sock);
 
 /* Child-side failure: report and _exit(1).  Never returns. */

@@ -90,10 +90,9 @@ void hr_rt_die(int sync, int errnum, const char *fmt, ...)
 	_exit(1);
 }
 
-int hr_rt_send_fd(int sock, int fd)
+int hr_rt_send_fd_with(int sock, int fd, const void *data, size_t len)
 {
-	char byte = 0;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -111,6 +110,12 @@ int hr_rt_send_fd(int sock, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int hr_rt_send_fd(int sock, int fd)
+{
+	char byte = 0;
+	return hr_rt_send_fd_with(sock, fd, &byte, 1);
 }
 
 int hr_rt_recv_fd(int sock)
