@@ -13,6 +13,7 @@
 # HR_ESCAPE_PROFILES (default "baseline restricted untrusted").
 set -u
 SEC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SEC_DIR/_probe.sh"
 . "$SEC_DIR/../lib/common.sh"
 
 WORK=$(mktemp -d /tmp/hr-escape.XXXXXX)
@@ -33,18 +34,6 @@ trap cleanup EXIT
 BLOCKED_TOTAL=0
 ALLOWED_TOTAL=0
 
-find_probe() {
-	local c
-	for c in "${HR_PROBE:-}" "${HR_BUILD_DIR:-/nonexistent}/tests/security/hr-escape-probe" \
-		"$(dirname "$HARDRUN")/tests/security/hr-escape-probe"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then
-			echo "$c"
-			return 0
-		fi
-	done
-	cc -static -O2 -o "$WORK/probe" "$SEC_DIR/probe.c" 2>"$WORK/probe-build.log" || return 1
-	echo "$WORK/probe"
-}
 
 # Host namespace inodes and a marker file, so the probe can tell "host" from "own".
 host_env_json() {
@@ -220,13 +209,6 @@ selftest() { # selftest LABEL: LABEL ran the hostile config under plain runc
 	fi
 }
 
-builtin_ok() {
-	[ "${HR_BUILTIN_OK:-0}" = 1 ] && return 0
-	local e
-	e=$("$OCI_RUNTIME" --hardrun-runtime=builtin --root "$HR_TEST_ROOT" state "hr-esc-none-$$" 2>&1) && return 1
-	echo "$e" | grep -qiE 'does not exist|no such container' &&
-		! echo "$e" | grep -qiE 'not implemented|not available|unsupported'
-}
 
 started() { grep -q '^CHECK ' "$(out_of "$1")"; }
 
