@@ -169,19 +169,8 @@ static void print_json(const struct hr_hardened *h, struct hr_error *failure)
 	if (failure)
 		hr_json_set(o, "reason", hr_json_new_string(failure->msg));
 	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
-	for (size_t i = 0; i < h->findings.len; i++) {
-		const struct hr_finding *f = &h->findings.items[i];
-		struct hr_json *e = hr_json_new(HR_JSON_OBJECT);
-		hr_json_set(e, "rule", hr_json_new_string(f->rule));
-		hr_json_set(e, "action", hr_json_new_string(hr_action_name(f->action)));
-		hr_json_set(e, "path", hr_json_new_string(f->path));
-		hr_json_set(e, "before",
-			    f->before ? hr_json_new_string(f->before) : hr_json_new(HR_JSON_NULL));
-		hr_json_set(e, "after",
-			    f->after ? hr_json_new_string(f->after) : hr_json_new(HR_JSON_NULL));
-		hr_json_set(e, "reason", hr_json_new_string(f->reason));
-		hr_json_append(arr, e);
-	}
+	for (size_t i = 0; i < h->findings.len; i++)
+		hr_json_append(arr, hr_finding_json(&h->findings.items[i]));
 	hr_json_set(o, "findings", arr);
 	if (!failure)
 		hr_json_set(o, "hardened", hr_json_clone(h->spec));

@@ -123,18 +123,6 @@ static void add_annotation(struct hr_json *rec, const char *field, const struct 
 	}
 }
 
-static struct hr_json *finding_json(const struct hr_finding *f)
-{
-	struct hr_json *o = hr_json_new(HR_JSON_OBJECT);
-	hr_json_set(o, "rule", hr_json_new_string(f->rule));
-	hr_json_set(o, "action", hr_json_new_string(hr_action_name(f->action)));
-	hr_json_set(o, "path", hr_json_new_string(f->path));
-	hr_json_set(o, "before", f->before ? hr_json_new_string(f->before) : hr_json_new(0));
-	hr_json_set(o, "after", f->after ? hr_json_new_string(f->after) : hr_json_new(0));
-	hr_json_set(o, "reason", hr_json_new_string(f->reason));
-	return o;
-}
-
 int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
 		      const struct hr_json *spec, const char *profile,
 		      const struct hr_findings *findings, const char *error, struct hr_error **err)
@@ -168,7 +156,7 @@ int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
 		hr_json_set(rec, "error", hr_json_new_string(error));
 	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
 	for (size_t i = 0; findings && i < findings->len; i++)
-		hr_json_append(arr, finding_json(&findings->items[i]));
+		hr_json_append(arr, hr_finding_json(&findings->items[i]));
 	hr_json_set(rec, "findings", arr);
 	return hr_audit_append(path, rec, err);
 }

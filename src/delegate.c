@@ -116,33 +116,42 @@ int hr_delegate_run(const char *runtime, const struct hr_cli *cli, int *status,
 	return 0;
 }
 
-char *hr_delegate_version(const char *runtime)
+char *hr_delegate_capture(const char *runtime, const char *arg)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return NULL;
 	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
 	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
 		dup2(fds[1], STDOUT_FILENO);
-		execl(runtime, runtime, "--version", (char *)NULL);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		execl(runtime, runtime, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
-	size_t len = 0, cap = 4096;
+	if (pid < 0) {
+		close(fds[0]);
+		return NULL;
+	}
+	size_t len = 0, cap = 8192;
 	char *buf = hr_xmalloc(cap);
-	ssize_t r;
-	while ((r = read(fds[0], buf + len, cap - len - 1)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0 && (len += (size_t)r) + 1 >= cap)
+	for (;;) {
+		if (len + 1 >= cap)
+			buf = hr_xrealloc(buf, cap *= 2);
+		ssize_t r = read(fds[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			break;
+		len += (size_t)r;
+	}
 	close(fds[0]);
 	buf[len] = '\0';
 	int st = 0;
-	waitpid(pid, &st, 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || len == 0) {
 		free(buf);
 		return NULL;

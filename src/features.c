@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "hardrun/cleanup.h"
@@ -13,48 +9,6 @@
 #include "hardrun/features.h"
 #include "hardrun/json.h"
 #include "hardrun/util.h"
-
-static char *capture(const char *runtime, const char *arg)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(fds[1], STDOUT_FILENO);
-		if (devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		execl(runtime, runtime, arg, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return NULL;
-	}
-	size_t len = 0, cap = 8192;
-	char *buf = hr_xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap)
-			buf = hr_xrealloc(buf, cap *= 2);
-		ssize_t r = read(fds[0], buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fds[0]);
-	buf[len] = '\0';
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
 
 static struct hr_json *builtin_features(void)
 {
@@ -76,7 +30,7 @@ int hr_features_main(const char *runtime, struct hr_error **err)
 	_cleanup_free_ char *out = NULL;
 
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) != 0) {
-		_cleanup_free_ char *raw = capture(runtime, "features");
+		_cleanup_free_ char *raw = hr_delegate_capture(runtime, "features");
 		if (!raw)
 			return hr_error_set(err, 0, "`%s features` failed", runtime);
 		f = hr_json_parse(raw, strlen(raw), NULL, err);

@@ -82,7 +82,7 @@ static int print_version(const char *runtime)
 {
 	printf("hardrun version %s\n", HR_VERSION);
 	if (runtime && strcmp(runtime, HR_RUNTIME_BUILTIN) != 0) {
-		_cleanup_free_ char *v = hr_delegate_version(runtime);
+		_cleanup_free_ char *v = hr_delegate_capture(runtime, "--version");
 		if (v)
 			fputs(v, stdout);
 	} else {

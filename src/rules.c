@@ -137,6 +137,20 @@ void hr_report_as(struct hr_ctx *ctx, enum hr_action action, const char *path, c
 	va_end(ap);
 }
 
+struct hr_json *hr_finding_json(const struct hr_finding *f)
+{
+	struct hr_json *o = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(o, "rule", hr_json_new_string(f->rule));
+	hr_json_set(o, "action", hr_json_new_string(hr_action_name(f->action)));
+	hr_json_set(o, "path", hr_json_new_string(f->path));
+	hr_json_set(o, "before",
+		    f->before ? hr_json_new_string(f->before) : hr_json_new(HR_JSON_NULL));
+	hr_json_set(o, "after",
+		    f->after ? hr_json_new_string(f->after) : hr_json_new(HR_JSON_NULL));
+	hr_json_set(o, "reason", hr_json_new_string(f->reason));
+	return o;
+}
+
 char *hr_json_brief(const struct hr_json *j)
 {
 	char *out = NULL;

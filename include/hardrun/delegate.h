@@ -33,7 +33,11 @@ int hr_delegate_exec(const char *runtime, const struct hr_cli *cli, struct hr_er
 int hr_delegate_run(const char *runtime, const struct hr_cli *cli, int *status,
 		    struct hr_error **err);
 
-/* Run `runtime --version` and return its stdout (malloc'd), or NULL. */
-char *hr_delegate_version(const char *runtime);
+/*
+ * Run `runtime arg` (e.g. --version, features) with stderr discarded and
+ * return its whole stdout (malloc'd), or NULL if it failed or printed
+ * nothing.
+ */
+char *hr_delegate_capture(const char *runtime, const char *arg);
 
 #endif

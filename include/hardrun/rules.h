@@ -44,6 +44,9 @@ struct hr_findings {
 
 void hr_findings_free(struct hr_findings *f);
 
+/* A finding as the audit log and `check --format json` print it. */
+struct hr_json *hr_finding_json(const struct hr_finding *f);
+
 /* Which entry point is asking; exec only runs the process-level checks. */
 enum hr_entry {
 	HR_ENTRY_CREATE, /* create, run, restore, check */
