@@ -153,8 +153,7 @@ static void wait_config_read(int rd, pid_t pid)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd fds[2] = {{.fd = rd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-	int r;
-	while ((r = poll(fds, pidfd >= 0 ? 2 : 1, 10000)) < 0 && errno == EINTR)
+	while (poll(fds, pidfd >= 0 ? 2 : 1, 10000) < 0 && errno == EINTR)
 		;
 }
 

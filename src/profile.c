@@ -384,8 +384,22 @@ static int configure_rule(struct hr_profile *p, struct hr_rule_config *rc,
 	return 0;
 }
 
-static struct hr_profile *profile_load(const struct hr_policy *policy, const char *name,
-				       struct hr_error **err)
+/* Every rule family of this binary, each from its section of `rules`. */
+static int configure_rules(struct hr_profile *p, const struct hr_json *rules, struct hr_error **err)
+{
+	for (size_t n = 0; hr_rules[n]; n++)
+		p->n_rules++;
+	p->rules = hr_xcalloc(p->n_rules, sizeof(*p->rules));
+	for (size_t i = 0; i < p->n_rules; i++) {
+		p->rules[i].rule = hr_rules[i];
+		if (configure_rule(p, &p->rules[i], rules, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct hr_profile *hr_profile_load(const struct hr_policy *policy, const char *name,
+				   struct hr_error **err)
 {
 	struct hr_profile *p = hr_xcalloc(1, sizeof(*p));
 	_cleanup_json_ struct hr_json *j = load_profile_json(policy, name, 0, &p->path, err);
@@ -398,25 +412,13 @@ static struct hr_profile *profile_load(const struct hr_policy *policy, const cha
 	    hr_policy_get_uint64(j, "strictness", &strict, p->path, "(top level)", err) < 0)
 		goto fail;
 	p->strictness = (int)(strict > 100 ? 100 : strict);
-	for (size_t n = 0; hr_rules[n]; n++)
-		p->n_rules++;
-	p->rules = hr_xcalloc(p->n_rules, sizeof(*p->rules));
-	for (size_t i = 0; i < p->n_rules; i++) {
-		p->rules[i].rule = hr_rules[i];
-		if (configure_rule(p, &p->rules[i], hr_json_get(j, "rules"), err) < 0)
-			goto fail;
-	}
+	if (configure_rules(p, hr_json_get(j, "rules"), err) < 0)
+		goto fail;
 	return p;
 fail:
 	hr_err_wrap(err, "profile `%s`", name);
 	hr_profile_free(p);
 	return NULL;
-}
-
-struct hr_profile *hr_profile_load(const struct hr_policy *policy, const char *name,
-				   struct hr_error **err)
-{
-	return profile_load(policy, name, err);
 }
 
 struct hr_profile *hr_profile_parse(const char *label, const char *buf, size_t len,
@@ -433,15 +435,9 @@ struct hr_profile *hr_profile_parse(const char *label, const char *buf, size_t l
 		hr_profile_free(p);
 		return NULL;
 	}
-	for (size_t n = 0; hr_rules[n]; n++)
-		p->n_rules++;
-	p->rules = hr_xcalloc(p->n_rules, sizeof(*p->rules));
-	for (size_t i = 0; i < p->n_rules; i++) {
-		p->rules[i].rule = hr_rules[i];
-		if (configure_rule(p, &p->rules[i], hr_json_get(j, "rules"), err) < 0) {
-			hr_profile_free(p);
-			return NULL;
-		}
+	if (configure_rules(p, hr_json_get(j, "rules"), err) < 0) {
+		hr_profile_free(p);
+		return NULL;
 	}
 	return p;
 }
@@ -450,7 +446,7 @@ struct hr_profile *hr_profile_resolve(const struct hr_policy *policy, const char
 				      const struct hr_json *spec, struct hr_error **err)
 {
 	const char *base = requested && *requested ? requested : policy->default_profile;
-	struct hr_profile *p = profile_load(policy, base, err);
+	struct hr_profile *p = hr_profile_load(policy, base, err);
 	const struct hr_json *ann =
 	    hr_json_get(hr_json_get(spec, "annotations"), HR_PROFILE_ANNOTATION);
 	if (!p || hr_json_is_null(ann))
@@ -471,7 +467,7 @@ struct hr_profile *hr_profile_resolve(const struct hr_policy *policy, const char
 			     HR_PROFILE_ANNOTATION, want, policy->path);
 		return NULL;
 	}
-	struct hr_profile *q = profile_load(policy, want, err);
+	struct hr_profile *q = hr_profile_load(policy, want, err);
 	if (q && q->strictness < p->strictness && !policy->annotation_allow_looser) {
 		hr_error_set(err, 0,
 			     "annotation `%s` asks for profile `%s`, which is looser than `%s`; "
