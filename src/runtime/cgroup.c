@@ -168,16 +168,11 @@ static int apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_
 	return 0;
 }
 
-static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
+static int create_v2(const struct hr_rt_config *c, struct hr_error **err)
 {
 	_cleanup_free_ char *dir = cg_dir(NULL, c->cgroups_path);
 	_cleanup_free_ char *parent = hr_xstrdup(dir);
-	char pidtext[32];
 
-	if (pid > 0) {
-		snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-		return cg_write(dir, "cgroup.procs", pidtext, err);
-	}
 	if (hr_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	/* v2 device control is a BPF program on the cgroup: not done here, say so */
@@ -191,9 +186,9 @@ static int enter_v2(const struct hr_rt_config *c, pid_t pid, struct hr_error **e
 }
 
 /*
- * Each v1 attach costs a synchronize_rcu (milliseconds): join pids always
- * (ps, kill --all, the pids limit), memory and cpu only when the config
- * limits them, freezer only when `pause` needs it.
+ * v1 cgroups made at create: pids always (ps, kill --all, the pids limit),
+ * memory and cpu only when the config limits them, freezer only when
+ * `pause` needs it (see adopt()).
  */
 static bool v1_needed(const struct hr_rt_resources *r, size_t i)
 {
@@ -210,38 +205,50 @@ static bool v1_needed(const struct hr_rt_resources *r, size_t i)
 }
 
 /*
- * Every cgroup attach takes the global threadgroup rwsem for writing, whose
- * first writer waits out an RCU grace period (5-15 ms here); writers soon
- * after pay nothing.  A helper process does a no-op attach (itself, to the
- * cgroup it is in) right away, so the grace period passes while we load the
- * config and clone, not when the container joins its cgroup.  Reaped by
- * whoever waits for our children; a zombie until then at worst.
+ * Joining: the new process joins its cgroups itself, from files the
+ * privileged parent opened (the kernel checks the opener's credentials).
+ * On cgroup v1 it writes "0" to each `tasks` file: moving the writing
+ * thread alone skips the global threadgroup rwsem, whose write side waits
+ * out an RCU grace period (7-15 ms on this host) when the pid of another
+ * process is written to cgroup.procs.  The child is single-threaded, so the
+ * thread is the whole process.  On v2, "0" to cgroup.procs.  Every
+ * hierarchy in which the container's cgroup exists is joined.
  */
-void hr_rt_cgroup_warm(void)
+int hr_rt_cgroup_open_join(const char *path, struct hr_rt_cgjoin *j, struct hr_error **err)
 {
-	char line[4096], path[4200];
-	pid_t pid = fork();
+	static const char *v1[] = {"pids", "memory", "cpu", "cpuacct", "freezer", "devices"};
+	bool v2 = is_v2();
 
-	if (pid != 0)
-		return;
-	FILE *fp = fopen("/proc/self/cgroup", "re");
-	while (fp && fgets(line, sizeof(line), fp)) {
-		char *ctrl = strchr(line, ':'), *cg = ctrl ? strchr(ctrl + 1, ':') : NULL;
-		if (!cg)
+	j->n = 0;
+	for (size_t i = 0; i < (v2 ? 1 : sizeof(v1) / sizeof(v1[0])); i++) {
+		_cleanup_free_ char *f = v2 ? hr_xasprintf(CG_ROOT "/%s/cgroup.procs", path)
+					    : hr_xasprintf(CG_ROOT "/%s/%s/tasks", v1[i], path);
+		int fd = open(f, O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT && !v2)
 			continue;
-		*cg++ = 0;
-		cg[strcspn(cg, "\n")] = 0;
-		if (strcmp(ctrl + 1, "pids") == 0 || (ctrl[1] == 0 && is_v2()))
-			snprintf(path, sizeof(path), CG_ROOT "%s%s/cgroup.procs",
-				 ctrl[1] ? "/pids" : "", cg);
-		else
-			continue;
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0 && write(fd, "0", 1) < 0)
-			close(fd);
-		break;
+		if (fd < 0) {
+			hr_rt_cgroup_join_close(j);
+			return hr_error_set(err, errno, "open %s", f);
+		}
+		j->fd[j->n++] = fd;
 	}
-	_exit(0);
+	return 0;
+}
+
+int hr_rt_cgroup_join_self(const struct hr_rt_cgjoin *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (write(j->fd[i], "0", 1) != 1)
+			return -1;
+	return 0;
+}
+
+void hr_rt_cgroup_join_close(struct hr_rt_cgjoin *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		close(j->fd[i]);
+	j->n = 0;
 }
 
 /*
@@ -271,75 +278,42 @@ static int apply_devices_v1(const char *dir, char **rules, struct hr_error **err
 	return 0;
 }
 
-static int enter_devices_v1(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
+static int create_devices_v1(const struct hr_rt_config *c, struct hr_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
-	char pidtext[32];
 
 	if (!have_controller("devices")) {
-		if (pid == 0 && hr_rt_warn("resources/devices",
-					   "device rules not applied: no devices cgroup") < 0)
+		if (hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") <
+		    0)
 			return hr_error_set(err, 0, "device rules cannot be applied on this host");
 		return 0;
 	}
 	dir = cg_dir("devices", c->cgroups_path);
-	if (pid == 0)
-		return hr_mkdir_p(dir, 0755, err) < 0
-			   ? -1
-			   : apply_devices_v1(dir, c->res.device_rules, err);
-	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-	return cg_write(dir, "cgroup.procs", pidtext, err);
+	return hr_mkdir_p(dir, 0755, err) < 0 ? -1
+					      : apply_devices_v1(dir, c->res.device_rules, err);
 }
 
-/*
- * pid 0: create the cgroups and write the limits; pid > 0: move pid in.
- * Split because a cgroup mkdir waits for cgroup_mutex, which an attach holds
- * through its RCU grace period: the directories are made before the
- * warm-up helper's attach starts (see hr_rt_cgroup_warm()).
- */
-int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err)
+/* Make the container's cgroups and write the limits; the init joins them itself. */
+int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err)
 {
 	char *dirs[5] = {NULL};
-	char pidtext[32];
 	int r = 0;
 
 	if (is_v2())
-		return enter_v2(c, pid, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
-	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+		return create_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	for (size_t i = 0; i < 5 && r == 0; i++) {
 		if (!v1_needed(&c->res, i) || !have_controller(v1_controllers[i]))
 			continue;
 		dirs[i] = cg_dir(v1_controllers[i], c->cgroups_path);
-		if (pid == 0)
-			r = hr_mkdir_p(dirs[i], 0755, err);
+		r = hr_mkdir_p(dirs[i], 0755, err);
 	}
-	if (r == 0 && pid == 0)
-		r = apply_v1(&c->res, dirs, err);
-	for (size_t i = 0; i < 5 && r == 0 && pid > 0; i++)
-		if (dirs[i])
-			r = cg_write(dirs[i], "cgroup.procs", pidtext, err);
 	if (r == 0)
-		r = enter_devices_v1(c, pid, err);
+		r = apply_v1(&c->res, dirs, err);
+	if (r == 0)
+		r = create_devices_v1(c, err);
 	for (size_t i = 0; i < 5; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
-}
-
-int hr_rt_cgroup_join(const char *path, pid_t pid, struct hr_error **err)
-{
-	char pidtext[32];
-
-	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
-	if (is_v2()) {
-		_cleanup_free_ char *d = cg_dir(NULL, path);
-		return cg_write(d, "cgroup.procs", pidtext, err);
-	}
-	for (size_t i = 0; i < 5; i++) {
-		_cleanup_free_ char *d = cg_dir(v1_controllers[i], path);
-		if (access(d, F_OK) == 0 && cg_write(d, "cgroup.procs", pidtext, err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 int hr_rt_cgroup_pids(const char *path, pid_t **pids, size_t *n, struct hr_error **err)

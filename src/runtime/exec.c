@@ -157,8 +157,11 @@ static int open_namespaces(pid_t pid, int fds[N_NS], struct hr_error **err)
 }
 
 static __attribute__((noreturn)) void exec_child(const struct hr_rt_process *p, const int fds[N_NS],
-						 int sync, int console)
+						 const struct hr_rt_cgjoin *cg, int sync,
+						 int console)
 {
+	if (hr_rt_cgroup_join_self(cg) < 0)
+		hr_rt_die(sync, errno, "join the container's cgroups");
 	/*
 	 * Host root joining the container: not dumpable, or a ptrace-capable
 	 * container process could attach to us before we drop (execve resets it).
@@ -183,6 +186,7 @@ struct exec_ctx {
 	int ns[N_NS];
 	int console;
 	int pidns;
+	struct hr_rt_cgjoin cgroups;
 };
 
 static int fork_exec(struct exec_ctx *x, pid_t *pid_out, int *sock_out, struct hr_error **err)
@@ -202,7 +206,7 @@ static int fork_exec(struct exec_ctx *x, pid_t *pid_out, int *sock_out, struct h
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		exec_child(&x->proc, x->ns, sv[1], x->console);
+		exec_child(&x->proc, x->ns, &x->cgroups, sv[1], x->console);
 	}
 	if (x->pidns >= 0 && saved >= 0)
 		setns(saved, CLONE_NEWPID);
@@ -221,8 +225,6 @@ static int setup_and_go(struct exec_ctx *x, pid_t pid, int sock, struct hr_error
 	char text[1024];
 	int en = 0, t;
 
-	if (x->s.cgroups_path && hr_rt_cgroup_join(x->s.cgroups_path, pid, err) < 0)
-		return -1;
 	for (size_t i = 0; i < x->proc.n_rlimits; i++)
 		if (prlimit(pid, x->proc.rlimits[i].resource, &x->proc.rlimits[i].value, NULL) < 0)
 			return hr_error_set(err, errno, "set rlimit");
@@ -283,8 +285,9 @@ int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err
 	*exit_status = 0;
 	if (!detach)
 		hr_rt_block_signals(&old);
-	hr_rt_cgroup_warm();
-	if (prepare(cli, &x, err) < 0 || fork_exec(&x, &pid, &sock, err) < 0)
+	if (prepare(cli, &x, err) < 0 ||
+	    (x.s.cgroups_path && hr_rt_cgroup_open_join(x.s.cgroups_path, &x.cgroups, err) < 0) ||
+	    fork_exec(&x, &pid, &sock, err) < 0)
 		goto out;
 	if (setup_and_go(&x, pid, sock, err) < 0) {
 		kill(pid, SIGKILL);
@@ -312,6 +315,7 @@ out:
 		close(x.pidns);
 	if (x.console >= 0)
 		close(x.console);
+	hr_rt_cgroup_join_close(&x.cgroups);
 	hr_rt_state_free(&x.s);
 	hr_rt_process_free(&x.proc);
 	return r;

@@ -11,8 +11,10 @@
  *    namespace a fork: that grandchild is the init, reparented to us
  *    (subreaper) when the intermediate exits.
  *
- * The parent writes the id maps, cgroups, rlimits and oom_score_adj (all
- * need privilege in the initial user namespace) before letting the child on.
+ * The child first joins its cgroups (through files the parent opened) and
+ * only then unshares the cgroup namespace, rooted there.  The parent writes
+ * the id maps, rlimits and oom_score_adj (all need privilege in the initial
+ * user namespace) before letting the child on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,8 +63,6 @@ static int parent_setup(const struct hr_rt_config *c, pid_t pid, struct hr_error
 {
 	char buf[32];
 
-	if (hr_rt_cgroup_enter(c, pid, err) < 0)
-		return -1;
 	for (size_t i = 0; i < c->proc.n_rlimits; i++)
 		if (prlimit(pid, c->proc.rlimits[i].resource, &c->proc.rlimits[i].value, NULL) < 0)
 			return hr_error_set(err, errno, "set rlimit %d",
@@ -240,11 +240,17 @@ static int clone_child(struct hr_rt_launch *l, int child_end, pid_t *pid, struct
 		return -1;
 	if (!simple)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	r = syscall(SYS_clone, (simple ? c->clone_flags : 0) | SIGCHLD, NULL, NULL, NULL, NULL);
+	r = syscall(SYS_clone, (simple ? c->clone_flags & ~CLONE_NEWCGROUP : 0) | SIGCHLD, NULL,
+		    NULL, NULL, NULL);
 	if (r == 0) {
 		for (size_t i = 0; i < sizeof(l->close_in_child) / sizeof(int); i++)
 			if (l->close_in_child[i] >= 0)
 				close(l->close_in_child[i]);
+		if (hr_rt_cgroup_join_self(&l->cgroups) < 0)
+			hr_rt_die(child_end, errno, "join the container's cgroups");
+		hr_rt_cgroup_join_close(&l->cgroups);
+		if (simple && (c->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+			hr_rt_die(child_end, errno, "unshare the cgroup namespace");
 		if (simple)
 			init_main(l, child_end);
 		intermediate_main(l, child_end);
@@ -306,7 +312,7 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 {
 	const struct hr_rt_config *c = l->config;
 	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sv[2];
+	int sv[2], r;
 	pid_t pid = -1, init = -1;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -314,7 +320,11 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 	parent_end = sv[0];
 	child_end = sv[1];
 	l->close_in_child[0] = parent_end;
-	if (clone_child(l, child_end, &pid, err) < 0)
+	if (hr_rt_cgroup_open_join(c->cgroups_path, &l->cgroups, err) < 0)
+		return -1;
+	r = clone_child(l, child_end, &pid, err);
+	hr_rt_cgroup_join_close(&l->cgroups);
+	if (r < 0)
 		return -1;
 	close(hr_steal_fd(&child_end));
 	if (c->n_ns_paths == 0) {
@@ -331,7 +341,7 @@ int hr_rt_launch(struct hr_rt_launch *l, pid_t *pid_out, struct hr_error **err)
 	if ((c->n_hooks[HR_HOOK_CREATE_CONTAINER] || c->n_hooks[HR_HOOK_START_CONTAINER]) &&
 	    send_hook_state(c, init, parent_end, err) < 0)
 		goto fail;
-	/* first go: the child builds its rootfs while we attach it (a grace period, often) */
+	/* first go: the child builds its rootfs meanwhile */
 	if (hr_rt_send_go(parent_end) < 0 || parent_setup(c, init, err) < 0 ||
 	    hr_rt_send_go(parent_end) < 0) {
 		child_error(parent_end, err);

@@ -226,12 +226,19 @@ bool hr_rt_pid_alive(pid_t pid, unsigned long long starttime);
 int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error **err);
 
 /* cgroup.c */
-void hr_rt_cgroup_warm(void);
 /* Apply the set fields of r to a running container (update). */
 int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err);
-/* pid 0: make the cgroups and write the limits; then again with the init's pid to move it in. */
-int hr_rt_cgroup_enter(const struct hr_rt_config *c, pid_t pid, struct hr_error **err);
-int hr_rt_cgroup_join(const char *cgroups_path, pid_t pid, struct hr_error **err);
+/* Make the container's cgroups and write the limits. */
+int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err);
+/* The files through which a new process joins the cgroups at cgroups_path itself. */
+struct hr_rt_cgjoin {
+	int fd[6];
+	size_t n;
+};
+int hr_rt_cgroup_open_join(const char *cgroups_path, struct hr_rt_cgjoin *j, struct hr_error **err);
+/* In the new process, single-threaded, before it unshares its cgroup namespace: -1, errno. */
+int hr_rt_cgroup_join_self(const struct hr_rt_cgjoin *j);
+void hr_rt_cgroup_join_close(struct hr_rt_cgjoin *j);
 int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct hr_error **err);
 int hr_rt_cgroup_freeze(const char *cgroups_path, bool freeze, struct hr_error **err);
 bool hr_rt_cgroup_frozen(const char *cgroups_path);
@@ -261,6 +268,7 @@ struct hr_rt_launch {
 	int exec_fifo;		      /* O_PATH fd of exec.fifo, -1 when not creating */
 	int console_sock;	      /* -1 if none */
 	int close_in_child[4];	      /* the parent's fds the child must not keep (-1: none) */
+	struct hr_rt_cgjoin cgroups;  /* set by hr_rt_launch() */
 	unsigned long long starttime; /* out: the init's, read before it may exit */
 };
 /* Start the init; *pid_out is its pid.  Returns the parent's end of the sync socket. */

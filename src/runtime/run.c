@@ -127,10 +127,8 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	st->dirfd = hr_rt_state_dir(cli, id, true, true, err);
 	if (st->dirfd < 0)
 		return -1;
-	/* cgroups before the warm-up helper takes cgroup_mutex for its grace period */
-	if (hr_rt_cgroup_enter(&st->config, 0, err) < 0)
+	if (hr_rt_cgroup_create(&st->config, err) < 0)
 		goto fail_cgroup;
-	hr_rt_cgroup_warm();
 	if (save_config(st->dirfd, spec, err) < 0 ||
 	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
 		goto fail_cgroup;

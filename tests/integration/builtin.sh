@@ -220,6 +220,25 @@ fi
 HRB exec -d b-exec-$U sleep 20
 n=$(HRB ps --format json b-exec-$U | jq length)
 [ "$n" = 2 ] && tap_ok "ps --format json lists the init and the detached exec" || tap_fail "ps json" "got $n pids"
+# The init and the exec'd process join the container's cgroups themselves:
+# seen from the host in its pids and devices cgroups, and at the root of
+# their own cgroup namespace from inside.
+if [ -f /sys/fs/cgroup/pids/cgroup.procs ] && [ -f /sys/fs/cgroup/devices/cgroup.procs ]; then
+	cg=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")
+	bad=
+	for p in $(HRB ps --format json b-exec-$U | jq -r '.[]'); do
+		for c in pids devices; do
+			got=$(awk -F: -v c=$c '$2 == c { print $3 }' "/proc/$p/cgroup")
+			[ "$got" = "$cg" ] || bad="$bad $p:$c=$got"
+		done
+	done
+	inside=$(HRB exec b-exec-$U sh -c 'grep :pids: /proc/self/cgroup | cut -d: -f3' 2>&1)
+	[ -n "$cg" ] && [ "$cg" != / ] && [ -z "$bad" ] && [ "$inside" = / ] &&
+		tap_ok "init and exec'd process in the container's pids and devices cgroups ($cg), / inside" ||
+		tap_fail "container cgroups" "init's pids cgroup '$cg'" "wrong:$bad" "inside: $inside"
+else
+	tap_skip "container cgroups" "no v1 pids and devices hierarchies on this host"
+fi
 HRB list --format json | jq -e --arg id "b-exec-$U" 'map(select(.id == $id and .status == "running")) | length == 1' >/dev/null &&
 	tap_ok "list --format json shows the running container" || tap_fail "list --format json" "$(HRB list)"
 if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
