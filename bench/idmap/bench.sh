@@ -59,10 +59,10 @@ done
 median_ms() {
 	local i t0 t1 ts=()
 	for i in $(seq "$RUNS"); do
-		t0=$(date +%s%N)
+		t0=${EPOCHREALTIME/./}000
 		"$HARDRUN" --root "$W/root" run -b "$1" "bench-$$-$i" </dev/null >/dev/null 2>"$W/err" ||
 			{ cat "$W/err" >&2; return 1; }
-		t1=$(date +%s%N)
+		t1=${EPOCHREALTIME/./}000
 		ts+=($(((t1 - t0) / 1000000)))
 	done
 	printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
