@@ -192,7 +192,7 @@ int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, cons
 					   "check: --format must be text or json");
 	if (!config && cli->n_args > 0)
 		config = cli->args[0];
-	int r = hr_harden(cli, policy, p ? p : profile, config, true, &h, &failure);
+	int r = hr_harden(cli, policy, p ? p : profile, config, HR_HARDEN_CHECK, &h, &failure);
 	if (r < 0 && (!h.profile || h.findings.denials == 0)) {
 		hr_hardened_clear(&h);
 		*err = failure;

@@ -74,7 +74,8 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 }
 
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
-	      const char *config_path, bool dry_run, struct hr_hardened *h, struct hr_error **err)
+	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,
+	      struct hr_error **err)
 {
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
@@ -91,7 +92,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .original = h->original,
 	    .policy = policy,
 	    .profile = h->profile,
-	    .container_id = dry_run ? NULL : hr_cli_id(cli),
+	    .container_id = mode == HR_HARDEN_CHECK ? NULL : hr_cli_id(cli),
 	    .bundle = h->bundle,
 	    .in_userns = hr_in_user_namespace(),
 	};
@@ -101,7 +102,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return -1;
 	if (h->findings.denials > 0)
 		return denial_error(h, err);
-	if (dry_run || hr_json_equal(h->spec, h->original))
+	if (mode != HR_HARDEN_WRITE || hr_json_equal(h->spec, h->original))
 		return 0;
 	/* Last step before the runtime: a crash before the rename leaves the
 	 * original, after it the whole hardened config. */

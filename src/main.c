@@ -118,7 +118,11 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		       struct hr_error **err)
 {
 	struct hr_hardened h = {.dirfd = -1};
-	int r = hr_harden(cli, policy, cli->opts.profile, NULL, false, &h, err);
+	/* The builtin runtime takes the hardened config in memory: the bundle's
+	 * config.json stays as the caller wrote it, and nothing waits on a write. */
+	enum hr_harden_mode mode =
+	    strcmp(runtime, HR_RUNTIME_BUILTIN) == 0 ? HR_HARDEN_IN_MEMORY : HR_HARDEN_WRITE;
+	int r = hr_harden(cli, policy, cli->opts.profile, NULL, mode, &h, err);
 	struct hr_error *aerr = NULL;
 	if (hr_audit_decision(cli, policy, h.spec ? h.spec : NULL,
 			      h.profile ? h.profile->name : cli->opts.profile, &h.findings,

@@ -13,7 +13,7 @@
 /*
  * The hardening path shared by create, run, restore and check: load the
  * bundle's config, resolve the profile, run every rule, write an audit
- * record and (unless dry_run) replace config.json atomically.
+ * record and (HR_HARDEN_WRITE) replace config.json atomically.
  */
 struct hr_hardened {
 	char *bundle;		  /* absolute bundle path */
@@ -29,10 +29,16 @@ struct hr_hardened {
  * Harden the bundle named by cli (or `config_path` for check on a bare file,
  * NULL otherwise).  Returns < 0 with *err on any failure; a policy denial is
  * an error too, whose message lists the refusals (the findings stay in *h
- * for the caller to print).  Nothing is written on failure or when dry_run.
+ * for the caller to print).  Nothing is written on failure.
  */
+enum hr_harden_mode {
+	HR_HARDEN_CHECK,     /* dry run: no id range, no mounts, nothing written */
+	HR_HARDEN_WRITE,     /* for a lower runtime, which reads config.json */
+	HR_HARDEN_IN_MEMORY, /* for the builtin runtime: config.json left as it was */
+};
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
-	      const char *config_path, bool dry_run, struct hr_hardened *h, struct hr_error **err);
+	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,
+	      struct hr_error **err);
 
 void hr_hardened_clear(struct hr_hardened *h);
 

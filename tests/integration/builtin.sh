@@ -158,7 +158,9 @@ wait_stopped() { # wait_stopped CMD...
 		sleep 0.02
 	done
 }
-fields='{ociVersion, status, bundle, rootfs, pidpos: (.pid > 0)}'
+# rootfs is compared as a directory: hardrun's is the idmapped view of the
+# bundle's rootfs (same device and inode), runc's the bundle's own path.
+fields='{ociVersion, status, bundle, rootfs: (.rootfs | "dir"), pidpos: (.pid > 0)}'
 HRB create --bundle "$B" b-life-$U 2>"$WORK/err" && tap_ok "create" || tap_fail "create" "$(cat "$WORK/err")"
 [ $have_runc = 1 ] && R create --bundle "$B" r-life-$U
 s1=$(HRB state b-life-$U) r1=$([ $have_runc = 1 ] && R state r-life-$U)
@@ -179,8 +181,8 @@ s3=$(HRB state b-life-$U) r3=$([ $have_runc = 1 ] && R state r-life-$U)
 if [ $have_runc = 1 ]; then
 	for n in 1 2 3; do
 		eval "h=\$s$n r=\$r$n"
-		hj=$(echo "$h" | jq -c "$fields")
-		rj=$(echo "$r" | jq -c "$fields")
+		hj=$(echo "$h" | jq -c "$fields" | sed "s|\"dir\"|\"$(stat -c %d:%i "$(echo "$h" | jq -r .rootfs)")\"|")
+		rj=$(echo "$r" | jq -c "$fields" | sed "s|\"dir\"|\"$(stat -c %d:%i "$(echo "$r" | jq -r .rootfs)")\"|")
 		[ -n "$hj" ] && [ "$hj" = "$rj" ] && tap_ok "state JSON $n matches runc's ($hj)" ||
 			tap_fail "state JSON $n matches runc's" "hardrun: $hj" "runc:    $rj"
 	done
