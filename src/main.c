@@ -13,6 +13,7 @@
 #include "hardrun/delegate.h"
 #include "hardrun/log.h"
 #include "hardrun/profile.h"
+#include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
 #include "hardrun/features.h"
 #include "hardrun/lifecycle.h"
@@ -51,12 +52,21 @@ static const char usage_text[] =
     "See hardrun(1) and docs/policy.md.\n";
 
 #if HAVE_BUILTIN
-/* What the host could not apply (a cgroup limit without a controller). */
+/*
+ * A limit the host could not apply (a cgroup limit without a controller):
+ * logged as a finding of the resources rule, and fatal unless the profile's
+ * `resources.unapplied` is "warn".  ctx is the container's profile; NULL
+ * (update, exec) keeps the default, deny.
+ */
 static int runtime_warning(void *ctx, const char *key, const char *msg)
 {
-	(void)ctx;
-	hr_log(HR_LOG_WARN, "%s: %s", key, msg);
-	return 0;
+	const struct hr_rule_config *rc = ctx ? hr_profile_rule(ctx, "resources") : NULL;
+	(void)key; /* msg names it */
+	bool fatal = hr_resources_unapplied_fatal(rc ? rc->settings : NULL);
+
+	hr_log(HR_LOG_WARN, "resources: %s; resources.unapplied is %s", msg,
+	       fatal ? "deny" : "warn");
+	return fatal ? -1 : 0;
 }
 #endif
 
@@ -153,12 +163,14 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		/* The builtin runtime has the config in memory: the bundle is
 		 * free for the next create at once, not when this one exits. */
 		hr_closep(&h.dirfd);
+		hr_rt_set_warn(runtime_warning, h.profile);
 		if (!strcmp(cli->command, "create"))
 			r = hr_rt_create(cli, h.spec, h.bundle, err);
 		else if (!strcmp(cli->command, "run"))
 			r = hr_rt_run(cli, h.spec, h.bundle, &status, err);
 		else
 			r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
+		hr_rt_set_warn(runtime_warning, NULL);
 		hr_hardened_clear(&h);
 		/* A foreground run deletes its container; a failed create has none. */
 		hr_container_release_unless_live(policy, hr_cli_id(cli),

@@ -29,6 +29,14 @@ int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const ch
 			      long long pids_flag, long long memory_flag, struct hr_error **err);
 
 /*
+ * Whether a limit the host cannot apply (no cgroup controller for it, device
+ * rules on cgroup v2 under the builtin runtime) must stop the container:
+ * the profile's `resources.unapplied`, "deny" (the default) or "warn".
+ * `settings` is the resources rule's, NULL when the profile has none.
+ */
+bool hr_resources_unapplied_fatal(const void *settings);
+
+/*
  * Whether namespace file `path` is the host's namespace of `type` (an OCI
  * type: "pid", "network", "mount", "ipc", "uts", "cgroup", "user", "time"):
  * same device and inode as /proc/1/ns/<t> or hardrun's own /proc/self/ns/<t>.

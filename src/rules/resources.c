@@ -56,6 +56,7 @@ struct resources_settings {
 	bool have_rlimit[N_RLIMITS];
 	uint64_t rlimit_max[N_RLIMITS];
 	char **sysctl_allow;
+	bool unapplied_warn; /* a limit the host cannot apply: start anyway, with a warning */
 };
 
 static int rlimit_index(const char *name)
@@ -109,8 +110,8 @@ static int parse_rlimits(const struct hr_json *section, struct resources_setting
 static int resources_parse(const struct hr_json *section, const char *file, void **settings,
 			   struct hr_error **err)
 {
-	static const char *const keys[] = {"pidsLimit", "memoryLimit", "rlimits", "sysctlAllow",
-					   NULL};
+	static const char *const keys[] = {"pidsLimit",	  "memoryLimit", "rlimits",
+					   "sysctlAllow", "unapplied",	 NULL};
 	_cleanup_(resources_freep) struct resources_settings *s = hr_xcalloc(1, sizeof(*s));
 	unsigned long long v = 0;
 
@@ -142,6 +143,15 @@ static int resources_parse(const struct hr_json *section, const char *file, void
 	}
 	if (parse_rlimits(section, s, file, err) < 0)
 		return -1;
+	if (!hr_json_is_null(hr_json_get(section, "unapplied"))) {
+		_cleanup_free_ char *u = NULL;
+		if (hr_policy_get_string(section, "unapplied", &u, file, "resources", err) < 0)
+			return -1;
+		if (strcmp(u, "deny") != 0 && strcmp(u, "warn") != 0)
+			return hr_error_set(
+			    err, 0, "%s: resources.unapplied: `%s` is not deny or warn", file, u);
+		s->unapplied_warn = strcmp(u, "warn") == 0;
+	}
 	if (!s->sysctl_allow)
 		s->sysctl_allow = hr_strv_dup((char *const *)sysctl_default);
 	*settings = hr_steal_ptr(&s);
@@ -518,3 +528,9 @@ const struct hr_rule hr_rule_resources = {
     .apply = resources_apply,
     .apply_process = resources_apply_process,
 };
+
+bool hr_resources_unapplied_fatal(const void *settings)
+{
+	const struct resources_settings *s = settings;
+	return !s || !s->unapplied_warn;
+}

@@ -86,7 +86,10 @@ static int limit_or_warn(const char *dir, const char *file, const char *value, c
 	if (!dir) {
 		if (hr_rt_warn(key, "%s not applied: no cgroup controller for it on this host",
 			       key) < 0)
-			return hr_error_set(err, 0, "%s cannot be applied on this host", key);
+			return hr_error_set(err, 0,
+					    "%s cannot be applied on this host and the policy does "
+					    "not let the container start without it",
+					    key);
 		return 0;
 	}
 	return cg_write(dir, file, value, err);
@@ -177,7 +180,9 @@ static int create_v2(const struct hr_rt_config *c, struct hr_error **err)
 		return -1;
 	/* v2 device control is a BPF program on the cgroup: not done here, say so */
 	if (hr_rt_warn("resources/devices", "device rules not applied on cgroup v2") < 0)
-		return hr_error_set(err, 0, "device rules cannot be applied on cgroup v2");
+		return hr_error_set(err, 0,
+				    "device rules cannot be applied on cgroup v2 and the policy "
+				    "does not let the container start without them");
 	*strrchr(parent, '/') = 0;
 	/* best effort: controllers the parent cannot delegate show up as write errors below */
 	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
@@ -285,7 +290,9 @@ static int create_devices_v1(const struct hr_rt_config *c, struct hr_error **err
 	if (!have_controller("devices")) {
 		if (hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") <
 		    0)
-			return hr_error_set(err, 0, "device rules cannot be applied on this host");
+			return hr_error_set(err, 0,
+					    "device rules cannot be applied on this host and the "
+					    "policy does not let the container start without them");
 		return 0;
 	}
 	dir = cg_dir("devices", c->cgroups_path);

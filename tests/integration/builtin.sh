@@ -427,4 +427,35 @@ else
 	tap_skip "block device unreadable" "no block devices on this host"
 fi
 
+# A limit the host cannot apply: in a mount namespace of its own where no
+# memory hierarchy is mounted (a host without the controller, as far as the
+# runtime can see), untrusted's 512 MiB memory limit has nowhere to go.
+# resources.unapplied decides: deny (untrusted's) refuses the container,
+# warn starts it and says what was not applied.
+if [ -f /sys/fs/cgroup/memory/cgroup.procs ] && command -v unshare >/dev/null; then
+	B=$WORK/nomem
+	bundle "$B" true
+	jq '.name = "untrusted-warn" | .extends = "untrusted" | del(.description, .strictness)
+		| .rules = {resources: (.rules.resources + {unapplied: "warn"})}' \
+		"$HR_TOP/profiles/policies/untrusted.json" >"$WORK/untrusted-warn.json"
+	nomem() { # nomem PROFILE ID: hardrun run in a namespace without the memory hierarchy
+		unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/memory && exec "$@"' sh \
+			"$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin --hardrun-profile "$1" \
+			run --bundle "$B" "$2"
+	}
+	out=$(nomem untrusted b-nomem1-$U 2>&1)
+	rc=$?
+	[ $rc != 0 ] && echo "$out" | grep -q 'resources/memory cannot be applied on this host' &&
+		echo "$out" | grep -q 'resources.unapplied is deny' &&
+		tap_ok "no memory controller: untrusted (unapplied deny) refuses the container, saying why" ||
+		tap_fail "unapplied memory limit refused" "exit $rc" "$out"
+	out=$(nomem "$WORK/untrusted-warn.json" b-nomem2-$U 2>&1)
+	rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -q 'resources/memory not applied: no cgroup controller' &&
+		tap_ok "no memory controller: unapplied warn starts it and logs what was not applied" ||
+		tap_fail "unapplied memory limit warned" "exit $rc" "$out"
+else
+	tap_skip "unapplied limits" "no v1 memory hierarchy or no unshare here"
+fi
+
 tap_end

@@ -738,6 +738,30 @@ static void update_tests(void)
 	hr_error_clear(&err);
 	hr_findings_free(&ctx.findings);
 	hr_rule_resources.free_settings(s);
+
+	/* resources.unapplied: deny unless the profile says warn */
+	static const struct {
+		const char *settings;
+		int parsed; /* 0, or -2 for a policy error */
+		bool fatal;
+	} un[] = {
+	    {NULL, 0, true},
+	    {"{\"unapplied\":\"deny\"}", 0, true},
+	    {"{\"unapplied\":\"warn\"}", 0, false},
+	    {"{\"unapplied\":\"Warn\"}", -2, true},
+	    {"{\"unapplied\":true}", -2, true},
+	};
+	for (size_t i = 0; i < sizeof(un) / sizeof(un[0]); i++) {
+		void *us = load_settings(&hr_rule_resources, un[i].settings, &rc);
+		ok(rc == un[i].parsed &&
+		       hr_resources_unapplied_fatal(rc == 0 ? us : NULL) == un[i].fatal,
+		   "resources.unapplied %s: %s", un[i].settings ? un[i].settings : "unset",
+		   un[i].parsed	 ? "policy error"
+		   : un[i].fatal ? "fatal"
+				 : "warning");
+		hr_rule_resources.free_settings(us);
+	}
+	ok(hr_resources_unapplied_fatal(NULL), "resources.unapplied: no resources rule is fatal");
 }
 
 /* hr_path_normalise(): the lexical normaliser the process, mounts and hooks rules share. */
