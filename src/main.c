@@ -16,6 +16,7 @@
 #include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
 #include "hardrun/features.h"
+#include "hardrun/idmap.h"
 #include "hardrun/lifecycle.h"
 #if HAVE_BUILTIN
 #include "hardrun/runtime.h"
@@ -124,6 +125,54 @@ static const char *runtime_root(const struct hr_cli *cli, const char *runtime)
 	return cli->root;
 }
 
+#if HAVE_BUILTIN
+struct builtin_views {
+	const struct hr_policy *policy;
+	const char *id;
+};
+
+/* The init has its rootfs in its own mount namespace: the host-side
+ * idmapped views go now, while the container runs, not after it exits. */
+static void release_views(void *ctx)
+{
+	const struct builtin_views *v = ctx;
+	struct hr_error *e = NULL;
+
+	if (hr_idmount_release(v->policy, v->id, &e) < 0) {
+		hr_log(HR_LOG_WARN, "%s", e->msg);
+		hr_error_clear(&e);
+	}
+}
+
+/* create/run with the builtin runtime, which takes the hardened config in memory. */
+static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
+			  struct hr_hardened *h, struct hr_error **err)
+{
+	const char *rp = hr_json_as_string(hr_json_get_path(h->original, "root/path"));
+	_cleanup_free_ char *rootfs = !rp	     ? NULL
+				      : rp[0] == '/' ? hr_xstrdup(rp)
+						     : hr_xasprintf("%s/%s", h->bundle, rp);
+	struct builtin_views views = {.policy = policy, .id = hr_cli_id(cli)};
+	struct hr_rt_host host = {.rootfs = rootfs, .rootfs_ready = release_views, .ctx = &views};
+	int status = 0, r;
+
+	/* the bundle is free for the next create at once, not when this one exits */
+	hr_closep(&h->dirfd);
+	hr_rt_set_warn(runtime_warning, h->profile);
+	if (!strcmp(cli->command, "create"))
+		r = hr_rt_create(cli, h->spec, h->bundle, &host, err);
+	else if (!strcmp(cli->command, "run"))
+		r = hr_rt_run(cli, h->spec, h->bundle, &host, &status, err);
+	else
+		r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
+	hr_rt_set_warn(runtime_warning, NULL);
+	hr_hardened_clear(h);
+	/* A foreground run deletes its container; a failed create has none. */
+	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime));
+	return r < 0 ? -1 : status;
+}
+#endif
+
 static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 		       struct hr_error **err)
 {
@@ -158,25 +207,8 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		hr_error_clear(&serr);
 	}
 #if HAVE_BUILTIN
-	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0) {
-		int status = 0;
-		/* The builtin runtime has the config in memory: the bundle is
-		 * free for the next create at once, not when this one exits. */
-		hr_closep(&h.dirfd);
-		hr_rt_set_warn(runtime_warning, h.profile);
-		if (!strcmp(cli->command, "create"))
-			r = hr_rt_create(cli, h.spec, h.bundle, err);
-		else if (!strcmp(cli->command, "run"))
-			r = hr_rt_run(cli, h.spec, h.bundle, &status, err);
-		else
-			r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
-		hr_rt_set_warn(runtime_warning, NULL);
-		hr_hardened_clear(&h);
-		/* A foreground run deletes its container; a failed create has none. */
-		hr_container_release_unless_live(policy, hr_cli_id(cli),
-						 runtime_root(cli, runtime));
-		return r < 0 ? -1 : status;
-	}
+	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
+		return builtin_create(cli, policy, runtime, &h, err);
 #endif
 	int lock = hr_steal_fd(&h.dirfd);
 	hr_hardened_clear(&h);

@@ -34,8 +34,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "driver: %s\n", err->msg);
 			return 1;
 		}
-		r = !strcmp(cli.command, "run") ? hr_rt_run(&cli, spec, bundle, &status, &err)
-						: hr_rt_create(&cli, spec, bundle, &err);
+		r = !strcmp(cli.command, "run") ? hr_rt_run(&cli, spec, bundle, NULL, &status, &err)
+						: hr_rt_create(&cli, spec, bundle, NULL, &err);
 	} else {
 		r = hr_rt_command(&cli, &status, &err);
 	}

@@ -20,6 +20,21 @@
 #define HR_RT_DEFAULT_ROOT "/run/hardrun/builtin"
 
 /*
+ * What hardrun's core tells the runtime about a container it starts (every
+ * member optional; a NULL pointer for the whole struct is fine too).
+ */
+struct hr_rt_host {
+	/* the rootfs `state` reports: the bundle's, as the caller's config names
+	 * it (the config's root.path may be a view hardrun made of it) */
+	const char *rootfs;
+	/* called once the init has its root filesystem and mounts in its own
+	 * mount namespace (create: waiting on exec.fifo; run: exec'd), so that
+	 * host-side views made for it can go while the container runs */
+	void (*rootfs_ready)(void *ctx);
+	void *ctx;
+};
+
+/*
  * `create`: start the container init in its namespaces, set up its root
  * filesystem and process hardening, and leave it blocked on exec.fifo until
  * `start`.  Honours --pid-file, --console-socket, --no-pivot is refused.
@@ -28,7 +43,7 @@
  * process and no state are left behind.
  */
 int hr_rt_create(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
-		 struct hr_error **err);
+		 const struct hr_rt_host *host, struct hr_error **err);
 
 /*
  * `run`: create and start in one step.  In the foreground (no --detach) it
@@ -38,8 +53,8 @@ int hr_rt_create(const struct hr_cli *cli, struct hr_json *spec, const char *bun
  * process runs (*exit_status 0).  Errors before the container process execs
  * come back in *err (nothing left running).
  */
-int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle, int *exit_status,
-	      struct hr_error **err);
+int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
+	      const struct hr_rt_host *host, int *exit_status, struct hr_error **err);
 
 /*
  * Every other command on a builtin container: start, state, kill, delete,

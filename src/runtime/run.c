@@ -108,7 +108,8 @@ static int open_console(const struct hr_cli *cli, struct started *st, bool detac
 
 /* Launch the init; on return it is waiting on exec.fifo (create) or exec'd (run). */
 static int start_container(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
-			   bool create, bool detach, struct started *st, struct hr_error **err)
+			   const struct hr_rt_host *host, bool create, bool detach,
+			   struct started *st, struct hr_error **err)
 {
 	const char *id = hr_cli_id(cli);
 	_cleanup_close_ int fifo = -1, console = -1, sock = -1;
@@ -127,19 +128,18 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	st->dirfd = hr_rt_state_dir(cli, id, true, true, err);
 	if (st->dirfd < 0)
 		return -1;
-	if (hr_rt_cgroup_create(&st->config, err) < 0)
-		goto fail_cgroup;
-	if (save_config(st->dirfd, spec, err) < 0 ||
+	if (hr_rt_cgroup_create(&st->config, err) < 0 ||
 	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
 		goto fail_cgroup;
 	hr_rfc3339_now(now, sizeof(now));
-	st->state = (struct hr_rt_state){.id = hr_xstrdup(id),
-					 .bundle = hr_xstrdup(bundle),
-					 .rootfs = hr_xstrdup(st->config.rootfs),
-					 .created = hr_xstrdup(now),
-					 .status = hr_xstrdup(create ? "created" : "running"),
-					 .cgroups_path = hr_xstrdup(st->config.cgroups_path),
-					 .detached = detach || create};
+	st->state = (struct hr_rt_state){
+	    .id = hr_xstrdup(id),
+	    .bundle = hr_xstrdup(bundle),
+	    .rootfs = hr_xstrdup(host && host->rootfs ? host->rootfs : st->config.rootfs),
+	    .created = hr_xstrdup(now),
+	    .status = hr_xstrdup(create ? "created" : "running"),
+	    .cgroups_path = hr_xstrdup(st->config.cgroups_path),
+	    .detached = detach || create};
 	if (st->config.annotations)
 		st->state.annotations = hr_json_clone(st->config.annotations);
 	l.keep_keyring = hr_cli_flag_bool(cli, "no-new-keyring");
@@ -150,6 +150,12 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	if (sock < 0)
 		goto fail;
 	st->state.pid = st->pid;
+	/* the init builds its rootfs meanwhile; exec reads this copy later */
+	if (save_config(st->dirfd, spec, err) < 0) {
+		kill(st->pid, SIGKILL);
+		waitpid(st->pid, NULL, 0);
+		goto fail_cgroup;
+	}
 	sj = hr_rt_state_json(&st->state, "creating");
 	if (hr_rt_launch_wait(&l, sock, st->pid, sj, err) < 0)
 		goto fail_cgroup;
@@ -166,6 +172,8 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 		waitpid(st->pid, NULL, 0);
 		goto fail_cgroup;
 	}
+	if (host && host->rootfs_ready)
+		host->rootfs_ready(host->ctx);
 	return 0;
 fail_cgroup:
 	hr_rt_cgroup_remove(st->config.cgroups_path);
@@ -177,10 +185,10 @@ fail:
 }
 
 int hr_rt_create(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
-		 struct hr_error **err)
+		 const struct hr_rt_host *host, struct hr_error **err)
 {
 	struct started st = {.dirfd = -1, .console_peer = -1, .master = -1};
-	int r = start_container(cli, spec, bundle, true, true, &st, err);
+	int r = start_container(cli, spec, bundle, host, true, true, &st, err);
 
 	started_free(&st);
 	return r;
@@ -213,8 +221,8 @@ static void teardown(const struct hr_cli *cli, struct started *st)
 	hr_error_clear(&e);
 }
 
-int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle, int *exit_status,
-	      struct hr_error **err)
+int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle,
+	      const struct hr_rt_host *host, int *exit_status, struct hr_error **err)
 {
 	struct started st = {.dirfd = -1, .console_peer = -1, .master = -1};
 	bool detach = hr_cli_flag_bool(cli, "detach");
@@ -225,7 +233,7 @@ int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle
 	/* queued, not lost, between the clone and the forwarding loop */
 	if (!detach)
 		hr_rt_block_signals(&old);
-	r = start_container(cli, spec, bundle, false, detach, &st, err);
+	r = start_container(cli, spec, bundle, host, false, detach, &st, err);
 	if (r == 0)
 		r = poststart(&st, err);
 	if (r == 0 && !detach) {
