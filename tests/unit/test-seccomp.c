@@ -164,8 +164,13 @@ static void test_inject(void)
 	    {"Go-cased keys", "{\"Linux\":{\"Seccomp\":{\"DefaultAction\":\"SCMP_ACT_ALLOW\"}}}"},
 	};
 	_cleanup_json_ struct hr_json *def = default_profile();
+	struct hr_error *verr = NULL;
 
-	ok(def != NULL, "default.json loads and validates");
+	/* hardrun trusts these bytes at load time (hr_seccomp_is_shipped): this is their check */
+	ok(def != NULL && hr_seccomp_validate(def, &verr) == 0,
+	   "default.json loads and libseccomp accepts all of it%s%s", verr ? ": " : "",
+	   verr ? verr->msg : "");
+	hr_error_clear(&verr);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run r;
 		run_rule(&r, cases[i].config, HR_ACTION_FIX, NULL);
@@ -627,8 +632,45 @@ static void test_default_loaded(void)
 	   fails);
 }
 
+/* The shipped bytes skip validation at load; anything else is still checked. */
+static void test_shipped(void)
+{
+	_cleanup_free_ char *text = NULL, *dir = NULL;
+	struct hr_error *err = NULL;
+	struct hr_json *j = NULL;
+	size_t len = 0;
+	char tmpl[] = "/tmp/hr-seccomp.XXXXXX";
+
+	if (hr_read_file_at(AT_FDCWD, PROFILES "/default.json", 4 << 20, &text, &len, &err) < 0) {
+		ok(false, "read default.json: %s", err->msg);
+		hr_error_clear(&err);
+		return;
+	}
+	ok(hr_seccomp_is_shipped(text, len), "the source tree's default.json is the shipped one");
+	ok(!hr_seccomp_is_shipped(text, len - 1), "one byte less is not");
+	dir = hr_xstrdup(mkdtemp(tmpl));
+	/* an edited copy with an action libseccomp rejects: the load must fail */
+	_cleanup_free_ char *edited = hr_xstrdup(text);
+	char *act = strstr(edited, "SCMP_ACT_ALLOW");
+	if (act)
+		memcpy(act, "SCMP_ACT_ALLOX", 14);
+	_cleanup_free_ char *path = hr_xasprintf("%s/edited.json", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fwrite(edited, 1, len, f);
+		fclose(f);
+	}
+	ok(act && hr_seccomp_load_profile(dir, "edited.json", &j, &err) < 0 && err,
+	   "an edited default.json is validated at load (%s)", err ? err->msg : "loaded");
+	hr_error_clear(&err);
+	hr_json_free(j);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_shipped();
 	test_inject();
 	test_deny_warn();
 	test_custom();
