@@ -43,6 +43,42 @@ static int openat2_in(int rootfd, const char *path, int flags, mode_t mode)
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
+/*
+ * path's last component made in its existing parent (a directory, or an
+ * empty file when `file`): an O_PATH fd of it, or -1 with ENOENT when the
+ * parent is missing too.  The new name is opened beneath the parent with no
+ * symlink followed, so a link swapped in meanwhile cannot redirect it.
+ */
+static int create_last(int rootfd, char *path, bool file)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+	_cleanup_close_ int parent = -1;
+	char *slash = strrchr(path, '/'), *name;
+
+	if (!slash || !slash[1]) {
+		errno = ENOENT;
+		return -1;
+	}
+	*slash = 0;
+	parent = openat2_in(rootfd, path[0] ? path : "/", O_PATH | O_DIRECTORY, 0);
+	*slash = '/';
+	if (parent < 0)
+		return -1;
+	name = slash + 1;
+	if (file) {
+		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				0644);
+		if (fd < 0 && errno != EEXIST)
+			return -1;
+		if (fd >= 0)
+			close(fd);
+	} else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+		return -1;
+	}
+	return (int)syscall(SYS_openat2, parent, name, &how, sizeof(how));
+}
+
 /* mkdir -p of path (and for a file, create it) inside the root; O_PATH fd of it. */
 static int make_target(int rootfd, const char *path, bool file)
 {
@@ -58,6 +94,10 @@ static int make_target(int rootfd, const char *path, bool file)
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	memcpy(buf, path, len + 1);
+	/* Mostly only the last component is missing (dev/null on the new /dev) */
+	fd = create_last(rootfd, buf, file);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
 	for (char *p = buf + 1; p <= buf + len; p++) {
 		bool last = p == buf + len;
 		_cleanup_close_ int parent = -1;
