@@ -12,19 +12,30 @@ ROUNDS=${1:-30}
 [ -x "$HARDRUN" ] || { echo "no hardrun at $HARDRUN" >&2; exit 1; }
 W=$(mktemp -d /tmp/hr-bench.XXXXXX)
 chmod 755 "$W"
-# state roots on tmpfs, as the defaults (/run/hardrun/builtin, /run/runc) are
+# The runtimes' state lives under /run, as their defaults (/run/hardrun,
+# /run/runc) do.  /run is a tmpfs on a systemd host but may be a disk
+# (this development VM: ext4 with online discard, where every state file
+# created and removed costs a journal update and a discard).  BENCH_TMPFS=1
+# puts all of it, runc's and hardrun's own (policy stateDir), on a private
+# tmpfs instead, as deployed.
 S=$(mktemp -d /run/hr-bench.XXXXXX)
-trap 'rm -rf "$W" "$S"' EXIT
+HRPOL=()
+if [ "${BENCH_TMPFS:-0}" = 1 ]; then
+	mount -t tmpfs -o mode=711 tmpfs "$S"
+	printf '{"stateDir": "%s/hardrun"}\n' "$S" >"$W/policy.json"
+	HRPOL=(--hardrun-policy "$W/policy.json")
+fi
+trap 'umount "$S" 2>/dev/null; rm -rf "$W" "$S"' EXIT
 
 # The builtin runtime takes the hardened config in memory and leaves the
 # bundle's config.json alone; a created container's copy in the runtime's
 # state is what runc gets (user namespace, seccomp, caps, masks), over a
 # rootfs copy owned by the mapped range instead of hardrun's idmapped view.
 PATH=$(dirname "$RUNC"):$PATH make_bundle "$W/hr" true
-"$HARDRUN" --root "$S/hr-root" --hardrun-runtime builtin create --bundle "$W/hr" warm >/dev/null
+"$HARDRUN" "${HRPOL[@]}" --root "$S/hr-root" --hardrun-runtime builtin create --bundle "$W/hr" warm >/dev/null
 mkdir -p "$W/rc"
 cp "$S/hr-root/warm/config.json" "$W/hardened.json"
-"$HARDRUN" --root "$S/hr-root" --hardrun-runtime builtin delete --force warm >/dev/null
+"$HARDRUN" "${HRPOL[@]}" --root "$S/hr-root" --hardrun-runtime builtin delete --force warm >/dev/null
 cp -a "$W/hr/rootfs" "$W/rc/rootfs"
 host=$(jq -r '.linux.uidMappings[0].hostID' "$W/hardened.json")
 chown -R "$host:$host" "$W/rc/rootfs"
@@ -35,17 +46,21 @@ jq '.root.path = "rootfs" | del(.annotations)' "$W/hardened.json" >"$W/rc/config
 DRV=
 BUILD=$(dirname "$HARDRUN")
 if [ -f "$BUILD/libhardrun-core.a" ] && command -v cc >/dev/null; then
+	# linked as hardrun is (static libraries, shared glibc) when the archives exist
 	cc -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
-		$(pkg-config --libs yajl libseccomp libcap) && DRV=$W/driver
+		-Wl,-Bstatic -lyajl_s -lseccomp -lcap -lselinux -lpcre2-8 -lapparmor -Wl,-Bdynamic 2>/dev/null ||
+		cc -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
+			$(pkg-config --libs yajl libseccomp libcap libselinux libapparmor)
+	[ -x "$W/driver" ] && DRV=$W/driver
 fi
 mkdir -p "$W/dr"
 cp -a "$W/rc/rootfs" "$W/dr/rootfs"
 cp "$W/rc/config.json" "$W/dr/config.json"
 
-hr_run() { "$HARDRUN" --root "$S/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" "b$1" >/dev/null; }
+hr_run() { "$HARDRUN" "${HRPOL[@]}" --root "$S/hr-root" --hardrun-runtime builtin run --bundle "$W/hr" "b$1" >/dev/null; }
 rc_run() { "$RUNC" --root "$S/rc-root" run --bundle "$W/rc" "r$1" >/dev/null; }
 dr_run() { "$DRV" --root "$S/dr-root" run --bundle "$W/dr" "d$1" >/dev/null; }
-un_run() { unshare --fork --user --map-root-user --pid --mount --ipc --uts --net true; }
+un_run() { unshare --fork --user --map-root-user --pid --mount --ipc --uts --net --cgroup true; }
 
 : >"$W/hr.t"
 : >"$W/rc.t"
@@ -62,7 +77,7 @@ hr=$(median "$W/hr.t")
 rc=$(median "$W/rc.t")
 un=$(median "$W/un.t")
 ms() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
-echo "rounds: $ROUNDS (interleaved), kernel $(uname -r), $(nproc) cpus"
+echo "rounds: $ROUNDS (interleaved), kernel $(uname -r), $(nproc) cpus, state on $(stat -f -c %T "$S")"
 echo "hardrun run (builtin, policy baseline): median $(ms "$hr")"
 echo "runc run (same hardened config):        median $(ms "$rc")"
 echo "unshare --fork (same namespaces):       median $(ms "$un")"
