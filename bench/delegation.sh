@@ -1,40 +1,66 @@
 #!/bin/bash
 # `hardrun run` (delegating to runc) against `runc run` of the very config
-# hardrun produces, side by side: runs interleaved (order alternating),
-# the first WARMUP pairs discarded.  The difference is everything hardrun
-# does per container start: parse, rules, id range, idmapped rootfs,
-# atomic write, audit record, the bundle hand-over.
+# hardrun produces, side by side: runs interleaved (order rotated), the
+# first WARMUP rounds discarded.  The difference is everything hardrun does
+# per container start: parse, rules, id range, idmapped rootfs, atomic
+# write, the bundle hand-over, the release after the container exits.
+#
+# A third arm, bench/rewrite-exec (static C), does only what any wrapper
+# that rewrites config.json must: start, read config.json, write it back
+# atomically, exec runc.  It is the floor for the ratio on this machine.
+#
+# BENCH_TMPFS=1: bundles and every state directory on a private tmpfs, as
+# containerd and Docker keep them under /run on a systemd host.
 set -eu
 . "$(dirname "$0")/lib.sh"
-N=${BENCH_N:-30}
+N=${BENCH_N:-40}
 WARMUP=${BENCH_WARMUP:-3}
+REWRITE=${REWRITE:-$(dirname "$HARDRUN")/bench/rewrite-exec}
+RUNC=$(command -v runc)
 work=$(mktemp -d /tmp/hr-bench.XXXXXX)
 chmod 711 "$work"
+HRPOL=()
+if [ "${BENCH_TMPFS:-0}" = 1 ]; then
+	mount -t tmpfs -o mode=711 tmpfs "$work"
+	printf '{"stateDir": "%s/hardrun"}\n' "$work" >"$work/policy.json"
+	HRPOL=(--hardrun-policy "$work/policy.json")
+fi
 root=$work/root
-trap '"$HARDRUN" --root "$root" delete -f keep >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap '"$HARDRUN" "${HRPOL[@]}" --root "$root" delete -f keep >/dev/null 2>&1; umount "$work" 2>/dev/null; rm -rf "$work"' EXIT
 make_bundle "$work/hr" true
 make_bundle "$work/rc" true
-# The runc side gets hardrun's own hardened config (its range, its idmapped
-# rootfs, seccomp, caps), so both sides start the same container.
-"$HARDRUN" --root "$root" --hardrun-no-audit create -b "$work/hr" keep >/dev/null
+make_bundle "$work/fl" true
+# runc and the floor get hardrun's own hardened config (its range, its
+# idmapped rootfs, seccomp, caps), so all three start the same container.
+"$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit create -b "$work/hr" keep >/dev/null
 cp "$work/hr/config.json" "$work/rc/config.json"
+cp "$work/hr/config.json" "$work/fl/config.json"
 : >"$work/hr.ms"
 : >"$work/rc.ms"
-hr_run() { time_ms "$HARDRUN" --root "$root" --hardrun-no-audit run -b "$work/hr" "h$1"; }
-rc_run() { time_ms runc --root "$root" run -b "$work/rc" "r$1"; }
+: >"$work/fl.ms"
+arm() {
+	case $1 in
+	hr) time_ms "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h$2" ;;
+	rc) time_ms "$RUNC" --root "$root" run -b "$work/rc" "r$2" ;;
+	fl) time_ms "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f$2" ;;
+	esac
+}
+arms="hr rc"
+[ -x "$REWRITE" ] && arms="hr rc fl"
 for i in $(seq 1 $((N + WARMUP))); do
-	if [ $((i % 2)) = 1 ]; then
-		a=$(hr_run "$i")
-		b=$(rc_run "$i")
-	else
-		b=$(rc_run "$i")
-		a=$(hr_run "$i")
-	fi
-	if [ "$i" -gt "$WARMUP" ]; then
-		echo "$a" >>"$work/hr.ms"
-		echo "$b" >>"$work/rc.ms"
-	fi
+	set -- $arms
+	# rotate the order each round, so no arm always follows another
+	for _ in $(seq $((i % $#))); do set -- "$@" "$1" && shift; done
+	for a in "$@"; do
+		v=$(arm "$a" "$i")
+		[ "$i" -gt "$WARMUP" ] && echo "$v" >>"$work/$a.ms"
+	done
 done
 h=$(median "$work/hr.ms")
 r=$(median "$work/rc.ms")
-echo "delegation: hardrun run median ${h} ms, runc run median ${r} ms, ratio $(ratio "$h" "$r") (target <= 1.02), n=$N"
+echo "state on $(stat -f -c %T "$work"), n=$N"
+echo "delegation: hardrun run median ${h} ms, runc run median ${r} ms, ratio $(ratio "$h" "$r") (target <= 1.02), hardrun adds $(echo "$h - $r" | bc) ms"
+if [ -s "$work/fl.ms" ]; then
+	f=$(median "$work/fl.ms")
+	echo "floor: rewrite config.json + exec runc (static C) median ${f} ms, ratio $(ratio "$f" "$r")"
+fi
