@@ -26,7 +26,7 @@ if [ "${BENCH_TMPFS:-0}" = 1 ]; then
 	HRPOL=(--hardrun-policy "$work/policy.json")
 fi
 root=$work/root
-trap '"$HARDRUN" "${HRPOL[@]}" --root "$root" delete -f keep >/dev/null 2>&1; umount "$work" 2>/dev/null; rm -rf "$work"' EXIT
+trap '"$HARDRUN" "${HRPOL[@]}" --root "$root" delete -f keep >/dev/null 2>&1; umount "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
 make_bundle "$work/hr" true
 make_bundle "$work/rc" true
 make_bundle "$work/fl" true

@@ -25,7 +25,7 @@ if [ "${BENCH_TMPFS:-0}" = 1 ]; then
 	printf '{"stateDir": "%s/hardrun"}\n' "$S" >"$W/policy.json"
 	HRPOL=(--hardrun-policy "$W/policy.json")
 fi
-trap 'umount "$S" 2>/dev/null; rm -rf "$W" "$S"' EXIT
+trap 'umount "$S" 2>/dev/null || true; rm -rf "$W" "$S"' EXIT
 
 # The builtin runtime takes the hardened config in memory and leaves the
 # bundle's config.json alone; a created container's copy in the runtime's
