@@ -274,6 +274,11 @@ int hr_append_line(const char *path, const char *line, size_t len, struct hr_err
 
 int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err)
 {
+	/* Mostly the parents exist (state dirs, cgroup hierarchies): one call. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return hr_error_set(err, errno, "mkdir `%s`", path);
 	_cleanup_free_ char *p = hr_xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
