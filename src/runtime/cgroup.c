@@ -178,15 +178,22 @@ static int create_v2(const struct hr_rt_config *c, struct hr_error **err)
 
 	if (hr_mkdir_p(dir, 0755, err) < 0)
 		return -1;
+	*strrchr(parent, '/') = 0;
+	/* best effort: controllers the parent cannot delegate show up as write errors later */
+	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
+		 &(struct hr_error *){NULL});
+	return 0;
+}
+
+static int limit_v2(const struct hr_rt_config *c, struct hr_error **err)
+{
+	_cleanup_free_ char *dir = cg_dir(NULL, c->cgroups_path);
+
 	/* v2 device control is a BPF program on the cgroup: not done here, say so */
 	if (hr_rt_warn("resources/devices", "device rules not applied on cgroup v2") < 0)
 		return hr_error_set(err, 0,
 				    "device rules cannot be applied on cgroup v2 and the policy "
 				    "does not let the container start without them");
-	*strrchr(parent, '/') = 0;
-	/* best effort: controllers the parent cannot delegate show up as write errors below */
-	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
-		 &(struct hr_error *){NULL});
 	return apply_v2(&c->res, dir, err);
 }
 
@@ -283,7 +290,7 @@ static int apply_devices_v1(const char *dir, char **rules, struct hr_error **err
 	return 0;
 }
 
-static int create_devices_v1(const struct hr_rt_config *c, struct hr_error **err)
+static int limit_devices_v1(const struct hr_rt_config *c, struct hr_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
 
@@ -296,28 +303,54 @@ static int create_devices_v1(const struct hr_rt_config *c, struct hr_error **err
 		return 0;
 	}
 	dir = cg_dir("devices", c->cgroups_path);
-	return hr_mkdir_p(dir, 0755, err) < 0 ? -1
-					      : apply_devices_v1(dir, c->res.device_rules, err);
+	return apply_devices_v1(dir, c->res.device_rules, err);
 }
 
-/* Make the container's cgroups and write the limits; the init joins them itself. */
+/* The directories of the v1 controllers the container joins (NULL: not joined). */
+static void v1_dirs(const struct hr_rt_config *c, char *dirs[5])
+{
+	for (size_t i = 0; i < 5; i++)
+		dirs[i] = v1_needed(&c->res, i) && have_controller(v1_controllers[i])
+			      ? cg_dir(v1_controllers[i], c->cgroups_path)
+			      : NULL;
+}
+
+/*
+ * Two steps around the clone: the directories before it (the init joins
+ * them first thing), the limits after it, while the init builds its rootfs
+ * and before it may run anything of the container's.
+ */
 int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err)
 {
-	char *dirs[5] = {NULL};
+	char *dirs[5];
 	int r = 0;
 
 	if (is_v2())
 		return create_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
-	for (size_t i = 0; i < 5 && r == 0; i++) {
-		if (!v1_needed(&c->res, i) || !have_controller(v1_controllers[i]))
-			continue;
-		dirs[i] = cg_dir(v1_controllers[i], c->cgroups_path);
-		r = hr_mkdir_p(dirs[i], 0755, err);
+	v1_dirs(c, dirs);
+	for (size_t i = 0; i < 5 && r == 0; i++)
+		if (dirs[i])
+			r = hr_mkdir_p(dirs[i], 0755, err);
+	if (r == 0 && have_controller("devices")) {
+		_cleanup_free_ char *d = cg_dir("devices", c->cgroups_path);
+		r = hr_mkdir_p(d, 0755, err);
 	}
+	for (size_t i = 0; i < 5; i++)
+		free(dirs[i]);
+	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
+}
+
+int hr_rt_cgroup_limit(const struct hr_rt_config *c, struct hr_error **err)
+{
+	char *dirs[5];
+	int r;
+
+	if (is_v2())
+		return limit_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
+	v1_dirs(c, dirs);
+	r = apply_v1(&c->res, dirs, err);
 	if (r == 0)
-		r = apply_v1(&c->res, dirs, err);
-	if (r == 0)
-		r = create_devices_v1(c, err);
+		r = limit_devices_v1(c, err);
 	for (size_t i = 0; i < 5; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;

@@ -13,8 +13,9 @@
  *
  * The child first joins its cgroups (through files the parent opened) and
  * only then unshares the cgroup namespace, rooted there.  The parent writes
- * the id maps, rlimits and oom_score_adj (all need privilege in the initial
- * user namespace) before letting the child on.
+ * the id maps, the cgroup limits, rlimits and oom_score_adj (all need
+ * privilege in the initial user namespace) while the child builds its
+ * rootfs, and lets it past the point of no return only then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,8 @@ static int parent_setup(const struct hr_rt_config *c, pid_t pid, struct hr_error
 {
 	char buf[32];
 
+	if (hr_rt_cgroup_limit(c, err) < 0)
+		return -1;
 	for (size_t i = 0; i < c->proc.n_rlimits; i++)
 		if (prlimit(pid, c->proc.rlimits[i].resource, &c->proc.rlimits[i].value, NULL) < 0)
 			return hr_error_set(err, errno, "set rlimit %d",

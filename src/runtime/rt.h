@@ -228,8 +228,9 @@ int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error
 /* cgroup.c */
 /* Apply the set fields of r to a running container (update). */
 int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err);
-/* Make the container's cgroups and write the limits. */
+/* Make the container's cgroups (before the clone), then write their limits (after it). */
 int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err);
+int hr_rt_cgroup_limit(const struct hr_rt_config *c, struct hr_error **err);
 /* The files through which a new process joins the cgroups at cgroups_path itself. */
 struct hr_rt_cgjoin {
 	int fd[6];
