@@ -210,7 +210,7 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 }
 
 /*
- * A --pids-limit or --memory value as runc reads it (memory with an optional
+ * A --pids-limit, --memory or --memory-swap value as runc reads it (memory with an optional
  * k/m/g unit).  Anything runc could read as "unlimited" in a way the check
  * would not see (overflow, LLONG_MIN, a negative below -1) is an error.
  */
@@ -313,6 +313,7 @@ int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, co
 	const struct hr_rule_config *rc = hr_profile_rule(prof, "resources");
 	long long pids = flag_number(cli, "pids-limit", err);
 	long long mem = flag_number(cli, "memory", err);
+	long long swap = flag_number(cli, "memory-swap", err);
 	const char *r = hr_cli_flag(cli, "resources");
 	int ret = 0;
 	if (*err || (r && !(resources = read_resources(r, err)))) {
@@ -326,7 +327,7 @@ int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, co
 			     .container_id = hr_cli_id(cli),
 			     .cur_rule = "resources",
 			     .cur_action = rc->action};
-	ret = hr_resources_check_update(&ctx, rc->settings, resources, pids, mem, err);
+	ret = hr_resources_check_update(&ctx, rc->settings, resources, pids, mem, swap, err);
 	if (ret == 0 && ctx.findings.denials > 0) {
 		for (size_t i = 0; i < ctx.findings.len; i++)
 			if (ctx.findings.items[i].action == HR_ACTION_DENY) {

@@ -15,10 +15,11 @@
  * Check a `runc update` request against the resources rule's settings (the
  * `settings` pointer of the profile's "resources" rule config).
  * resources_json is the text given with `-r FILE` / `-r -` (a LinuxResources
- * object) or NULL; pids_flag and memory_flag are the values of --pids-limit
- * and --memory in bytes, HR_UPDATE_UNSET when not given.  A request that
- * would lift the pids limit above the profile's maximum (or to unlimited),
- * or the memory limit above the profile's memoryLimit, is recorded as a
+ * object) or NULL; pids_flag, memory_flag and swap_flag are the values of
+ * --pids-limit, --memory and --memory-swap (bytes), HR_UPDATE_UNSET when not
+ * given.  A request that would lift the pids limit above the profile's
+ * maximum (or to unlimited), or the memory or memory+swap limit above the
+ * profile's memoryLimit, is recorded as a
  * finding through hr_report_unfixable(): the caller sets ctx->cur_rule to
  * "resources" and ctx->cur_action to the rule's action first (when cur_rule
  * is NULL this function uses "resources" and `deny`), then refuses the
@@ -26,7 +27,8 @@
  * unreadable or mistyped request (refuse it too).
  */
 int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const char *resources_json,
-			      long long pids_flag, long long memory_flag, struct hr_error **err);
+			      long long pids_flag, long long memory_flag, long long swap_flag,
+			      struct hr_error **err);
 
 /*
  * Whether a limit the host cannot apply (no cgroup controller for it, device

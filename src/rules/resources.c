@@ -476,7 +476,8 @@ static void check_update_value(struct hr_ctx *ctx, const char *path, long long v
 }
 
 int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const char *resources_json,
-			      long long pids_flag, long long memory_flag, struct hr_error **err)
+			      long long pids_flag, long long memory_flag, long long swap_flag,
+			      struct hr_error **err)
 {
 	const struct resources_settings *s = settings;
 	_cleanup_json_ struct hr_json *res = NULL;
@@ -518,6 +519,9 @@ int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const ch
 		check_update_value(ctx, "--pids-limit", pids_flag, s->pids_max);
 	if (s->have_memory && memory_flag != HR_UPDATE_UNSET)
 		check_update_value(ctx, "--memory", memory_flag, s->memory_max);
+	/* memory+swap: the profile's memoryLimit caps it as it caps memory.swap */
+	if (s->have_memory && swap_flag != HR_UPDATE_UNSET)
+		check_update_value(ctx, "--memory-swap", swap_flag, s->memory_max);
 	return 0;
 }
 

@@ -108,6 +108,14 @@ if is_hardrun; then
 	rt update --pids-limit 100 p-exec </dev/null >/dev/null 2>&1 &&
 		tap_ok "update --pids-limit within the profile allowed" || tap_fail "update --pids-limit 100 refused"
 	rt delete -f p-exec >/dev/null 2>&1
+	# untrusted caps memory (512 MiB): memory+swap may not be lifted either
+	make_bundle "$work/m" sleep 60
+	rt --hardrun-profile untrusted create -b "$work/m" p-mem </dev/null >/dev/null 2>&1 && rt start p-mem
+	out=$(rt update --memory-swap -1 p-mem </dev/null 2>&1)
+	[ $? -ne 0 ] && printf '%s' "$out" | grep -q -- "--memory-swap" &&
+		tap_ok "update --memory-swap -1 under untrusted's memory limit refused" ||
+		tap_fail "update --memory-swap -1" "$out"
+	rt delete -f p-mem >/dev/null 2>&1
 
 	# Profiles by annotation and by binary name.
 	make_bundle "$work/a" sh -c 'grep CapEff /proc/self/status'

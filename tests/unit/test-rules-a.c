@@ -697,32 +697,41 @@ static void update_tests(void)
 {
 	static const struct {
 		const char *name, *settings, *json;
-		long long pids, mem;
+		long long pids, mem, swap;
 		size_t denials;
 	} u[] = {
-	    {"update: pids within the max", NULL, NULL, 100, HR_UPDATE_UNSET, 0},
-	    {"update: --pids-limit above the max", NULL, NULL, 100000, HR_UPDATE_UNSET, 1},
-	    {"update: -r pids unlimited", NULL, "{\"pids\":{\"limit\":-1}}", HR_UPDATE_UNSET,
+	    {"update: pids within the max", NULL, NULL, 100, HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
+	    {"update: --pids-limit above the max", NULL, NULL, 100000, HR_UPDATE_UNSET,
 	     HR_UPDATE_UNSET, 1},
+	    {"update: -r pids unlimited", NULL, "{\"pids\":{\"limit\":-1}}", HR_UPDATE_UNSET,
+	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, 1},
 	    {"update: -r pids at the flag sentinel is still unlimited", NULL,
-	     "{\"pids\":{\"limit\":-9223372036854775808}}", HR_UPDATE_UNSET, HR_UPDATE_UNSET, 1},
+	     "{\"pids\":{\"limit\":-9223372036854775808}}", HR_UPDATE_UNSET, HR_UPDATE_UNSET,
+	     HR_UPDATE_UNSET, 1},
 	    {"update: -r pids 0 leaves it unchanged", NULL, "{\"pids\":{\"limit\":0}}",
-	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
+	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
 	    {"update: --memory above the profile", "{\"memoryLimit\":1048576}", NULL,
-	     HR_UPDATE_UNSET, 1 << 30, 1},
+	     HR_UPDATE_UNSET, 1 << 30, HR_UPDATE_UNSET, 1},
 	    {"update: -r memory swap unlimited", "{\"memoryLimit\":1048576}",
-	     "{\"memory\":{\"limit\":4096,\"swap\":-1}}", HR_UPDATE_UNSET, HR_UPDATE_UNSET, 1},
+	     "{\"memory\":{\"limit\":4096,\"swap\":-1}}", HR_UPDATE_UNSET, HR_UPDATE_UNSET,
+	     HR_UPDATE_UNSET, 1},
+	    {"update: --memory-swap -1 (unlimited swap) under a memory limit",
+	     "{\"memoryLimit\":1048576}", NULL, HR_UPDATE_UNSET, HR_UPDATE_UNSET, -1, 1},
+	    {"update: --memory-swap above the profile", "{\"memoryLimit\":1048576}", NULL,
+	     HR_UPDATE_UNSET, 1048576, 1 << 30, 1},
+	    {"update: --memory-swap within the profile", "{\"memoryLimit\":1048576}", NULL,
+	     HR_UPDATE_UNSET, 524288, 1048576, 0},
 	    {"update: memory free without a profile limit", NULL, "{\"memory\":{\"limit\":-1}}",
-	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
+	     HR_UPDATE_UNSET, HR_UPDATE_UNSET, HR_UPDATE_UNSET, 0},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
 		int rc = 0;
 		struct hr_error *err = NULL;
 		void *s = load_settings(&hr_rule_resources, u[i].settings, &rc);
 		struct hr_ctx ctx = {0};
-		rc = rc < 0
-			 ? rc
-			 : hr_resources_check_update(&ctx, s, u[i].json, u[i].pids, u[i].mem, &err);
+		rc = rc < 0 ? rc
+			    : hr_resources_check_update(&ctx, s, u[i].json, u[i].pids, u[i].mem,
+							u[i].swap, &err);
 		ok(rc == 0 && ctx.findings.denials == u[i].denials, "%s", u[i].name);
 		hr_findings_free(&ctx.findings);
 		hr_error_clear(&err);
@@ -733,7 +742,7 @@ static void update_tests(void)
 	void *s = load_settings(&hr_rule_resources, NULL, &rc);
 	struct hr_ctx ctx = {0};
 	rc = hr_resources_check_update(&ctx, s, "{\"pids\":{\"limit\":\"9\"}}", HR_UPDATE_UNSET,
-				       HR_UPDATE_UNSET, &err);
+				       HR_UPDATE_UNSET, HR_UPDATE_UNSET, &err);
 	ok(rc < 0 && err, "update: a mistyped request fails closed");
 	hr_error_clear(&err);
 	hr_findings_free(&ctx.findings);
