@@ -181,7 +181,7 @@ static void print_json(const struct hr_hardened *h, struct hr_error *failure)
 int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 		  struct hr_error **err)
 {
-	struct hr_hardened h = {.dirfd = -1};
+	struct hr_hardened h = {.dirfd = -1, .rootfs_fd = -1};
 	struct hr_error *failure = NULL;
 	const char *format = hr_cli_flag(cli, "format");
 	const char *config = hr_cli_flag(cli, "config");

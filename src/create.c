@@ -22,8 +22,11 @@ void hr_hardened_clear(struct hr_hardened *h)
 	hr_json_free(h->spec);
 	hr_profile_free(h->profile);
 	hr_findings_free(&h->findings);
+	if (h->rootfs_fd >= 0)
+		close(h->rootfs_fd);
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
+	h->rootfs_fd = -1;
 }
 
 /* One line naming every refusal, for runc's log and containerd's error. */
@@ -79,6 +82,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 {
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
+	h->rootfs_fd = -1;
 	if (load_config(cli, config_path, h, err) < 0 || hr_schema_check(h->spec, false, err) < 0)
 		return -1;
 	h->profile = hr_profile_resolve(policy, profile, h->spec, err);
@@ -95,9 +99,12 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .container_id = mode == HR_HARDEN_CHECK ? NULL : hr_cli_id(cli),
 	    .bundle = h->bundle,
 	    .in_userns = hr_in_user_namespace(),
+	    .rootfs_as_fd = mode == HR_HARDEN_IN_MEMORY,
+	    .rootfs_fd = -1,
 	};
 	int r = hr_rules_run(&ctx, err);
 	h->findings = ctx.findings;
+	h->rootfs_fd = ctx.rootfs_fd;
 	if (r < 0)
 		return -1;
 	if (h->findings.denials > 0)

@@ -549,32 +549,25 @@ static int idmap_tree(const struct hr_policy *p, const char *id, const char *rea
 	return clone_idmapped(AT_FDCWD, real, userns, true, err);
 }
 
-int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
-		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
-		      struct hr_error **err)
+/* The idmapped tree of root_path, detached (*mfd), or -1 in *mfd after the chown fallback. */
+static int rootfs_tree(const struct hr_policy *p, const char *id, const char *real,
+		       uint32_t host_start, uint32_t size, bool chown_fallback, int *mfd,
+		       struct hr_error **err)
 {
-	_cleanup_free_ char *real = realpath(root_path, NULL), *target = NULL;
-	_cleanup_close_ int userns = -1, mfd = -1;
+	_cleanup_close_ int userns = -1;
 	struct hr_error *why = NULL;
 	uint32_t first = 0;
 
-	*new_path = NULL;
-	if (!real)
-		return hr_error_set(err, errno, "rootfs %s", root_path);
+	*mfd = -1;
 	/* Leftovers of an earlier container with this id would shadow the new view. */
 	if (hr_idmount_release(p, id, err) < 0)
 		return -1;
 	userns = hr_userns_fd(host_start, size, err);
 	if (userns < 0)
 		return hr_err_wrap(err, "idmap rootfs %s", real);
-	mfd = idmap_tree(p, id, real, userns, host_start, &why);
-	if (mfd >= 0) {
-		target = mount_dir(p, id, "rootfs", true, host_start, err);
-		if (!target || attach(mfd, target, err) < 0)
-			return hr_err_wrap(err, "idmap rootfs %s", real);
-		*new_path = hr_steal_ptr(&target);
+	*mfd = idmap_tree(p, id, real, userns, host_start, &why);
+	if (*mfd >= 0)
 		return 0;
-	}
 	if (!chown_fallback) {
 		hr_error_clear(err);
 		*err = why;
@@ -588,6 +581,39 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 	    hr_chown_tree(real, host_start, size, first, err) < 0)
 		return hr_err_wrap(err, "chown fallback for rootfs %s", real);
 	return 0;
+}
+
+int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
+		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
+		      struct hr_error **err)
+{
+	_cleanup_free_ char *real = realpath(root_path, NULL), *target = NULL;
+	_cleanup_close_ int mfd = -1;
+
+	*new_path = NULL;
+	if (!real)
+		return hr_error_set(err, errno, "rootfs %s", root_path);
+	if (rootfs_tree(p, id, real, host_start, size, chown_fallback, &mfd, err) < 0)
+		return -1;
+	if (mfd < 0)
+		return 0;
+	target = mount_dir(p, id, "rootfs", true, host_start, err);
+	if (!target || attach(mfd, target, err) < 0)
+		return hr_err_wrap(err, "idmap rootfs %s", real);
+	*new_path = hr_steal_ptr(&target);
+	return 0;
+}
+
+int hr_idmount_rootfs_tree(const struct hr_policy *p, const char *id, const char *root_path,
+			   uint32_t host_start, uint32_t size, bool chown_fallback, int *tree_fd,
+			   struct hr_error **err)
+{
+	_cleanup_free_ char *real = realpath(root_path, NULL);
+
+	*tree_fd = -1;
+	if (!real)
+		return hr_error_set(err, errno, "rootfs %s", root_path);
+	return rootfs_tree(p, id, real, host_start, size, chown_fallback, tree_fd, err);
 }
 
 int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,

@@ -153,7 +153,10 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, co
 				      : rp[0] == '/' ? hr_xstrdup(rp)
 						     : hr_xasprintf("%s/%s", h->bundle, rp);
 	struct builtin_views views = {.policy = policy, .id = hr_cli_id(cli)};
-	struct hr_rt_host host = {.rootfs = rootfs, .rootfs_ready = release_views, .ctx = &views};
+	struct hr_rt_host host = {.rootfs = rootfs,
+				  .rootfs_ready = release_views,
+				  .ctx = &views,
+				  .rootfs_tree = h->rootfs_fd};
 	int status = 0, r;
 
 	/* the bundle is free for the next create at once, not when this one exits */
@@ -176,7 +179,7 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, co
 static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 		       struct hr_error **err)
 {
-	struct hr_hardened h = {.dirfd = -1};
+	struct hr_hardened h = {.dirfd = -1, .rootfs_fd = -1};
 	/* The builtin runtime takes the hardened config in memory: the bundle's
 	 * config.json stays as the caller wrote it, and nothing waits on a write. */
 	enum hr_harden_mode mode =

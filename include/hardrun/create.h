@@ -22,7 +22,8 @@ struct hr_hardened {
 	struct hr_json *spec;	  /* config as hardened */
 	struct hr_profile *profile;
 	struct hr_findings findings;
-	bool written; /* config.json was replaced */
+	bool written;  /* config.json was replaced */
+	int rootfs_fd; /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
 };
 
 /*

@@ -131,6 +131,16 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 		      struct hr_error **err);
 
 /*
+ * The same idmapped tree, left detached: *tree_fd is an open_tree/fsmount
+ * fd (O_CLOEXEC) for a runtime to attach in the container's own mount
+ * namespace (move_mount), so nothing of it is mounted in the host's; -1
+ * after the chown fallback.  The caller closes it.
+ */
+int hr_idmount_rootfs_tree(const struct hr_policy *p, const char *id, const char *root_path,
+			   uint32_t host_start, uint32_t size, bool chown_fallback, int *tree_fd,
+			   struct hr_error **err);
+
+/*
  * Idmapped view of a bind-mount source (file or directory) for container id
  * at <state_dir>/mounts/<id>/vol<index>; *new_path receives it.  A mapping
  * other than the container's (a config mount's own uidMappings) is given as

@@ -72,6 +72,14 @@ struct hr_ctx {
 	 * the config, so no annotation can claim it.
 	 */
 	char rootfs_source[4096];
+	/*
+	 * In: the builtin runtime will attach the idmapped rootfs itself, in
+	 * the container's mount namespace: the userns rule leaves it detached
+	 * and root.path as it was.  Out: that tree's fd (the caller closes
+	 * it), -1 when none was made.  Only hr_harden() sets and reads these.
+	 */
+	bool rootfs_as_fd;
+	int rootfs_fd;
 	struct hr_findings findings;
 
 	/* Set by the engine around each rule's apply(). */

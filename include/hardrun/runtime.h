@@ -32,6 +32,10 @@ struct hr_rt_host {
 	 * host-side views made for it can go while the container runs */
 	void (*rootfs_ready)(void *ctx);
 	void *ctx;
+	/* a detached mount tree (open_tree/fsmount fd, hardrun's idmapped view)
+	 * for the init to attach over root.path in its own mount namespace
+	 * instead of binding root.path; -1 for none.  Stays the caller's. */
+	int rootfs_tree;
 };
 
 /*

@@ -362,9 +362,23 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 				    "container root the files of host root");
 		return 0;
 	}
-	if (hr_idmount_rootfs(ctx->policy, ctx->container_id, abs, pl->start, pl->size, chown_ok,
-			      &view, err) < 0)
+	if (ctx->rootfs_as_fd) {
+		if (hr_idmount_rootfs_tree(ctx->policy, ctx->container_id, abs, pl->start, pl->size,
+					   chown_ok, &ctx->rootfs_fd, err) < 0)
+			return -1;
+	} else if (hr_idmount_rootfs(ctx->policy, ctx->container_id, abs, pl->start, pl->size,
+				     chown_ok, &view, err) < 0) {
 		return -1;
+	}
+	if (ctx->rootfs_as_fd && ctx->rootfs_fd >= 0) {
+		/* root.path stays: the runtime mounts the view over it in the container */
+		snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
+		hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, rp,
+			     "rootfs shown through an idmapped mount, attached by the builtin "
+			     "runtime in the container's own mount namespace: files owned by "
+			     "host root appear owned by container root");
+		return 0;
+	}
 	if (!view) {
 		hr_report_as(ctx, HR_ACTION_WARN, "root.path", rp, NULL,
 			     "rootfs cannot be idmapped: chowned in place to host ids %" PRIu32

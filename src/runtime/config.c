@@ -434,6 +434,7 @@ int hr_rt_config_load(struct hr_rt_config *c, struct hr_json *spec, const char *
 	const char *s;
 
 	memset(c, 0, sizeof(*c));
+	c->rootfs_tree = -1;
 	c->id = hr_xstrdup(id);
 	c->bundle = hr_xstrdup(bundle);
 	if (!rootpath || !*rootpath)

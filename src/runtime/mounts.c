@@ -394,8 +394,15 @@ int hr_rt_prepare_rootfs(const struct hr_rt_config *c, int sync)
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, c->rootfs_propagation, NULL) < 0)
 		hr_rt_die(sync, errno, "set the propagation of /");
-	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (c->rootfs_tree >= 0) {
+		/* hardrun's idmapped view, made detached: mounted in our namespace only */
+		if (syscall(SYS_move_mount, c->rootfs_tree, "", AT_FDCWD, c->rootfs,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			hr_rt_die(sync, errno, "attach the idmapped rootfs on %s", c->rootfs);
+		close(c->rootfs_tree);
+	} else if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		hr_rt_die(sync, errno, "bind the rootfs %s", c->rootfs);
+	}
 	rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfs_fd < 0)
 		hr_rt_die(sync, errno, "open the rootfs %s", c->rootfs);

@@ -122,6 +122,8 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "container id cannot be empty");
 	if (hr_rt_config_load(&st->config, spec, bundle, id, err) < 0)
 		return -1;
+	if (host && host->rootfs_tree >= 0)
+		st->config.rootfs_tree = host->rootfs_tree;
 	console = open_console(cli, st, detach || create, err);
 	if (console == -2 || (console < 0 && *err))
 		return -1;
