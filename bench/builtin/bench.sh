@@ -6,7 +6,7 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../tests/lib/common.sh"
-ROUNDS=${1:-30}
+ROUNDS=${1:-${BENCH_N:-30}}
 : "${RUNC:=$(command -v runc || echo /usr/sbin/runc)}"
 [ "$(id -u)" = 0 ] || { echo "bench needs root" >&2; exit 1; }
 [ -x "$HARDRUN" ] || { echo "no hardrun at $HARDRUN" >&2; exit 1; }
