@@ -99,7 +99,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .container_id = mode == HR_HARDEN_CHECK ? NULL : hr_cli_id(cli),
 	    .bundle = h->bundle,
 	    .in_userns = hr_in_user_namespace(),
-	    .rootfs_as_fd = mode == HR_HARDEN_IN_MEMORY,
+	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
 	    .rootfs_fd = -1,
 	};
 	int r = hr_rules_run(&ctx, err);

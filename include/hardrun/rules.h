@@ -73,12 +73,14 @@ struct hr_ctx {
 	 */
 	char rootfs_source[4096];
 	/*
-	 * In: the builtin runtime will attach the idmapped rootfs itself, in
-	 * the container's mount namespace: the userns rule leaves it detached
-	 * and root.path as it was.  Out: that tree's fd (the caller closes
-	 * it), -1 when none was made.  Only hr_harden() sets and reads these.
+	 * In: the config goes to the builtin runtime in memory, never back to
+	 * the bundle: the userns rule leaves the idmapped rootfs detached (the
+	 * runtime attaches it in the container's mount namespace), root.path
+	 * as it was, and no undo record (nothing to undo in the bundle).
+	 * Out: that tree's fd (the caller closes it), -1 when none was made.
+	 * Only hr_harden() sets and reads these.
 	 */
-	bool rootfs_as_fd;
+	bool in_memory;
 	int rootfs_fd;
 	struct hr_findings findings;
 

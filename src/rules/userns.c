@@ -159,6 +159,8 @@ static int undo_previous(struct hr_ctx *ctx, struct hr_error **err)
 
 static void undo_record(struct hr_ctx *ctx, struct hr_json *undo)
 {
+	if (ctx->in_memory)
+		return; /* the bundle is not rewritten: nothing to undo there */
 	struct hr_json *ann = hr_json_ensure_object(ctx->spec, "annotations");
 	_cleanup_free_ char *text = hr_json_brief(undo);
 
@@ -362,7 +364,7 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 				    "container root the files of host root");
 		return 0;
 	}
-	if (ctx->rootfs_as_fd) {
+	if (ctx->in_memory) {
 		if (hr_idmount_rootfs_tree(ctx->policy, ctx->container_id, abs, pl->start, pl->size,
 					   chown_ok, &ctx->rootfs_fd, err) < 0)
 			return -1;
@@ -370,7 +372,7 @@ static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
 				     chown_ok, &view, err) < 0) {
 		return -1;
 	}
-	if (ctx->rootfs_as_fd && ctx->rootfs_fd >= 0) {
+	if (ctx->in_memory && ctx->rootfs_fd >= 0) {
 		/* root.path stays: the runtime mounts the view over it in the container */
 		snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
 		hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, rp,
