@@ -158,7 +158,7 @@ wait_stopped() { # wait_stopped CMD...
 		sleep 0.02
 	done
 }
-fields='{ociVersion, status, bundle, rootfs, pidpos: (.pid > 0)}'
+fields='{ociVersion, status, bundle, rootfs, annotations, pidpos: (.pid > 0)}'
 HRB create --bundle "$B" b-life-$U 2>"$WORK/err" && tap_ok "create" || tap_fail "create" "$(cat "$WORK/err")"
 [ $have_runc = 1 ] && R create --bundle "$B" r-life-$U
 s1=$(HRB state b-life-$U) r1=$([ $have_runc = 1 ] && R state r-life-$U)
