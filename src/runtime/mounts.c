@@ -94,38 +94,24 @@ static int make_target(int rootfd, const char *path, bool file)
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	memcpy(buf, path, len + 1);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = 0;
 	/* Mostly only the last component is missing (dev/null on the new /dev) */
 	fd = create_last(rootfd, buf, file);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	for (char *p = buf + 1; p <= buf + len; p++) {
-		bool last = p == buf + len;
-		_cleanup_close_ int parent = -1;
-		char *slash, saved;
-
-		if (*p != '/' && !last)
+	/* a parent is missing too: each directory from the root down, then the last */
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/' || p[-1] == '/')
 			continue;
-		saved = *p;
 		*p = 0;
-		slash = strrchr(buf, '/');
-		*slash = 0;
-		parent = openat2_in(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY, 0);
-		*slash = '/';
-		if (parent < 0)
+		fd = create_last(rootfd, buf, false);
+		*p = '/';
+		if (fd < 0)
 			return -1;
-		if (last && file) {
-			fd = openat(parent, slash + 1,
-				    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-			if (fd >= 0)
-				close(fd);
-			else if (errno != EEXIST)
-				return -1;
-		} else if (slash[1] && mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST) {
-			return -1;
-		}
-		*p = saved;
+		close(fd);
 	}
-	return openat2_in(rootfd, path, O_PATH, 0);
+	return create_last(rootfd, buf, file);
 }
 
 static void fdpath(char *buf, int fd)

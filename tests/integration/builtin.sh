@@ -403,6 +403,17 @@ else
 	rm -rf "$P/storage" "$P/runroot" 2>/dev/null
 fi
 
+# mount points missing several levels deep, named with a doubled and a
+# trailing slash, are made inside the rootfs
+B=$WORK/deep
+bundle "$B" sh -c 'echo x >/data/x/y/f && cat /data/x/y/f && echo x >/opt/z/f && cat /opt/z/f'
+bundle_set "$B" '.mounts += [{"destination": "/data/x//y/", "type": "tmpfs", "source": "tmpfs"},
+	{"destination": "/opt/z", "type": "tmpfs", "source": "tmpfs"}]'
+got=$(cd "$B" && HRB run b-deep-$U 2>&1 | tr '\n' ' ')
+[ "$got" = "x x " ] && [ -d "$B/rootfs/data/x/y" ] &&
+	tap_ok "tmpfs on /data/x//y/ and /opt/z: mount points made inside the rootfs, writable" ||
+	tap_fail "deep mount points" "got: $got"
+
 # an LSM label the host cannot apply fails the start; it is never dropped silently
 {
 	B=$WORK/lsm
