@@ -131,8 +131,10 @@ struct builtin_views {
 	const char *id;
 };
 
-/* The init has its rootfs in its own mount namespace: the host-side
- * idmapped views go now, while the container runs, not after it exits. */
+/* The init has its mounts in its own mount namespace: the host-side
+ * idmapped views of volumes (and overlay layers) go now, while the
+ * container runs, not after it exits.  The rootfs view never was on the
+ * host: the init attached the detached tree itself. */
 static void release_views(void *ctx)
 {
 	const struct builtin_views *v = ctx;
@@ -148,15 +150,9 @@ static void release_views(void *ctx)
 static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 			  struct hr_hardened *h, struct hr_error **err)
 {
-	const char *rp = hr_json_as_string(hr_json_get_path(h->original, "root/path"));
-	_cleanup_free_ char *rootfs = !rp	     ? NULL
-				      : rp[0] == '/' ? hr_xstrdup(rp)
-						     : hr_xasprintf("%s/%s", h->bundle, rp);
 	struct builtin_views views = {.policy = policy, .id = hr_cli_id(cli)};
-	struct hr_rt_host host = {.rootfs = rootfs,
-				  .rootfs_ready = release_views,
-				  .ctx = &views,
-				  .rootfs_tree = h->rootfs_fd};
+	struct hr_rt_host host = {
+	    .rootfs_ready = release_views, .ctx = &views, .rootfs_tree = h->rootfs_fd};
 	int status = 0, r;
 
 	/* the bundle is free for the next create at once, not when this one exits */

@@ -24,9 +24,6 @@
  * member optional; a NULL pointer for the whole struct is fine too).
  */
 struct hr_rt_host {
-	/* the rootfs `state` reports: the bundle's, as the caller's config names
-	 * it (the config's root.path may be a view hardrun made of it) */
-	const char *rootfs;
 	/* called once the init has its root filesystem and mounts in its own
 	 * mount namespace (create: waiting on exec.fifo; run: exec'd), so that
 	 * host-side views made for it can go while the container runs */

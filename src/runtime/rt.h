@@ -117,9 +117,9 @@ struct hr_rt_resources {
 struct hr_rt_config {
 	char *id;
 	char *bundle;
-	char *rootfs;	 /* absolute */
-	int rootfs_tree; /* a detached (idmapped) tree the init attaches on rootfs, or -1; not owned
-			  */
+	char *rootfs; /* absolute */
+	/* a detached (idmapped) tree the init attaches on rootfs, or -1; not owned */
+	int rootfs_tree;
 	bool root_readonly;
 	char *hostname;
 	char *domainname;

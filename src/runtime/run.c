@@ -134,14 +134,13 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
 		goto fail_cgroup;
 	hr_rfc3339_now(now, sizeof(now));
-	st->state = (struct hr_rt_state){
-	    .id = hr_xstrdup(id),
-	    .bundle = hr_xstrdup(bundle),
-	    .rootfs = hr_xstrdup(host && host->rootfs ? host->rootfs : st->config.rootfs),
-	    .created = hr_xstrdup(now),
-	    .status = hr_xstrdup(create ? "created" : "running"),
-	    .cgroups_path = hr_xstrdup(st->config.cgroups_path),
-	    .detached = detach || create};
+	st->state = (struct hr_rt_state){.id = hr_xstrdup(id),
+					 .bundle = hr_xstrdup(bundle),
+					 .rootfs = hr_xstrdup(st->config.rootfs),
+					 .created = hr_xstrdup(now),
+					 .status = hr_xstrdup(create ? "created" : "running"),
+					 .cgroups_path = hr_xstrdup(st->config.cgroups_path),
+					 .detached = detach || create};
 	if (st->config.annotations)
 		st->state.annotations = hr_json_clone(st->config.annotations);
 	l.keep_keyring = hr_cli_flag_bool(cli, "no-new-keyring");
