@@ -48,7 +48,16 @@ int hr_rt_warn(const char *key, const char *fmt, ...)
 	return warn_fn(warn_ctx, key, msg ? msg : key);
 }
 
-static const char *v1_controllers[] = {"pids", "memory", "cpu", "cpuacct", "freezer"};
+/*
+ * The v1 hierarchies a container may have a cgroup in.  The first
+ * N_LIMITED hold its limits (the dirs[] of apply_v1(), see v1_needed());
+ * devices, last, holds the device rules.
+ */
+static const char *v1_controllers[] = {"pids", "memory", "cpu", "cpuacct", "freezer", "devices"};
+#define N_LIMITED 5
+#define N_V1	  (sizeof(v1_controllers) / sizeof(v1_controllers[0]))
+_Static_assert(N_V1 <= sizeof(((struct hr_rt_cgjoin *)0)->fd) / sizeof(int),
+	       "struct hr_rt_cgjoin holds a tasks file per v1 hierarchy");
 
 static bool is_v2(void)
 {
@@ -228,13 +237,13 @@ static bool v1_needed(const struct hr_rt_resources *r, size_t i)
  */
 int hr_rt_cgroup_open_join(const char *path, struct hr_rt_cgjoin *j, struct hr_error **err)
 {
-	static const char *v1[] = {"pids", "memory", "cpu", "cpuacct", "freezer", "devices"};
 	bool v2 = is_v2();
 
 	j->n = 0;
-	for (size_t i = 0; i < (v2 ? 1 : sizeof(v1) / sizeof(v1[0])); i++) {
-		_cleanup_free_ char *f = v2 ? hr_xasprintf(CG_ROOT "/%s/cgroup.procs", path)
-					    : hr_xasprintf(CG_ROOT "/%s/%s/tasks", v1[i], path);
+	for (size_t i = 0; i < (v2 ? 1 : N_V1); i++) {
+		_cleanup_free_ char *f =
+		    v2 ? hr_xasprintf(CG_ROOT "/%s/cgroup.procs", path)
+		       : hr_xasprintf(CG_ROOT "/%s/%s/tasks", v1_controllers[i], path);
 		int fd = open(f, O_WRONLY | O_CLOEXEC);
 
 		if (fd < 0 && errno == ENOENT && !v2)
@@ -307,9 +316,9 @@ static int limit_devices_v1(const struct hr_rt_config *c, struct hr_error **err)
 }
 
 /* The directories of the v1 controllers the container joins (NULL: not joined). */
-static void v1_dirs(const struct hr_rt_config *c, char *dirs[5])
+static void v1_dirs(const struct hr_rt_config *c, char *dirs[N_LIMITED])
 {
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < N_LIMITED; i++)
 		dirs[i] = v1_needed(&c->res, i) && have_controller(v1_controllers[i])
 			      ? cg_dir(v1_controllers[i], c->cgroups_path)
 			      : NULL;
@@ -322,27 +331,27 @@ static void v1_dirs(const struct hr_rt_config *c, char *dirs[5])
  */
 int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err)
 {
-	char *dirs[5];
+	char *dirs[N_LIMITED];
 	int r = 0;
 
 	if (is_v2())
 		return create_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	v1_dirs(c, dirs);
-	for (size_t i = 0; i < 5 && r == 0; i++)
+	for (size_t i = 0; i < N_LIMITED && r == 0; i++)
 		if (dirs[i])
 			r = hr_mkdir_p(dirs[i], 0755, err);
 	if (r == 0 && have_controller("devices")) {
 		_cleanup_free_ char *d = cg_dir("devices", c->cgroups_path);
 		r = hr_mkdir_p(d, 0755, err);
 	}
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < N_LIMITED; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
 }
 
 int hr_rt_cgroup_limit(const struct hr_rt_config *c, struct hr_error **err)
 {
-	char *dirs[5];
+	char *dirs[N_LIMITED];
 	int r;
 
 	if (is_v2())
@@ -351,7 +360,7 @@ int hr_rt_cgroup_limit(const struct hr_rt_config *c, struct hr_error **err)
 	r = apply_v1(&c->res, dirs, err);
 	if (r == 0)
 		r = limit_devices_v1(c, err);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < N_LIMITED; i++)
 		free(dirs[i]);
 	return r < 0 ? hr_err_wrap(err, "cgroup") : 0;
 }
@@ -471,13 +480,10 @@ void hr_rt_cgroup_remove(const char *path)
 {
 	if (!path)
 		return;
-	if (!is_v2()) {
-		_cleanup_free_ char *d = cg_dir("devices", path);
-		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
-			usleep(1000);
-	}
-	for (size_t i = 0; i < (is_v2() ? 1 : 5); i++) {
-		_cleanup_free_ char *d = cg_dir(is_v2() ? NULL : v1_controllers[i], path);
+	bool v2 = is_v2();
+
+	for (size_t i = 0; i < (v2 ? 1 : N_V1); i++) {
+		_cleanup_free_ char *d = cg_dir(v2 ? NULL : v1_controllers[i], path);
 		/* the last tasks may still be exiting: a short retry */
 		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
 			usleep(1000);
@@ -486,7 +492,7 @@ void hr_rt_cgroup_remove(const char *path)
 
 int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err)
 {
-	char *dirs[5] = {NULL};
+	char *dirs[N_LIMITED] = {NULL};
 	int ret = 0;
 
 	if (is_v2()) {
@@ -506,7 +512,7 @@ int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struc
 	}
 	if (ret == 0)
 		ret = apply_v1(r, dirs, err);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < N_LIMITED; i++)
 		free(dirs[i]);
 	return ret < 0 ? hr_err_wrap(err, "cgroup") : 0;
 }
