@@ -19,12 +19,7 @@ REWRITE=${REWRITE:-$(dirname "$HARDRUN")/bench/rewrite-exec}
 RUNC=$(command -v runc)
 work=$(mktemp -d /tmp/hr-bench.XXXXXX)
 chmod 711 "$work"
-HRPOL=()
-if [ "${BENCH_TMPFS:-0}" = 1 ]; then
-	mount -t tmpfs -o mode=711 tmpfs "$work"
-	printf '{"stateDir": "%s/hardrun"}\n' "$work" >"$work/policy.json"
-	HRPOL=(--hardrun-policy "$work/policy.json")
-fi
+bench_tmpfs "$work" "$work/policy.json"
 root=$work/root
 trap '"$HARDRUN" "${HRPOL[@]}" --root "$root" delete -f keep >/dev/null 2>&1; umount "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
 make_bundle "$work/hr" true

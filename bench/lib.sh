@@ -19,3 +19,15 @@ time_ms() {
 
 # ratio A B: A/B with 3 decimals
 ratio() { echo "scale=3; $1 / $2" | bc; }
+
+# bench_tmpfs DIR POLICY: with BENCH_TMPFS=1, mount a private tmpfs on DIR
+# for every runtime's state (as /run is on a systemd host) and set HRPOL to
+# the hardrun flags of a policy, written to POLICY, that keeps hardrun's
+# stateDir there too.  HRPOL is empty otherwise.
+bench_tmpfs() {
+	HRPOL=()
+	[ "${BENCH_TMPFS:-0}" = 1 ] || return 0
+	mount -t tmpfs -o mode=711 tmpfs "$1"
+	printf '{"stateDir": "%s/hardrun"}\n' "$1" >"$2"
+	HRPOL=(--hardrun-policy "$2")
+}

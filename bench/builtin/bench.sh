@@ -5,7 +5,7 @@
 # Usage: bench.sh [ROUNDS]   (HARDRUN=path/to/hardrun, RUNC=path/to/runc)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../../tests/lib/common.sh"
+. "$HERE/../lib.sh"
 ROUNDS=${1:-${BENCH_N:-30}}
 : "${RUNC:=$(command -v runc || echo /usr/sbin/runc)}"
 [ "$(id -u)" = 0 ] || { echo "bench needs root" >&2; exit 1; }
@@ -19,12 +19,7 @@ chmod 755 "$W"
 # puts all of it, runc's and hardrun's own (policy stateDir), on a private
 # tmpfs instead, as deployed.
 S=$(mktemp -d /run/hr-bench.XXXXXX)
-HRPOL=()
-if [ "${BENCH_TMPFS:-0}" = 1 ]; then
-	mount -t tmpfs -o mode=711 tmpfs "$S"
-	printf '{"stateDir": "%s/hardrun"}\n' "$S" >"$W/policy.json"
-	HRPOL=(--hardrun-policy "$W/policy.json")
-fi
+bench_tmpfs "$S" "$W/policy.json"
 trap 'umount "$S" 2>/dev/null || true; rm -rf "$W" "$S"' EXIT
 
 # The builtin runtime takes the hardened config in memory and leaves the
