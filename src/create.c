@@ -88,6 +88,16 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	h->profile = hr_profile_resolve(policy, profile, h->spec, err);
 	if (!h->profile)
 		return -1;
+	/* Before any rule allocates: from here on only this create releases.
+	 * A state dir hardrun cannot write (rootless) leaves the id unclaimed:
+	 * exec and update then judge by the command line's profile, and there
+	 * is nothing of this create's to release. */
+	struct hr_error *cerr = NULL;
+	if (mode != HR_HARDEN_CHECK &&
+	    hr_container_claim(policy, hr_cli_id(cli), h->profile->name, h->owner, &cerr) < 0) {
+		hr_log(HR_LOG_WARN, "%s", cerr->msg);
+		hr_error_clear(&cerr);
+	}
 	h->original = hr_json_clone(h->spec);
 
 	struct hr_ctx ctx = {

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -33,55 +35,125 @@ static bool valid_id(const char *id)
 	       strcmp(id, "..") != 0;
 }
 
-int hr_container_save(const struct hr_policy *policy, const char *id, const char *profile,
-		      struct hr_error **err)
+/*
+ * <state>/containers.lock, held while a record is written, or compared and
+ * released: a create of an id and the release of an earlier container of the
+ * same id happen one after the other, never interleaved.  (Not under
+ * containers/: a runc id may be ".lock".)
+ */
+static int records_lock(const struct hr_policy *policy, int *dirfd, struct hr_error **err)
 {
-	if (!valid_id(id))
-		return 0;
 	_cleanup_free_ char *dir = hr_xasprintf("%s/containers", policy->state_dir);
+	_cleanup_free_ char *path = hr_xasprintf("%s/containers.lock", policy->state_dir);
+	_cleanup_close_ int lock = -1;
+
 	if (hr_mkdir_p(dir, 0700, err) < 0)
 		return -1;
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (lock < 0)
+		return hr_error_set(err, errno, "open `%s`", path);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return hr_error_set(err, errno, "lock `%s`", path);
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
 		return hr_error_set(err, errno, "open `%s`", dir);
-	return hr_write_file_atomic(dfd, id, profile, strlen(profile), 0600, err);
+	return hr_steal_fd(&lock);
 }
 
-char *hr_container_profile(const struct hr_policy *policy, const char *id)
+static int record_write(const struct hr_policy *policy, const char *id, const char *profile,
+			const char *owner, struct hr_error **err)
 {
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int lock = records_lock(policy, &dfd, err);
+	_cleanup_free_ char *text = hr_xasprintf("%s\n%s\n", profile, owner);
+
+	if (lock < 0)
+		return -1;
+	return hr_write_file_atomic(dfd, id, text, strlen(text), 0600, err);
+}
+
+int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
+		       char owner[HR_OWNER_LEN], struct hr_error **err)
+{
+	uint8_t r[(HR_OWNER_LEN - 1) / 2];
+
+	owner[0] = '\0';
 	if (!valid_id(id))
-		return NULL;
+		return 0;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return hr_error_set(err, errno, "claim `%s`: getrandom", id);
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(owner + 2 * i, 3, "%02x", r[i]);
+	if (record_write(policy, id, profile, owner, err) < 0)
+		return hr_err_wrap(err, "claim container id `%s`", id);
+	return 0;
+}
+
+/* The record's text (profile, then owner), or NULL. */
+static char *record_read(const struct hr_policy *policy, const char *id)
+{
 	_cleanup_free_ char *path = hr_xasprintf("%s/containers/%s", policy->state_dir, id);
 	char *buf = NULL;
+
 	if (hr_read_file_at(AT_FDCWD, path, 256, &buf, NULL, NULL) < 0)
 		return NULL;
 	return buf;
 }
 
-void hr_container_release(const struct hr_policy *policy, const char *id)
+char *hr_container_profile(const struct hr_policy *policy, const char *id)
 {
-	if (!valid_id(id))
-		return;
+	char *buf = valid_id(id) ? record_read(policy, id) : NULL;
+
+	if (buf)
+		buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* Lock held, the container gone: give back its mounts, range, categories and record. */
+static void release_locked(const struct hr_policy *policy, int dirfd, const char *id)
+{
 	struct hr_error *e = NULL;
 	if (hr_idmount_release(policy, id, &e) < 0 || hr_idrange_release(policy, id, &e) < 0) {
 		hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 	}
-	struct hr_error *m = NULL;
-	if (hr_lsm_mcs_release(policy->state_dir, id, &m) < 0) {
-		hr_log(HR_LOG_WARN, "release SELinux categories of %s: %s", id, m->msg);
-		hr_error_clear(&m);
+	if (hr_lsm_mcs_release(policy->state_dir, id, &e) < 0) {
+		hr_log(HR_LOG_WARN, "release SELinux categories of %s: %s", id, e->msg);
+		hr_error_clear(&e);
 	}
-	_cleanup_free_ char *path = hr_xasprintf("%s/containers/%s", policy->state_dir, id);
-	unlink(path);
+	unlinkat(dirfd, id, 0);
+}
+
+/* Does the record of id name `owner` (the create that wrote it)? */
+static bool owned_by(const struct hr_policy *policy, const char *id, const char *owner)
+{
+	_cleanup_free_ char *text = record_read(policy, id);
+	char *nl = text ? strchr(text, '\n') : NULL;
+
+	return nl && strncmp(nl + 1, owner, strlen(owner)) == 0 && nl[1 + strlen(owner)] == '\n';
 }
 
 void hr_container_release_unless_live(const struct hr_policy *policy, const char *id,
-				      const char *runtime_root)
+				      const char *runtime_root, const char *owner)
 {
-	if (!valid_id(id) || hr_runtime_has(runtime_root, id))
+	struct hr_error *e = NULL;
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int lock = -1;
+
+	if (!valid_id(id) || (owner && !*owner))
 		return;
-	hr_container_release(policy, id);
+	lock = records_lock(policy, &dfd, &e);
+	if (lock < 0) {
+		/* Releasing unlocked could free a newer container's range: leave
+		 * it to the allocator's reclaim. */
+		hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
+		hr_error_clear(&e);
+		return;
+	}
+	if (hr_runtime_has(runtime_root, id) || (owner && !owned_by(policy, id, owner)))
+		return;
+	release_locked(policy, dfd, id);
 }
 
 static volatile sig_atomic_t child_pid;
@@ -92,79 +164,102 @@ static void forward(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
-/*
- * A watcher process owns the inotify instance that sees the runtime close
- * config.json: releasing an inotify instance waits out an SRCU grace period
- * (about 20 ms here), which hardrun's caller would otherwise wait out at
- * hardrun's exit.  The watcher writes 'r' once its watch is in place and
- * 'c' when config.json has been read; it gives up after 10 s.  Returns its
- * pid and the read end of its pipe, or -1 (then the lock is held until the
- * runtime exits).
- */
-static pid_t start_watcher(int lock, int *rd)
+/* An inotify instance that sees config.json closed in the bundle (lock), or -1. */
+static int watch_config(int lock)
 {
-	int p[2];
-	char c = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t w = fork();
-	if (w == 0) {
-		char path[64],
-		    buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		/* Hold none of the caller's pipes open, nor the lock. */
-		for (int fd = 0; fd < 3 && null >= 0; fd++)
-			dup2(null, fd);
-		int ino = inotify_init1(IN_CLOEXEC);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
-		if (ino < 0 || inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
-			_exit(1);
-		close(lock);
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		struct pollfd f = {.fd = ino, .events = POLLIN};
-		while (poll(&f, 1, 10000) > 0) {
-			ssize_t len = read(ino, buf, sizeof(buf));
-			for (ssize_t off = 0; len > 0 && off < len;) {
-				const struct inotify_event *ev = (const void *)(buf + off);
-				if (ev->len && strcmp(ev->name, "config.json") == 0) {
-					if (write(p[1], "c", 1) < 0)
-						_exit(1);
-					_exit(0);
-				}
-				off += (ssize_t)sizeof(*ev) + ev->len;
-			}
+	char path[64];
+	int ino = inotify_init1(IN_CLOEXEC);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
+	if (ino >= 0 && inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
+		hr_closep(&ino);
+	return ino;
+}
+
+/* Wait until config.json has been read (ino), the runtime has exited
+ * (pidfd), or 10 s have passed. */
+static void wait_config_read(int ino, int pidfd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = ino, .events = POLLIN}};
+	int n;
+
+	while ((n = poll(fds, ino >= 0 ? 2 : 1, 10000)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || fds[0].revents)
+			return;
+		ssize_t len = read(ino, buf, sizeof(buf));
+		for (ssize_t off = 0; len > 0 && off < len;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+			if (ev->len && strcmp(ev->name, "config.json") == 0)
+				return;
+			off += (ssize_t)sizeof(*ev) + ev->len;
 		}
-		_exit(0);
 	}
-	close(p[1]);
-	if (w < 0 || read(p[0], &c, 1) != 1 || c != 'r') {
-		close(p[0]);
-		if (w > 0)
-			kill(w, SIGKILL);
-		return -1;
-	}
-	*rd = p[0];
-	return w;
 }
 
-/* Wait for the watcher's 'c', the runtime's exit, or 10 s. */
-static void wait_config_read(int rd, pid_t pid)
+/* Close every descriptor from 3 up but those in keep (-1 entries ignored). */
+static void close_all_but(int *keep, size_t n)
 {
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd fds[2] = {{.fd = rd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-	while (poll(fds, pidfd >= 0 ? 2 : 1, 10000) < 0 && errno == EINTR)
-		;
+	unsigned from = 3;
+
+	for (size_t i = 1; i < n; i++) /* n is tiny: insertion sort */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
 }
 
-int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, struct hr_error **err)
+/*
+ * The keeper: forked before hardrun execs the runtime, it outlives that
+ * exec.  It holds the bundle lock until the runtime has read config.json,
+ * then waits for the runtime (hardrun's own pid, pidfd) to exit and gives
+ * back what the container held unless the runtime still has it or a newer
+ * create of the id owns it.  It keeps none of the caller's descriptors (a
+ * pipe held open would keep the caller from seeing EOF), sits in a session
+ * of its own (a ^C meant for the container does not reach it) and does its
+ * work after the caller has the runtime's exit status.
+ */
+static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_policy *policy,
+			     const char *id, const char *runtime_root, const char *owner)
+{
+	int keep[3] = {lock, ino, pidfd};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	close_all_but(keep, 3);
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	wait_config_read(ino, pidfd);
+	if (lock >= 0)
+		close(lock);
+	struct pollfd f = {.fd = pidfd, .events = POLLIN};
+	while (poll(&f, 1, -1) < 0 && errno == EINTR)
+		;
+	hr_container_release_unless_live(policy, id, runtime_root, owner);
+	_exit(0);
+}
+
+/* Kernels without pidfd_open (before 5.3): the runtime runs as hardrun's
+ * child, hardrun forwards signals, waits and releases. */
+static int create_as_parent(const char *runtime, const struct hr_cli *cli,
+			    const struct hr_policy *policy, int lock, const char *owner,
+			    struct hr_error **err)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
-	_cleanup_close_ int lock = bundle_lock;
-	_cleanup_close_ int rd = -1;
-	pid_t watcher = lock >= 0 ? start_watcher(lock, &rd) : -1;
 	sigset_t block, old;
 	int wstatus = 0;
 
@@ -176,6 +271,7 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	pid_t pid = fork();
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
 		return hr_error_set(err, errno, "fork");
 	}
 	if (pid == 0) {
@@ -188,25 +284,45 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (watcher > 0)
-		wait_config_read(rd, pid);
-	close(hr_steal_fd(&lock));
-	if (watcher > 0) {
-		/* It pays for its inotify instance after we are gone. */
-		kill(watcher, SIGKILL);
-	}
+	/* Without a pidfd to stop waiting at, the bundle stays locked until
+	 * the runtime exits. */
 	while (waitpid(pid, &wstatus, 0) < 0)
 		if (errno != EINTR)
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
+	close(lock);
 	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	/* A foreground run without --keep, or a failed create, leaves no
-	 * container behind; a create that failed on a taken id must not free
-	 * the live container's range. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
 		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
 					   "lower runtime `%s` could not be executed", runtime);
 	return status;
+}
+
+int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
+		       const struct hr_policy *policy, int bundle_lock, const char *owner,
+		       struct hr_error **err)
+{
+	_cleanup_close_ int lock = bundle_lock;
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	_cleanup_close_ int ino = -1;
+
+	if (pidfd < 0)
+		return create_as_parent(runtime, cli, policy, hr_steal_fd(&lock), owner, err);
+	/* The watch is in place before the fork: nothing to wait for, and the
+	 * keeper, not hardrun, pays for closing it (an SRCU grace period). */
+	if (lock >= 0)
+		ino = watch_config(lock);
+	pid_t k = fork();
+	if (k < 0) {
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
+		return hr_error_set(err, errno, "fork");
+	}
+	if (k == 0)
+		keeper(lock, ino, pidfd, policy, hr_cli_id(cli), cli->root, owner);
+	cli->runtime_argv[0] = (char *)runtime;
+	execve(runtime, cli->runtime_argv, environ);
+	/* The keeper sees us exit and releases. */
+	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
 }
 
 /*

@@ -154,7 +154,9 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, co
 	struct hr_rt_host host = {
 	    .rootfs_ready = release_views, .ctx = &views, .rootfs_tree = h->rootfs_fd};
 	int status = 0, r;
+	char owner[HR_OWNER_LEN];
 
+	memcpy(owner, h->owner, sizeof(owner));
 	/* the bundle is free for the next create at once, not when this one exits */
 	hr_closep(&h->dirfd);
 	hr_rt_set_warn(runtime_warning, h->profile);
@@ -167,7 +169,7 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, co
 	hr_rt_set_warn(runtime_warning, NULL);
 	hr_hardened_clear(h);
 	/* A foreground run deletes its container; a failed create has none. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime));
+	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime), owner);
 	return r < 0 ? -1 : status;
 }
 #endif
@@ -195,23 +197,22 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		       h.findings.items[i].reason);
 	if (r < 0) {
 		/* Refused after the userns rule took a range: give it back. */
+		char owner[HR_OWNER_LEN];
+		memcpy(owner, h.owner, sizeof(owner));
 		hr_hardened_clear(&h);
-		hr_container_release_unless_live(policy, hr_cli_id(cli),
-						 runtime_root(cli, runtime));
+		hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime),
+						 owner);
 		return -1;
-	}
-	struct hr_error *serr = NULL;
-	if (hr_container_save(policy, hr_cli_id(cli), h.profile->name, &serr) < 0) {
-		hr_log(HR_LOG_WARN, "%s", serr->msg);
-		hr_error_clear(&serr);
 	}
 #if HAVE_BUILTIN
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
 		return builtin_create(cli, policy, runtime, &h, err);
 #endif
 	int lock = hr_steal_fd(&h.dirfd);
+	char owner[HR_OWNER_LEN];
+	memcpy(owner, h.owner, sizeof(owner));
 	hr_hardened_clear(&h);
-	return hr_delegate_create(runtime, cli, policy, lock, err);
+	return hr_delegate_create(runtime, cli, policy, lock, owner, err);
 }
 
 static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
@@ -228,7 +229,7 @@ static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return -1;
 	/* Also after "does not exist": a create killed before the runtime ran
 	 * holds a range that this delete is the user's way to give back. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime));
+	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime), NULL);
 	return status;
 }
 

@@ -7,13 +7,15 @@
 #include "hardrun/cli.h"
 #include "hardrun/error.h"
 #include "hardrun/json.h"
+#include "hardrun/lifecycle.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules.h"
 
 /*
  * The hardening path shared by create, run, restore and check: load the
- * bundle's config, resolve the profile, run every rule, write an audit
- * record and (HR_HARDEN_WRITE) replace config.json atomically.
+ * bundle's config, resolve the profile, claim the container id (not for
+ * check), run every rule and (HR_HARDEN_WRITE) replace config.json
+ * atomically.
  */
 struct hr_hardened {
 	char *bundle;		  /* absolute bundle path */
@@ -24,6 +26,7 @@ struct hr_hardened {
 	struct hr_findings findings;
 	bool written;  /* config.json was replaced */
 	int rootfs_fd; /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
+	char owner[HR_OWNER_LEN]; /* the claim on the container id (hr_container_claim), or "" */
 };
 
 /*

@@ -10,42 +10,54 @@
  * What hardrun remembers about a container between its commands, kept under
  * policy->state_dir/containers/<id>: the profile it was created with, so
  * that `exec` and `update` are judged by the same profile (including one
- * chosen by annotation).  Container ids are checked to be a single path
- * component before use.
+ * chosen by annotation), and the owner, a random token of the create that
+ * wrote it.  Container ids are checked to be a single path component
+ * before use.
  */
-int hr_container_save(const struct hr_policy *policy, const char *id, const char *profile,
-		      struct hr_error **err);
+#define HR_OWNER_LEN 17 /* 16 hex digits and NUL */
+
+/*
+ * Claim id for a create that is about to allocate for it: write the record
+ * with `profile` and a new owner token (into owner; "" for an id hardrun
+ * keeps nothing for).  From then on only this create may release what is
+ * held under the id, until it is deleted.
+ */
+int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
+		       char owner[HR_OWNER_LEN], struct hr_error **err);
 /* Returns a malloc'd profile name, or NULL when nothing was recorded. */
 char *hr_container_profile(const struct hr_policy *policy, const char *id);
 
 /*
- * Release everything hardrun holds for a container that no longer exists:
- * the idmapped mounts, the id range and the record.  Failures are logged as
- * warnings (the allocator reclaims stale entries later).
- */
-void hr_container_release(const struct hr_policy *policy, const char *id);
-
-/*
- * hr_container_release() unless the runtime still has a container of that
- * id in its state root (runc's layout, <runtime_root>/<id>; NULL for runc's
- * default): after a refused or failed create, or a foreground run, nothing
- * is left; a create that failed because the id is taken must not free the
- * live container's range.
+ * Release everything hardrun holds for the container id (idmapped mounts,
+ * id range, SELinux categories, record) unless the runtime still has a
+ * container of that id in its state root (runc's layout,
+ * <runtime_root>/<id>; NULL for runc's default), or `owner` is given and a
+ * newer create has claimed the id since (owner "": nothing was claimed,
+ * nothing to release; NULL: whoever claimed it, for delete).  After a refused or failed create,
+ * or a foreground run, nothing is left; a create that failed because the id
+ * is taken does not free the live container's range; the late release of a
+ * container never frees what a new container of the same id holds.
+ * Failures are logged as warnings (the allocator reclaims stale entries
+ * later).
  */
 void hr_container_release_unless_live(const struct hr_policy *policy, const char *id,
-				      const char *runtime_root);
+				      const char *runtime_root, const char *owner);
 
 /*
- * create, run and restore through a lower runtime.  The runtime runs as a
- * child: hardrun keeps the bundle lock (`bundle_lock`, from hr_spec_load)
- * until the runtime has read config.json, so a second create from the same
- * bundle cannot replace it first; forwards the signals it receives; and once
- * the runtime exits, releases the container's id range and idmapped mounts
- * when the container is gone (a foreground run, or a failed create).
- * Consumes bundle_lock.  Returns the exit status to exit with.
+ * create, run and restore through a lower runtime.  hardrun execs the
+ * runtime (same pid, signals, descriptors and exit status as a direct
+ * call) after forking a keeper, which holds the bundle lock (`bundle_lock`,
+ * from hr_spec_load) until the runtime has read config.json, so that a
+ * second create from the same bundle cannot replace it first, and, once
+ * the runtime exits, releases what `owner` claimed when the container is
+ * gone (a foreground run, or a failed create).  Without pidfd_open (Linux
+ * before 5.3) the runtime runs as hardrun's child instead, with the bundle
+ * locked until it exits.  Consumes bundle_lock.  Returns only on failure,
+ * or (as parent) with the exit status to exit with.
  */
 int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, struct hr_error **err);
+		       const struct hr_policy *policy, int bundle_lock, const char *owner,
+		       struct hr_error **err);
 
 /*
  * `update`: refuse a request that lifts the pids or memory limit above what

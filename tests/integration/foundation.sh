@@ -272,6 +272,86 @@ else
 fi
 rt delete -f "$id" >/dev/null 2>&1
 
+# --- the runtime is exec'd; a keeper releases after it exits ---------------------
+STATE_DIR=/run/hardrun
+# keeper_of PID: the hardrun keeper forked before PID exec'd the runtime.
+keeper_of() { pgrep -P "$1" -x hardrun | head -n1; }
+# held ID: does hardrun still hold anything for ID (record, range, mounts)?
+held() {
+	[ -e "$STATE_DIR/containers/$1" ] || [ -e "$STATE_DIR/mounts/$1" ] ||
+		grep -qsx "key=$1" "$STATE_DIR"/ranges/[0-9]*
+}
+# released ID: wait up to 5 s for the keeper to give ID's resources back.
+released() {
+	local _
+	for _ in $(seq 50); do
+		held "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+bundle_set "$B" '.process.args=["sleep","1000"]'
+new_id exec
+# Not through rt(): a function in the background is a subshell, and $! its pid.
+"$OCI_RUNTIME" --root "$HR_TEST_ROOT" run -b "$B" "$id" </dev/null >"$WORK/exec.log" 2>&1 7>"$WORK/fd7" &
+pid=$!
+if wait_status "$id" running; then
+	exe=$(readlink "/proc/$pid/exe")
+	k=$(keeper_of "$pid")
+	kfds=$(for f in /proc/"$k"/fd/*; do readlink "$f"; done 2>/dev/null | sort | tr '\n' ' ')
+	if [ "$exe" = "$(readlink -f "$(command -v runc)")" ]; then
+		tap_ok "run: the process the caller started is runc itself (exec, not a child)"
+	else
+		tap_fail "run: the process the caller started is runc itself" "exe=$exe"
+	fi
+	# The keeper holds the bundle lock at most until runc read config.json,
+	# the pidfd and its inotify instance: none of the caller's descriptors.
+	if [ -n "$k" ] && [ "$(ps -o sid= -p "$k" | tr -d ' ')" = "$k" ] &&
+		[ "$(readlink "/proc/$k/fd/0")$(readlink "/proc/$k/fd/1")$(readlink "/proc/$k/fd/2")" = /dev/null/dev/null/dev/null ] &&
+		! echo "$kfds" | grep -q "$WORK"; then
+		tap_ok "the keeper sits in its own session holding none of the caller's descriptors"
+	else
+		tap_fail "the keeper sits in its own session holding none of the caller's descriptors" "keeper=$k fds: $kfds"
+	fi
+	held "$id" && tap_ok "while the container runs, its record, range and rootfs view are held" ||
+		tap_fail "while the container runs, its record, range and rootfs view are held"
+	rt kill "$id" KILL
+	wait $pid
+	# (This VM's init does not reap orphans: an exited keeper may stay a zombie.)
+	if [ -n "$k" ] && released "$id" &&
+		{ ! kill -0 "$k" 2>/dev/null || [ "$(ps -o stat= -p "$k" 2>/dev/null | cut -c1)" = Z ]; }; then
+		tap_ok "after the run exits, the keeper gives back the range and the rootfs view and exits"
+	else
+		tap_fail "after the run exits, the keeper gives back the range and the rootfs view and exits" \
+			"$(ls "$STATE_DIR/containers" "$STATE_DIR/mounts" 2>&1)" "$(ps -o pid,stat,args -p "$k")"
+	fi
+else
+	kill $pid 2>/dev/null
+	wait $pid
+	tap_fail "run: the process the caller started is runc itself" "container never reached running" "$(cat "$WORK/exec.log")"
+fi
+
+# The same id back to back: each run starts while the last one's keeper may
+# still be releasing; a late release must never take the new container's
+# range or rootfs away.
+bundle_set "$B" '.process.args=["sh","-c","cat /proc/self/uid_map; ls /bin/busybox"]'
+new_id again
+bad=
+for i in $(seq 12); do
+	out=$(rt run -b "$B" "$id" </dev/null 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] || ! echo "$out" | grep -q '/bin/busybox' || echo "$out" | grep -Eq '^ +0 +0 '; then
+		bad="run $i: rc=$rc $out"
+		break
+	fi
+done
+if [ -z "$bad" ] && released "$id"; then
+	tap_ok "12 runs of one id back to back all start idmapped; nothing is held after the last"
+else
+	tap_fail "12 runs of one id back to back all start idmapped; nothing is held after the last" "$bad" \
+		"$(ls "$STATE_DIR/containers" 2>&1)"
+fi
+
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
 mv "$WORK/sym/config.json" "$WORK/target.json"

@@ -14,6 +14,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
+#include "hardrun/lifecycle.h"
 #include "hardrun/profile.h"
 #include "hardrun/util.h"
 #include "tap.h"
@@ -452,6 +453,53 @@ static void test_subid(void)
 	}
 }
 
+/* A late release (the keeper of an earlier container of the id) never frees
+ * what a newer create claimed; the newer one's own release does. */
+static void test_owner(void)
+{
+	struct hr_policy p = policy(600000, 4);
+	struct hr_error *err = NULL;
+	char old[HR_OWNER_LEN], new[HR_OWNER_LEN], none[HR_OWNER_LEN];
+	uint32_t a = 0, b = 0, s = 0;
+	_cleanup_free_ char *prof = NULL;
+
+	ok(hr_container_claim(&p, "q1", "baseline", old, &err) == 0 && strlen(old) == 16,
+	   "claim q1: a 16-digit owner (%s)", old);
+	ok(hr_idrange_acquire(&p, "q1", rtroot, "/b", 0, &a, &err) == 0, "q1 takes a range");
+	ok(hr_container_claim(&p, "q1", "restricted", new, &err) == 0 && strcmp(old, new) != 0,
+	   "a new create of q1 claims it with another owner");
+	ok(hr_idrange_acquire(&p, "q1", rtroot, "/b", 0, &b, &err) == 0 && b == a,
+	   "and reuses the range");
+	prof = hr_container_profile(&p, "q1");
+	ok(prof && strcmp(prof, "restricted") == 0, "the record names the newer profile (%s)",
+	   prof ? prof : "(null)");
+	hr_container_release_unless_live(&p, "q1", rtroot, old);
+	ok(hr_idrange_lookup(&p, "q1", &s, NULL, &err) == 1 && s == a,
+	   "the earlier owner's release leaves the newer container's range");
+	hr_container_release_unless_live(&p, "q1", rtroot, "");
+	ok(hr_idrange_lookup(&p, "q1", &s, NULL, &err) == 1,
+	   "a create that claimed nothing releases nothing");
+	live("q1");
+	hr_container_release_unless_live(&p, "q1", rtroot, new);
+	ok(hr_idrange_lookup(&p, "q1", &s, NULL, &err) == 1,
+	   "nor does the owner while the runtime has the container");
+	_cleanup_free_ char *d = hr_xasprintf("%s/q1", rtroot);
+	rmdir(d);
+	hr_container_release_unless_live(&p, "q1", rtroot, new);
+	ok(hr_idrange_lookup(&p, "q1", &s, NULL, &err) == 0 && !hr_container_profile(&p, "q1"),
+	   "the owner's release frees the range and the record");
+	ok(hr_container_claim(&p, "q2", "baseline", none, &err) == 0 &&
+	       hr_idrange_acquire(&p, "q2", rtroot, "/b", 0, &s, &err) == 0,
+	   "claim and range for q2");
+	hr_container_release_unless_live(&p, "q2", rtroot, NULL);
+	ok(hr_idrange_lookup(&p, "q2", &s, NULL, &err) == 0, "delete (no owner) frees any claim");
+	ok(hr_container_claim(&p, "../x", "baseline", none, &err) == 0 && none[0] == '\0',
+	   "an id hardrun keeps nothing for gets no owner");
+	ok(!err, "no error left (%s)", err ? err->msg : "");
+	hr_error_clear(&err);
+	free(p.state_dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -467,6 +515,7 @@ int main(void)
 	test_subid();
 	test_mounts();
 	test_chown();
+	test_owner();
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
