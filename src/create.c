@@ -16,6 +16,9 @@
 void hr_hardened_clear(struct hr_hardened *h)
 {
 	free(h->bundle);
+	if (h->old_config && h->dirfd >= 0)
+		unlinkat(h->dirfd, h->old_config, 0);
+	free(h->old_config);
 	if (h->dirfd >= 0)
 		close(h->dirfd);
 	hr_json_free(h->original);
@@ -123,7 +126,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return 0;
 	/* Last step before the runtime: a crash before the rename leaves the
 	 * original, after it the whole hardened config. */
-	if (hr_spec_write(h->dirfd, h->spec, err) < 0)
+	if (hr_spec_write(h->dirfd, h->spec, &h->old_config, err) < 0)
 		return hr_err_wrap(err, "write hardened %s/config.json", h->bundle);
 	h->written = true;
 	return 0;

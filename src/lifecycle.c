@@ -230,8 +230,9 @@ static void close_all_but(int *keep, size_t n)
  * of its own (a ^C meant for the container does not reach it) and does its
  * work after the caller has the runtime's exit status.
  */
-static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_policy *policy,
-			     const char *id, const char *runtime_root, const char *owner)
+static _Noreturn void keeper(int lock, int ino, int pidfd, const char *old_config,
+			     const struct hr_policy *policy, const char *id,
+			     const char *runtime_root, const char *owner)
 {
 	int keep[3] = {lock, ino, pidfd};
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -240,6 +241,8 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_polic
 		dup2(null, fd);
 	close_all_but(keep, 3);
 	setsid();
+	if (old_config)
+		unlinkat(lock, old_config, 0);
 	if (chdir("/") < 0)
 		_exit(1);
 	wait_config_read(ino, pidfd);
@@ -255,8 +258,8 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_polic
 /* Kernels without pidfd_open (before 5.3): the runtime runs as hardrun's
  * child, hardrun forwards signals, waits and releases. */
 static int create_as_parent(const char *runtime, const struct hr_cli *cli,
-			    const struct hr_policy *policy, int lock, const char *owner,
-			    struct hr_error **err)
+			    const struct hr_policy *policy, int lock, const char *old_config,
+			    const char *owner, struct hr_error **err)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
@@ -281,6 +284,8 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 		_exit(HR_EXIT_NOEXEC);
 	}
 	child_pid = pid;
+	if (old_config)
+		unlinkat(lock, old_config, 0);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -299,26 +304,29 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 }
 
 int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, const char *owner,
-		       struct hr_error **err)
+		       const struct hr_policy *policy, int bundle_lock, const char *old_config,
+		       const char *owner, struct hr_error **err)
 {
 	_cleanup_close_ int lock = bundle_lock;
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	_cleanup_close_ int ino = -1;
 
 	if (pidfd < 0)
-		return create_as_parent(runtime, cli, policy, hr_steal_fd(&lock), owner, err);
+		return create_as_parent(runtime, cli, policy, hr_steal_fd(&lock), old_config, owner,
+					err);
 	/* The watch is in place before the fork: nothing to wait for, and the
 	 * keeper, not hardrun, pays for closing it (an SRCU grace period). */
 	if (lock >= 0)
 		ino = watch_config(lock);
 	pid_t k = fork();
 	if (k < 0) {
+		if (old_config)
+			unlinkat(lock, old_config, 0);
 		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
 		return hr_error_set(err, errno, "fork");
 	}
 	if (k == 0)
-		keeper(lock, ino, pidfd, policy, hr_cli_id(cli), cli->root, owner);
+		keeper(lock, ino, pidfd, old_config, policy, hr_cli_id(cli), cli->root, owner);
 	cli->runtime_argv[0] = (char *)runtime;
 	execve(runtime, cli->runtime_argv, environ);
 	/* The keeper sees us exit and releases. */

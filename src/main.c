@@ -209,10 +209,11 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return builtin_create(cli, policy, runtime, &h, err);
 #endif
 	int lock = hr_steal_fd(&h.dirfd);
+	_cleanup_free_ char *old = hr_steal_ptr(&h.old_config);
 	char owner[HR_OWNER_LEN];
 	memcpy(owner, h.owner, sizeof(owner));
 	hr_hardened_clear(&h);
-	return hr_delegate_create(runtime, cli, policy, lock, owner, err);
+	return hr_delegate_create(runtime, cli, policy, lock, old, owner, err);
 }
 
 static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,

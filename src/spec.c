@@ -105,7 +105,7 @@ struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **e
 	return spec;
 }
 
-int hr_spec_write(int dirfd, const struct hr_json *spec, struct hr_error **err)
+int hr_spec_write(int dirfd, const struct hr_json *spec, char **old, struct hr_error **err)
 {
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
@@ -113,5 +113,5 @@ int hr_spec_write(int dirfd, const struct hr_json *spec, struct hr_error **err)
 		return -1;
 	out = hr_xrealloc(out, len + 2);
 	out[len++] = '\n';
-	return hr_write_file_atomic(dirfd, "config.json", out, len, 0644, err);
+	return hr_write_file_atomic_keep_old(dirfd, "config.json", out, len, 0644, old, err);
 }

@@ -210,12 +210,14 @@ static void remove_stale_temps(int dirfd, const char *name)
 	closedir(d);
 }
 
-int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			 struct hr_error **err)
+/* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in the rename. */
+static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			char **old, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ char *tmp = NULL, *keep = NULL;
 	struct stat st;
+	bool exists = false;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
@@ -224,11 +226,19 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 		if (!S_ISREG(st.st_mode))
 			return hr_error_set(err, 0, "`%s` is not a regular file", name);
 		mode = st.st_mode & 07777;
+		exists = true;
 	} else if (errno != ENOENT) {
 		return hr_error_set(err, errno, "stat `%s`", name);
 	}
 
 	remove_stale_temps(dirfd, name);
+	if (old && exists) {
+		/* Named like a temporary file: a killed writer's is removed the same way. */
+		keep = hr_xasprintf(".%s.hardrun-%d-old", name, (int)getpid());
+		unlinkat(dirfd, keep, 0);
+		if (linkat(dirfd, name, dirfd, keep, 0) < 0)
+			hr_freep(&keep);
+	}
 	for (int attempt = 0; fd < 0; attempt++) {
 		free(tmp);
 		tmp = hr_xasprintf(".%s.hardrun-%d-%d", name, (int)getpid(), attempt);
@@ -236,14 +246,12 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 		if (fd < 0 && (errno != EEXIST || attempt > 100))
 			return hr_error_set(err, errno, "create temporary file for `%s`", name);
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0) {
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	    renameat(dirfd, tmp, dirfd, name) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, tmp, 0);
-		return hr_error_set(err, saved, "write `%s`", name);
-	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int saved = errno;
-		unlinkat(dirfd, tmp, 0);
+		if (keep)
+			unlinkat(dirfd, keep, 0);
 		return hr_error_set(err, saved, "replace `%s`", name);
 	}
 	/*
@@ -254,7 +262,22 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 	 * file would be refused as invalid JSON (fail closed).  Two fsyncs
 	 * cost more than all of hardrun's other work on a create.
 	 */
+	if (old)
+		*old = hr_steal_ptr(&keep);
 	return 0;
+}
+
+int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 struct hr_error **err)
+{
+	return write_atomic(dirfd, name, data, len, mode, NULL, err);
+}
+
+int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
+				  mode_t mode, char **old, struct hr_error **err)
+{
+	*old = NULL;
+	return write_atomic(dirfd, name, data, len, mode, old, err);
 }
 
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)

@@ -13,9 +13,12 @@
  * through hr_steal_ptr() / hr_steal_fd(), which reset the source.
  */
 
+/* Both reset the variable, so an early explicit call leaves nothing for
+ * the scope's end (or a later owner) to free or close twice. */
 static inline void hr_freep(void *p)
 {
 	free(*(void **)p);
+	*(void **)p = NULL;
 }
 
 static inline void hr_closep(int *fd)
@@ -24,6 +27,7 @@ static inline void hr_closep(int *fd)
 		int saved = errno;
 		close(*fd);
 		errno = saved;
+		*fd = -1;
 	}
 }
 

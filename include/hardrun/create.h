@@ -24,8 +24,9 @@ struct hr_hardened {
 	struct hr_json *spec;	  /* config as hardened */
 	struct hr_profile *profile;
 	struct hr_findings findings;
-	bool written;  /* config.json was replaced */
-	int rootfs_fd; /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
+	bool written;	  /* config.json was replaced */
+	char *old_config; /* the replaced config.json, still linked under this name in dirfd */
+	int rootfs_fd;	  /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
 	char owner[HR_OWNER_LEN]; /* the claim on the container id (hr_container_claim), or "" */
 };
 

@@ -52,12 +52,14 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
  * the runtime exits, releases what `owner` claimed when the container is
  * gone (a foreground run, or a failed create).  Without pidfd_open (Linux
  * before 5.3) the runtime runs as hardrun's child instead, with the bundle
- * locked until it exits.  Consumes bundle_lock.  Returns only on failure,
+ * locked until it exits.  old_config (or NULL), the replaced config.json
+ * still linked in the bundle, is unlinked beside the runtime's start, not
+ * before it.  Consumes bundle_lock.  Returns only on failure,
  * or (as parent) with the exit status to exit with.
  */
 int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, const char *owner,
-		       struct hr_error **err);
+		       const struct hr_policy *policy, int bundle_lock, const char *old_config,
+		       const char *owner, struct hr_error **err);
 
 /*
  * `update`: refuse a request that lifts the pids or memory limit above what

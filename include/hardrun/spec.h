@@ -35,7 +35,8 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
 
-/* Write the tree to config.json in dirfd atomically (see hr_write_file_atomic). */
-int hr_spec_write(int dirfd, const struct hr_json *spec, struct hr_error **err);
+/* Write the tree to config.json in dirfd atomically; the replaced file stays
+ * linked as *old for the caller to unlink (see hr_write_file_atomic_keep_old). */
+int hr_spec_write(int dirfd, const struct hr_json *spec, char **old, struct hr_error **err);
 
 #endif

@@ -290,6 +290,18 @@ released() {
 	done
 	return 1
 }
+# ended PID: wait up to 5 s for PID to exit (closing its inotify instance
+# takes a grace period).  This VM's init does not reap orphans: an exited
+# keeper may stay a zombie.
+ended() {
+	local _
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		[ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 bundle_set "$B" '.process.args=["sleep","1000"]'
 new_id exec
 # Not through rt(): a function in the background is a subshell, and $! its pid.
@@ -317,13 +329,11 @@ if wait_status "$id" running; then
 		tap_fail "while the container runs, its record, range and rootfs view are held"
 	rt kill "$id" KILL
 	wait $pid
-	# (This VM's init does not reap orphans: an exited keeper may stay a zombie.)
-	if [ -n "$k" ] && released "$id" &&
-		{ ! kill -0 "$k" 2>/dev/null || [ "$(ps -o stat= -p "$k" 2>/dev/null | cut -c1)" = Z ]; }; then
+	if [ -n "$k" ] && released "$id" && ended "$k"; then
 		tap_ok "after the run exits, the keeper gives back the range and the rootfs view and exits"
 	else
 		tap_fail "after the run exits, the keeper gives back the range and the rootfs view and exits" \
-			"$(ls "$STATE_DIR/containers" "$STATE_DIR/mounts" 2>&1)" "$(ps -o pid,stat,args -p "$k")"
+			"$(ls "$STATE_DIR/containers" "$STATE_DIR/mounts" 2>&1)" "$(grep -sl "key=$id" "$STATE_DIR"/ranges/*)" "$(ps -o pid,stat,args -p "$k")"
 	fi
 else
 	kill $pid 2>/dev/null

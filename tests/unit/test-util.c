@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Atomic file replacement: the only way hardrun writes a config or a state file. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/util.h"
+#include "tap.h"
+
+static char tmp[] = "/tmp/hr-test-util.XXXXXX";
+
+static char *slurp(int dirfd, const char *name)
+{
+	char *buf = NULL;
+
+	if (hr_read_file_at(dirfd, name, 1 << 16, &buf, NULL, NULL) < 0)
+		return NULL;
+	return buf;
+}
+
+static unsigned entries(void)
+{
+	_cleanup_free_ char *cmd = hr_xasprintf("ls -A %s | wc -l", tmp);
+	FILE *f = popen(cmd, "r");
+	unsigned n = 0;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
+int main(void)
+{
+	struct hr_error *err = NULL;
+	struct stat st;
+	char *old = (char *)"unset";
+
+	if (!mkdtemp(tmp))
+		return 1;
+	_cleanup_close_ int d = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ok(hr_write_file_atomic_keep_old(d, "c.json", "one", 3, 0640, &old, &err) == 0 && !old,
+	   "a new file: written, nothing replaced");
+	_cleanup_free_ char *a = slurp(d, "c.json");
+	is_str(a, "one", "content");
+	ok(fstatat(d, "c.json", &st, 0) == 0 && (st.st_mode & 07777) == 0640, "mode 0640");
+
+	ok(hr_write_file_atomic_keep_old(d, "c.json", "two", 3, 0600, &old, &err) == 0 && old,
+	   "replaced: the old file is handed back (%s)", old ? old : "(null)");
+	_cleanup_free_ char *b = slurp(d, "c.json");
+	_cleanup_free_ char *c = old ? slurp(d, old) : NULL;
+	is_str(b, "two", "the new content is in place");
+	is_str(c, "one", "the old content is still linked under the returned name");
+	ok(fstatat(d, "c.json", &st, 0) == 0 && (st.st_mode & 07777) == 0640,
+	   "a replacement keeps the existing file's mode");
+	ok(old && strncmp(old, ".c.json.hardrun-", 16) == 0,
+	   "named like a temporary file, so a killed writer's is cleaned up");
+	ok(old && unlinkat(d, old, 0) == 0 && entries() == 1, "unlinked: only c.json is left");
+	free(old);
+
+	/* A dead writer's leftovers (pid 0x7ffffffe never exists here). */
+	int fd = openat(d, ".c.json.hardrun-2147483646-0", O_WRONLY | O_CREAT, 0600);
+	int fd2 = openat(d, ".c.json.hardrun-2147483646-old", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	close(fd2);
+	ok(hr_write_file_atomic(d, "c.json", "three", 5, 0600, &err) == 0 && entries() == 1,
+	   "the next write removes a dead writer's temporary file and kept link");
+
+	ok(symlinkat("c.json", d, "link.json") == 0, "symlink fixture");
+	ok(hr_write_file_atomic_keep_old(d, "link.json", "x", 1, 0600, &old, &err) < 0 && err &&
+	       strstr(err->msg, "symlink"),
+	   "never through a symlink: %s", err ? err->msg : "(no error)");
+	hr_error_clear(&err);
+	_cleanup_free_ char *e = slurp(d, "c.json");
+	is_str(e, "three", "the symlink's target is untouched");
+
+	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
