@@ -40,7 +40,7 @@ static char *search_path(const char *name)
 	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *cand = hr_xasprintf("%s/%s", *dir ? dir : ".", name);
 		if (is_executable(cand) && !is_self(cand)) {
-			char *abs = realpath(cand, NULL);
+			char *abs = hr_realpath(cand);
 			return abs ? abs : hr_steal_ptr(&cand);
 		}
 	}

@@ -70,7 +70,7 @@ static const char *cmdline_root(void)
 		else if (strncmp(a, "-root=", 6) == 0)
 			v = a + 6;
 		if (v && *v) {
-			cached = realpath(v, NULL);
+			cached = hr_realpath(v);
 			if (!cached)
 				cached = hr_xstrdup(v);
 			return cached;

@@ -587,7 +587,7 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
 		      struct hr_error **err)
 {
-	_cleanup_free_ char *real = realpath(root_path, NULL), *target = NULL;
+	_cleanup_free_ char *real = hr_realpath(root_path), *target = NULL;
 	_cleanup_close_ int mfd = -1;
 
 	*new_path = NULL;
@@ -608,7 +608,7 @@ int hr_idmount_rootfs_tree(const struct hr_policy *p, const char *id, const char
 			   uint32_t host_start, uint32_t size, bool chown_fallback, int *tree_fd,
 			   struct hr_error **err)
 {
-	_cleanup_free_ char *real = realpath(root_path, NULL);
+	_cleanup_free_ char *real = hr_realpath(root_path);
 
 	*tree_fd = -1;
 	if (!real)
@@ -620,7 +620,7 @@ int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index,
 		      uint32_t host_start, uint32_t size, uint32_t owner, char **new_path,
 		      struct hr_error **err)
 {
-	_cleanup_free_ char *real = realpath(source, NULL), *target = NULL, *name = NULL;
+	_cleanup_free_ char *real = hr_realpath(source), *target = NULL, *name = NULL;
 	_cleanup_close_ int userns = -1, mfd = -1;
 	struct stat st;
 

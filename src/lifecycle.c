@@ -164,14 +164,19 @@ static void forward(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
-/* An inotify instance that sees config.json closed in the bundle (lock), or -1. */
+/*
+ * An inotify instance that sees config.json in the bundle (lock) closed
+ * after reading, or -1.  It watches the file, not the directory: a first
+ * watch on a directory flags every cached dentry under it, and a bundle
+ * used for many containers has a long list of them.
+ */
 static int watch_config(int lock)
 {
 	char path[64];
 	int ino = inotify_init1(IN_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", lock);
-	if (ino >= 0 && inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_ONLYDIR) < 0)
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/config.json", lock);
+	if (ino >= 0 && inotify_add_watch(ino, path, IN_CLOSE_NOWRITE | IN_DONT_FOLLOW) < 0)
 		hr_closep(&ino);
 	return ino;
 }
@@ -192,7 +197,7 @@ static void wait_config_read(int ino, int pidfd)
 		ssize_t len = read(ino, buf, sizeof(buf));
 		for (ssize_t off = 0; len > 0 && off < len;) {
 			const struct inotify_event *ev = (const void *)(buf + off);
-			if (ev->len && strcmp(ev->name, "config.json") == 0)
+			if (ev->mask & IN_CLOSE_NOWRITE)
 				return;
 			off += (ssize_t)sizeof(*ev) + ev->len;
 		}

@@ -25,7 +25,7 @@ static char *data_dir(void)
 	const char *env = getenv("HARDRUN_DATADIR");
 	if (env && *env)
 		return hr_xstrdup(env);
-	_cleanup_free_ char *self = realpath("/proc/self/exe", NULL);
+	_cleanup_free_ char *self = hr_realpath("/proc/self/exe");
 	if (self && strncmp(self, HR_BUILD_DIR "/", strlen(HR_BUILD_DIR) + 1) == 0)
 		return hr_xstrdup(HR_SOURCE_DIR "/profiles");
 	/* A copy of the binary that was never installed still finds the

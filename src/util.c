@@ -140,7 +140,8 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 	if ((size_t)st.st_size > max)
 		return hr_error_set(err, 0, "`%s` is too large (%lld bytes, limit %zu)", name,
 				    (long long)st.st_size, max);
-	cap = (size_t)st.st_size + 1;
+	/* /proc files say 0 bytes: start at a page, not at one byte. */
+	cap = st.st_size ? (size_t)st.st_size + 1 : 4096;
 	buf = hr_xmalloc(cap);
 	for (;;) {
 		if (len + 1 >= cap) {
@@ -166,6 +167,26 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 	if (outlen)
 		*outlen = len;
 	return 0;
+}
+
+char *hr_realpath(const char *path)
+{
+	char link[64], buf[PATH_MAX];
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	close(fd);
+	/* No /proc, or a path the kernel cannot name plainly: the slow way. */
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1 || buf[0] != '/')
+		return realpath(path, NULL);
+	buf[n] = '\0';
+	if (n > 10 && strcmp(buf + n - 10, " (deleted)") == 0)
+		return realpath(path, NULL);
+	return hr_xstrdup(buf);
 }
 
 static int write_all(int fd, const void *data, size_t len)

@@ -57,6 +57,14 @@ int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data,
 /* Append a whole line to a file with one write(2) on an O_APPEND fd. */
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err);
 
+/*
+ * realpath(path, NULL) in three system calls whatever the depth (open
+ * O_PATH, readlink of its /proc/self/fd link, close), where glibc's takes a
+ * readlink per component; realpath(3) itself when /proc cannot answer.
+ * NULL with errno when path does not resolve.
+ */
+char *hr_realpath(const char *path);
+
 /* mkdir -p with mode; existing directories are fine. */
 int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err);
 

@@ -689,7 +689,7 @@ static int check_rootfs_host(struct hr_ctx *ctx, const struct mounts_settings *s
 	_cleanup_free_ char *abs = judged[0] == '/' || !ctx->bundle
 				       ? hr_xstrdup(judged)
 				       : hr_xasprintf("%s/%s", ctx->bundle, judged);
-	_cleanup_free_ char *real = realpath(abs, NULL);
+	_cleanup_free_ char *real = hr_realpath(abs);
 	if (!real)
 		return 0; /* runc cannot use a missing rootfs either */
 	/* A view the userns rule made this run was replaced by its source above:

@@ -293,7 +293,7 @@ static bool system_dir(const char *path)
 					   "/lib32", "/lib64", "/boot",	 "/root", "/home", "/var",
 					   "/run",   "/proc",  "/sys",	 "/dev",  "/opt",  "/srv",
 					   "/tmp",   "/mnt",   "/media", NULL};
-	_cleanup_free_ char *real = realpath(path, NULL);
+	_cleanup_free_ char *real = hr_realpath(path);
 
 	for (size_t i = 0; real && dirs[i]; i++)
 		if (strcmp(real, dirs[i]) == 0)
@@ -304,7 +304,7 @@ static bool system_dir(const char *path)
 /* At or under dir, by path components (both made real when they exist). */
 static bool path_under(const char *path, const char *dir)
 {
-	_cleanup_free_ char *rp = realpath(path, NULL), *rd = realpath(dir, NULL);
+	_cleanup_free_ char *rp = hr_realpath(path), *rd = hr_realpath(dir);
 	const char *p = rp ? rp : path, *d = rd ? rd : dir;
 	size_t n = strlen(d);
 

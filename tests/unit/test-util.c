@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Atomic file replacement: the only way hardrun writes a config or a state file. */
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -79,6 +81,15 @@ int main(void)
 	hr_error_clear(&err);
 	_cleanup_free_ char *e = slurp(d, "c.json");
 	is_str(e, "three", "the symlink's target is untouched");
+
+	/* hr_realpath: what realpath(3) says, through symlinks and dot-dots. */
+	_cleanup_free_ char *sub = hr_xasprintf("%s/a/b", tmp), *lnk = hr_xasprintf("%s/l", tmp);
+	_cleanup_free_ char *q = hr_xasprintf("%s/l/../b/./", tmp);
+	ok(hr_mkdir_p(sub, 0700, &err) == 0 && symlink(sub, lnk) == 0, "fixture a/b, l -> a/b");
+	_cleanup_free_ char *r1 = hr_realpath(q), *r2 = realpath(q, NULL);
+	is_str(r1, r2, "hr_realpath agrees with realpath(3) (%s)", r2 ? r2 : "(null)");
+	_cleanup_free_ char *missing = hr_xasprintf("%s/nope/x", tmp);
+	ok(!hr_realpath(missing) && errno == ENOENT, "a missing path: NULL, ENOENT");
 
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
