@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,12 +134,11 @@ static int subid_read(const char *file, struct id_pool *out, struct hr_error **e
 		if (!s)
 			continue;
 		*s++ = '\0';
-		/* Numeric entries name the user by uid: look it up only then, since
-		 * an NSS lookup costs more than the rest of a create. */
+		/* Numeric entries name the user by uid: look it up only then. */
 		if (!resolved && *name && strspn(name, "0123456789") == strlen(name)) {
-			struct passwd *pw = getpwnam(HR_SUBID_USER);
-			if (pw)
-				snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
+			uid_t uid;
+			if (hr_passwd_uid(HR_SUBID_USER, &uid) == 0)
+				snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)uid);
 			resolved = true;
 		}
 		if (strcmp(name, HR_SUBID_USER) != 0 && (!*uidbuf || strcmp(name, uidbuf) != 0))

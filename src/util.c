@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,6 +168,46 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 	if (outlen)
 		*outlen = len;
 	return 0;
+}
+
+/* The first /etc/passwd entry for which match() holds, or NULL. */
+static struct passwd *passwd_find(bool (*match)(const struct passwd *, const void *),
+				  const void *arg)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+
+	while (f && (pw = fgetpwent(f)))
+		if (match(pw, arg))
+			return pw;
+	return NULL;
+}
+
+static bool name_is(const struct passwd *pw, const void *name)
+{
+	return strcmp(pw->pw_name, name) == 0;
+}
+
+static bool uid_is(const struct passwd *pw, const void *uid)
+{
+	return pw->pw_uid == *(const uid_t *)uid;
+}
+
+int hr_passwd_uid(const char *name, uid_t *uid)
+{
+	struct passwd *pw = passwd_find(name_is, name);
+
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+char *hr_passwd_name(uid_t uid)
+{
+	struct passwd *pw = passwd_find(uid_is, &uid);
+
+	return pw ? hr_xstrdup(pw->pw_name) : NULL;
 }
 
 char *hr_realpath(const char *path)

@@ -58,6 +58,15 @@ int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data,
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err);
 
 /*
+ * Users by name or uid from /etc/passwd itself (fgetpwent), as runc's own
+ * parser reads them: no NSS module, which a static binary could not load
+ * safely.  hr_passwd_uid: 0, or -1 when the name is not there;
+ * hr_passwd_name: malloc'd, or NULL.
+ */
+int hr_passwd_uid(const char *name, uid_t *uid);
+char *hr_passwd_name(uid_t uid);
+
+/*
  * realpath(path, NULL) in three system calls whatever the depth (open
  * O_PATH, readlink of its /proc/self/fd link, close), where glibc's takes a
  * readlink per component; realpath(3) itself when /proc cannot answer.

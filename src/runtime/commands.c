@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,12 +206,12 @@ out:
 static char *owner_of(int rootfd, const char *id)
 {
 	struct stat st;
-	struct passwd *pw;
+	char *name;
 
 	if (fstatat(rootfd, id, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return hr_xstrdup("");
-	pw = getpwuid(st.st_uid);
-	return pw ? hr_xstrdup(pw->pw_name) : hr_xasprintf("#%u", (unsigned)st.st_uid);
+	name = hr_passwd_name(st.st_uid);
+	return name ? name : hr_xasprintf("#%u", (unsigned)st.st_uid);
 }
 
 /* All containers as state objects (owner filled), in directory order. */

@@ -91,6 +91,14 @@ int main(void)
 	_cleanup_free_ char *missing = hr_xasprintf("%s/nope/x", tmp);
 	ok(!hr_realpath(missing) && errno == ENOENT, "a missing path: NULL, ENOENT");
 
+	/* Users straight from /etc/passwd, no NSS. */
+	uid_t uid = 1;
+	ok(hr_passwd_uid("root", &uid) == 0 && uid == 0, "root is uid 0 in /etc/passwd");
+	ok(hr_passwd_uid("no-such-user-hardrun", &uid) < 0, "an unknown name: -1");
+	_cleanup_free_ char *rootname = hr_passwd_name(0);
+	is_str(rootname, "root", "uid 0 is named root");
+	ok(!hr_passwd_name(4294967294u), "an unknown uid: NULL");
+
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
