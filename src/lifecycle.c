@@ -36,25 +36,35 @@ static bool valid_id(const char *id)
 }
 
 /*
- * <state>/containers.lock, held while a record is written, or compared and
- * released: a create of an id and the release of an earlier container of the
- * same id happen one after the other, never interleaved.  (Not under
- * containers/: a runc id may be ".lock".)
+ * <state>/containers.lock, locked for one id while its record is written, or
+ * compared and released: a create of an id and the release of an earlier
+ * container of the same id happen one after the other, never interleaved.
+ * The lock is a one-byte OFD lock at an offset hashed from the id, so
+ * creates and releases of other ids never wait for each other (a keeper's
+ * release unmounts and removes, a millisecond or more).  Dropped when the
+ * returned descriptor is closed.  (Not under containers/: a runc id may be
+ * ".lock".)
  */
-static int records_lock(const struct hr_policy *policy, int *dirfd, struct hr_error **err)
+static int records_lock(const struct hr_policy *policy, const char *id, int *dirfd,
+			struct hr_error **err)
 {
 	_cleanup_free_ char *dir = hr_xasprintf("%s/containers", policy->state_dir);
 	_cleanup_free_ char *path = hr_xasprintf("%s/containers.lock", policy->state_dir);
 	_cleanup_close_ int lock = -1;
+	uint32_t h = 2166136261u; /* FNV-1a */
 
+	for (const char *c = id; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	struct flock fl = {
+	    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = h & 0x7fffffff, .l_len = 1};
 	if (hr_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (lock < 0)
 		return hr_error_set(err, errno, "open `%s`", path);
-	while (flock(lock, LOCK_EX) < 0)
+	while (fcntl(lock, F_OFD_SETLKW, &fl) < 0)
 		if (errno != EINTR)
-			return hr_error_set(err, errno, "lock `%s`", path);
+			return hr_error_set(err, errno, "lock `%s` for `%s`", path, id);
 	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*dirfd < 0)
 		return hr_error_set(err, errno, "open `%s`", dir);
@@ -65,7 +75,7 @@ static int record_write(const struct hr_policy *policy, const char *id, const ch
 			const char *owner, struct hr_error **err)
 {
 	_cleanup_close_ int dfd = -1;
-	_cleanup_close_ int lock = records_lock(policy, &dfd, err);
+	_cleanup_close_ int lock = records_lock(policy, id, &dfd, err);
 	_cleanup_free_ char *text = hr_xasprintf("%s\n%s\n", profile, owner);
 
 	if (lock < 0)
@@ -143,7 +153,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 
 	if (!valid_id(id) || (owner && !*owner))
 		return;
-	lock = records_lock(policy, &dfd, &e);
+	lock = records_lock(policy, id, &dfd, &e);
 	if (lock < 0) {
 		/* Releasing unlocked could free a newer container's range: leave
 		 * it to the allocator's reclaim. */
