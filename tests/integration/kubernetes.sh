@@ -211,11 +211,15 @@ else
 fi
 
 # Fail closed: a binary that does not run on the node is never installed.
+# (hardrun is static, so a node without libc runs it: the payload's binary
+# is cut short instead, as a broken download would be.)
 new_host node5 "$T/default-1.6.toml"
-out=$("$INSTALL" --host-root "$T/node5" --payload "$T/payload" --restart-cmd "echo restart >>'$T/node5.restarts'" 2>&1)
+cp -a "$T/payload" "$T/payload-bad"
+head -c 4096 "$T/payload/bin/hardrun" >"$T/payload-bad/bin/hardrun"
+out=$("$INSTALL" --host-root "$T/node5" --payload "$T/payload-bad" --restart-cmd "echo restart >>'$T/node5.restarts'" 2>&1)
 if [ $? != 0 ] && [ ! -e "$T/node5/usr/local/bin/hardrun" ] && [ ! -e "$T/node5/usr/local/bin/.hardrun.new" ] &&
 	cmp -s "$T/default-1.6.toml" "$T/node5/etc/containerd/config.toml" && [ "$(restarts node5)" = 0 ]; then
-	tap_ok "installer refuses a binary that does not run in the node's root (here: no libc); config untouched"
+	tap_ok "installer refuses a binary that does not run in the node's root (here: a truncated ELF); config untouched"
 else
 	tap_fail "installer verifies the binary on the node" "$out"
 fi
