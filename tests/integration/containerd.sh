@@ -45,6 +45,10 @@ fi
 CTR_NS=hr-integ-$$
 c() { ctr --address "$CTRD_SOCK" -n "$CTR_NS" "$@"; }
 integ_defer rmdir "/run/containerd/runc/$CTR_NS"
+# runc removes each container's cgroup, not the namespace's parent directory
+# containerd made in every hierarchy.
+ns_cgroups_rm() { rmdir /sys/fs/cgroup/*/"$CTR_NS" /sys/fs/cgroup/"$CTR_NS" 2>/dev/null || true; }
+integ_defer ns_cgroups_rm
 # Tasks left by a failed check go before containerd (deferred last: runs first).
 ctr_rm_all() {
 	local t
