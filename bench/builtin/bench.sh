@@ -41,9 +41,9 @@ jq '.root.path = "rootfs" | del(.annotations)' "$W/hardened.json" >"$W/rc/config
 DRV=
 BUILD=$(dirname "$HARDRUN")
 if [ -f "$BUILD/libhardrun-core.a" ] && command -v cc >/dev/null; then
-	# linked as hardrun is (static libraries, shared glibc) when the archives exist
-	cc -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
-		-Wl,-Bstatic -lyajl_s -lseccomp -lcap -lselinux -lpcre2-8 -lapparmor -Wl,-Bdynamic 2>/dev/null ||
+	# linked as hardrun is (one static executable) when the archives exist
+	cc -static -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
+		-lyajl_s -lseccomp -lcap -lselinux -lsepol -lpcre2-8 -lapparmor 2>/dev/null ||
 		cc -I"$HERE/../../include" -I"$BUILD" -o "$W/driver" "$HERE/driver.c" "$BUILD/libhardrun-core.a" \
 			$(pkg-config --libs yajl libseccomp libcap libselinux libapparmor)
 	[ -x "$W/driver" ] && DRV=$W/driver
