@@ -36,6 +36,20 @@ __attribute__((constructor)) static void tap_init(void)
 			       _b ? _b : "(null)");                                                \
 	} while (0)
 
+/* The number a shell command prints (a count from ls | wc -l, say), 0 if none. */
+static inline unsigned tap_count(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	unsigned n = 0;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = 0;
+		pclose(f);
+	}
+	return n;
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);

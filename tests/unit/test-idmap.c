@@ -40,14 +40,8 @@ static unsigned count_ranges(const struct hr_policy *p)
 {
 	_cleanup_free_ char *cmd =
 	    hr_xasprintf("ls %s/ranges | grep -c '^[0-9]*$'", hr_idmap_state_dir(p));
-	FILE *f = popen(cmd, "r");
-	unsigned n = 0;
-	if (f) {
-		if (fscanf(f, "%u", &n) != 1)
-			n = 0;
-		pclose(f);
-	}
-	return n;
+
+	return tap_count(cmd);
 }
 
 static void live(const char *id)

@@ -26,15 +26,8 @@ static char *slurp(int dirfd, const char *name)
 static unsigned entries(void)
 {
 	_cleanup_free_ char *cmd = hr_xasprintf("ls -A %s | wc -l", tmp);
-	FILE *f = popen(cmd, "r");
-	unsigned n = 0;
 
-	if (f) {
-		if (fscanf(f, "%u", &n) != 1)
-			n = 0;
-		pclose(f);
-	}
-	return n;
+	return tap_count(cmd);
 }
 
 int main(void)
