@@ -362,6 +362,45 @@ else
 		"$(ls "$STATE_DIR/containers" 2>&1)"
 fi
 
+# Linux before 5.3 has no pidfd_open: hardrun then runs the runtime as its
+# child, forwards signals, and releases inline before it exits itself.
+NOPIDFD=${HR_BUILD_DIR:-$(dirname "$OCI_RUNTIME")}/tests/security/no-pidfd
+if [ -x "$NOPIDFD" ]; then
+	bundle_set "$B" '.process.args=["sh","-c","cat /proc/self/uid_map; exit 7"]'
+	new_id nopidfd
+	out=$("$NOPIDFD" "$OCI_RUNTIME" --root "$HR_TEST_ROOT" run -b "$B" "$id" </dev/null 2>&1)
+	rc=$?
+	if [ $rc = 7 ] && ! echo "$out" | grep -Eq '^ +0 +0 ' && ! held "$id"; then
+		tap_ok "without pidfd_open: run as a child, exit 7 kept, idmapped, released before hardrun exits"
+	else
+		tap_fail "without pidfd_open: run as a child, exit 7 kept, idmapped, released before hardrun exits" \
+			"rc=$rc" "$out" "$(ls "$STATE_DIR/containers" 2>&1)"
+	fi
+	# PID 1 of the container ignores a signal it has no handler for: it traps it.
+	bundle_set "$B" '.process.args=["sh","-c","trap \"exit 43\" TERM; while :; do sleep 0.2; done"]'
+	new_id nopidfdsig
+	"$NOPIDFD" "$OCI_RUNTIME" --root "$HR_TEST_ROOT" run -b "$B" "$id" </dev/null >"$WORK/nopidfd.log" 2>&1 &
+	pid=$!
+	if wait_status "$id" running; then
+		exe=$(readlink "/proc/$pid/exe")
+		child=$(readlink "/proc/$(pgrep -P "$pid" | head -n1)/exe" 2>/dev/null)
+		kill -TERM "$pid"
+		wait "$pid"
+		rc=$?
+		[ $rc = 43 ] && ! held "$id" && [ "$exe" = "$(readlink -f "$OCI_RUNTIME")" ] &&
+			[ "$child" = "$(readlink -f "$(command -v runc)")" ] &&
+			tap_ok "without pidfd_open: hardrun stays, runc is its child, SIGTERM reaches the container (its trap exits 43)" ||
+			tap_fail "without pidfd_open: hardrun stays, runc is its child, SIGTERM reaches the container" \
+				"rc=$rc exe=$exe child=$child" "$(cat "$WORK/nopidfd.log")"
+	else
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		tap_fail "without pidfd_open: SIGTERM to hardrun reaches the container" "never running" "$(cat "$WORK/nopidfd.log")"
+	fi
+else
+	HR_CORE=0 tap_skip "without pidfd_open (runtime as a child)" "no-pidfd helper not built next to $OCI_RUNTIME"
+fi
+
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
 mv "$WORK/sym/config.json" "$WORK/target.json"
