@@ -73,6 +73,20 @@ void hr_policy_free(struct hr_policy *p)
 	free(p);
 }
 
+/*
+ * /run/hardrun, or for a rootless caller (not root, or root only inside a
+ * user namespace, as under rootless podman) $XDG_RUNTIME_DIR/hardrun, where
+ * runc keeps a rootless root too: /run/hardrun is not theirs to write.
+ */
+static char *default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if ((geteuid() != 0 || hr_in_user_namespace()) && xdg && xdg[0] == '/')
+		return hr_xasprintf("%s/hardrun", xdg);
+	return hr_xstrdup("/run/hardrun");
+}
+
 struct hr_policy *hr_policy_defaults(void)
 {
 	_cleanup_free_ char *dd = data_dir();
@@ -81,7 +95,7 @@ struct hr_policy *hr_policy_defaults(void)
 	p->default_profile = hr_xstrdup("baseline");
 	p->profiles_dir = hr_xasprintf("%s/policies", dd);
 	p->seccomp_dir = hr_xasprintf("%s/seccomp", dd);
-	p->state_dir = hr_xstrdup("/run/hardrun");
+	p->state_dir = default_state_dir();
 	p->audit_log = hr_xstrdup("/var/log/hardrun/audit.log");
 	/* Far above any distribution's uid allocations and below 2^31. */
 	p->pool_start = 1u << 20;

@@ -280,6 +280,15 @@ rootless() {
 	else
 		tap_fail "rootless podman --runtime hardrun runs a hardened container$RL_NOTE" "$out"
 	fi
+	# hardrun's state for a rootless caller lives under its XDG_RUNTIME_DIR,
+	# where it can claim the id and record the profile (no warning).
+	if ! printf '%s' "$out" | grep -q 'claim container id' && [ -d "$RL_XDG/hardrun/containers" ] &&
+		[ "$(stat -c %U "$RL_XDG/hardrun/containers")" = "$RL_USER" ]; then
+		tap_ok "rootless: hardrun keeps its state under the user's XDG_RUNTIME_DIR"
+	else
+		tap_fail "rootless: hardrun keeps its state under the user's XDG_RUNTIME_DIR" "$out" \
+			"$(ls -la "$RL_XDG" 2>&1)"
+	fi
 	if printf '%s\n' "$out" | grep -qx WRITABLE; then
 		tap_ok "rootless: container root can write the image's root-owned files"
 	else
