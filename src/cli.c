@@ -392,6 +392,7 @@ void hr_cli_free(struct hr_cli *cli)
 	free(cli->flags);
 	free(cli->args);
 	free(cli->runtime_argv);
+	free(cli->state_root);
 	memset(cli, 0, sizeof(*cli));
 }
 

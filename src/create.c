@@ -111,6 +111,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .profile = h->profile,
 	    .container_id = mode == HR_HARDEN_CHECK ? NULL : hr_cli_id(cli),
 	    .bundle = h->bundle,
+	    .runtime_root = cli->state_root,
 	    .in_userns = hr_in_user_namespace(),
 	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
 	    .rootfs_fd = -1,

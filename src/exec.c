@@ -198,6 +198,7 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 	    .policy = policy,
 	    .profile = prof,
 	    .container_id = hr_cli_id(cli),
+	    .runtime_root = cli->state_root,
 	    .in_userns = hr_in_user_namespace(),
 	};
 	int r = hr_rules_run(&ctx, err);

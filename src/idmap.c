@@ -43,52 +43,15 @@ struct range_entries {
 	size_t len;
 };
 
-/*
- * The --root our own command line hands to the lower runtime.  Recording a
- * wrong root would make every live container look gone to the reclaimer
- * (its ranges handed out twice), so the command line beats the environment.
- */
-static const char *cmdline_root(void)
-{
-	static char *cached;
-	static bool done;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-
-	if (done)
-		return cached;
-	done = true;
-	if (hr_read_file_at(AT_FDCWD, "/proc/self/cmdline", 1u << 20, &buf, &len, NULL) < 0)
-		return NULL;
-	for (size_t i = strlen(buf) + 1; i < len; i += strlen(buf + i) + 1) {
-		const char *a = buf + i, *v = NULL;
-		if (strcmp(a, "--root") == 0 || strcmp(a, "-root") == 0)
-			v = i + strlen(a) + 1 < len ? a + strlen(a) + 1 : NULL;
-		else if (strncmp(a, "--root=", 7) == 0)
-			v = a + 7;
-		else if (strncmp(a, "-root=", 6) == 0)
-			v = a + 6;
-		if (v && *v) {
-			cached = hr_realpath(v);
-			if (!cached)
-				cached = hr_xstrdup(v);
-			return cached;
-		}
-	}
-	return NULL;
-}
-
 static bool key_ok(const char *key);
 static bool container_exists(const char *root, const char *key);
 
 const char *hr_runtime_root(const char *runtime_root)
 {
-	const char *env = NULL, *cmd = NULL;
+	const char *env = NULL;
 
 	if (runtime_root && *runtime_root)
 		return runtime_root;
-	if ((cmd = cmdline_root()))
-		return cmd;
 	env = getenv("HARDRUN_RUNTIME_ROOT");
 	return env && *env ? env : HR_DEFAULT_RUNTIME_ROOT;
 }

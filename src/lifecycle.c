@@ -295,7 +295,7 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 	pid_t pid = fork();
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 		return hr_error_set(err, errno, "fork");
 	}
 	if (pid == 0) {
@@ -317,7 +317,7 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
 	close(lock);
 	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
 		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
 					   "lower runtime `%s` could not be executed", runtime);
@@ -343,11 +343,12 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	if (k < 0) {
 		if (old_config)
 			unlinkat(lock, old_config, 0);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->root, owner);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 		return hr_error_set(err, errno, "fork");
 	}
 	if (k == 0)
-		keeper(lock, ino, pidfd, old_config, policy, hr_cli_id(cli), cli->root, owner);
+		keeper(lock, ino, pidfd, old_config, policy, hr_cli_id(cli), cli->state_root,
+		       owner);
 	cli->runtime_argv[0] = (char *)runtime;
 	execve(runtime, cli->runtime_argv, environ);
 	/* The keeper sees us exit and releases. */

@@ -113,16 +113,30 @@ static bool needs_policy(const char *cmd)
 	       !strcmp(cmd, "update");
 }
 
-/* The state root the runtime keeps containers in (runc's default: NULL). */
-static const char *runtime_root(const struct hr_cli *cli, const char *runtime)
+/*
+ * The state root the runtime keeps containers in, absolute (a relative
+ * --root is the runtime's cwd's, and hardrun's keeper works from /).  A
+ * wrong root makes every live container look gone to the id-range
+ * reclaimer, which would then hand its range out again: the builtin
+ * runtime's and crun's defaults are not runc's.
+ */
+static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 {
+	const char *base = strrchr(runtime, '/') ? strrchr(runtime, '/') + 1 : runtime;
+	char cwd[4096];
+
+	if (cli->root && cli->root[0] == '/')
+		return hr_xstrdup(cli->root);
+	if (cli->root)
+		return getcwd(cwd, sizeof(cwd)) ? hr_xasprintf("%s/%s", cwd, cli->root)
+						: hr_xstrdup(cli->root);
 #if HAVE_BUILTIN
-	if (!cli->root && strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
-		return HR_RT_DEFAULT_ROOT;
-#else
-	(void)runtime;
+	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
+		return hr_xstrdup(HR_RT_DEFAULT_ROOT);
 #endif
-	return cli->root;
+	if (strcmp(base, "crun") == 0 && geteuid() == 0)
+		return hr_xstrdup("/run/crun");
+	return hr_xstrdup(hr_runtime_root(NULL));
 }
 
 #if HAVE_BUILTIN
@@ -147,8 +161,8 @@ static void release_views(void *ctx)
 }
 
 /* create/run with the builtin runtime, which takes the hardened config in memory. */
-static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
-			  struct hr_hardened *h, struct hr_error **err)
+static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, struct hr_hardened *h,
+			  struct hr_error **err)
 {
 	struct builtin_views views = {.policy = policy, .id = hr_cli_id(cli)};
 	struct hr_rt_host host = {
@@ -169,7 +183,7 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, co
 	hr_rt_set_warn(runtime_warning, NULL);
 	hr_hardened_clear(h);
 	/* A foreground run deletes its container; a failed create has none. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime), owner);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 	return r < 0 ? -1 : status;
 }
 #endif
@@ -200,13 +214,12 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		char owner[HR_OWNER_LEN];
 		memcpy(owner, h.owner, sizeof(owner));
 		hr_hardened_clear(&h);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime),
-						 owner);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 		return -1;
 	}
 #if HAVE_BUILTIN
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
-		return builtin_create(cli, policy, runtime, &h, err);
+		return builtin_create(cli, policy, &h, err);
 #endif
 	int lock = hr_steal_fd(&h.dirfd);
 	_cleanup_free_ char *old = hr_steal_ptr(&h.old_config);
@@ -232,7 +245,7 @@ static int delete_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return -1;
 	/* Also after "does not exist": a create killed before the runtime ran
 	 * holds a range that this delete is the user's way to give back. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), runtime_root(cli, runtime), NULL);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, NULL);
 	return status;
 }
 
@@ -323,6 +336,8 @@ int main(int argc, char **argv)
 		err = NULL;
 	} else {
 		hr_error_clear(&err);
+		if (runtime)
+			cli.state_root = runtime_root(&cli, runtime);
 		ret = dispatch(&cli, policy, runtime, &err);
 		if (ret < 0)
 			ret = fail(err);

@@ -60,6 +60,14 @@ struct hr_cli {
 
 	struct hr_options opts;
 
+	/*
+	 * Where the runtime keeps its containers, as hardrun checks them: --root
+	 * made absolute, else the runtime's own default (the builtin's, crun's,
+	 * runc's).  Set by main() once the runtime is known; owned (freed by
+	 * hr_cli_free), never passed on.
+	 */
+	char *state_root;
+
 	const char *command; /* canonical name ("run"), NULL if none given */
 	bool known_command;  /* command is in runc's table */
 

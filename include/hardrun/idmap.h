@@ -27,9 +27,9 @@ struct hr_policy;
 #define HR_DEFAULT_RUNTIME_ROOT "/run/runc"
 
 /*
- * Lower runtime's state root: runtime_root if non-NULL, else the --root of
- * our own command line (/proc/self/cmdline), else $HARDRUN_RUNTIME_ROOT,
- * else runc's default.
+ * Lower runtime's state root: runtime_root if non-NULL (callers pass the
+ * command line's, hr_cli.state_root), else $HARDRUN_RUNTIME_ROOT, else
+ * runc's default.
  */
 const char *hr_runtime_root(const char *runtime_root);
 

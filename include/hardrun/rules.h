@@ -64,7 +64,9 @@ struct hr_ctx {
 	const struct hr_profile *profile;
 	const char *container_id; /* may be NULL (check) */
 	const char *bundle;	  /* absolute bundle dir, may be NULL */
-	bool in_userns;		  /* hardrun itself runs in a non-initial user namespace */
+	/* the runtime's absolute state root (hr_cli.state_root); NULL: runc's default */
+	const char *runtime_root;
+	bool in_userns; /* hardrun itself runs in a non-initial user namespace */
 	/*
 	 * Set by the userns rule when, in this run, it replaced root.path with
 	 * an idmapped view of this path (as the config named it): later rules

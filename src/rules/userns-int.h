@@ -28,10 +28,11 @@ void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_fi
 
 /*
  * A CRI pod member joins the sandbox's user namespace (found through the
- * lower runtime's state of `sandbox`) and shares its mapping.  Fills pl.
+ * lower runtime's state of `sandbox` under root) and shares its mapping.
+ * Fills pl.
  */
-int hr_userns_plan_pod_member(const char *sandbox, uint32_t pool_first, struct hr_userns_plan *pl,
-			      struct hr_error **err);
+int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+			      struct hr_userns_plan *pl, struct hr_error **err);
 
 /*
  * Namespaces joined by /proc/<pid>/ns path that belong to another user
@@ -57,8 +58,9 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
 			     struct hr_json *undo, struct hr_error **err);
 
-/* exec: enter the network namespace of container id's init (no-op if ours). */
-int hr_userns_enter_init_netns(const char *id, struct hr_error **err);
+/* exec: enter the network namespace of container id's init (no-op if ours);
+ * root: the runtime's state root. */
+int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err);
 
 /* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
 void hr_userns_keep_locked_flags(struct hr_ctx *ctx);

@@ -94,11 +94,11 @@ void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_fi
 				    start);
 }
 
-/* init pid of a container of the lower runtime (runc's state.json). */
-static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
+/* init pid of a container of the lower runtime (runc's state.json under root). */
+static int sandbox_pid(const char *root, const char *sandbox, long *pid, struct hr_error **err)
 {
 	_cleanup_free_ char *path =
-	    hr_xasprintf("%s/%s/state.json", hr_runtime_root(NULL), sandbox);
+	    hr_xasprintf("%s/%s/state.json", hr_runtime_root(root), sandbox);
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_json_ struct hr_json *st = NULL;
 	size_t len = 0;
@@ -113,13 +113,13 @@ static int sandbox_pid(const char *sandbox, long *pid, struct hr_error **err)
 	return 0;
 }
 
-int hr_userns_plan_pod_member(const char *sandbox, uint32_t pool_first, struct hr_userns_plan *pl,
-			      struct hr_error **err)
+int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+			      struct hr_userns_plan *pl, struct hr_error **err)
 {
 	long pid = 0;
 	_cleanup_free_ char *ns = NULL;
 
-	if (sandbox_pid(sandbox, &pid, err) < 0)
+	if (sandbox_pid(root, sandbox, &pid, err) < 0)
 		return -1;
 	ns = hr_xasprintf("/proc/%ld/ns/user", pid);
 	if (host_ns(ns))
@@ -488,14 +488,14 @@ int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 	return 0;
 }
 
-int hr_userns_enter_init_netns(const char *id, struct hr_error **err)
+int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err)
 {
 	long pid = 0;
 	_cleanup_free_ char *ns = NULL;
 	struct hr_error *e = NULL;
 
 	/* No such container (yet): the runtime reports that, not us. */
-	if (!id || sandbox_pid(id, &pid, &e) < 0) {
+	if (!id || sandbox_pid(root, id, &pid, &e) < 0) {
 		hr_error_clear(&e);
 		return 0;
 	}

@@ -229,8 +229,8 @@ static int hold_shared(struct hr_ctx *ctx, struct hr_userns_plan *pl, struct hr_
 		return -1;
 	if (in_pool == 0)
 		return 0;
-	if (hr_idrange_share(ctx->policy, ctx->container_id, NULL, ctx->bundle, pl->start, pl->size,
-			     err) < 0)
+	if (hr_idrange_share(ctx->policy, ctx->container_id, ctx->runtime_root, ctx->bundle,
+			     pl->start, pl->size, err) < 0)
 		return -1;
 	pl->key = ctx->container_id;
 	pl->allocated = true;
@@ -253,7 +253,7 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		if (hr_userns_plan_pod_member(sandbox, pool_first, pl, err) < 0)
+		if (hr_userns_plan_pod_member(ctx->runtime_root, sandbox, pool_first, pl, err) < 0)
 			return -1;
 		return hold_shared(ctx, pl, err);
 	}
@@ -269,8 +269,8 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 		return 0;
 	}
 	pl->key = ctx->container_id;
-	if (hr_idrange_acquire(ctx->policy, pl->key, NULL, ctx->bundle, pl->size, &pl->start, err) <
-	    0)
+	if (hr_idrange_acquire(ctx->policy, pl->key, ctx->runtime_root, ctx->bundle, pl->size,
+			       &pl->start, err) < 0)
 		return -1;
 	pl->allocated = true;
 	return 0;
@@ -557,7 +557,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	int r = -1;
 
 	/* Before anything is touched: a live container's range and mounts are its own. */
-	if (ctx->container_id && hr_runtime_has(NULL, ctx->container_id))
+	if (ctx->container_id && hr_runtime_has(ctx->runtime_root, ctx->container_id))
 		return hr_error_set(err, EEXIST, "container with id exists: %s", ctx->container_id);
 	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
 		goto out;
@@ -708,7 +708,7 @@ static int apply_process(struct hr_ctx *ctx, const void *settings, struct hr_err
 	(void)settings;
 	if (ctx->in_userns || !ctx->container_id)
 		return 0;
-	return hr_userns_enter_init_netns(ctx->container_id, err);
+	return hr_userns_enter_init_netns(ctx->runtime_root, ctx->container_id, err);
 }
 
 const struct hr_rule hr_rule_userns = {

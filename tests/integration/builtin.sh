@@ -24,6 +24,8 @@ cleanup() {
 	HRB delete --force b-exec-$U >/dev/null 2>&1
 	[ -x "$RUNC_BIN" ] && "$RUNC_BIN" --root "$WORK/runc-root" delete --force r-life-$U >/dev/null 2>&1
 	HRB delete --force b-life-$U >/dev/null 2>&1
+	"$HARDRUN" --hardrun-policy "$WORK/dflt-policy.json" --hardrun-runtime builtin \
+		delete --force b-dflt-$U >/dev/null 2>&1
 	rm -rf "$WORK" "$HR_TEST_ROOT"
 }
 trap cleanup EXIT
@@ -441,6 +443,33 @@ if [ -n "$blk" ]; then
 	rm -f "$B/rootfs/tmp/blk"
 else
 	tap_skip "block device unreadable" "no block devices on this host"
+fi
+
+# Without --root the builtin runtime keeps containers under its own default
+# root, and the id-range entry must say so: the allocator reclaims an entry
+# older than 30 s whose container its runtime root does not show, and a
+# wrong root would hand a running container's range to the next one.
+printf '{"stateDir": "%s/dflt-state"}\n' "$WORK" >"$WORK/dflt-policy.json"
+DF=(--hardrun-policy "$WORK/dflt-policy.json" --hardrun-runtime builtin)
+B=$WORK/dflt
+bundle "$B" sleep 1000
+if "$HARDRUN" "${DF[@]}" create --bundle "$B" b-dflt-$U </dev/null >/dev/null 2>&1 &&
+	"$HARDRUN" "${DF[@]}" start b-dflt-$U >/dev/null 2>&1; then
+	entry=$(grep -lx "key=b-dflt-$U" "$WORK"/dflt-state/ranges/[0-9]* 2>/dev/null)
+	# 100 s old, as if the container had run that long
+	[ -n "$entry" ] && sed -i "s/^created=.*/created=$(($(date +%s) - 100))/" "$entry"
+	bundle_set "$B" '.process.args=["true"]'
+	"$HARDRUN" "${DF[@]}" run --bundle "$B" b-dflt2-$U </dev/null >/dev/null 2>&1
+	if [ -n "$entry" ] && grep -qx "key=b-dflt-$U" "$entry" 2>/dev/null &&
+		grep -qx "runtimeRoot=/run/hardrun/builtin" "$entry"; then
+		tap_ok "no --root: the range entry names the builtin root, and a live container's range outlives a reclaim"
+	else
+		tap_fail "no --root: a live container's range outlives a reclaim" "entry=$entry" \
+			"$(cat "$WORK"/dflt-state/ranges/[0-9]* 2>&1)"
+	fi
+	"$HARDRUN" "${DF[@]}" delete --force b-dflt-$U >/dev/null 2>&1
+else
+	tap_fail "no --root: builtin create and start" "$("$HARDRUN" "${DF[@]}" state b-dflt-$U 2>&1)"
 fi
 
 # A limit the host cannot apply: in a mount namespace of its own where no
