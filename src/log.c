@@ -17,10 +17,19 @@ static struct {
 	bool json;
 	bool debug;
 } logcfg;
+static char abs_path[4096];
 
 void hr_log_init(const char *path, const char *format, bool debug)
 {
+	char cwd[2048];
+
 	logcfg.path = path && *path ? path : NULL;
+	/* As the runtime reads it, from the cwd of now: the keeper writes its
+	 * warnings after moving to /. */
+	if (logcfg.path && logcfg.path[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	    (size_t)snprintf(abs_path, sizeof(abs_path), "%s/%s", cwd, logcfg.path) <
+		sizeof(abs_path))
+		logcfg.path = abs_path;
 	logcfg.json = format && strcmp(format, "json") == 0;
 	logcfg.debug = debug;
 }
