@@ -132,7 +132,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 		return -1;
 	if (hr_rt_cgroup_create(&st->config, err) < 0 ||
 	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
-		goto fail_cgroup;
+		goto fail;
 	hr_rfc3339_now(now, sizeof(now));
 	st->state = (struct hr_rt_state){.id = hr_xstrdup(id),
 					 .bundle = hr_xstrdup(bundle),
@@ -148,37 +148,36 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	l.console_sock = console;
 	l.close_in_child[1] = st->dirfd;
 	sock = hr_rt_launch(&l, &st->pid, err);
-	if (sock < 0)
+	if (sock < 0) /* the init is killed and reaped: its cgroups are empty */
 		goto fail;
 	st->state.pid = st->pid;
 	/* the init builds its rootfs meanwhile; exec reads this copy later */
 	if (save_config(st->dirfd, spec, err) < 0) {
 		kill(st->pid, SIGKILL);
 		waitpid(st->pid, NULL, 0);
-		goto fail_cgroup;
+		goto fail;
 	}
 	sj = hr_rt_state_json(&st->state, "creating");
 	if (hr_rt_launch_wait(&l, sock, st->pid, sj, err) < 0)
-		goto fail_cgroup;
+		goto fail;
 	st->state.starttime = l.starttime;
 	if (st->console_peer >= 0 && (st->master = hr_rt_recv_fd(st->console_peer)) < 0) {
 		hr_error_set(err, errno, "receive the pty master");
 		kill(st->pid, SIGKILL);
 		waitpid(st->pid, NULL, 0);
-		goto fail_cgroup;
+		goto fail;
 	}
 	if (hr_rt_state_write(st->dirfd, &st->state, err) < 0 ||
 	    write_pid_file(hr_cli_flag(cli, "pid-file"), st->pid, err) < 0) {
 		kill(st->pid, SIGKILL);
 		waitpid(st->pid, NULL, 0);
-		goto fail_cgroup;
+		goto fail;
 	}
 	if (host && host->rootfs_ready)
 		host->rootfs_ready(host->ctx);
 	return 0;
-fail_cgroup:
-	hr_rt_cgroup_remove(st->config.cgroups_path);
 fail:
+	hr_rt_cgroup_remove(st->config.cgroups_path);
 	close(st->dirfd);
 	st->dirfd = -1;
 	hr_rt_state_remove(cli, id, &(struct hr_error *){NULL});

@@ -490,10 +490,11 @@ if [ -f /sys/fs/cgroup/memory/cgroup.procs ] && command -v unshare >/dev/null; t
 	}
 	out=$(nomem untrusted b-nomem1-$U 2>&1)
 	rc=$?
+	left=$(ls -d /sys/fs/cgroup/*/hardrun/b-nomem1-$U /sys/fs/cgroup/*/b-nomem1-$U 2>/dev/null)
 	[ $rc != 0 ] && echo "$out" | grep -q 'resources/memory cannot be applied on this host' &&
-		echo "$out" | grep -q 'resources.unapplied is deny' &&
-		tap_ok "no memory controller: untrusted (unapplied deny) refuses the container, saying why" ||
-		tap_fail "unapplied memory limit refused" "exit $rc" "$out"
+		echo "$out" | grep -q 'resources.unapplied is deny' && [ -z "$left" ] &&
+		tap_ok "no memory controller: untrusted (unapplied deny) refuses the container, saying why, no cgroup left" ||
+		tap_fail "unapplied memory limit refused" "exit $rc" "$out" "left: $left"
 	out=$(nomem "$WORK/untrusted-warn.json" b-nomem2-$U 2>&1)
 	rc=$?
 	[ $rc = 0 ] && echo "$out" | grep -q 'resources/memory not applied: no cgroup controller' &&
