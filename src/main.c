@@ -122,7 +122,7 @@ static bool needs_policy(const char *cmd)
  */
 static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 {
-	const char *base = strrchr(runtime, '/') ? strrchr(runtime, '/') + 1 : runtime;
+	const char *slash = strrchr(runtime, '/');
 	char cwd[4096];
 
 	if (cli->root && cli->root[0] == '/')
@@ -134,7 +134,7 @@ static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
 		return hr_xstrdup(HR_RT_DEFAULT_ROOT);
 #endif
-	if (strcmp(base, "crun") == 0 && geteuid() == 0)
+	if (strcmp(slash ? slash + 1 : runtime, "crun") == 0 && geteuid() == 0)
 		return hr_xstrdup("/run/crun");
 	return hr_xstrdup(hr_runtime_root(NULL));
 }
@@ -168,9 +168,7 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 	struct hr_rt_host host = {
 	    .rootfs_ready = release_views, .ctx = &views, .rootfs_tree = h->rootfs_fd};
 	int status = 0, r;
-	char owner[HR_OWNER_LEN];
 
-	memcpy(owner, h->owner, sizeof(owner));
 	/* the bundle is free for the next create at once, not when this one exits */
 	hr_closep(&h->dirfd);
 	hr_rt_set_warn(runtime_warning, h->profile);
@@ -181,9 +179,9 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 	else
 		r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
 	hr_rt_set_warn(runtime_warning, NULL);
-	hr_hardened_clear(h);
 	/* A foreground run deletes its container; a failed create has none. */
-	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h->owner);
+	hr_hardened_clear(h);
 	return r < 0 ? -1 : status;
 }
 #endif
@@ -211,10 +209,8 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		       h.findings.items[i].reason);
 	if (r < 0) {
 		/* Refused after the userns rule took a range: give it back. */
-		char owner[HR_OWNER_LEN];
-		memcpy(owner, h.owner, sizeof(owner));
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
 		hr_hardened_clear(&h);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 		return -1;
 	}
 #if HAVE_BUILTIN
