@@ -23,6 +23,13 @@ wait_status() {
 	done
 	return 1
 }
+# never_ran PID DESC LOG: the container of the runtime at PID never came up:
+# stop that runtime and fail DESC with its log.
+never_ran() {
+	kill "$1" 2>/dev/null
+	wait "$1"
+	tap_fail "$2" "container never reached running" "$(cat "$3")"
+}
 # detach ARGS...: stdio away from our output so no container keeps it open
 # (a created container holding a $(...) pipe would hang the script).
 detach() { rt "$@" </dev/null >>"$WORK/detached.log" 2>&1; }
@@ -58,9 +65,7 @@ if wait_status "$id" running; then
 	[ $rc -eq 137 ] && tap_ok "run: a SIGKILLed process exits 128+9" ||
 		tap_fail "run: a SIGKILLed process exits 128+9" "rc=$rc" "$(cat "$WORK/sig.log")"
 else
-	kill $pid 2>/dev/null
-	wait $pid
-	tap_fail "run: a SIGKILLed process exits 128+9" "container never reached running" "$(cat "$WORK/sig.log")"
+	never_ran $pid "run: a SIGKILLed process exits 128+9" "$WORK/sig.log"
 fi
 
 # --- stdio pipeline -----------------------------------------------------------
@@ -336,9 +341,7 @@ if wait_status "$id" running; then
 			"$(ls "$STATE_DIR/containers" "$STATE_DIR/mounts" 2>&1)" "$(grep -sl "key=$id" "$STATE_DIR"/ranges/*)" "$(ps -o pid,stat,args -p "$k")"
 	fi
 else
-	kill $pid 2>/dev/null
-	wait $pid
-	tap_fail "run: the process the caller started is runc itself" "container never reached running" "$(cat "$WORK/exec.log")"
+	never_ran $pid "run: the process the caller started is runc itself" "$WORK/exec.log"
 fi
 
 # The same id back to back: each run starts while the last one's keeper may
@@ -398,9 +401,7 @@ if [ -n "$NOPIDFD" ]; then
 			tap_fail "without pidfd_open: hardrun stays, runc is its child, SIGTERM reaches the container" \
 				"rc=$rc exe=$exe child=$child" "$(cat "$WORK/nopidfd.log")"
 	else
-		kill "$pid" 2>/dev/null
-		wait "$pid"
-		tap_fail "without pidfd_open: SIGTERM to hardrun reaches the container" "never running" "$(cat "$WORK/nopidfd.log")"
+		never_ran "$pid" "without pidfd_open: SIGTERM to hardrun reaches the container" "$WORK/nopidfd.log"
 	fi
 else
 	HR_CORE=0 tap_skip "without pidfd_open (runtime as a child)" "the tests/security/no-pidfd helper is not built"
