@@ -238,24 +238,15 @@ static int entries_load(int dirfd, struct range_entries *out, struct hr_error **
 		struct range_entry e = {0};
 		unsigned long long start;
 		ssize_t n;
-		int efd;
 
 		if (!entry_name_ok(de->d_name))
 			continue;
 		start = strtoull(de->d_name, NULL, 10);
-		/* One open and one read per entry, not hr_read_file_at's five
-		 * calls: this loop runs over every container on the node.
-		 * O_NONBLOCK: a planted FIFO reads as empty and is skipped. */
-		efd = start > UINT32_MAX ? -1
-					 : openat(dirfd, de->d_name,
-						  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-		if (efd < 0)
-			continue;
-		n = read(efd, text, sizeof(text) - 1);
-		close(efd);
+		/* this loop runs over every container on the node: the lean read */
+		n = start > UINT32_MAX ? -1
+				       : hr_read_small_at(dirfd, de->d_name, text, sizeof(text));
 		if (n <= 0 || n > 4096)
 			continue;
-		text[n] = '\0';
 		if (entry_parse(text, &e) < 0) {
 			free(e.key), free(e.root), free(e.bundle);
 			continue;

@@ -170,6 +170,20 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 	return 0;
 }
 
+ssize_t hr_read_small_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* The first /etc/passwd entry for which match() holds, or NULL. */
 static struct passwd *passwd_find(bool (*match)(const struct passwd *, const void *),
 				  const void *arg)

@@ -54,6 +54,15 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
 				  mode_t mode, char **old, struct hr_error **err);
 
+/*
+ * A small state file (an id range, an MCS pair) in one open and one read:
+ * up to size - 1 bytes into buf, NUL-terminated.  Returns the length, or -1.
+ * No symlink is followed, and O_NONBLOCK makes a planted FIFO read empty.
+ * For loops over every container's entry, where hr_read_file_at's fstat and
+ * second read cost more than the read itself.
+ */
+ssize_t hr_read_small_at(int dirfd, const char *name, char *buf, size_t size);
+
 /* Append a whole line to a file with one write(2) on an O_APPEND fd. */
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err);
 

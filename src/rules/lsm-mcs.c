@@ -104,15 +104,12 @@ static int read_pairs(int dfd, const char *self, unsigned (**used)[2], size_t *n
 		return -1;
 	hr_steal_fd(&d2);
 	while ((de = readdir(dir))) {
-		char buf[64] = {0};
+		char buf[64];
 		unsigned a, b;
 		if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0)
 			continue;
-		int fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0 || sscanf(buf, "c%u,c%u", &a, &b) != 2)
+		if (hr_read_small_at(dfd, de->d_name, buf, sizeof(buf)) <= 0 ||
+		    sscanf(buf, "c%u,c%u", &a, &b) != 2)
 			continue;
 		if (strcmp(de->d_name, self) == 0) {
 			out[0] = a;
