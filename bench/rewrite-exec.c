@@ -2,8 +2,9 @@
 /*
  * The least any config-rewriting wrapper in front of runc can do, for
  * bench/delegation.sh to measure beside hardrun: read <bundle>/config.json,
- * write it back atomically the way hardrun does (a new file in the bundle,
- * renamed over config.json, no fsync), exec the rest of argv.  No parsing,
+ * write it back atomically (a new file in the bundle, renamed over
+ * config.json, no fsync; the rename frees the old file, which hardrun leaves
+ * to its keeper), exec the rest of argv.  No parsing,
  * no policy, no user namespace: what is left is the process start, the
  * write and the exec that the foundation issue asks of every create.
  *
