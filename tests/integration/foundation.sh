@@ -367,13 +367,7 @@ fi
 
 # Linux before 5.3 has no pidfd_open: hardrun then runs the runtime as its
 # child, forwards signals, and releases inline before it exits itself.
-# (The sanitizer build makes only what the unit tests need: the plain
-# build's helper serves it too.)
-NOPIDFD=
-for c in "${HR_BUILD_DIR:-/nonexistent}" "$(dirname "$OCI_RUNTIME")" "$HR_TOP/build"; do
-	[ -x "$c/tests/security/no-pidfd" ] && NOPIDFD=$c/tests/security/no-pidfd && break
-done
-if [ -n "$NOPIDFD" ]; then
+if NOPIDFD=$(hr_find_built tests/security/no-pidfd); then
 	bundle_set "$B" '.process.args=["sh","-c","cat /proc/self/uid_map; exit 7"]'
 	new_id nopidfd
 	out=$("$NOPIDFD" "$OCI_RUNTIME" --root "$HR_TEST_ROOT" run -b "$B" "$id" </dev/null 2>&1)

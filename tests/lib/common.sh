@@ -66,6 +66,18 @@ make_bundle() {
 	mv "$dir/config.json.new" "$dir/config.json"
 }
 
+# hr_find_built REL: print the first build directory's REL (a test helper
+# such as tests/security/no-pidfd) that is executable: $HR_BUILD_DIR, the
+# one beside $HARDRUN, then build/ (a sanitizer build makes only what the
+# unit tests need).  Fails when none has it.
+hr_find_built() {
+	local d
+	for d in "${HR_BUILD_DIR:-/nonexistent}" "$(dirname "$HARDRUN")" "$HR_TOP/build"; do
+		[ -x "$d/$1" ] && echo "$d/$1" && return 0
+	done
+	return 1
+}
+
 # bundle_set DIR JQ-FILTER: edit DIR/config.json in place.
 bundle_set() {
 	jq "$2" "$1/config.json" >"$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"

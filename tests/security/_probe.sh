@@ -6,14 +6,11 @@
 # find_probe: print the path of the static escape probe, building it if no
 # build directory has one.
 find_probe() {
-	local c
-	for c in "${HR_PROBE:-}" "${HR_BUILD_DIR:-/nonexistent}/tests/security/hr-escape-probe" \
-		"$(dirname "$HARDRUN")/tests/security/hr-escape-probe"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then
-			echo "$c"
-			return 0
-		fi
-	done
+	if [ -n "${HR_PROBE:-}" ] && [ -x "$HR_PROBE" ]; then
+		echo "$HR_PROBE"
+		return 0
+	fi
+	hr_find_built tests/security/hr-escape-probe && return 0
 	cc -static -O2 -o "$WORK/probe" "$SEC_DIR/probe.c" 2>"$WORK/probe-build.log" || return 1
 	echo "$WORK/probe"
 }
