@@ -27,6 +27,7 @@ void hr_hardened_clear(struct hr_hardened *h)
 	hr_findings_free(&h->findings);
 	if (h->rootfs_fd >= 0)
 		close(h->rootfs_fd);
+	free(h->text);
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
 	h->rootfs_fd = -1;
@@ -72,6 +73,11 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 					    config_path);
 		return 0;
 	}
+	if (h->old_config) {
+		/* HR_HARDEN_PIPE: config.json is the pipe the runtime reads. */
+		h->spec = hr_spec_load_at(h->dirfd, h->old_config, h->bundle, err);
+		return h->spec ? 0 : -1;
+	}
 	h->bundle = hr_cli_bundle(cli, err);
 	if (!h->bundle)
 		return -1;
@@ -83,9 +89,6 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,
 	      struct hr_error **err)
 {
-	memset(h, 0, sizeof(*h));
-	h->dirfd = -1;
-	h->rootfs_fd = -1;
 	if (load_config(cli, config_path, h, err) < 0 || hr_schema_check(h->spec, false, err) < 0)
 		return -1;
 	h->profile = hr_profile_resolve(policy, profile, h->spec, err);
@@ -123,14 +126,34 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return -1;
 	if (h->findings.denials > 0)
 		return denial_error(h, err);
-	if (mode != HR_HARDEN_WRITE || hr_json_equal(h->spec, h->original))
+	if ((mode != HR_HARDEN_WRITE && mode != HR_HARDEN_PIPE) ||
+	    hr_json_equal(h->spec, h->original))
 		return 0;
+	if (mode == HR_HARDEN_PIPE)
+		return hr_spec_serialize(h->spec, &h->text, &h->text_len, err);
 	/* Last step before the runtime: a crash before the rename leaves the
 	 * original, after it the whole hardened config. */
 	if (hr_spec_write(h->dirfd, h->spec, &h->old_config, err) < 0)
 		return hr_err_wrap(err, "write hardened %s/config.json", h->bundle);
 	h->written = true;
 	return 0;
+}
+
+void hr_harden_report(const struct hr_cli *cli, const struct hr_policy *policy,
+		      const struct hr_hardened *h, const struct hr_error *failure)
+{
+	struct hr_error *aerr = NULL;
+	if (hr_audit_decision(cli, policy, h->spec,
+			      h->profile ? h->profile->name : cli->opts.profile, &h->findings,
+			      failure ? failure->msg : NULL, &aerr) < 0) {
+		/* An unrecorded decision is still a decision: warn, do not block. */
+		hr_log(HR_LOG_WARN, "%s", aerr->msg);
+		hr_error_clear(&aerr);
+	}
+	for (size_t i = 0; !failure && i < h->findings.len; i++)
+		hr_log(HR_LOG_DEBUG, "%s %s %s: %s", h->findings.items[i].rule,
+		       hr_action_name(h->findings.items[i].action), h->findings.items[i].path,
+		       h->findings.items[i].reason);
 }
 
 static void add_annotation(struct hr_json *rec, const char *field, const struct hr_json *ann,

@@ -21,10 +21,12 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/create.h"
 #include "hardrun/delegate.h"
+#include "hardrun/handover.h"
 #include "hardrun/lifecycle.h"
 #include "hardrun/log.h"
 #include "hardrun/lsm.h"
 #include "hardrun/rules-resources.h"
+#include "hardrun/spec.h"
 #include "hardrun/util.h"
 #include "hardrun/idmap.h"
 
@@ -266,9 +268,10 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const char *old_confi
 		unlinkat(lock, old_config, 0);
 	if (chdir("/") < 0)
 		_exit(1);
-	wait_config_read(ino, pidfd);
-	if (lock >= 0)
+	if (lock >= 0) {
+		wait_config_read(ino, pidfd);
 		close(lock);
+	}
 	struct pollfd f = {.fd = pidfd, .events = POLLIN};
 	while (poll(&f, 1, -1) < 0 && errno == EINTR)
 		;
@@ -352,6 +355,87 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 	cli->runtime_argv[0] = (char *)runtime;
 	execve(runtime, cli->runtime_argv, environ);
 	/* The keeper sees us exit and releases. */
+	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
+}
+
+/*
+ * The worker of a pipe hand-over (handover.h), forked as the runtime starts:
+ * it hardens the caller's config, feeds the runtime or stops it, then keeps
+ * the container as keeper() does.  The caller's stderr stays open until the
+ * verdict, for an error without --log; stdin and stdout go at once (a
+ * caller reading the runtime's output to EOF must not wait on us).
+ */
+static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_policy *policy,
+				      struct hr_handover *ho)
+{
+	int pidfd = ho->pidfd;
+	struct hr_hardened h = HR_HARDENED_INIT;
+	struct hr_error *err = NULL;
+	_cleanup_free_ char *orig = NULL;
+	size_t len = 0;
+	int keep[4] = {ho->dirfd, ho->pipe, ho->ino, pidfd};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* None of the caller's descriptors but stderr: a caller waiting for
+	 * EOF on any of them waits for the runtime, not for us. */
+	for (int fd = 0; fd < 2 && null >= 0; fd++)
+		dup2(null, fd);
+	close_all_but(keep, 4);
+	setsid();
+	/* A caller that closed its end of stderr must not kill us before the
+	 * caller's config.json is back. */
+	signal(SIGPIPE, SIG_IGN);
+	h.bundle = ho->bundle;
+	h.dirfd = ho->dirfd;
+	h.old_config = ho->old;
+	int r = hr_harden(cli, policy, cli->opts.profile, NULL, HR_HARDEN_PIPE, &h, &err);
+	/* Still the hand-over's: hr_hardened_clear must not close or unlink them. */
+	h.bundle = h.old_config = NULL;
+	h.dirfd = -1;
+	hr_harden_report(cli, policy, &h, r < 0 ? err : NULL);
+	if (r == 0 && !h.text)
+		r = hr_read_file_at(ho->dirfd, ho->old, HR_SPEC_MAX_BYTES, &orig, &len, &err);
+	if (r == 0)
+		r = hr_handover_feed(ho, h.text ? h.text : orig, h.text ? h.text_len : len, !h.text,
+				     &err);
+	if (r < 0) {
+		/* Why, first: containerd shows the log's last error line once the
+		 * runtime is gone.  Then the runtime goes, before it has read a
+		 * byte, and the caller's config.json comes back. */
+		struct pollfd f = {.fd = pidfd, .events = POLLIN};
+		hr_log(HR_LOG_ERROR, "%s", err->msg);
+		hr_error_clear(&err);
+		if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+			while (poll(&f, 1, 10000) < 0 && errno == EINTR)
+				;
+		hr_handover_restore(ho);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
+		_exit(HR_EXIT_ERROR);
+	}
+	/* The text is in the runtime's pipe: no later rewrite of config.json
+	 * can reach it, so the bundle is free for the next create now. */
+	int lock = hr_handover_done(ho);
+	close(lock);
+	keeper(-1, -1, pidfd, NULL, policy, hr_cli_id(cli), cli->state_root, h.owner);
+}
+
+int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
+			 const struct hr_policy *policy, struct hr_handover *ho,
+			 struct hr_error **err)
+{
+	pid_t k = fork();
+
+	if (k < 0) {
+		hr_handover_restore(ho);
+		close(hr_handover_done(ho));
+		hr_closep(&ho->pidfd);
+		return hr_error_set(err, errno, "start the hand-over of config.json");
+	}
+	if (k == 0)
+		handover_worker(cli, policy, ho);
+	cli->runtime_argv[0] = (char *)runtime;
+	execve(runtime, cli->runtime_argv, environ);
+	/* The worker sees us exit and puts config.json back. */
 	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
 }
 

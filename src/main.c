@@ -11,6 +11,7 @@
 #include "hardrun/cli.h"
 #include "hardrun/create.h"
 #include "hardrun/delegate.h"
+#include "hardrun/handover.h"
 #include "hardrun/log.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules-resources.h"
@@ -189,24 +190,20 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 		       struct hr_error **err)
 {
-	struct hr_hardened h = {.dirfd = -1, .rootfs_fd = -1};
+	struct hr_hardened h = HR_HARDENED_INIT;
+	struct hr_handover ho;
+	bool builtin = strcmp(runtime, HR_RUNTIME_BUILTIN) == 0;
+
+	/* runc starts while the worker hardens (handover.h); on anything
+	 * unusual the file hand-over below reports it. */
+	if (!builtin && strcmp(cli->command, "restore") != 0 &&
+	    hr_handover_wanted(policy, runtime) && hr_handover_prepare(cli, &ho))
+		return hr_delegate_handover(runtime, cli, policy, &ho, err);
 	/* The builtin runtime takes the hardened config in memory: the bundle's
 	 * config.json stays as the caller wrote it, and nothing waits on a write. */
-	enum hr_harden_mode mode =
-	    strcmp(runtime, HR_RUNTIME_BUILTIN) == 0 ? HR_HARDEN_IN_MEMORY : HR_HARDEN_WRITE;
-	int r = hr_harden(cli, policy, cli->opts.profile, NULL, mode, &h, err);
-	struct hr_error *aerr = NULL;
-	if (hr_audit_decision(cli, policy, h.spec ? h.spec : NULL,
-			      h.profile ? h.profile->name : cli->opts.profile, &h.findings,
-			      r < 0 && *err ? (*err)->msg : NULL, &aerr) < 0) {
-		/* An unrecorded decision is still a decision: warn, do not block. */
-		hr_log(HR_LOG_WARN, "%s", aerr->msg);
-		hr_error_clear(&aerr);
-	}
-	for (size_t i = 0; r == 0 && i < h.findings.len; i++)
-		hr_log(HR_LOG_DEBUG, "%s %s %s: %s", h.findings.items[i].rule,
-		       hr_action_name(h.findings.items[i].action), h.findings.items[i].path,
-		       h.findings.items[i].reason);
+	int r = hr_harden(cli, policy, cli->opts.profile, NULL,
+			  builtin ? HR_HARDEN_IN_MEMORY : HR_HARDEN_WRITE, &h, err);
+	hr_harden_report(cli, policy, &h, r < 0 ? *err : NULL);
 	if (r < 0) {
 		/* Refused after the userns rule took a range: give it back. */
 		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
@@ -214,7 +211,7 @@ static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const
 		return -1;
 	}
 #if HAVE_BUILTIN
-	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
+	if (builtin)
 		return builtin_create(cli, policy, &h, err);
 #endif
 	int lock = hr_steal_fd(&h.dirfd);

@@ -62,6 +62,7 @@ void hr_policy_free(struct hr_policy *p)
 	free(p->path);
 	free(p->default_profile);
 	free(p->runtime);
+	free(p->config_handover);
 	free(p->profiles_dir);
 	free(p->seccomp_dir);
 	free(p->state_dir);
@@ -195,9 +196,19 @@ static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct h
 
 static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
 {
-	static const char *const keys[] = {
-	    "defaultProfile", "runtime", "profilesDir", "seccompDir",  "stateDir", "auditLog",
-	    "userns",	      "hooks",	 "images",	"annotations", "mac",	   NULL};
+	static const char *const keys[] = {"defaultProfile",
+					   "runtime",
+					   "profilesDir",
+					   "seccompDir",
+					   "stateDir",
+					   "auditLog",
+					   "userns",
+					   "hooks",
+					   "images",
+					   "annotations",
+					   "mac",
+					   "configHandover",
+					   NULL};
 	const char *f = p->path;
 	if (check_keys(j, f, "(top level)", keys, err) < 0)
 		return -1;
@@ -206,8 +217,12 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 	    hr_policy_get_string(j, "profilesDir", &p->profiles_dir, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "seccompDir", &p->seccomp_dir, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "stateDir", &p->state_dir, f, "", err) < 0 ||
-	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0)
+	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0 ||
+	    hr_policy_get_string(j, "configHandover", &p->config_handover, f, "", err) < 0)
 		return -1;
+	if (p->config_handover && strcmp(p->config_handover, "pipe") != 0 &&
+	    strcmp(p->config_handover, "file") != 0)
+		return hr_error_set(err, 0, "%s: `configHandover` must be \"pipe\" or \"file\"", f);
 	if (p->state_dir[0] != '/')
 		return hr_error_set(err, 0, "%s: `stateDir` must be an absolute path", f);
 	return parse_sections(p, j, err);

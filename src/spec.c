@@ -11,7 +11,6 @@
 #include "hardrun/util.h"
 
 /* A config larger than this is not a config. */
-#define HR_SPEC_MAX_BYTES (32u << 20)
 
 struct hr_json *hr_spec_get(struct hr_json *spec, const char *path, enum hr_json_type want,
 			    bool create, struct hr_error **err)
@@ -71,8 +70,6 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
 
 	fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -86,7 +83,19 @@ struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **e
 			hr_error_set(err, errno, "lock bundle `%s`", bundle);
 			return NULL;
 		}
-	if (hr_read_file_at(fd, "config.json", HR_SPEC_MAX_BYTES, &buf, &len, err) < 0) {
+	struct hr_json *spec = hr_spec_load_at(fd, "config.json", bundle, err);
+	if (spec && dirfd)
+		*dirfd = hr_steal_fd(&fd);
+	return spec;
+}
+
+struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
+				struct hr_error **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (hr_read_file_at(dirfd, name, HR_SPEC_MAX_BYTES, &buf, &len, err) < 0) {
 		hr_err_wrap(err, "bundle `%s`", bundle);
 		return NULL;
 	}
@@ -100,18 +109,23 @@ struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **e
 		hr_error_set(err, 0, "%s/config.json: the top level must be an object", bundle);
 		return NULL;
 	}
-	if (dirfd)
-		*dirfd = hr_steal_fd(&fd);
 	return spec;
+}
+
+int hr_spec_serialize(const struct hr_json *spec, char **out, size_t *len, struct hr_error **err)
+{
+	if (hr_json_serialize(spec, true, out, len, err) < 0)
+		return -1;
+	*out = hr_xrealloc(*out, *len + 2);
+	(*out)[(*len)++] = '\n';
+	return 0;
 }
 
 int hr_spec_write(int dirfd, const struct hr_json *spec, char **old, struct hr_error **err)
 {
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
-	if (hr_json_serialize(spec, true, &out, &len, err) < 0)
+	if (hr_spec_serialize(spec, &out, &len, err) < 0)
 		return -1;
-	out = hr_xrealloc(out, len + 2);
-	out[len++] = '\n';
 	return hr_write_file_atomic_keep_old(dirfd, "config.json", out, len, 0644, old, err);
 }

@@ -286,16 +286,19 @@ static void remove_stale_temps(int dirfd, const char *name)
 	closedir(d);
 }
 
-/* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in the rename. */
+/* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in
+ * the rename.  over_any: replace whatever is at name (hr_write_file_atomic_over). */
 static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			char **old, struct hr_error **err)
+			char **old, bool over_any, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *tmp = NULL, *keep = NULL;
 	struct stat st;
 	bool exists = false;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (over_any) {
+		/* the caller's own file: no check, no stale temporaries to look for */
+	} else if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return hr_error_set(
 			    err, 0, "`%s` is a symlink: refusing to write through it", name);
@@ -307,7 +310,8 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 		return hr_error_set(err, errno, "stat `%s`", name);
 	}
 
-	remove_stale_temps(dirfd, name);
+	if (!over_any)
+		remove_stale_temps(dirfd, name);
 	if (old && exists) {
 		/* Named like a temporary file: a killed writer's is removed the same way. */
 		keep = hr_xasprintf(".%s.hardrun-%d-old", name, (int)getpid());
@@ -346,14 +350,20 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 struct hr_error **err)
 {
-	return write_atomic(dirfd, name, data, len, mode, NULL, err);
+	return write_atomic(dirfd, name, data, len, mode, NULL, false, err);
+}
+
+int hr_write_file_atomic_over(int dirfd, const char *name, const void *data, size_t len,
+			      mode_t mode, struct hr_error **err)
+{
+	return write_atomic(dirfd, name, data, len, mode, NULL, true, err);
 }
 
 int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
 				  mode_t mode, char **old, struct hr_error **err)
 {
 	*old = NULL;
-	return write_atomic(dirfd, name, data, len, mode, old, err);
+	return write_atomic(dirfd, name, data, len, mode, old, false, err);
 }
 
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)

@@ -28,24 +28,40 @@ struct hr_hardened {
 	char *old_config; /* the replaced config.json, still linked under this name in dirfd */
 	int rootfs_fd;	  /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
 	char owner[HR_OWNER_LEN]; /* the claim on the container id (hr_container_claim), or "" */
+	char *text;		  /* HR_HARDEN_PIPE: the hardened config.json, NULL if unchanged */
+	size_t text_len;
 };
+
+#define HR_HARDENED_INIT                                                                           \
+	{                                                                                          \
+		.dirfd = -1, .rootfs_fd = -1                                                       \
+	}
 
 /*
  * Harden the bundle named by cli (or `config_path` for check on a bare file,
- * NULL otherwise).  Returns < 0 with *err on any failure; a policy denial is
- * an error too, whose message lists the refusals (the findings stay in *h
- * for the caller to print).  Nothing is written on failure.
+ * NULL otherwise) into *h, which starts as HR_HARDENED_INIT.  Returns < 0
+ * with *err on any failure; a policy denial is an error too, whose message
+ * lists the refusals (the findings stay in *h for the caller to print).
+ * Nothing is written on failure.
  */
 enum hr_harden_mode {
 	HR_HARDEN_CHECK,     /* dry run: no id range, no mounts, nothing written */
 	HR_HARDEN_WRITE,     /* for a lower runtime, which reads config.json */
 	HR_HARDEN_IN_MEMORY, /* for the builtin runtime: config.json left as it was */
+	/* For a lower runtime already waiting on the pipe at config.json: the
+	 * config is read from h->old_config in h->dirfd (both set, with
+	 * h->bundle, by the caller) and its hardened text left in h->text. */
+	HR_HARDEN_PIPE,
 };
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,
 	      struct hr_error **err);
 
 void hr_hardened_clear(struct hr_hardened *h);
+
+/* Record the decision (audit log) and, at debug level, every finding. */
+void hr_harden_report(const struct hr_cli *cli, const struct hr_policy *policy,
+		      const struct hr_hardened *h, const struct hr_error *failure);
 
 /*
  * Audit record for one decision: the container's id, the orchestrator's

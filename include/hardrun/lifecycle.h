@@ -62,6 +62,16 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 		       const char *owner, struct hr_error **err);
 
 /*
+ * create/run through a pipe at config.json (hr_handover_prepare done):
+ * fork the worker that hardens and feeds it, exec the runtime at once.
+ * Consumes ho.  Returns only on failure.
+ */
+struct hr_handover;
+int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
+			 const struct hr_policy *policy, struct hr_handover *ho,
+			 struct hr_error **err);
+
+/*
  * `update`: refuse a request that lifts the pids or memory limit above what
  * the container's profile allows.  Returns < 0 with *err when refused.
  */

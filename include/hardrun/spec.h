@@ -26,6 +26,9 @@ struct hr_json *hr_spec_get(struct hr_json *spec, const char *path, enum hr_json
 int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
 		       struct hr_error **err);
 
+/* The largest config.json hardrun reads. */
+#define HR_SPEC_MAX_BYTES (32u << 20)
+
 /*
  * Load <bundle>/config.json: the bundle must be a directory (opened
  * O_DIRECTORY, path symlinks allowed as runc allows them), config.json must
@@ -34,6 +37,13 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
  * that concurrent creates from one bundle take turns rewriting config.json.
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
+
+/* The same for file `name` in the (already locked) bundle dirfd. */
+struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
+				struct hr_error **err);
+
+/* The tree as config.json's text (indented, newline-terminated). */
+int hr_spec_serialize(const struct hr_json *spec, char **out, size_t *len, struct hr_error **err);
 
 /* Write the tree to config.json in dirfd atomically; the replaced file stays
  * linked as *old for the caller to unlink (see hr_write_file_atomic_keep_old). */

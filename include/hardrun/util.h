@@ -55,6 +55,14 @@ int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data,
 				  mode_t mode, char **old, struct hr_error **err);
 
 /*
+ * Replace whatever is at name (the create's own pipe at config.json, see
+ * hr_handover) with a new regular file of this mode, atomically.  No check
+ * of the old file, no search for stale temporaries.
+ */
+int hr_write_file_atomic_over(int dirfd, const char *name, const void *data, size_t len,
+			      mode_t mode, struct hr_error **err);
+
+/*
  * A small state file (an id range, an MCS pair) in one open and one read:
  * up to size - 1 bytes into buf, NUL-terminated.  Returns the length, or -1.
  * No symlink is followed, and O_NONBLOCK makes a planted FIFO read empty.

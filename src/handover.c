@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/handover.h"
+#include "hardrun/util.h"
+
+#define OLD_PREFIX ".config.json.hardrun-"
+
+bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime)
+{
+	const char *base = strrchr(runtime, '/');
+
+	if (policy->config_handover && strcmp(policy->config_handover, "file") == 0)
+		return false;
+	return strcmp(base ? base + 1 : runtime, "runc") == 0;
+}
+
+/*
+ * config.json is a FIFO: a worker died between putting it there and putting
+ * a file back (killed, out of memory).  The caller's file is still linked
+ * as .config.json.hardrun-<pid>-old of that worker's create: put it back.
+ * Under the bundle lock, so no live create's pipe is mistaken for one.
+ */
+static bool recover(int dirfd)
+{
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	bool done = false;
+	struct dirent *e;
+
+	if (!d)
+		return false;
+	fd = -1; /* closedir closes it */
+	while (!done && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) == 0 && n > 4 &&
+		    strcmp(e->d_name + n - 4, "-old") == 0)
+			done = renameat(dirfd, e->d_name, dirfd, "config.json") == 0;
+	}
+	closedir(d);
+	return done;
+}
+
+/* unlink_old: the pipe never reached config.json, the link is a copy. */
+static void undo(struct hr_handover *ho, bool unlink_old)
+{
+	if (unlink_old && ho->old && ho->dirfd >= 0)
+		unlinkat(ho->dirfd, ho->old, 0);
+	hr_freep(&ho->old);
+	hr_closep(&ho->pipe);
+	hr_closep(&ho->ino);
+	hr_closep(&ho->dirfd);
+	hr_freep(&ho->bundle);
+	if (unlink_old) /* not prepared: nothing to keep */
+		hr_closep(&ho->pidfd);
+}
+
+bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
+{
+	char tmp[64], watch[64];
+	struct stat st;
+
+	*ho = (struct hr_handover){.dirfd = -1, .pipe = -1, .ino = -1};
+	ho->pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	ho->bundle = ho->pidfd >= 0 ? hr_cli_bundle(cli, NULL) : NULL;
+	if (ho->bundle)
+		ho->dirfd = open(ho->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ho->dirfd < 0)
+		goto no;
+	while (flock(ho->dirfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			goto no;
+	if (fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto no;
+	if (S_ISFIFO(st.st_mode) && (!recover(ho->dirfd) || fstatat(ho->dirfd, "config.json", &st,
+								    AT_SYMLINK_NOFOLLOW) < 0))
+		goto no;
+	if (!S_ISREG(st.st_mode))
+		goto no;
+	ho->mode = st.st_mode & 07777;
+	/* Named like hr_write_file_atomic_keep_old's: a stale one is removed
+	 * the same way, and recover() finds it. */
+	ho->old = hr_xasprintf(OLD_PREFIX "%d-old", (int)getpid());
+	if (linkat(ho->dirfd, "config.json", ho->dirfd, ho->old, 0) < 0) {
+		hr_freep(&ho->old);
+		goto no;
+	}
+	snprintf(tmp, sizeof(tmp), OLD_PREFIX "%d-pipe", (int)getpid());
+	if (mknodat(ho->dirfd, tmp, S_IFIFO | 0600, 0) < 0)
+		goto no;
+	/* Read-write: open never waits, and the runtime's open does not
+	 * either; the runtime reads EOF only after this end is closed. */
+	ho->pipe = openat(ho->dirfd, tmp, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	ho->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	snprintf(watch, sizeof(watch), "/proc/self/fd/%d", ho->pipe);
+	if (ho->pipe < 0 || ho->ino < 0 || inotify_add_watch(ho->ino, watch, IN_OPEN) < 0 ||
+	    renameat(ho->dirfd, tmp, ho->dirfd, "config.json") < 0) {
+		unlinkat(ho->dirfd, tmp, 0);
+		goto no;
+	}
+	return true;
+no:
+	undo(ho, true);
+	return false;
+}
+
+/* Has the FIFO been opened since the watch was set (by anyone but us)? */
+static bool opened(int ino)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool seen = false;
+	ssize_t len;
+
+	while ((len = read(ino, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < len;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+			seen |= (ev->mask & IN_OPEN) != 0;
+			off += (ssize_t)sizeof(*ev) + ev->len;
+		}
+	return seen;
+}
+
+int hr_handover_feed(struct hr_handover *ho, const char *text, size_t len, bool unchanged,
+		     struct hr_error **err)
+{
+	bool open_seen = false;
+	size_t off = 0;
+
+	/* All of it in the pipe at once where the kernel allows (1 MiB). */
+	if (len > 65536)
+		fcntl(ho->pipe, F_SETPIPE_SZ, (int)(len < (1u << 20) ? len : (1u << 20)));
+	while (off < len || !open_seen) {
+		struct pollfd f[3] = {{.fd = ho->pidfd, .events = POLLIN},
+				      {.fd = ho->ino, .events = POLLIN},
+				      {.fd = off < len ? ho->pipe : -1, .events = POLLOUT}};
+		if (poll(f, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return hr_error_set(err, errno, "hand config.json over: poll");
+		}
+		if (f[0].revents)
+			return hr_error_set(err, 0,
+					    "the lower runtime exited before it read config.json");
+		if (f[1].revents)
+			open_seen |= opened(ho->ino);
+		if (f[2].revents & (POLLERR | POLLHUP))
+			return hr_error_set(err, EPIPE, "hand config.json over");
+		if (f[2].revents & POLLOUT) {
+			ssize_t n = write(ho->pipe, text + off, len - off);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return hr_error_set(err, errno, "hand config.json over");
+			off += n > 0 ? (size_t)n : 0;
+		}
+	}
+	/* The runtime holds the other end: the text stays in the pipe for it,
+	 * followed by EOF.  What is left is off its path: never in its way
+	 * (nice 19 still gets a share, so nothing is lost, only late). */
+	hr_closep(&ho->pipe);
+	setpriority(PRIO_PROCESS, 0, 19);
+	if (unchanged) {
+		if (renameat(ho->dirfd, ho->old, ho->dirfd, "config.json") < 0)
+			return hr_error_set(err, errno, "put %s/config.json back", ho->bundle);
+		hr_freep(&ho->old);
+		return 0;
+	}
+	if (hr_write_file_atomic_over(ho->dirfd, "config.json", text, len, ho->mode, err) < 0)
+		return hr_err_wrap(err, "write hardened %s/config.json", ho->bundle);
+	/* Freed here, not in a rename the runtime might wait on. */
+	unlinkat(ho->dirfd, ho->old, 0);
+	hr_freep(&ho->old);
+	return 0;
+}
+
+void hr_handover_restore(struct hr_handover *ho)
+{
+	if (ho->old && renameat(ho->dirfd, ho->old, ho->dirfd, "config.json") == 0)
+		hr_freep(&ho->old);
+	hr_closep(&ho->pipe);
+}
+
+int hr_handover_done(struct hr_handover *ho)
+{
+	int lock = hr_steal_fd(&ho->dirfd);
+
+	/* An old link left here is the caller's config that could not be put
+	 * back: kept for recover(). */
+	undo(ho, false);
+	return lock;
+}
