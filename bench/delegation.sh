@@ -5,9 +5,14 @@
 # per container start: parse, rules, id range, idmapped rootfs, atomic
 # write, the bundle hand-over, the release after the container exits.
 #
-# A third arm, bench/rewrite-exec (static C), does only what any wrapper
-# that rewrites config.json must: start, read config.json, write it back
-# atomically, exec runc.  It is the floor for the ratio on this machine.
+# hardrun runs twice: as deployed (policy configHandover "pipe": runc is
+# exec'd at once and reads the hardened config from a FIFO while hardrun
+# hardens), and with configHandover "file" (harden, write, then exec).
+#
+# A fourth arm, bench/rewrite-exec (static C), does only what any wrapper
+# that rewrites config.json before the exec must: start, read config.json,
+# write it back atomically, exec runc.  The file hand-over cannot beat it;
+# the pipe hand-over can, since it writes after the exec.
 #
 # BENCH_TMPFS=1: bundles and every state directory on a private tmpfs, as
 # containerd and Docker keep them under /run on a systemd host.
@@ -25,25 +30,39 @@ bench_tmpfs "$work" "$work/policy.json"
 root=$work/root
 trap '"$HARDRUN" "${HRPOL[@]}" --root "$root" delete -f keep >/dev/null 2>&1; umount "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
 make_bundle "$work/hr" true
+make_bundle "$work/hf" true
 make_bundle "$work/rc" true
 make_bundle "$work/fl" true
+# Each hardrun round starts from the caller's config, as every real create
+# does (copied in before the clock starts).
+cp "$work/hr/config.json" "$work/orig.json"
 # runc and the floor get hardrun's own hardened config (its range, its
-# idmapped rootfs, seccomp, caps), so all three start the same container.
+# idmapped rootfs, seccomp, caps), so all arms start the same container.
 "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit create -b "$work/hr" keep >/dev/null
+cp "$work/hr/config.json" "$work/hf/config.json"
 cp "$work/hr/config.json" "$work/rc/config.json"
 cp "$work/hr/config.json" "$work/fl/config.json"
-: >"$work/hr.ms"
-: >"$work/rc.ms"
-: >"$work/fl.ms"
+# the same policy, with the file hand-over
+if [ ${#HRPOL[@]} -gt 0 ]; then
+	jq '. + {"configHandover": "file"}' "$work/policy.json" >"$work/policy-file.json"
+else
+	echo '{"configHandover": "file"}' >"$work/policy-file.json"
+fi
+for a in hr hf rc fl; do : >"$work/$a.ms"; done
 arm() {
 	case $1 in
-	hr) time_ms "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h$2" ;;
+	hr)
+		cp "$work/orig.json" "$work/hr/config.json"
+		time_ms "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h$2" ;;
+	hf)
+		cp "$work/orig.json" "$work/hf/config.json"
+		time_ms "$HARDRUN" --hardrun-policy "$work/policy-file.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g$2" ;;
 	rc) time_ms "$RUNC" --root "$root" run -b "$work/rc" "r$2" ;;
 	fl) time_ms "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f$2" ;;
 	esac
 }
-arms="hr rc"
-[ -x "$REWRITE" ] && arms="hr rc fl"
+arms="hr hf rc"
+[ -x "$REWRITE" ] && arms="hr hf rc fl"
 for i in $(seq 1 $((N + WARMUP))); do
 	set -- $arms
 	# rotate the order each round, so no arm always follows another
@@ -56,7 +75,9 @@ done
 h=$(median "$work/hr.ms")
 r=$(median "$work/rc.ms")
 echo "state on $(stat -f -c %T "$work"), n=$N"
+g=$(median "$work/hf.ms")
 echo "delegation: hardrun run median ${h} ms, runc run median ${r} ms, ratio $(ratio "$h" "$r") (target <= 1.02), hardrun adds $(echo "$h - $r" | bc) ms"
+echo "file hand-over: hardrun run median ${g} ms, ratio $(ratio "$g" "$r"), adds $(echo "$g - $r" | bc) ms"
 if [ -s "$work/fl.ms" ]; then
 	f=$(median "$work/fl.ms")
 	echo "floor: rewrite config.json + exec runc (static C) median ${f} ms, ratio $(ratio "$f" "$r")"

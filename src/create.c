@@ -73,11 +73,8 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 					    config_path);
 		return 0;
 	}
-	if (h->old_config) {
-		/* HR_HARDEN_PIPE: config.json is the pipe the runtime reads. */
-		h->spec = hr_spec_load_at(h->dirfd, h->old_config, h->bundle, err);
-		return h->spec ? 0 : -1;
-	}
+	if (h->spec) /* HR_HARDEN_PIPE: read before the pipe replaced config.json */
+		return 0;
 	h->bundle = hr_cli_bundle(cli, err);
 	if (!h->bundle)
 		return -1;

@@ -16,6 +16,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/handover.h"
+#include "hardrun/spec.h"
 #include "hardrun/util.h"
 
 #define OLD_PREFIX ".config.json.hardrun-"
@@ -65,8 +66,25 @@ static void undo(struct hr_handover *ho, bool unlink_old)
 	hr_closep(&ho->ino);
 	hr_closep(&ho->dirfd);
 	hr_freep(&ho->bundle);
-	if (unlink_old) /* not prepared: nothing to keep */
+	if (unlink_old) { /* not prepared: nothing to keep */
 		hr_closep(&ho->pidfd);
+		hr_json_free(ho->spec);
+		ho->spec = NULL;
+	}
+}
+
+/* A network namespace to join: see hr_handover_prepare(). */
+static bool joins_netns(const struct hr_json *spec)
+{
+	const struct hr_json *nss = hr_json_get(hr_json_get(spec, "linux"), "namespaces");
+
+	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
+		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
+		const char *p = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
+		if (t && strcmp(t, "network") == 0 && p && *p)
+			return true;
+	}
+	return false;
 }
 
 bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
@@ -90,6 +108,9 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 								    AT_SYMLINK_NOFOLLOW) < 0))
 		goto no;
 	if (!S_ISREG(st.st_mode))
+		goto no;
+	ho->spec = hr_spec_load_at(ho->dirfd, "config.json", ho->bundle, NULL);
+	if (!ho->spec || joins_netns(ho->spec))
 		goto no;
 	ho->mode = st.st_mode & 07777;
 	/* Named like hr_write_file_atomic_keep_old's: a stale one is removed

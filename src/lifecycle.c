@@ -387,10 +387,10 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	signal(SIGPIPE, SIG_IGN);
 	h.bundle = ho->bundle;
 	h.dirfd = ho->dirfd;
-	h.old_config = ho->old;
+	h.spec = hr_steal_ptr(&ho->spec);
 	int r = hr_harden(cli, policy, cli->opts.profile, NULL, HR_HARDEN_PIPE, &h, &err);
-	/* Still the hand-over's: hr_hardened_clear must not close or unlink them. */
-	h.bundle = h.old_config = NULL;
+	/* Still the hand-over's: hr_hardened_clear must not close or free them. */
+	h.bundle = NULL;
 	h.dirfd = -1;
 	hr_harden_report(cli, policy, &h, r < 0 ? err : NULL);
 	if (r == 0 && !h.text)

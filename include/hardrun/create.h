@@ -49,8 +49,8 @@ enum hr_harden_mode {
 	HR_HARDEN_WRITE,     /* for a lower runtime, which reads config.json */
 	HR_HARDEN_IN_MEMORY, /* for the builtin runtime: config.json left as it was */
 	/* For a lower runtime already waiting on the pipe at config.json: the
-	 * config is read from h->old_config in h->dirfd (both set, with
-	 * h->bundle, by the caller) and its hardened text left in h->text. */
+	 * caller sets h->spec (the config as read), h->bundle and h->dirfd;
+	 * the hardened text is left in h->text. */
 	HR_HARDEN_PIPE,
 };
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,

@@ -7,6 +7,7 @@
 
 #include "hardrun/cli.h"
 #include "hardrun/error.h"
+#include "hardrun/json.h"
 #include "hardrun/profile.h"
 
 /*
@@ -24,12 +25,13 @@
  */
 struct hr_handover {
 	char *bundle;
-	int dirfd;   /* the bundle, flock(2)ed as by hr_spec_load */
-	char *old;   /* the caller's config.json, still linked under this name */
-	int pipe;    /* the FIFO now at config.json, open read-write */
-	int ino;     /* inotify on the FIFO: the runtime's open (IN_OPEN) */
-	int pidfd;   /* this process: the runtime once exec'd */
-	mode_t mode; /* config.json's mode */
+	int dirfd;	      /* the bundle, flock(2)ed as by hr_spec_load */
+	char *old;	      /* the caller's config.json, still linked under this name */
+	int pipe;	      /* the FIFO now at config.json, open read-write */
+	int ino;	      /* inotify on the FIFO: the runtime's open (IN_OPEN) */
+	int pidfd;	      /* this process: the runtime once exec'd */
+	struct hr_json *spec; /* the caller's config, parsed */
+	mode_t mode;	      /* config.json's mode */
 };
 
 /* Does the policy hand config.json over through a pipe to this runtime?
@@ -37,10 +39,14 @@ struct hr_handover {
 bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime);
 
 /*
- * Put the pipe at config.json, the caller's file kept linked as ho->old.
- * Returns true when done; false, with the bundle as it was, on anything
- * unusual (no bundle, config.json not a regular file, a filesystem without
- * FIFOs, no inotify, no pidfd_open), which the file hand-over then reports or handles.
+ * Read the caller's config (ho->spec) and put the pipe at config.json, the
+ * caller's file kept linked as ho->old.  Returns true when done; false,
+ * with the bundle as it was and unlocked, on anything unusual (no bundle,
+ * config.json not a regular file or not valid JSON, a filesystem without
+ * FIFOs, no inotify, no pidfd_open), which the file hand-over then reports
+ * or handles, and for a config naming a network namespace: the userns rule
+ * may have to enter it in the process that becomes the runtime, before the
+ * exec (hr_userns_preenter_netns).
  */
 bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho);
 

@@ -401,6 +401,80 @@ else
 	HR_CORE=0 tap_skip "without pidfd_open (runtime as a child)" "the tests/security/no-pidfd helper is not built"
 fi
 
+# --- config.json handed to runc through a pipe (handover.h) ---------------------
+# leftovers DIR: hardrun's files in a bundle (temporaries, kept links, pipes).
+leftovers() { find "$1" -maxdepth 1 -name '.config.json.hardrun-*' -printf '%f '; }
+# runc reads config.json from a pipe while hardrun hardens; afterwards the
+# bundle holds a regular file with what runc read.
+derive pipe '.process.args=["sh","-c","cat /proc/self/uid_map"]'
+new_id pipe
+out=$(rt run -b "$WORK/pipe" "$id" </dev/null 2>&1)
+rc=$?
+sleep 0.2
+if [ $rc = 0 ] && [ -f "$WORK/pipe/config.json" ] && [ ! -p "$WORK/pipe/config.json" ] &&
+	! echo "$out" | grep -Eq '^ +0 +0 ' &&
+	jq -e '.linux.uidMappings[0].hostID > 0' "$WORK/pipe/config.json" >/dev/null &&
+	[ -z "$(leftovers "$WORK/pipe")" ]; then
+	tap_ok "run: runc reads the hardened config from the pipe; config.json is then a regular file with it, nothing else left"
+else
+	tap_fail "run: runc reads the hardened config from the pipe; config.json is then a regular file with it" \
+		"rc=$rc" "$out" "$(ls -la "$WORK/pipe")"
+fi
+
+# More than a pipe holds (1 MiB): written while runc reads.
+derive bigpipe '.process.args=["sh","-c","echo $E19999"] | .process.env += [range(20000) | "E\(.)=\("x" * 48)"]'
+new_id bigpipe
+out=$(rt run -b "$WORK/bigpipe" "$id" </dev/null 2>&1)
+rc=$?
+size=$(stat -c %s "$WORK/bigpipe/config.json")
+if [ $rc = 0 ] && [ "$out" = "$(printf 'x%.0s' $(seq 48))" ] && [ "$size" -gt 1100000 ]; then
+	tap_ok "run: a ${size}-byte config.json (over a pipe's 1 MiB) reaches runc whole"
+else
+	tap_fail "run: a config.json over a pipe's 1 MiB reaches runc whole" "rc=$rc size=$size" "$(echo "$out" | tail -n3)"
+fi
+
+# A refusal: runc is killed before it has read a byte, the caller's file is
+# back, the reason is hardrun's.  (Exit status: runc's, killed: 137.)
+new_id pipedeny
+rt create -b "$D" "$id" </dev/null >"$WORK/pipedeny.log" 2>&1
+rc=$?
+if [ $rc = 137 ] && cmp -s "$D/config.json" "$D/config.json.orig" && [ -z "$(leftovers "$D")" ] &&
+	! rt state "$id" >/dev/null 2>&1 && [ ! -e "$HR_TEST_ROOT/$id" ] && grep -q 'refused by hardrun' "$WORK/pipedeny.log"; then
+	tap_ok "a refused create: runc killed before reading (no state), config.json back byte-identical, hardrun's reason"
+else
+	tap_fail "a refused create: runc killed before reading, config.json back byte-identical" "rc=$rc" \
+		"$(cat "$WORK/pipedeny.log")" "$(ls -la "$D" "$HR_TEST_ROOT")"
+fi
+
+# policy configHandover "file": hardened before the exec, exit status 1.
+echo '{"configHandover": "file"}' >"$WORK/file-policy.json"
+new_id filedeny
+out=$("$OCI_RUNTIME" --hardrun-policy "$WORK/file-policy.json" --root "$HR_TEST_ROOT" create -b "$D" "$id" </dev/null 2>&1)
+rc=$?
+if [ $rc = 1 ] && cmp -s "$D/config.json" "$D/config.json.orig" && echo "$out" | grep -q 'refused by hardrun'; then
+	tap_ok "configHandover file: a refused create exits 1 with the reason, config.json byte-identical"
+else
+	tap_fail "configHandover file: a refused create exits 1 with the reason" "rc=$rc" "$out"
+fi
+
+# A worker killed between pipe and file leaves the pipe at config.json and the
+# caller's file linked beside it: the next create of the bundle puts it back.
+derive crash '.process.args=["true"]'
+mv "$WORK/crash/config.json" "$WORK/crash/.config.json.hardrun-999999-old"
+mkfifo -m 600 "$WORK/crash/config.json"
+new_id crash
+out=$(rt run -b "$WORK/crash" "$id" </dev/null 2>&1)
+rc=$?
+sleep 0.2
+if [ $rc = 0 ] && [ -f "$WORK/crash/config.json" ] && [ ! -p "$WORK/crash/config.json" ] &&
+	[ -z "$(leftovers "$WORK/crash")" ] &&
+	jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$WORK/crash/config.json" >/dev/null; then
+	tap_ok "a pipe left at config.json by a killed hardrun: the next run puts the caller's config back and hardens it"
+else
+	tap_fail "a pipe left at config.json by a killed hardrun: the next run puts the caller's config back" \
+		"rc=$rc" "$out" "$(ls -la "$WORK/crash")"
+fi
+
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
 mv "$WORK/sym/config.json" "$WORK/target.json"
