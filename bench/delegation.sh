@@ -48,37 +48,22 @@ if [ ${#HRPOL[@]} -gt 0 ]; then
 else
 	echo '{"configHandover": "file"}' >"$work/policy-file.json"
 fi
-for a in hr hf rc fl; do : >"$work/$a.ms"; done
-arm() {
-	case $1 in
-	hr)
-		cp "$work/orig.json" "$work/hr/config.json"
-		time_ms "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h$2" ;;
-	hf)
-		cp "$work/orig.json" "$work/hf/config.json"
-		time_ms "$HARDRUN" --hardrun-policy "$work/policy-file.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g$2" ;;
-	rc) time_ms "$RUNC" --root "$root" run -b "$work/rc" "r$2" ;;
-	fl) time_ms "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f$2" ;;
-	esac
-}
-arms="hr hf rc"
-[ -x "$REWRITE" ] && arms="hr hf rc fl"
-for i in $(seq 1 $((N + WARMUP))); do
-	set -- $arms
-	# rotate the order each round, so no arm always follows another
-	for _ in $(seq $((i % $#))); do set -- "$@" "$1" && shift; done
-	for a in "$@"; do
-		v=$(arm "$a" "$i")
-		[ "$i" -gt "$WARMUP" ] && echo "$v" >>"$work/$a.ms"
-	done
-done
-h=$(median "$work/hr.ms")
-r=$(median "$work/rc.ms")
+DRIVER=$(dirname "$HARDRUN")/bench/interleave
+arms=("$RUNC" --root "$root" run -b "$work/rc" "r%d" ";;"
+	"=$work/hr/config.json=$work/orig.json" "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h%d" ";;"
+	"=$work/hf/config.json=$work/orig.json" "$HARDRUN" --hardrun-policy "$work/policy-file.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g%d")
+[ -x "$REWRITE" ] && arms+=(";;" "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f%d")
+out=$("$DRIVER" "$N" "$WARMUP" "${arms[@]}") || exit 1
+field() { echo "$out" | awk -v a="arm$1" -v f="$2" '$1 == a { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }'; }
+r=$(field 0 median_ms)
 echo "state on $(stat -f -c %T "$work"), n=$N"
-g=$(median "$work/hf.ms")
-echo "delegation: hardrun run median ${h} ms, runc run median ${r} ms, ratio $(ratio "$h" "$r") (target <= 1.02), hardrun adds $(echo "$h - $r" | bc) ms"
-echo "file hand-over: hardrun run median ${g} ms, ratio $(ratio "$g" "$r"), adds $(echo "$g - $r" | bc) ms"
-if [ -s "$work/fl.ms" ]; then
-	f=$(median "$work/fl.ms")
-	echo "floor: rewrite config.json + exec runc (static C) median ${f} ms, ratio $(ratio "$f" "$r")"
-fi
+for a in 1 2 3; do
+	m=$(field $a median_ms)
+	[ -n "$m" ] || continue
+	case $a in
+	1) what="delegation: hardrun run (pipe hand-over)" target=" (target <= 1.02)" ;;
+	2) what="file hand-over: hardrun run" target="" ;;
+	3) what="floor: rewrite config.json + exec runc (static C)" target="" ;;
+	esac
+	echo "$what median ${m} ms, runc run median ${r} ms, ratio $(ratio "$m" "$r"), paired ratio $(field $a paired_ratio)$target, adds $(echo "$m - $r" | bc) ms"
+done

@@ -392,7 +392,9 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	/* Still the hand-over's: hr_hardened_clear must not close or free them. */
 	h.bundle = NULL;
 	h.dirfd = -1;
-	hr_harden_report(cli, policy, &h, r < 0 ? err : NULL);
+	bool refused = r < 0;
+	if (refused)
+		hr_harden_report(cli, policy, &h, err);
 	if (r == 0 && !h.text)
 		r = hr_read_file_at(ho->dirfd, ho->old, HR_SPEC_MAX_BYTES, &orig, &len, &err);
 	if (r == 0)
@@ -403,6 +405,8 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 		 * runtime is gone.  Then the runtime goes, before it has read a
 		 * byte, and the caller's config.json comes back. */
 		struct pollfd f = {.fd = pidfd, .events = POLLIN};
+		if (!refused) /* allowed, but the runtime never got it */
+			hr_harden_report(cli, policy, &h, err);
 		hr_log(HR_LOG_ERROR, "%s", err->msg);
 		hr_error_clear(&err);
 		if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
@@ -412,6 +416,8 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
 		_exit(HR_EXIT_ERROR);
 	}
+	/* Recorded once the runtime has its config: off its path. */
+	hr_harden_report(cli, policy, &h, NULL);
 	/* The text is in the runtime's pipe: no later rewrite of config.json
 	 * can reach it, so the bundle is free for the next create now. */
 	int lock = hr_handover_done(ho);
