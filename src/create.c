@@ -114,6 +114,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .runtime_root = cli->state_root,
 	    .in_userns = hr_in_user_namespace(),
 	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
+	    .runtime_started = mode == HR_HARDEN_PIPE,
 	    .rootfs_fd = -1,
 	};
 	int r = hr_rules_run(&ctx, err);

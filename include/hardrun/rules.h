@@ -83,6 +83,9 @@ struct hr_ctx {
 	 * Only hr_harden() sets and reads these.
 	 */
 	bool in_memory;
+	/* The lower runtime is already running (the pipe hand-over): nothing
+	 * done to this process reaches it. */
+	bool runtime_started;
 	int rootfs_fd;
 	struct hr_findings findings;
 
