@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -25,7 +26,7 @@ bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime)
 {
 	const char *base = strrchr(runtime, '/');
 
-	if (policy->config_handover && strcmp(policy->config_handover, "file") == 0)
+	if (!policy->config_handover || strcmp(policy->config_handover, "pipe") != 0)
 		return false;
 	return strcmp(base ? base + 1 : runtime, "runc") == 0;
 }
@@ -92,7 +93,7 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 	char tmp[64], watch[64];
 	struct stat st;
 
-	*ho = (struct hr_handover){.dirfd = -1, .pipe = -1, .ino = -1};
+	*ho = (struct hr_handover){.dirfd = -1, .pipe = -1, .ino = -1, .runtime = getpid()};
 	ho->pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	ho->bundle = ho->pidfd >= 0 ? hr_cli_bundle(cli, NULL) : NULL;
 	if (ho->bundle)
@@ -139,6 +140,33 @@ no:
 	return false;
 }
 
+/* Does process pid have the FIFO (pipe) open? */
+static bool holds(pid_t pid, int pipe)
+{
+	char dir[64];
+	struct stat fifo, st;
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if (fstat(pipe, &fifo) < 0 || !(d = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(d)))
+		found = e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+			st.st_dev == fifo.st_dev && st.st_ino == fifo.st_ino;
+	closedir(d);
+	return found;
+}
+
+/* Has everything written to the pipe been read? */
+static bool pipe_empty(int pipe)
+{
+	int n = 0;
+
+	return ioctl(pipe, FIONREAD, &n) == 0 && n == 0;
+}
+
 /* Has the FIFO been opened since the watch was set (by anyone but us)? */
 static bool opened(int ino)
 {
@@ -158,33 +186,51 @@ static bool opened(int ino)
 int hr_handover_feed(struct hr_handover *ho, const char *text, size_t len, bool unchanged,
 		     struct hr_error **err)
 {
-	bool open_seen = false;
+	bool open_seen = false, runtime_has = false;
+	int drained_ms = 0;
 	size_t off = 0;
 
 	/* All of it in the pipe at once where the kernel allows (1 MiB). */
 	if (len > 65536)
 		fcntl(ho->pipe, F_SETPIPE_SZ, (int)(len < (1u << 20) ? len : (1u << 20)));
-	while (off < len || !open_seen) {
+	/*
+	 * Closed once the runtime itself has the FIFO open.  Not at the first
+	 * open: after a reader that is not the runtime (someone reading the
+	 * bundle), the runtime's open would find no writer and wait for ever;
+	 * such a reader may take the text, and the runtime then reads EOF and
+	 * fails.  The runtime holds the FIFO only while it decodes it, so it is
+	 * looked for every millisecond once opened; a text taken whole with the
+	 * runtime not seen holding it is closed a second later all the same.
+	 */
+	while (off < len || !runtime_has) {
 		struct pollfd f[3] = {{.fd = ho->pidfd, .events = POLLIN},
 				      {.fd = ho->ino, .events = POLLIN},
 				      {.fd = off < len ? ho->pipe : -1, .events = POLLOUT}};
-		if (poll(f, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int n = poll(f, 3, open_seen ? 1 : -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return hr_error_set(err, errno, "hand config.json over: poll");
-		}
+		bool taken = off == len && pipe_empty(ho->pipe);
+		/* Gone after the text was taken: it may have run with it. */
+		if (f[0].revents && taken)
+			break;
 		if (f[0].revents)
 			return hr_error_set(err, 0,
 					    "the lower runtime exited before it read config.json");
 		if (f[1].revents)
 			open_seen |= opened(ho->ino);
+		if (open_seen)
+			runtime_has = holds(ho->runtime, ho->pipe);
+		if (taken && !runtime_has && n == 0 && ++drained_ms >= 1000)
+			break;
 		if (f[2].revents & (POLLERR | POLLHUP))
 			return hr_error_set(err, EPIPE, "hand config.json over");
 		if (f[2].revents & POLLOUT) {
-			ssize_t n = write(ho->pipe, text + off, len - off);
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
+			ssize_t w = write(ho->pipe, text + off, len - off);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return hr_error_set(err, errno, "hand config.json over");
-			off += n > 0 ? (size_t)n : 0;
+			off += w > 0 ? (size_t)w : 0;
 		}
 	}
 	/* The runtime holds the other end: the text stays in the pipe for it,

@@ -22,6 +22,13 @@
  * caller's config.json back.  After the runtime has the text, config.json
  * becomes a regular file with the same hardened text, for whoever reads the
  * bundle next.
+ *
+ * Not the default (policy configHandover "pipe" turns it on), for what it
+ * gives up: config.json is a FIFO for the few milliseconds of the hand-over
+ * (a reader of the bundle then can take the text, and the runtime fails),
+ * and after a SIGKILL of the worker until the next create of the bundle;
+ * a refused create exits by the runtime's SIGKILL (137) and its caller can
+ * see that exit a moment before config.json is back.
  */
 struct hr_handover {
 	char *bundle;
@@ -30,12 +37,14 @@ struct hr_handover {
 	int pipe;	      /* the FIFO now at config.json, open read-write */
 	int ino;	      /* inotify on the FIFO: the runtime's open (IN_OPEN) */
 	int pidfd;	      /* this process: the runtime once exec'd */
+	pid_t runtime;	      /* its pid */
 	struct hr_json *spec; /* the caller's config, parsed */
 	mode_t mode;	      /* config.json's mode */
 };
 
 /* Does the policy hand config.json over through a pipe to this runtime?
- * Only to runc, which reads it as a stream (Go's json.Decoder). */
+ * Only when it asks (configHandover "pipe"), and only to runc, which reads
+ * it as a stream (Go's json.Decoder). */
 bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime);
 
 /*

@@ -402,13 +402,26 @@ else
 fi
 
 # --- config.json handed to runc through a pipe (handover.h) ---------------------
+# The default hands a file over (a refusal exits 1); policy configHandover
+# "pipe" turns the pipe on.
+new_id filedeny
+out=$(rt create -b "$D" "$id" </dev/null 2>&1)
+rc=$?
+if [ $rc = 1 ] && cmp -s "$D/config.json" "$D/config.json.orig" && echo "$out" | grep -q 'refused by hardrun'; then
+	tap_ok "by default (file hand-over) a refused create exits 1 with the reason, config.json byte-identical"
+else
+	tap_fail "by default (file hand-over) a refused create exits 1 with the reason" "rc=$rc" "$out"
+fi
+echo '{"configHandover": "pipe"}' >"$WORK/pipe-policy.json"
+# pipe ARGS...: rt with the pipe hand-over
+pipe() { HARDRUN_POLICY=$WORK/pipe-policy.json rt "$@"; }
 # leftovers DIR: hardrun's files in a bundle (temporaries, kept links, pipes).
 leftovers() { find "$1" -maxdepth 1 -name '.config.json.hardrun-*' -printf '%f '; }
 # runc reads config.json from a pipe while hardrun hardens; afterwards the
 # bundle holds a regular file with what runc read.
 derive pipe '.process.args=["sh","-c","cat /proc/self/uid_map"]'
 new_id pipe
-out=$(rt run -b "$WORK/pipe" "$id" </dev/null 2>&1)
+out=$(pipe run -b "$WORK/pipe" "$id" </dev/null 2>&1)
 rc=$?
 sleep 0.2
 if [ $rc = 0 ] && [ -f "$WORK/pipe/config.json" ] && [ ! -p "$WORK/pipe/config.json" ] &&
@@ -424,7 +437,7 @@ fi
 # More than a pipe holds (1 MiB): written while runc reads.
 derive bigpipe '.process.args=["sh","-c","echo $E19999"] | .process.env += [range(20000) | "E\(.)=\("x" * 48)"]'
 new_id bigpipe
-out=$(rt run -b "$WORK/bigpipe" "$id" </dev/null 2>&1)
+out=$(pipe run -b "$WORK/bigpipe" "$id" </dev/null 2>&1)
 rc=$?
 size=$(stat -c %s "$WORK/bigpipe/config.json")
 if [ $rc = 0 ] && [ "$out" = "$(printf 'x%.0s' $(seq 48))" ] && [ "$size" -gt 1100000 ]; then
@@ -436,8 +449,9 @@ fi
 # A refusal: runc is killed before it has read a byte, the caller's file is
 # back, the reason is hardrun's.  (Exit status: runc's, killed: 137.)
 new_id pipedeny
-rt create -b "$D" "$id" </dev/null >"$WORK/pipedeny.log" 2>&1
+pipe create -b "$D" "$id" </dev/null >"$WORK/pipedeny.log" 2>&1
 rc=$?
+sleep 0.2 # the worker puts config.json back just after runc is gone
 if [ $rc = 137 ] && cmp -s "$D/config.json" "$D/config.json.orig" && [ -z "$(leftovers "$D")" ] &&
 	! rt state "$id" >/dev/null 2>&1 && [ ! -e "$HR_TEST_ROOT/$id" ] && grep -q 'refused by hardrun' "$WORK/pipedeny.log"; then
 	tap_ok "a refused create: runc killed before reading (no state), config.json back byte-identical, hardrun's reason"
@@ -446,16 +460,22 @@ else
 		"$(cat "$WORK/pipedeny.log")" "$(ls -la "$D" "$HR_TEST_ROOT")"
 fi
 
-# policy configHandover "file": hardened before the exec, exit status 1.
-echo '{"configHandover": "file"}' >"$WORK/file-policy.json"
-new_id filedeny
-out=$("$OCI_RUNTIME" --hardrun-policy "$WORK/file-policy.json" --root "$HR_TEST_ROOT" create -b "$D" "$id" </dev/null 2>&1)
-rc=$?
-if [ $rc = 1 ] && cmp -s "$D/config.json" "$D/config.json.orig" && echo "$out" | grep -q 'refused by hardrun'; then
-	tap_ok "configHandover file: a refused create exits 1 with the reason, config.json byte-identical"
+# A reader of the bundle that opens config.json before runc does: runc must
+# not be left waiting for a writer (it may fail; it must end).
+derive steal '.process.args=["true"]'
+new_id steal
+pipe run -b "$WORK/steal" "$id" </dev/null >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 20000); do [ -p "$WORK/steal/config.json" ] && break; done
+timeout 5 cat "$WORK/steal/config.json" >/dev/null 2>&1
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+	kill -9 $pid 2>/dev/null
+	tap_fail "a reader that takes config.json's pipe first: runc ends (fails or runs), never waits for ever"
 else
-	tap_fail "configHandover file: a refused create exits 1 with the reason" "rc=$rc" "$out"
+	tap_ok "a reader that takes config.json's pipe first: runc ends (fails or runs), never waits for ever"
 fi
+wait $pid 2>/dev/null
 
 # A worker killed between pipe and file leaves the pipe at config.json and the
 # caller's file linked beside it: the next create of the bundle puts it back.
@@ -463,7 +483,7 @@ derive crash '.process.args=["true"]'
 mv "$WORK/crash/config.json" "$WORK/crash/.config.json.hardrun-999999-old"
 mkfifo -m 600 "$WORK/crash/config.json"
 new_id crash
-out=$(rt run -b "$WORK/crash" "$id" </dev/null 2>&1)
+out=$(pipe run -b "$WORK/crash" "$id" </dev/null 2>&1)
 rc=$?
 sleep 0.2
 if [ $rc = 0 ] && [ -f "$WORK/crash/config.json" ] && [ ! -p "$WORK/crash/config.json" ] &&
