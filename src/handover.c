@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -97,12 +96,9 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 	ho->pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	ho->bundle = ho->pidfd >= 0 ? hr_cli_bundle(cli, NULL) : NULL;
 	if (ho->bundle)
-		ho->dirfd = open(ho->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ho->dirfd = hr_bundle_lock(ho->bundle, NULL);
 	if (ho->dirfd < 0)
 		goto no;
-	while (flock(ho->dirfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			goto no;
 	if (fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto no;
 	if (S_ISFIFO(st.st_mode) && (!recover(ho->dirfd) || fstatat(ho->dirfd, "config.json", &st,

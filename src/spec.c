@@ -10,8 +10,6 @@
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
 
-/* A config larger than this is not a config. */
-
 struct hr_json *hr_spec_get(struct hr_json *spec, const char *path, enum hr_json_type want,
 			    bool create, struct hr_error **err)
 {
@@ -67,22 +65,26 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
 	return 0;
 }
 
-struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err)
+int hr_bundle_lock(const char *bundle, struct hr_error **err)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		hr_error_set(err, errno, "bundle `%s`", bundle);
-		return NULL;
-	}
+	if (fd < 0)
+		return hr_error_set(err, errno, "bundle `%s`", bundle);
 	/* Two containers created side by side from one bundle: each hardens
 	 * and hands over config.json under this lock (see hr_delegate_create). */
 	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			hr_error_set(err, errno, "lock bundle `%s`", bundle);
-			return NULL;
-		}
+		if (errno != EINTR)
+			return hr_error_set(err, errno, "lock bundle `%s`", bundle);
+	return hr_steal_fd(&fd);
+}
+
+struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err)
+{
+	_cleanup_close_ int fd = hr_bundle_lock(bundle, err);
+
+	if (fd < 0)
+		return NULL;
 	struct hr_json *spec = hr_spec_load_at(fd, "config.json", bundle, err);
 	if (spec && dirfd)
 		*dirfd = hr_steal_fd(&fd);

@@ -26,7 +26,7 @@ struct hr_json *hr_spec_get(struct hr_json *spec, const char *path, enum hr_json
 int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
 		       struct hr_error **err);
 
-/* The largest config.json hardrun reads. */
+/* The largest config.json hardrun reads: a larger one is not a config. */
 #define HR_SPEC_MAX_BYTES (32u << 20)
 
 /*
@@ -37,6 +37,10 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
  * that concurrent creates from one bundle take turns rewriting config.json.
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
+
+/* The bundle directory, opened and flock(2)ed as by hr_spec_load; -1 with
+ * *err on failure. */
+int hr_bundle_lock(const char *bundle, struct hr_error **err);
 
 /* The same for file `name` in the (already locked) bundle dirfd. */
 struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
