@@ -248,22 +248,30 @@ static void close_all_but(int *keep, size_t n)
  * of its own (a ^C meant for the container does not reach it) and does its
  * work after the caller has the runtime's exit status.
  */
+/* Away from the caller: descriptors 0 to stdio-1 on /dev/null, none of
+ * its others but keep, a session of our own (a ^C meant for the container
+ * does not reach us). */
+static void leave_caller(int stdio, int *keep, size_t n)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd < stdio && null >= 0; fd++)
+		dup2(null, fd);
+	close_all_but(keep, n);
+	setsid();
+}
+
 static _Noreturn void keeper(int lock, int ino, int pidfd, const char *old_config,
 			     const struct hr_policy *policy, const char *id,
 			     const char *runtime_root, const char *owner)
 {
 	int keep[3] = {lock, ino, pidfd};
-	int null;
 
 	/* Never in the runtime's way on a busy node: its start is what the
 	 * caller waits for, the keeper's work is not (nice 19 still gets a
 	 * share, so a release is late, never lost). */
 	setpriority(PRIO_PROCESS, 0, 19);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int fd = 0; fd < 3 && null >= 0; fd++)
-		dup2(null, fd);
-	close_all_but(keep, 3);
-	setsid();
+	leave_caller(3, keep, 3);
 	if (old_config)
 		unlinkat(lock, old_config, 0);
 	if (chdir("/") < 0)
@@ -374,14 +382,10 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	_cleanup_free_ char *orig = NULL;
 	size_t len = 0;
 	int keep[4] = {ho->dirfd, ho->pipe, ho->ino, pidfd};
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	/* None of the caller's descriptors but stderr: a caller waiting for
 	 * EOF on any of them waits for the runtime, not for us. */
-	for (int fd = 0; fd < 2 && null >= 0; fd++)
-		dup2(null, fd);
-	close_all_but(keep, 4);
-	setsid();
+	leave_caller(2, keep, 4);
 	/* A caller that closed its end of stderr must not kill us before the
 	 * caller's config.json is back. */
 	signal(SIGPIPE, SIG_IGN);
