@@ -47,6 +47,13 @@ static char *search_path(const char *name)
 	return NULL;
 }
 
+bool hr_runtime_is(const char *runtime, const char *name)
+{
+	const char *slash = strrchr(runtime, '/');
+
+	return strcmp(slash ? slash + 1 : runtime, name) == 0;
+}
+
 char *hr_delegate_find(const char *requested, bool allow_builtin, struct hr_error **err)
 {
 	if (requested && *requested) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/delegate.h"
 #include "hardrun/handover.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -23,11 +24,8 @@
 
 bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime)
 {
-	const char *base = strrchr(runtime, '/');
-
-	if (!policy->config_handover || strcmp(policy->config_handover, "pipe") != 0)
-		return false;
-	return strcmp(base ? base + 1 : runtime, "runc") == 0;
+	return policy->config_handover && strcmp(policy->config_handover, "pipe") == 0 &&
+	       hr_runtime_is(runtime, "runc");
 }
 
 /*

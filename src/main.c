@@ -123,7 +123,6 @@ static bool needs_policy(const char *cmd)
  */
 static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 {
-	const char *slash = strrchr(runtime, '/');
 	char cwd[4096];
 
 	if (cli->root && cli->root[0] == '/')
@@ -135,7 +134,7 @@ static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
 		return hr_xstrdup(HR_RT_DEFAULT_ROOT);
 #endif
-	if (strcmp(slash ? slash + 1 : runtime, "crun") == 0 && geteuid() == 0)
+	if (hr_runtime_is(runtime, "crun") && geteuid() == 0)
 		return hr_xstrdup("/run/crun");
 	return hr_xstrdup(hr_runtime_root(NULL));
 }

@@ -22,6 +22,9 @@
  */
 char *hr_delegate_find(const char *requested, bool allow_builtin, struct hr_error **err);
 
+/* Is the runtime (a path or a name) the program `name`, e.g. "runc"? */
+bool hr_runtime_is(const char *runtime, const char *name);
+
 /*
  * Replace this process with the runtime, passing cli->runtime_argv (the
  * caller's argv minus hardrun's flags) and the environment unchanged.  Only
