@@ -1,21 +1,10 @@
 #!/bin/bash
-# Shared benchmark helpers: interleaved timing and medians.
+# Shared benchmark helpers: medians, ratios, the tmpfs option.
 BENCH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$BENCH_TOP/tests/lib/common.sh"
 
 # median FILE: median of the numbers in FILE (one per line)
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-
-# time_ms CMD...: run CMD, print its wall time in ms (stdout of CMD discarded).
-# The clock is bash's $EPOCHREALTIME, not `date`: a forked timer would add its
-# own start-up to every sample.
-time_ms() {
-	local t0 t1
-	t0=${EPOCHREALTIME/./}
-	"$@" >/dev/null 2>&1 </dev/null
-	t1=${EPOCHREALTIME/./}
-	echo "scale=3; ($t1 - $t0) / 1000" | bc
-}
 
 # ratio A B: A/B with 3 decimals
 ratio() { echo "scale=3; $1 / $2" | bc; }
