@@ -63,10 +63,12 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 static bool proc_exe_allowed(const struct hr_policy *policy, const char *lex)
 {
 	char target[PATH_MAX], areal[PATH_MAX];
-	const char *p = lex + strlen("/proc/");
+	if (strncmp(lex, "/proc/", 6) != 0)
+		return false; /* before any look past the prefix: lex may be "/" */
+	const char *p = lex + 6;
 	size_t digits = strspn(p, "0123456789");
 
-	if (strncmp(lex, "/proc/", 6) != 0 || digits == 0 || strcmp(p + digits, "/exe") != 0)
+	if (digits == 0 || strcmp(p + digits, "/exe") != 0)
 		return false;
 	ssize_t n = readlink(lex, target, sizeof(target) - 1);
 	if (n <= 0)

@@ -670,6 +670,12 @@ static const struct tcase hooks_cases[] = {
      "{'hooks':{'prestart':[{'path':'/bin/evil'},{'path':'@T@/hooks/ok'},{'path':'/bin/"
      "sh'}]}}",
      0, 0, 2, "/hooks/ok'}]", "/bin/", NULL},
+    {"hook path the root directory", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("prestart", "/"), 0, 1, 1, NULL, NULL, "not in the host policy"},
+    {"hook path shorter than /proc/", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("prestart", "/pro"), 0, 1, 1, NULL, NULL, "not in the host policy"},
+    {"hook path /proc/<pid>/exe of an unlisted binary", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("prestart", "/proc/1/exe"), 0, 1, 1, NULL, NULL, NULL},
     {"hook kind not an array", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
      "{'hooks':{'prestart':{'path':'/x'}}}", -1, 0, 0, NULL, NULL, NULL},
     {"hook path not a string", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
