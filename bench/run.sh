@@ -15,7 +15,7 @@ echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/104857
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# runc: $(runc --version | head -1)"
 export HARDRUN=${HARDRUN:-$TOP/build/hardrun}
-for b in create delegation delegation:tmpfs builtin/bench builtin/bench:tmpfs idmap/bench seccomp/run; do
+for b in create prexec prexec:tmpfs delegation delegation:tmpfs builtin/bench builtin/bench:tmpfs idmap/bench seccomp/run; do
 	echo
 	case $b in
 	*:tmpfs)
