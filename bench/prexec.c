@@ -96,8 +96,15 @@ int main(int argc, char **argv)
 		if (strcmp(orig, "-") != 0 && copy(orig, cfg) < 0)
 			return 1;
 		snprintf(round, sizeof(round), "%d", r);
-		for (; cmd[k] && k < 63; k++)
-			args[k] = strcmp(cmd[k], "%d") ? cmd[k] : round;
+		for (; cmd[k] && k < 63; k++) {
+			const char *p = strstr(cmd[k], "%d");
+			args[k] = cmd[k];
+			if (p) { /* the first "%d" becomes the round */
+				args[k] = malloc(strlen(cmd[k]) + sizeof(round));
+				sprintf(args[k], "%.*s%s%s", (int)(p - cmd[k]), cmd[k], round,
+					p + 2);
+			}
+		}
 		args[k] = NULL;
 		usleep(20000);
 		unlink(file);
