@@ -277,7 +277,19 @@ static int entry_write(int dirfd, uint32_t start, uint32_t size, const char *key
 	text = hr_xasprintf("key=%s\nruntimeRoot=%s\nbundle=%s\ncreated=%lld\nsize=%" PRIu32 "\n",
 			    key, r, b, (long long)time(NULL), size);
 	name = share ? hr_xasprintf("%" PRIu32 ".%s", start, key) : hr_xasprintf("%" PRIu32, start);
-	return hr_write_file_atomic(dirfd, name, text, strlen(text), 0600, err);
+	/* Swept after the start (hr_container_sweep). */
+	return hr_write_file_atomic_unswept(dirfd, name, text, strlen(text), 0600, err);
+}
+
+void hr_idrange_sweep(const struct hr_policy *p)
+{
+	_cleanup_free_ char *dir = hr_xasprintf("%s/ranges", hr_idmap_state_dir(p));
+	_cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* No entry of its own starts with a dot (entry_name_ok): any
+	 * ".<name>.hardrun-<pid>-" there is a writer's. */
+	if (d >= 0)
+		hr_sweep_stale_temps(d, NULL);
 }
 
 /* Open <state>/ranges and take its lock; *lockfd holds the flock. */

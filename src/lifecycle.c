@@ -83,7 +83,8 @@ static int record_write(const struct hr_policy *policy, const char *id, const ch
 
 	if (lock < 0)
 		return -1;
-	return hr_write_file_atomic(dfd, id, text, strlen(text), 0600, err);
+	/* Swept after the start (hr_container_sweep). */
+	return hr_write_file_atomic_unswept(dfd, id, text, strlen(text), 0600, err);
 }
 
 int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
@@ -101,6 +102,17 @@ int hr_container_claim(const struct hr_policy *policy, const char *id, const cha
 	if (record_write(policy, id, profile, owner, err) < 0)
 		return hr_err_wrap(err, "claim container id `%s`", id);
 	return 0;
+}
+
+void hr_container_sweep(const struct hr_policy *policy, const char *id)
+{
+	_cleanup_free_ char *dir = hr_xasprintf("%s/containers", policy->state_dir);
+	_cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* Only this id's: a runc id may look like anything, a dot first too. */
+	if (d >= 0 && valid_id(id))
+		hr_sweep_stale_temps(d, id);
+	hr_idrange_sweep(policy);
 }
 
 /* The record's text (profile, then owner), or NULL. */
@@ -278,8 +290,10 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const char *old_confi
 		_exit(1);
 	if (lock >= 0) {
 		wait_config_read(ino, pidfd);
+		hr_sweep_stale_temps(lock, "config.json");
 		close(lock);
 	}
+	hr_container_sweep(policy, id);
 	struct pollfd f = {.fd = pidfd, .events = POLLIN};
 	while (poll(&f, 1, -1) < 0 && errno == EINTR)
 		;
@@ -326,7 +340,9 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 	while (waitpid(pid, &wstatus, 0) < 0)
 		if (errno != EINTR)
 			return hr_error_set(err, errno, "wait for `%s`", runtime);
+	hr_sweep_stale_temps(lock, "config.json");
 	close(lock);
+	hr_container_sweep(policy, hr_cli_id(cli));
 	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)

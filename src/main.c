@@ -179,6 +179,7 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 	else
 		r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
 	hr_rt_set_warn(runtime_warning, NULL);
+	hr_container_sweep(policy, hr_cli_id(cli));
 	/* A foreground run deletes its container; a failed create has none. */
 	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h->owner);
 	hr_hardened_clear(h);

@@ -259,16 +259,11 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/*
- * A writer killed between creating its temporary file and the rename leaves
- * `.<name>.hardrun-<pid>-<n>` behind: remove those of writers that are gone.
- */
-static void remove_stale_temps(int dirfd, const char *name)
+void hr_sweep_stale_temps(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	size_t plen = strlen(name) + strlen(".hardrun-") + 1;
-	_cleanup_free_ char *prefix = hr_xasprintf(".%s.hardrun-", name);
+	_cleanup_free_ char *prefix = name ? hr_xasprintf(".%s.hardrun-", name) : NULL;
 	struct dirent *e;
 
 	if (!d) {
@@ -277,19 +272,24 @@ static void remove_stale_temps(int dirfd, const char *name)
 		return;
 	}
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, plen) != 0)
-			continue;
-		long pid = strtol(e->d_name + plen, NULL, 10);
-		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		const char *p = NULL;
+		if (prefix && strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			p = e->d_name + strlen(prefix);
+		else if (!prefix && e->d_name[0] == '.' && (p = strstr(e->d_name + 1, ".hardrun-")))
+			p += strlen(".hardrun-");
+		char *end = NULL;
+		long pid = p ? strtol(p, &end, 10) : 0;
+		if (pid > 0 && *end == '-' && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 			unlinkat(dirfd, e->d_name, 0);
 	}
 	closedir(d);
 }
 
 /* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in
- * the rename.  over_any: replace whatever is at name (hr_write_file_atomic_over). */
+ * the rename.  over_any: replace whatever is at name (hr_write_file_atomic_over).
+ * sweep: first remove a killed writer's temporaries of name. */
 static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			char **old, bool over_any, struct hr_error **err)
+			char **old, bool over_any, bool sweep, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *tmp = NULL, *keep = NULL;
@@ -310,8 +310,8 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 		return hr_error_set(err, errno, "stat `%s`", name);
 	}
 
-	if (!over_any)
-		remove_stale_temps(dirfd, name);
+	if (sweep)
+		hr_sweep_stale_temps(dirfd, name);
 	if (old && exists) {
 		/* Named like a temporary file: a killed writer's is removed the same way. */
 		keep = hr_xasprintf(".%s.hardrun-%d-old", name, (int)getpid());
@@ -350,20 +350,26 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 struct hr_error **err)
 {
-	return write_atomic(dirfd, name, data, len, mode, NULL, false, err);
+	return write_atomic(dirfd, name, data, len, mode, NULL, false, true, err);
+}
+
+int hr_write_file_atomic_unswept(int dirfd, const char *name, const void *data, size_t len,
+				 mode_t mode, struct hr_error **err)
+{
+	return write_atomic(dirfd, name, data, len, mode, NULL, false, false, err);
 }
 
 int hr_write_file_atomic_over(int dirfd, const char *name, const void *data, size_t len,
 			      mode_t mode, struct hr_error **err)
 {
-	return write_atomic(dirfd, name, data, len, mode, NULL, true, err);
+	return write_atomic(dirfd, name, data, len, mode, NULL, true, false, err);
 }
 
 int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
 				  mode_t mode, char **old, struct hr_error **err)
 {
 	*old = NULL;
-	return write_atomic(dirfd, name, data, len, mode, old, false, err);
+	return write_atomic(dirfd, name, data, len, mode, old, false, false, err);
 }
 
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)

@@ -43,6 +43,9 @@ bool hr_runtime_has(const char *runtime_root, const char *id);
 /* Effective state dir of the policy (p->state_dir, else "/run/hardrun"). */
 const char *hr_idmap_state_dir(const struct hr_policy *p);
 
+/* Remove the temporary files of range-entry writers that were killed. */
+void hr_idrange_sweep(const struct hr_policy *p);
+
 /*
  * The pool ranges are carved from: the /etc/subuid and /etc/subgid entries
  * of user "hardrun" (their intersection, so one host id is valid as uid and

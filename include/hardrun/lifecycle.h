@@ -28,6 +28,14 @@ int hr_container_claim(const struct hr_policy *policy, const char *id, const cha
 char *hr_container_profile(const struct hr_policy *policy, const char *id);
 
 /*
+ * The create path writes its id's record and its id range without looking
+ * for the temporaries of writers that were killed (a directory read each,
+ * hr_write_file_atomic_unswept): this looks, for id and in the ranges,
+ * once the runtime has started (the keeper) or the container runs.
+ */
+void hr_container_sweep(const struct hr_policy *policy, const char *id);
+
+/*
  * Release everything hardrun holds for the container id (idmapped mounts,
  * id range, SELinux categories, record) unless the runtime still has a
  * container of that id in its state root (runc's layout,

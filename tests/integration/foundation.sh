@@ -365,6 +365,32 @@ else
 		"$(ls "$STATE_DIR/containers" 2>&1)"
 fi
 
+# A writer killed mid-write leaves ".<name>.hardrun-<pid>-<n>": the create's
+# own writes do not look for them (a directory read each on the start's
+# path), the keeper removes them once runc has started.
+new_id sweep
+dead=2147483646
+mkdir -p "$STATE_DIR/containers" "$STATE_DIR/ranges"
+planted=("$B/.config.json.hardrun-$dead-0" "$STATE_DIR/containers/.$id.hardrun-$dead-0"
+	"$STATE_DIR/ranges/.1048576.hardrun-$dead-0" "$STATE_DIR/ranges/.1048576.hardrun-$dead-old")
+touch "${planted[@]}" "$B/.config.json.hardrun-1-0"
+bundle_set "$B" '.process.args=["true"]'
+rt run -b "$B" "$id" </dev/null >"$WORK/sweep.log" 2>&1
+rc=$?
+left=
+for _ in $(seq 50); do
+	left=$(ls -d "${planted[@]}" 2>/dev/null)
+	[ -z "$left" ] && released "$id" && break
+	sleep 0.1
+done
+if [ $rc = 0 ] && [ -z "$left" ] && [ -e "$B/.config.json.hardrun-1-0" ]; then
+	tap_ok "a dead writer's temporary files (bundle, record, range) are gone after the next start"
+else
+	tap_fail "a dead writer's temporary files (bundle, record, range) are gone after the next start" \
+		"rc=$rc left: $left" "$(cat "$WORK/sweep.log")"
+fi
+rm -f "${planted[@]}" "$B/.config.json.hardrun-1-0"
+
 # Linux before 5.3 has no pidfd_open: hardrun then runs the runtime as its
 # child, forwards signals, and releases inline before it exits itself.
 if NOPIDFD=$(hr_find_built tests/security/no-pidfd); then

@@ -67,6 +67,27 @@ int main(void)
 	ok(hr_write_file_atomic(d, "c.json", "three", 5, 0600, &err) == 0 && entries() == 1,
 	   "the next write removes a dead writer's temporary file and kept link");
 
+	/* The create path's writes leave them to hr_sweep_stale_temps. */
+	close(openat(d, ".c.json.hardrun-2147483646-1", O_WRONLY | O_CREAT, 0600));
+	ok(hr_write_file_atomic_unswept(d, "c.json", "four", 4, 0600, &err) == 0 && entries() == 2,
+	   "an unswept write leaves a dead writer's temporary file (%d entries)", entries());
+	close(openat(d, ".x.hardrun-2147483646-0", O_WRONLY | O_CREAT, 0600));
+	close(openat(d, ".c.json.hardrun-1-0", O_WRONLY | O_CREAT, 0600)); /* pid 1 lives */
+	close(openat(d, ".c.json.hardrun-", O_WRONLY | O_CREAT, 0600));	   /* no pid */
+	hr_sweep_stale_temps(d, "c.json");
+	ok(entries() == 4 && faccessat(d, ".x.hardrun-2147483646-0", F_OK, 0) == 0,
+	   "a sweep for c.json removes its dead writer's file only (%d entries)", entries());
+	hr_sweep_stale_temps(d, NULL);
+	ok(entries() == 3 && faccessat(d, ".c.json.hardrun-1-0", F_OK, 0) == 0 &&
+	       faccessat(d, ".c.json.hardrun-", F_OK, 0) == 0,
+	   "a sweep of any name: dead writers' only; a live pid's and a name without one stay");
+	unlinkat(d, ".c.json.hardrun-1-0", 0);
+	unlinkat(d, ".c.json.hardrun-", 0);
+	_cleanup_free_ char *f4 = slurp(d, "c.json");
+	is_str(f4, "four", "the unswept write is in place");
+	ok(hr_write_file_atomic(d, "c.json", "three", 5, 0600, &err) == 0 && entries() == 1,
+	   "back to three, one entry");
+
 	ok(symlinkat("c.json", d, "link.json") == 0, "symlink fixture");
 	ok(hr_write_file_atomic_keep_old(d, "link.json", "x", 1, 0600, &old, &err) < 0 && err &&
 	       strstr(err->msg, "symlink"),
