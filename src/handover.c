@@ -28,32 +28,6 @@ bool hr_handover_wanted(const struct hr_policy *policy, const char *runtime)
 	       hr_runtime_is(runtime, "runc");
 }
 
-/*
- * config.json is a FIFO: a worker died between putting it there and putting
- * a file back (killed, out of memory).  The caller's file is still linked
- * as .config.json.hardrun-<pid>-old of that worker's create: put it back.
- * Under the bundle lock, so no live create's pipe is mistaken for one.
- */
-static bool recover(int dirfd)
-{
-	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	bool done = false;
-	struct dirent *e;
-
-	if (!d)
-		return false;
-	fd = -1; /* closedir closes it */
-	while (!done && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (strncmp(e->d_name, OLD_PREFIX, strlen(OLD_PREFIX)) == 0 && n > 4 &&
-		    strcmp(e->d_name + n - 4, "-old") == 0)
-			done = renameat(dirfd, e->d_name, dirfd, "config.json") == 0;
-	}
-	closedir(d);
-	return done;
-}
-
 /* unlink_old: the pipe never reached config.json, the link is a copy. */
 static void undo(struct hr_handover *ho, bool unlink_old)
 {
@@ -99,8 +73,9 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 		goto no;
 	if (fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto no;
-	if (S_ISFIFO(st.st_mode) && (!recover(ho->dirfd) || fstatat(ho->dirfd, "config.json", &st,
-								    AT_SYMLINK_NOFOLLOW) < 0))
+	if (S_ISFIFO(st.st_mode) &&
+	    (!hr_spec_recover(ho->dirfd) ||
+	     fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0))
 		goto no;
 	if (!S_ISREG(st.st_mode))
 		goto no;
@@ -109,7 +84,7 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 		goto no;
 	ho->mode = st.st_mode & 07777;
 	/* Named like hr_write_file_atomic_keep_old's: a stale one is removed
-	 * the same way, and recover() finds it. */
+	 * the same way, and hr_spec_recover() finds it. */
 	ho->old = hr_xasprintf(OLD_PREFIX "%d-old", (int)getpid());
 	if (linkat(ho->dirfd, "config.json", ho->dirfd, ho->old, 0) < 0) {
 		hr_freep(&ho->old);

@@ -35,6 +35,8 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
  * be a regular file and not a symlink.  *dirfd receives the bundle fd, which
  * holds an exclusive flock(2) on the bundle directory until it is closed, so
  * that concurrent creates from one bundle take turns rewriting config.json.
+ * A FIFO at config.json that a killed pipe hand-over left is undone first
+ * (hr_spec_recover).
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
 
@@ -45,6 +47,15 @@ int hr_bundle_lock(const char *bundle, struct hr_error **err);
 /* The same for file `name` in the (already locked) bundle dirfd. */
 struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
 				struct hr_error **err);
+
+/*
+ * config.json is a FIFO: a pipe hand-over's worker died between putting it
+ * there and putting a file back (killed, out of memory).  The caller's file
+ * is still linked as .config.json.hardrun-<pid>-old of that create: rename
+ * it back.  Under the bundle lock (dirfd from hr_bundle_lock), so no live
+ * hand-over's pipe is mistaken for one.  True when a file was put back.
+ */
+bool hr_spec_recover(int dirfd);
 
 /* The tree as config.json's text (indented, newline-terminated). */
 int hr_spec_serialize(const struct hr_json *spec, char **out, size_t *len, struct hr_error **err);

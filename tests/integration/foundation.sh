@@ -521,6 +521,21 @@ else
 		"rc=$rc" "$out" "$(ls -la "$WORK/crash")"
 fi
 
+# The same pipe, and the next create takes the default file hand-over.
+derive crash2 '.process.args=["true"]'
+mv "$WORK/crash2/config.json" "$WORK/crash2/.config.json.hardrun-999999-old"
+mkfifo -m 600 "$WORK/crash2/config.json"
+new_id crash2
+out=$(rt run -b "$WORK/crash2" "$id" </dev/null 2>&1)
+rc=$?
+if [ $rc = 0 ] && [ -f "$WORK/crash2/config.json" ] && [ ! -p "$WORK/crash2/config.json" ] &&
+	jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$WORK/crash2/config.json" >/dev/null; then
+	tap_ok "the same pipe, next create by the default file hand-over: the caller's config is back and hardened"
+else
+	tap_fail "the same pipe, next create by the default file hand-over: the caller's config is back and hardened" \
+		"rc=$rc" "$out" "$(ls -la "$WORK/crash2")"
+fi
+
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
 mv "$WORK/sym/config.json" "$WORK/target.json"
