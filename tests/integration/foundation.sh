@@ -504,37 +504,25 @@ fi
 wait $pid 2>/dev/null
 
 # A worker killed between pipe and file leaves the pipe at config.json and the
-# caller's file linked beside it: the next create of the bundle puts it back.
-derive crash '.process.args=["true"]'
-mv "$WORK/crash/config.json" "$WORK/crash/.config.json.hardrun-999999-old"
-mkfifo -m 600 "$WORK/crash/config.json"
-new_id crash
-out=$(pipe run -b "$WORK/crash" "$id" </dev/null 2>&1)
-rc=$?
-sleep 0.2
-if [ $rc = 0 ] && [ -f "$WORK/crash/config.json" ] && [ ! -p "$WORK/crash/config.json" ] &&
-	[ -z "$(leftovers "$WORK/crash")" ] &&
-	jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$WORK/crash/config.json" >/dev/null; then
-	tap_ok "a pipe left at config.json by a killed hardrun: the next run puts the caller's config back and hardens it"
-else
-	tap_fail "a pipe left at config.json by a killed hardrun: the next run puts the caller's config back" \
-		"rc=$rc" "$out" "$(ls -la "$WORK/crash")"
-fi
-
-# The same pipe, and the next create takes the default file hand-over.
-derive crash2 '.process.args=["true"]'
-mv "$WORK/crash2/config.json" "$WORK/crash2/.config.json.hardrun-999999-old"
-mkfifo -m 600 "$WORK/crash2/config.json"
-new_id crash2
-out=$(rt run -b "$WORK/crash2" "$id" </dev/null 2>&1)
-rc=$?
-if [ $rc = 0 ] && [ -f "$WORK/crash2/config.json" ] && [ ! -p "$WORK/crash2/config.json" ] &&
-	jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$WORK/crash2/config.json" >/dev/null; then
-	tap_ok "the same pipe, next create by the default file hand-over: the caller's config is back and hardened"
-else
-	tap_fail "the same pipe, next create by the default file hand-over: the caller's config is back and hardened" \
-		"rc=$rc" "$out" "$(ls -la "$WORK/crash2")"
-fi
+# caller's file linked beside it: the next create of the bundle puts it back,
+# whichever hand-over it takes (pipe: the pipe policy; rt: the default file).
+for how in pipe rt; do
+	b=$WORK/crash-$how
+	derive "crash-$how" '.process.args=["true"]'
+	mv "$b/config.json" "$b/.config.json.hardrun-999999-old"
+	mkfifo -m 600 "$b/config.json"
+	new_id "crash-$how"
+	out=$($how run -b "$b" "$id" </dev/null 2>&1)
+	rc=$?
+	sleep 0.2
+	what="a pipe left at config.json by a killed hardrun, next run by the $([ $how = rt ] && echo file || echo pipe) hand-over: the caller's config back and hardened"
+	if [ $rc = 0 ] && [ -f "$b/config.json" ] && [ ! -p "$b/config.json" ] && [ -z "$(leftovers "$b")" ] &&
+		jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$b/config.json" >/dev/null; then
+		tap_ok "$what"
+	else
+		tap_fail "$what" "rc=$rc" "$out" "$(ls -la "$b")"
+	fi
+done
 
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
