@@ -16,6 +16,12 @@
 #
 # BENCH_TMPFS=1: bundles and every state directory on a private tmpfs, as
 # containerd and Docker keep them under /run on a systemd host.
+#
+# BENCH_GAP_MS (default 50): a pause after every sample, so each times one
+# container start: the keeper's release of a container that has exited
+# (deferred off the caller's path by design) is over before the next
+# sample starts.  BENCH_GAP_MS=0 measures starts back to back instead,
+# with that work landing on whichever sample comes next.
 set -eu
 . "$(dirname "$0")/lib.sh"
 # One runc start here spreads from about 30 to 60 ms: a median of 40 is good
@@ -53,10 +59,11 @@ arms=("$RUNC" --root "$root" run -b "$work/rc" "r%d" ";;"
 	"=$work/hr/config.json=$work/orig.json" "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h%d" ";;"
 	"=$work/hf/config.json=$work/orig.json" "$HARDRUN" --hardrun-policy "$work/policy-pipe.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g%d")
 [ -x "$REWRITE" ] && arms+=(";;" "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f%d")
-out=$("$DRIVER" "$N" "$WARMUP" "${arms[@]}") || exit 1
+GAP=${BENCH_GAP_MS:-50}
+out=$(INTERLEAVE_GAP_MS=$GAP "$DRIVER" "$N" "$WARMUP" "${arms[@]}") || exit 1
 field() { echo "$out" | awk -v a="arm$1" -v f="$2" '$1 == a { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }'; }
 r=$(field 0 median_ms)
-echo "state on $(stat -f -c %T "$work"), n=$N"
+echo "state on $(stat -f -c %T "$work"), n=$N, gap ${GAP} ms after each sample"
 for a in 1 2 3; do
 	m=$(field $a median_ms)
 	[ -n "$m" ] || continue
