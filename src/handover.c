@@ -83,9 +83,11 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 	if (!ho->spec || joins_netns(ho->spec))
 		goto no;
 	ho->mode = st.st_mode & 07777;
-	/* Named like hr_write_file_atomic_keep_old's: a stale one is removed
-	 * the same way, and hr_spec_recover() finds it. */
-	ho->old = hr_xasprintf(OLD_PREFIX "%d-old", (int)getpid());
+	/* Named like a temporary file, so a stale one is swept like one, but
+	 * "-kept", not the "-old" of hr_write_file_atomic_keep_old: after a
+	 * killed worker hr_spec_recover() must put back this file, never a
+	 * killed file hand-over's older one. */
+	ho->old = hr_xasprintf(OLD_PREFIX "%d-kept", (int)getpid());
 	if (linkat(ho->dirfd, "config.json", ho->dirfd, ho->old, 0) < 0) {
 		hr_freep(&ho->old);
 		goto no;
@@ -232,8 +234,8 @@ int hr_handover_done(struct hr_handover *ho)
 {
 	int lock = hr_steal_fd(&ho->dirfd);
 
-	/* An old link left here is the caller's config that could not be put
-	 * back: kept for recover(). */
+	/* A kept link left here is the caller's config that could not be put
+	 * back: kept for hr_spec_recover(). */
 	undo(ho, false);
 	return lock;
 }

@@ -441,6 +441,9 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	/* The text is in the runtime's pipe: no later rewrite of config.json
 	 * can reach it, so the bundle is free for the next create now. */
 	int lock = hr_handover_done(ho);
+	/* Still under the bundle lock: what killed writers left (ours, whose
+	 * runtime lives, stays). */
+	hr_sweep_stale_temps(lock, "config.json");
 	close(lock);
 	keeper(-1, -1, pidfd, NULL, policy, hr_cli_id(cli), cli->state_root, h.owner);
 }

@@ -93,8 +93,8 @@ bool hr_spec_recover(int dirfd)
 	fd = -1; /* closedir closes it */
 	while (!done && (e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) == 0 && n > 4 &&
-		    strcmp(e->d_name + n - 4, "-old") == 0)
+		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) == 0 && n > 5 &&
+		    strcmp(e->d_name + n - 5, "-kept") == 0)
 			done = renameat(dirfd, e->d_name, dirfd, "config.json") == 0;
 	}
 	closedir(d);

@@ -51,9 +51,10 @@ struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
 /*
  * config.json is a FIFO: a pipe hand-over's worker died between putting it
  * there and putting a file back (killed, out of memory).  The caller's file
- * is still linked as .config.json.hardrun-<pid>-old of that create: rename
- * it back.  Under the bundle lock (dirfd from hr_bundle_lock), so no live
- * hand-over's pipe is mistaken for one.  True when a file was put back.
+ * is still linked as .config.json.hardrun-<pid>-kept of that create: rename
+ * it back (never a killed file hand-over's "-old", an older config).  Under the bundle lock (dirfd
+ * from hr_bundle_lock), so no live hand-over's pipe is mistaken for one.  True when a file was put
+ * back.
  */
 bool hr_spec_recover(int dirfd);
 

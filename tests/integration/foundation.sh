@@ -505,11 +505,13 @@ wait $pid 2>/dev/null
 
 # A worker killed between pipe and file leaves the pipe at config.json and the
 # caller's file linked beside it: the next create of the bundle puts it back,
-# whichever hand-over it takes (pipe: the pipe policy; rt: the default file).
+# whichever hand-over it takes (pipe: the pipe policy; rt: the default file),
+# and not the older config a killed file hand-over may have left beside it.
 for how in pipe rt; do
 	b=$WORK/crash-$how
 	derive "crash-$how" '.process.args=["true"]'
-	mv "$b/config.json" "$b/.config.json.hardrun-999999-old"
+	jq '.process.args = ["false"]' "$b/config.json" >"$b/.config.json.hardrun-999998-old"
+	mv "$b/config.json" "$b/.config.json.hardrun-999999-kept"
 	mkfifo -m 600 "$b/config.json"
 	new_id "crash-$how"
 	out=$($how run -b "$b" "$id" </dev/null 2>&1)
