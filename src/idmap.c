@@ -43,7 +43,6 @@ struct range_entries {
 	size_t len;
 };
 
-static bool key_ok(const char *key);
 static bool container_exists(const char *root, const char *key);
 
 const char *hr_runtime_root(const char *runtime_root)
@@ -316,7 +315,7 @@ static int ranges_open(const struct hr_policy *p, int *dirfd, int *lockfd, struc
 
 bool hr_runtime_has(const char *runtime_root, const char *id)
 {
-	return key_ok(id) && container_exists(hr_runtime_root(runtime_root), id);
+	return hr_file_name_ok(id) && container_exists(hr_runtime_root(runtime_root), id);
 }
 
 /* The lower runtime still knows the container (runc layout: <root>/<id>). */
@@ -404,12 +403,6 @@ static int reuse_locked(int dirfd, struct range_entry *e, const char *key, const
 	return 0;
 }
 
-static bool key_ok(const char *key)
-{
-	return key && *key && !strchr(key, '/') && !strchr(key, '\n') && strcmp(key, ".") != 0 &&
-	       strcmp(key, "..") != 0;
-}
-
 int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *runtime_root,
 		       const char *bundle, uint32_t size, uint32_t *host_start,
 		       struct hr_error **err)
@@ -420,7 +413,7 @@ int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *r
 	const char *root = hr_runtime_root(runtime_root);
 	int r = -1;
 
-	if (!key_ok(key))
+	if (!hr_file_name_ok(key))
 		return hr_error_set(err, EINVAL, "invalid container id for an id range");
 	size = range_size(p, size);
 	if (pool_load(p, &pool, err) < 0)
@@ -461,7 +454,7 @@ int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host
 	struct range_entries es = {0};
 	int r = 0;
 
-	if (!key_ok(key))
+	if (!hr_file_name_ok(key))
 		return 0;
 	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
 		return -1;
@@ -483,7 +476,7 @@ int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_err
 	struct range_entries es = {0};
 	int r = 0;
 
-	if (!key_ok(key))
+	if (!hr_file_name_ok(key))
 		return 0;
 	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
 		return hr_err_wrap(err, "release id range of `%s`", key);
@@ -541,7 +534,7 @@ int hr_idrange_share(const struct hr_policy *p, const char *key, const char *run
 	struct range_entries es = {0};
 	int r = -1;
 
-	if (!key_ok(key))
+	if (!hr_file_name_ok(key))
 		return hr_error_set(err, EINVAL, "invalid container id for an id range");
 	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
 		goto out;

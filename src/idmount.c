@@ -120,7 +120,7 @@ static char *mount_dir(const struct hr_policy *p, const char *id, const char *na
 	_cleanup_free_ char *base = hr_xasprintf("%s/mounts/%s", hr_idmap_state_dir(p), id);
 	_cleanup_free_ char *path = NULL;
 
-	if (!*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+	if (!hr_file_name_ok(id)) {
 		hr_error_set(err, EINVAL, "invalid container id `%s`", id);
 		return NULL;
 	}
@@ -702,7 +702,7 @@ int hr_idmount_release(const struct hr_policy *p, const char *id, struct hr_erro
 {
 	_cleanup_free_ char *dir = NULL;
 
-	if (!id || !*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+	if (!hr_file_name_ok(id))
 		return 0;
 	dir = hr_xasprintf("%s/mounts/%s", hr_idmap_state_dir(p), id);
 	if (detach_tree(dir, err) < 0)

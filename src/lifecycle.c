@@ -32,12 +32,6 @@
 
 extern char **environ;
 
-static bool valid_id(const char *id)
-{
-	return id && *id && strlen(id) < 1024 && !strchr(id, '/') && strcmp(id, ".") != 0 &&
-	       strcmp(id, "..") != 0;
-}
-
 /*
  * <state>/containers.lock, locked for one id while its record is written, or
  * compared and released: a create of an id and the release of an earlier
@@ -93,7 +87,7 @@ int hr_container_claim(const struct hr_policy *policy, const char *id, const cha
 	uint8_t r[(HR_OWNER_LEN - 1) / 2];
 
 	owner[0] = '\0';
-	if (!valid_id(id))
+	if (!hr_file_name_ok(id))
 		return 0;
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return hr_error_set(err, errno, "claim `%s`: getrandom", id);
@@ -110,7 +104,7 @@ void hr_container_sweep(const struct hr_policy *policy, const char *id)
 	_cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	/* Only this id's: a runc id may look like anything, a dot first too. */
-	if (d >= 0 && valid_id(id))
+	if (d >= 0 && hr_file_name_ok(id))
 		hr_sweep_stale_temps(d, id);
 	hr_idrange_sweep(policy);
 }
@@ -128,7 +122,7 @@ static char *record_read(const struct hr_policy *policy, const char *id)
 
 char *hr_container_profile(const struct hr_policy *policy, const char *id)
 {
-	char *buf = valid_id(id) ? record_read(policy, id) : NULL;
+	char *buf = hr_file_name_ok(id) ? record_read(policy, id) : NULL;
 
 	if (buf)
 		buf[strcspn(buf, "\n")] = '\0';
@@ -166,7 +160,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int lock = -1;
 
-	if (!valid_id(id) || (owner && !*owner))
+	if (!hr_file_name_ok(id) || (owner && !*owner))
 		return;
 	lock = records_lock(policy, id, &dfd, &e);
 	if (lock < 0) {

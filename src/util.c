@@ -461,3 +461,9 @@ int hr_rlimit_resource(const char *name)
 			return hr_rlimit_names[i].resource;
 	return -1;
 }
+
+bool hr_file_name_ok(const char *s)
+{
+	return s && *s && strlen(s) < 1024 && !strchr(s, '/') && !strchr(s, '\n') &&
+	       strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}

@@ -109,6 +109,13 @@ char *hr_passwd_name(uid_t uid);
  */
 char *hr_realpath(const char *path);
 
+/*
+ * Can s (a container id, a range key) name a file of its own in a state
+ * directory: one path component, not "." or "..", no newline (records are
+ * line-based), shorter than 1024.
+ */
+bool hr_file_name_ok(const char *s);
+
 /* mkdir -p with mode; existing directories are fine. */
 int hr_mkdir_p(const char *path, mode_t mode, struct hr_error **err);
 

@@ -90,7 +90,7 @@ char *hr_lsm_lxc_context(const char *text, const char *key)
 
 static bool valid_id(const char *id)
 {
-	return id && *id && id[0] != '.' && !strchr(id, '/') && strlen(id) < 1024;
+	return hr_file_name_ok(id) && id[0] != '.';
 }
 
 static int read_pairs(int dfd, const char *self, unsigned (**used)[2], size_t *n, unsigned out[2],
