@@ -353,8 +353,17 @@ static void default_devices_and_links(int rootfd, int sync)
 					.flags = MS_NOSUID | MS_NOEXEC};
 		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
 		snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
-		if (access(host, F_OK) < 0)
-			continue;
+		/* stat(2), not access(2): access checks with the real ids, and
+		 * while this init's ids change in its new user namespace that
+		 * failed now and then (EPERM, about one start in 400 here), which
+		 * was taken for "no such device" and left the container without
+		 * /dev/null.  Only a device the host lacks is skipped. */
+		struct stat st;
+		if (stat(host, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			hr_rt_die(sync, errno, "device %s", host);
+		}
 		do_bind(rootfd, &m, -1, sync);
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
