@@ -22,17 +22,11 @@
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
 
+#include "bench.h"
+
 static double now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	return (double)bench_now_ns() / 1e3;
 }
 
 static void die(struct hr_error *err)
@@ -88,7 +82,7 @@ int main(int argc, char **argv)
 		hr_json_free(spec);
 		close(dirfd);
 	}
-	qsort(t, (size_t)n, sizeof(double), cmp_double);
+	qsort(t, (size_t)n, sizeof(double), bench_cmp_double);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("median_us=%.1f p90_us=%.1f maxrss_kib=%ld\n", t[n / 2], t[n * 9 / 10],

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 extern char **environ;
 
 #define MAX_ARMS 8
@@ -45,77 +47,41 @@ struct arm {
 	double *ms;
 };
 
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double median(const double *v, int n)
 {
 	double *s = malloc((size_t)n * sizeof(*s));
 	double m;
 	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp);
+	qsort(s, (size_t)n, sizeof(*s), bench_cmp_double);
 	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 	free(s);
 	return m;
 }
 
-static int copy(const char *src, const char *dst)
-{
-	static char buf[8 << 20];
-	int in = open(src, O_RDONLY | O_CLOEXEC), out;
-	ssize_t n = in < 0 ? -1 : read(in, buf, sizeof(buf));
-	if (in >= 0)
-		close(in);
-	out = n < 0 ? -1 : open(dst, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (out < 0 || write(out, buf, (size_t)n) != n) {
-		perror(dst);
-		return -1;
-	}
-	return close(out);
-}
-
 static double run(const struct arm *a, int round)
 {
-	char *argv[256], num[16], bufs[256][512];
+	char *argv[256], bufs[256][512];
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status;
 
-	snprintf(num, sizeof(num), "%d", round);
-	for (int i = 0; i < a->argc && i < 255; i++) {
-		const char *p = strstr(a->argv[i], "%d");
-		argv[i] = a->argv[i];
-		if (p) {
-			snprintf(bufs[i], sizeof(bufs[i]), "%.*s%s%s", (int)(p - a->argv[i]),
-				 a->argv[i], num, p + 2);
-			argv[i] = bufs[i];
-		}
-	}
+	for (int i = 0; i < a->argc && i < 255; i++)
+		argv[i] = bench_round_arg(a->argv[i], round, bufs[i], sizeof(bufs[i]));
 	argv[a->argc < 255 ? a->argc : 255] = NULL;
-	if (a->dst && copy(a->src, a->dst) < 0)
+	if (a->dst && bench_copy(a->src, a->dst) < 0)
 		exit(1);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	double t0 = now_ms();
+	long long t0 = bench_now_ns();
 	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
 		perror(argv[0]);
 		exit(1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		;
-	double t = now_ms() - t0;
+	double t = (double)(bench_now_ns() - t0) / 1e6;
 	posix_spawn_file_actions_destroy(&fa);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "interleave: %s (round %d) failed: status %d\n", argv[0], round,

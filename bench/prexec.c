@@ -24,26 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 extern char **environ;
-
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int stamp(const char *out)
 {
-	long long t = now_ns();
+	long long t = bench_now_ns();
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%lld\n", t);
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -51,24 +38,10 @@ static int stamp(const char *out)
 	return fd >= 0 && write(fd, buf, (size_t)n) == n && close(fd) == 0 ? 0 : 1;
 }
 
-static int copy(const char *src, const char *dst)
-{
-	static char buf[1 << 22];
-	int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ssize_t n = in >= 0 ? read(in, buf, sizeof(buf)) : -1;
-	int ok = in >= 0 && out >= 0 && n >= 0 && write(out, buf, (size_t)n) == n;
-
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return ok ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	const char *out = getenv("HR_PREXEC_OUT");
-	char cfg[4096], file[] = "/tmp/hr-prexec.XXXXXX", round[16];
+	char cfg[4096], file[] = "/tmp/hr-prexec.XXXXXX", bufs[64][512];
 
 	if (out)
 		return stamp(out);
@@ -93,22 +66,14 @@ int main(int argc, char **argv)
 		pid_t pid;
 		long long t1 = 0;
 
-		if (strcmp(orig, "-") != 0 && copy(orig, cfg) < 0)
+		if (strcmp(orig, "-") != 0 && bench_copy(orig, cfg) < 0)
 			return 1;
-		snprintf(round, sizeof(round), "%d", r);
-		for (; cmd[k] && k < 63; k++) {
-			const char *p = strstr(cmd[k], "%d");
-			args[k] = cmd[k];
-			if (p) { /* the first "%d" becomes the round */
-				args[k] = malloc(strlen(cmd[k]) + sizeof(round));
-				sprintf(args[k], "%.*s%s%s", (int)(p - cmd[k]), cmd[k], round,
-					p + 2);
-			}
-		}
+		for (; cmd[k] && k < 63; k++)
+			args[k] = bench_round_arg(cmd[k], r, bufs[k], sizeof(bufs[k]));
 		args[k] = NULL;
 		usleep(20000);
 		unlink(file);
-		long long t0 = now_ns();
+		long long t0 = bench_now_ns();
 		if (posix_spawn(&pid, args[0], NULL, NULL, args, environ) != 0 ||
 		    waitpid(pid, &status, 0) < 0 || status != 0) {
 			fprintf(stderr, "prexec: %s (round %d) failed: status %d\n", args[0], r,
@@ -125,7 +90,7 @@ int main(int argc, char **argv)
 			us[r - warmup] = (double)(t1 - t0) / 1e3;
 	}
 	unlink(file);
-	qsort(us, (size_t)n, sizeof(double), by_value);
+	qsort(us, (size_t)n, sizeof(double), bench_cmp_double);
 	printf("median_us=%.0f p25_us=%.0f p75_us=%.0f\n", us[n / 2], us[n / 4], us[3 * n / 4]);
 	return 0;
 }
