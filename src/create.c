@@ -73,7 +73,7 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 					    config_path);
 		return 0;
 	}
-	if (h->spec) /* HR_HARDEN_PIPE: read before the pipe replaced config.json */
+	if (h->spec) /* HR_HARDEN_LEASE: read before the lease hand-over */
 		return 0;
 	h->bundle = hr_cli_bundle(cli, err);
 	if (!h->bundle)
@@ -114,7 +114,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .runtime_root = cli->state_root,
 	    .in_userns = hr_in_user_namespace(),
 	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
-	    .runtime_started = mode == HR_HARDEN_PIPE,
+	    .runtime_started = mode == HR_HARDEN_LEASE,
 	    .rootfs_fd = -1,
 	};
 	int r = hr_rules_run(&ctx, err);
@@ -124,10 +124,10 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return -1;
 	if (h->findings.denials > 0)
 		return denial_error(h, err);
-	if ((mode != HR_HARDEN_WRITE && mode != HR_HARDEN_PIPE) ||
+	if ((mode != HR_HARDEN_WRITE && mode != HR_HARDEN_LEASE) ||
 	    hr_json_equal(h->spec, h->original))
 		return 0;
-	if (mode == HR_HARDEN_PIPE)
+	if (mode == HR_HARDEN_LEASE)
 		return hr_spec_serialize(h->spec, &h->text, &h->text_len, err);
 	/* Last step before the runtime: a crash before the rename leaves the
 	 * original, after it the whole hardened config. */

@@ -377,11 +377,11 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 }
 
 /*
- * The worker of a pipe hand-over (handover.h), forked as the runtime starts:
- * it hardens the caller's config, feeds the runtime or stops it, then keeps
- * the container as keeper() does.  The caller's stderr stays open until the
- * verdict, for an error without --log; stdin and stdout go at once (a
- * caller reading the runtime's output to EOF must not wait on us).
+ * The worker of a lease hand-over (handover.h), forked as the runtime starts:
+ * it hardens the caller's config, gives it to the runtime or stops it, then
+ * keeps the container as keeper() does.  The caller's stderr stays open
+ * until the verdict, for an error without --log; stdin and stdout go at once
+ * (a caller reading the runtime's output to EOF must not wait on us).
  */
 static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_policy *policy,
 				      struct hr_handover *ho)
@@ -391,18 +391,18 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	struct hr_error *err = NULL;
 	_cleanup_free_ char *orig = NULL;
 	size_t len = 0;
-	int keep[4] = {ho->dirfd, ho->pipe, ho->ino, pidfd};
+	int keep[3] = {ho->dirfd, ho->file, pidfd};
 
 	/* None of the caller's descriptors but stderr: a caller waiting for
 	 * EOF on any of them waits for the runtime, not for us. */
-	leave_caller(2, keep, 4);
+	leave_caller(2, keep, 3);
 	/* A caller that closed its end of stderr must not kill us before the
 	 * caller's config.json is back. */
 	signal(SIGPIPE, SIG_IGN);
 	h.bundle = ho->bundle;
 	h.dirfd = ho->dirfd;
 	h.spec = hr_steal_ptr(&ho->spec);
-	int r = hr_harden(cli, policy, cli->opts.profile, NULL, HR_HARDEN_PIPE, &h, &err);
+	int r = hr_harden(cli, policy, cli->opts.profile, NULL, HR_HARDEN_LEASE, &h, &err);
 	/* Still the hand-over's: hr_hardened_clear must not close or free them. */
 	h.bundle = NULL;
 	h.dirfd = -1;
@@ -412,34 +412,31 @@ static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_
 	if (r == 0 && !h.text)
 		r = hr_read_file_at(ho->dirfd, ho->old, HR_SPEC_MAX_BYTES, &orig, &len, &err);
 	if (r == 0)
-		r = hr_handover_feed(ho, h.text ? h.text : orig, h.text ? h.text_len : len, !h.text,
-				     &err);
+		r = hr_handover_feed(ho, h.text ? h.text : orig, h.text ? h.text_len : len, &err);
 	if (r < 0) {
 		/* Why, first: containerd shows the log's last error line once the
-		 * runtime is gone.  Then the runtime goes, before it has read a
-		 * byte, and the caller's config.json comes back. */
+		 * runtime is gone.  Then the runtime goes, its open of config.json
+		 * still waiting on the lease: once SIGKILL is queued none of its
+		 * threads runs again, so the caller's config.json can come back at
+		 * once, before the runtime's exit is seen. */
 		struct pollfd f = {.fd = pidfd, .events = POLLIN};
 		if (!refused) /* allowed, but the runtime never got it */
 			hr_harden_report(cli, policy, &h, err);
 		hr_log(HR_LOG_ERROR, "%s", err->msg);
 		hr_error_clear(&err);
-		if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
-			while (poll(&f, 1, 10000) < 0 && errno == EINTR)
-				;
+		bool killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
 		hr_handover_restore(ho);
+		while (killed && poll(&f, 1, 10000) < 0 && errno == EINTR)
+			;
 		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
 		_exit(HR_EXIT_ERROR);
 	}
-	/* Recorded once the runtime has its config: off its path. */
+	/* Recorded once the runtime can read its config: off its path. */
 	hr_harden_report(cli, policy, &h, NULL);
-	/* The text is in the runtime's pipe: no later rewrite of config.json
-	 * can reach it, so the bundle is free for the next create now. */
+	int ino = hr_steal_fd(&ho->ino);
 	int lock = hr_handover_done(ho);
-	/* Still under the bundle lock: what killed writers left (ours, whose
-	 * runtime lives, stays). */
-	hr_sweep_stale_temps(lock, "config.json");
-	close(lock);
-	keeper(-1, -1, pidfd, NULL, policy, hr_cli_id(cli), cli->state_root, h.owner);
+	/* The bundle stays locked until the runtime has read config.json. */
+	keeper(lock, ino, pidfd, NULL, policy, hr_cli_id(cli), cli->state_root, h.owner);
 }
 
 int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
@@ -452,13 +449,15 @@ int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
 		hr_handover_restore(ho);
 		close(hr_handover_done(ho));
 		hr_closep(&ho->pidfd);
+		hr_closep(&ho->ino);
 		return hr_error_set(err, errno, "start the hand-over of config.json");
 	}
 	if (k == 0)
 		handover_worker(cli, policy, ho);
 	cli->runtime_argv[0] = (char *)runtime;
 	execve(runtime, cli->runtime_argv, environ);
-	/* The worker sees us exit and puts config.json back. */
+	/* The worker gives the runtime that never came its config anyway and
+	 * sees us exit. */
 	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
 }
 

@@ -220,9 +220,10 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "configHandover", &p->config_handover, f, "", err) < 0)
 		return -1;
-	if (p->config_handover && strcmp(p->config_handover, "pipe") != 0 &&
+	if (p->config_handover && strcmp(p->config_handover, "lease") != 0 &&
 	    strcmp(p->config_handover, "file") != 0)
-		return hr_error_set(err, 0, "%s: `configHandover` must be \"pipe\" or \"file\"", f);
+		return hr_error_set(err, 0, "%s: `configHandover` must be \"lease\" or \"file\"",
+				    f);
 	if (p->state_dir[0] != '/')
 		return hr_error_set(err, 0, "%s: `stateDir` must be an absolute path", f);
 	return parse_sections(p, j, err);

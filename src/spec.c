@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -83,18 +85,27 @@ int hr_bundle_lock(const char *bundle, struct hr_error **err)
 bool hr_spec_recover(int dirfd)
 {
 	static const char prefix[] = ".config.json.hardrun-";
-	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	char want[40];
 	bool done = false;
 	struct dirent *e;
+	DIR *d;
 
+	/* Only the link kept for the file now at config.json: a caller that
+	 * wrote config.json anew since has put another inode there. */
+	if (fstatat(dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	snprintf(want, sizeof(want), "-kept-%ju", (uintmax_t)st.st_ino);
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
 		return false;
 	fd = -1; /* closedir closes it */
 	while (!done && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) == 0 && n > 5 &&
-		    strcmp(e->d_name + n - 5, "-kept") == 0)
+		size_t n = strlen(e->d_name), w = strlen(want);
+		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) == 0 && n > w &&
+		    strcmp(e->d_name + n - w, want) == 0)
 			done = renameat(dirfd, e->d_name, dirfd, "config.json") == 0;
 	}
 	closedir(d);
@@ -104,15 +115,17 @@ bool hr_spec_recover(int dirfd)
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err)
 {
 	_cleanup_close_ int fd = hr_bundle_lock(bundle, err);
-	struct stat st;
 
 	if (fd < 0)
 		return NULL;
-	/* A pipe hand-over's worker killed midway (handover.h): whichever
-	 * hand-over comes next puts the caller's file back. */
-	if (fstatat(fd, "config.json", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode))
-		hr_spec_recover(fd);
 	struct hr_json *spec = hr_spec_load_at(fd, "config.json", bundle, err);
+	/* A lease hand-over's worker killed midway (handover.h) left an empty or
+	 * cut-off file: the caller's is put back, and read instead.  Looked
+	 * for only then, so a good config costs no directory read. */
+	if (!spec && hr_spec_recover(fd)) {
+		hr_error_clear(err);
+		spec = hr_spec_load_at(fd, "config.json", bundle, err);
+	}
 	if (spec && dirfd)
 		*dirfd = hr_steal_fd(&fd);
 	return spec;

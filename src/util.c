@@ -244,15 +244,18 @@ char *hr_realpath(const char *path)
 	return hr_xstrdup(buf);
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int hr_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return -1;
+		}
 		p += w;
 		len -= (size_t)w;
 	}
@@ -286,19 +289,16 @@ void hr_sweep_stale_temps(int dirfd, const char *name)
 }
 
 /* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in
- * the rename.  over_any: replace whatever is at name (hr_write_file_atomic_over).
- * sweep: first remove a killed writer's temporaries of name. */
+ * the rename.  sweep: first remove a killed writer's temporaries of name. */
 static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			char **old, bool over_any, bool sweep, struct hr_error **err)
+			char **old, bool sweep, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *tmp = NULL, *keep = NULL;
 	struct stat st;
 	bool exists = false;
 
-	if (over_any) {
-		/* the caller's own file: no check, no stale temporaries to look for */
-	} else if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return hr_error_set(
 			    err, 0, "`%s` is a symlink: refusing to write through it", name);
@@ -326,7 +326,7 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 		if (fd < 0 && (errno != EEXIST || attempt > 100))
 			return hr_error_set(err, errno, "create temporary file for `%s`", name);
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	if (fchmod(fd, mode) < 0 || hr_write_all(fd, data, len) < 0 ||
 	    renameat(dirfd, tmp, dirfd, name) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, tmp, 0);
@@ -350,26 +350,20 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 struct hr_error **err)
 {
-	return write_atomic(dirfd, name, data, len, mode, NULL, false, true, err);
+	return write_atomic(dirfd, name, data, len, mode, NULL, true, err);
 }
 
 int hr_write_file_atomic_unswept(int dirfd, const char *name, const void *data, size_t len,
 				 mode_t mode, struct hr_error **err)
 {
-	return write_atomic(dirfd, name, data, len, mode, NULL, false, false, err);
-}
-
-int hr_write_file_atomic_over(int dirfd, const char *name, const void *data, size_t len,
-			      mode_t mode, struct hr_error **err)
-{
-	return write_atomic(dirfd, name, data, len, mode, NULL, true, false, err);
+	return write_atomic(dirfd, name, data, len, mode, NULL, false, err);
 }
 
 int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
 				  mode_t mode, char **old, struct hr_error **err)
 {
 	*old = NULL;
-	return write_atomic(dirfd, name, data, len, mode, old, false, false, err);
+	return write_atomic(dirfd, name, data, len, mode, old, false, err);
 }
 
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)

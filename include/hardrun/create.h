@@ -28,7 +28,7 @@ struct hr_hardened {
 	char *old_config; /* the replaced config.json, still linked under this name in dirfd */
 	int rootfs_fd;	  /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
 	char owner[HR_OWNER_LEN]; /* the claim on the container id (hr_container_claim), or "" */
-	char *text;		  /* HR_HARDEN_PIPE: the hardened config.json, NULL if unchanged */
+	char *text;		  /* HR_HARDEN_LEASE: the hardened config.json, NULL if unchanged */
 	size_t text_len;
 };
 
@@ -48,10 +48,10 @@ enum hr_harden_mode {
 	HR_HARDEN_CHECK,     /* dry run: no id range, no mounts, nothing written */
 	HR_HARDEN_WRITE,     /* for a lower runtime, which reads config.json */
 	HR_HARDEN_IN_MEMORY, /* for the builtin runtime: config.json left as it was */
-	/* For a lower runtime already waiting on the pipe at config.json: the
-	 * caller sets h->spec (the config as read), h->bundle and h->dirfd;
+	/* For a lower runtime already started, config.json leased (handover.h):
+	 * the caller sets h->spec (the config as read), h->bundle and h->dirfd;
 	 * the hardened text is left in h->text. */
-	HR_HARDEN_PIPE,
+	HR_HARDEN_LEASE,
 };
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,

@@ -70,8 +70,8 @@ int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
 		       const char *owner, struct hr_error **err);
 
 /*
- * create/run through a pipe at config.json (hr_handover_prepare done):
- * fork the worker that hardens and feeds it, exec the runtime at once.
+ * create/run with a leased file at config.json (hr_handover_prepare
+ * done): fork the worker that hardens and fills it, exec the runtime at once.
  * Consumes ho.  Returns only on failure.
  */
 struct hr_handover;

@@ -44,6 +44,9 @@ int hr_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 struct hr_error **err);
 
+/* write(2) all of data, again after a short write or EINTR; -1 with errno. */
+int hr_write_all(int fd, const void *data, size_t len);
+
 /*
  * hr_write_file_atomic() without looking for a killed writer's temporary
  * files first: a directory read per write (0.05 ms on ext4, more with every
@@ -56,8 +59,9 @@ int hr_write_file_atomic_unswept(int dirfd, const char *name, const void *data, 
 
 /*
  * Remove the temporary files (".<name>.hardrun-<pid>-<n>", and the kept
- * "-old" link) of writers that are gone: of name, or of any name with NULL
- * (only for a directory whose own entries never start with a dot).
+ * "-old" link, a lease hand-over's "-lease" file and "-kept-<inode>" link) of writers that are
+ * gone: of name, or of any name with NULL (only for a directory whose own entries never start with
+ * a dot).
  */
 void hr_sweep_stale_temps(int dirfd, const char *name);
 
@@ -71,14 +75,6 @@ void hr_sweep_stale_temps(int dirfd, const char *name);
  */
 int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
 				  mode_t mode, char **old, struct hr_error **err);
-
-/*
- * Replace whatever is at name (the create's own pipe at config.json, see
- * hr_handover) with a new regular file of this mode, atomically.  No check
- * of the old file, no search for stale temporaries.
- */
-int hr_write_file_atomic_over(int dirfd, const char *name, const void *data, size_t len,
-			      mode_t mode, struct hr_error **err);
 
 /*
  * A small state file (an id range, an MCS pair) in one open and one read:

@@ -473,7 +473,7 @@ int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 			    path);
 			return 0;
 		}
-		/* Never reached through the pipe hand-over, which leaves configs
+		/* Never reached through the lease hand-over, which leaves configs
 		 * that join a network namespace to the file (handover.c); should
 		 * one come, the container must not start in a netns of its own. */
 		if (ctx->container_id && ctx->runtime_started)

@@ -15,23 +15,10 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/util.h"
 #include "rt.h"
 
 static const int relayed[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void copy_winsize(int master)
 {
@@ -48,7 +35,7 @@ static void drain(int master)
 	ssize_t n;
 
 	while (poll(&p, 1, 0) > 0 && (n = read(master, buf, sizeof(buf))) > 0)
-		if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+		if (hr_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 			break;
 }
 
@@ -96,13 +83,13 @@ static void relay(int master, pid_t pid, int sfd, int *exit_status)
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(master, buf, sizeof(buf));
 			if (n > 0)
-				write_all(STDOUT_FILENO, buf, (size_t)n);
+				hr_write_all(STDOUT_FILENO, buf, (size_t)n);
 			else
 				p[1].fd = -1; /* EIO: every slave closed; wait for the exit */
 		}
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
-			if (n <= 0 || write_all(master, buf, (size_t)n) < 0)
+			if (n <= 0 || hr_write_all(master, buf, (size_t)n) < 0)
 				p[2].fd = -1;
 		}
 	}

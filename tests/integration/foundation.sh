@@ -427,104 +427,166 @@ else
 	HR_CORE=0 tap_skip "without pidfd_open (runtime as a child)" "the tests/security/no-pidfd helper is not built"
 fi
 
-# --- config.json handed to runc through a pipe (handover.h) ---------------------
-# The default hands a file over (a refusal exits 1); policy configHandover
-# "pipe" turns the pipe on.
+# --- config.json handed to runc under a lease (handover.h) ---------------------
+# The default execs runc at once and hardens meanwhile, runc's open of
+# config.json waiting on a lease; policy configHandover "file" hardens,
+# writes, then execs (a refusal exits 1).
+echo '{"configHandover": "file"}' >"$WORK/file-policy.json"
+# via_file / via_lease ARGS...: rt with that hand-over
+via_file() { HARDRUN_POLICY=$WORK/file-policy.json rt "$@"; }
+via_lease() { rt "$@"; }
 new_id filedeny
-out=$(rt create -b "$D" "$id" </dev/null 2>&1)
+out=$(via_file create -b "$D" "$id" </dev/null 2>&1)
 rc=$?
 if [ $rc = 1 ] && cmp -s "$D/config.json" "$D/config.json.orig" && echo "$out" | grep -q 'refused by hardrun'; then
-	tap_ok "by default (file hand-over) a refused create exits 1 with the reason, config.json byte-identical"
+	tap_ok "configHandover \"file\": a refused create exits 1 with the reason, config.json byte-identical"
 else
-	tap_fail "by default (file hand-over) a refused create exits 1 with the reason" "rc=$rc" "$out"
+	tap_fail "configHandover \"file\": a refused create exits 1 with the reason" "rc=$rc" "$out"
 fi
-echo '{"configHandover": "pipe"}' >"$WORK/pipe-policy.json"
-# pipe ARGS...: rt with the pipe hand-over
-pipe() { HARDRUN_POLICY=$WORK/pipe-policy.json rt "$@"; }
-# leftovers DIR: hardrun's files in a bundle (temporaries, kept links, pipes).
+# A kernel that lets leases go at once (fs.lease-break-time 0) would fail
+# every start under the lease: hardrun hands the file over instead, so a
+# refusal exits 1 before runc runs.
+if old_lbt=$(cat /proc/sys/fs/lease-break-time 2>/dev/null) && echo 0 >/proc/sys/fs/lease-break-time 2>/dev/null; then
+	new_id lbt0
+	out=$(rt create -b "$D" "$id" </dev/null 2>&1)
+	rc=$?
+	echo "$old_lbt" >/proc/sys/fs/lease-break-time
+	if [ $rc = 1 ] && cmp -s "$D/config.json" "$D/config.json.orig" && echo "$out" | grep -q 'refused by hardrun'; then
+		tap_ok "fs.lease-break-time 0: the file hand-over instead (a refusal exits 1, config.json byte-identical)"
+	else
+		tap_fail "fs.lease-break-time 0: the file hand-over instead" "rc=$rc" "$out"
+	fi
+else
+	tap_skip "fs.lease-break-time 0: the file hand-over instead" "cannot write /proc/sys/fs/lease-break-time here"
+fi
+# leftovers DIR: hardrun's files in a bundle (temporaries, kept links).
 leftovers() { find "$1" -maxdepth 1 -name '.config.json.hardrun-*' -printf '%f '; }
-# runc reads config.json from a pipe while hardrun hardens; afterwards the
-# bundle holds a regular file with what runc read.
-derive pipe '.process.args=["sh","-c","cat /proc/self/uid_map"]'
-new_id pipe
-out=$(pipe run -b "$WORK/pipe" "$id" </dev/null 2>&1)
+# runc reads the hardened config from the leased file; afterwards the
+# bundle holds a regular file with what runc read, and nothing else.
+derive lease '.process.args=["sh","-c","cat /proc/self/uid_map"]'
+new_id lease
+out=$(rt run -b "$WORK/lease" "$id" </dev/null 2>&1)
 rc=$?
 sleep 0.2
-if [ $rc = 0 ] && [ -f "$WORK/pipe/config.json" ] && [ ! -p "$WORK/pipe/config.json" ] &&
-	! echo "$out" | grep -Eq '^ +0 +0 ' &&
-	jq -e '.linux.uidMappings[0].hostID > 0' "$WORK/pipe/config.json" >/dev/null &&
-	[ -z "$(leftovers "$WORK/pipe")" ]; then
-	tap_ok "run: runc reads the hardened config from the pipe; config.json is then a regular file with it, nothing else left"
+if [ $rc = 0 ] && [ -f "$WORK/lease/config.json" ] && ! echo "$out" | grep -Eq '^ +0 +0 ' &&
+	echo "$out" | grep -Eq '^ +0 +[1-9][0-9]* +[0-9]+$' &&
+	jq -e '.linux.uidMappings[0].hostID > 0' "$WORK/lease/config.json" >/dev/null &&
+	[ -z "$(leftovers "$WORK/lease")" ]; then
+	tap_ok "run: runc reads the hardened config through the lease; config.json then holds it, nothing else left"
 else
-	tap_fail "run: runc reads the hardened config from the pipe; config.json is then a regular file with it" \
-		"rc=$rc" "$out" "$(ls -la "$WORK/pipe")"
+	tap_fail "run: runc reads the hardened config through the lease; config.json then holds it" \
+		"rc=$rc" "$out" "$(ls -la "$WORK/lease")"
 fi
 
-# More than a pipe holds (1 MiB): written while runc reads.
-derive bigpipe '.process.args=["sh","-c","echo $E19999"] | .process.env += [range(20000) | "E\(.)=\("x" * 48)"]'
-new_id bigpipe
-out=$(pipe run -b "$WORK/bigpipe" "$id" </dev/null 2>&1)
+# A config over a pipe's 1 MiB, as the hand-over once was: whole.
+derive bigcfg '.process.args=["sh","-c","echo $E19999"] | .process.env += [range(20000) | "E\(.)=\("x" * 48)"]'
+new_id bigcfg
+out=$(rt run -b "$WORK/bigcfg" "$id" </dev/null 2>&1)
 rc=$?
-size=$(stat -c %s "$WORK/bigpipe/config.json")
+size=$(stat -c %s "$WORK/bigcfg/config.json")
 if [ $rc = 0 ] && [ "$out" = "$(printf 'x%.0s' $(seq 48))" ] && [ "$size" -gt 1100000 ]; then
-	tap_ok "run: a ${size}-byte config.json (over a pipe's 1 MiB) reaches runc whole"
+	tap_ok "run: a ${size}-byte config.json reaches runc whole"
 else
-	tap_fail "run: a config.json over a pipe's 1 MiB reaches runc whole" "rc=$rc size=$size" "$(echo "$out" | tail -n3)"
+	tap_fail "run: a config.json over 1 MiB reaches runc whole" "rc=$rc size=$size" "$(echo "$out" | tail -n3)"
 fi
 
-# A refusal: runc is killed before it has read a byte, the caller's file is
-# back, the reason is hardrun's.  (Exit status: runc's, killed: 137.)
-new_id pipedeny
-pipe create -b "$D" "$id" </dev/null >"$WORK/pipedeny.log" 2>&1
+# A refusal: runc is killed while its open waits on the lease, the caller's
+# file is back, the reason is hardrun's.  (Exit status: runc's, killed: 137.)
+new_id leasedeny
+rt create -b "$D" "$id" </dev/null >"$WORK/leasedeny.log" 2>&1
 rc=$?
-sleep 0.2 # the worker puts config.json back just after runc is gone
+for _ in $(seq 50); do cmp -s "$D/config.json" "$D/config.json.orig" && break; sleep 0.02; done
 if [ $rc = 137 ] && cmp -s "$D/config.json" "$D/config.json.orig" && [ -z "$(leftovers "$D")" ] &&
-	! rt state "$id" >/dev/null 2>&1 && [ ! -e "$HR_TEST_ROOT/$id" ] && grep -q 'refused by hardrun' "$WORK/pipedeny.log"; then
+	! rt state "$id" >/dev/null 2>&1 && [ ! -e "$HR_TEST_ROOT/$id" ] && grep -q 'refused by hardrun' "$WORK/leasedeny.log"; then
 	tap_ok "a refused create: runc killed before reading (no state), config.json back byte-identical, hardrun's reason"
 else
 	tap_fail "a refused create: runc killed before reading, config.json back byte-identical" "rc=$rc" \
-		"$(cat "$WORK/pipedeny.log")" "$(ls -la "$D" "$HR_TEST_ROOT")"
+		"$(cat "$WORK/leasedeny.log")" "$(ls -la "$D" "$HR_TEST_ROOT")"
 fi
 
-# A reader of the bundle that opens config.json before runc does: runc must
-# not be left waiting for a writer (it may fail; it must end).
-derive steal '.process.args=["true"]'
-new_id steal
-pipe run -b "$WORK/steal" "$id" </dev/null >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 20000); do [ -p "$WORK/steal/config.json" ] && break; done
-timeout 5 cat "$WORK/steal/config.json" >/dev/null 2>&1
-for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-if kill -0 $pid 2>/dev/null; then
-	kill -9 $pid 2>/dev/null
-	tap_fail "a reader that takes config.json's pipe first: runc ends (fails or runs), never waits for ever"
+# A reader of the bundle during the hand-over waits, as runc does, and then
+# reads the whole hardened config.  The worker is stopped (SIGSTOP) while it
+# holds the lease, so the wait is seen, not guessed; tried at a few delays
+# until the stop lands in that window.
+if KW=$(hr_find_built tests/security/kill-worker); then
+	derive reader '.process.args=["true"]'
+	hit=0
+	for delay in 1000 1300 1600 1900 2200 2600 3000 3500 4000 5000; do
+		cp "$WORK/reader/config.json.orig" "$WORK/reader/config.json" 2>/dev/null ||
+			cp "$WORK/reader/config.json" "$WORK/reader/config.json.orig"
+		new_id reader
+		"$KW" -STOP $delay "$OCI_RUNTIME" --root "$HR_TEST_ROOT" run -b "$WORK/reader" "$id" \
+			</dev/null >/dev/null 2>"$WORK/reader.err" &
+		kw=$!
+		for _ in $(seq 100); do grep -q stopped "$WORK/reader.err" && break; sleep 0.01; done
+		pids=$(awk '/^stopped/ { for (i = 3; i <= NF; i++) print $i }' "$WORK/reader.err")
+		held=$([ -n "$(leftovers "$WORK/reader" | grep -- -kept-)" ] && echo 1 || echo 0)
+		timeout 0.5 cat "$WORK/reader/config.json" >/dev/null 2>&1
+		waited=$?
+		timeout 5 cat "$WORK/reader/config.json" >"$WORK/reader.read" 2>/dev/null &
+		cat_pid=$!
+		[ -n "$pids" ] && kill -CONT $pids
+		wait $kw
+		rc=$?
+		wait $cat_pid
+		if [ "$held" = 1 ]; then
+			hit=1
+			break
+		fi
+	done
+	if [ $hit = 1 ] && [ $waited = 124 ] && [ $rc = 0 ] &&
+		jq -e '.linux.uidMappings[0].hostID > 0' "$WORK/reader.read" >/dev/null &&
+		cmp -s "$WORK/reader.read" "$WORK/reader/config.json"; then
+		tap_ok "a reader of config.json during the hand-over waits for the lease (stopped worker: still waiting after 0.5 s), then reads the whole hardened config; runc runs"
+	elif [ $hit = 0 ]; then
+		tap_fail "a reader of config.json during the hand-over waits for the lease" "no delay stopped the worker while it held the lease"
+	else
+		tap_fail "a reader of config.json during the hand-over waits for the lease" "waited=$waited rc=$rc" \
+			"$(head -c 300 "$WORK/reader.read")"
+	fi
 else
-	tap_ok "a reader that takes config.json's pipe first: runc ends (fails or runs), never waits for ever"
+	tap_skip "a reader of config.json during the hand-over waits for the lease" "the tests/security/kill-worker helper is not built"
 fi
-wait $pid 2>/dev/null
 
-# A worker killed between pipe and file leaves the pipe at config.json and the
-# caller's file linked beside it: the next create of the bundle puts it back,
-# whichever hand-over it takes (pipe: the pipe policy; rt: the default file),
-# and not the older config a killed file hand-over may have left beside it.
-for how in pipe rt; do
+# A worker killed midway leaves its unfinished (here: empty) file at
+# config.json and the caller's linked beside it, under a name with the
+# unfinished file's inode: the next create of the bundle puts it back,
+# whichever hand-over it takes (lease, the default; file), and not the
+# older config a killed file hand-over may have left beside it.
+for how in lease file; do
 	b=$WORK/crash-$how
 	derive "crash-$how" '.process.args=["true"]'
 	jq '.process.args = ["false"]' "$b/config.json" >"$b/.config.json.hardrun-999998-old"
-	mv "$b/config.json" "$b/.config.json.hardrun-999999-kept"
-	mkfifo -m 600 "$b/config.json"
+	: >"$b/unfinished"
+	ln "$b/config.json" "$b/.config.json.hardrun-999999-kept-$(stat -c %i "$b/unfinished")"
+	mv "$b/unfinished" "$b/config.json"
 	new_id "crash-$how"
-	out=$($how run -b "$b" "$id" </dev/null 2>&1)
+	out=$("via_$how" run -b "$b" "$id" </dev/null 2>&1)
 	rc=$?
 	sleep 0.2
-	what="a pipe left at config.json by a killed hardrun, next run by the $([ $how = rt ] && echo file || echo pipe) hand-over: the caller's config back and hardened"
-	if [ $rc = 0 ] && [ -f "$b/config.json" ] && [ ! -p "$b/config.json" ] && [ -z "$(leftovers "$b")" ] &&
+	what="an unfinished config.json left by a killed hardrun, next run by the $how hand-over: the caller's config back and hardened"
+	if [ $rc = 0 ] && [ -f "$b/config.json" ] && [ -z "$(leftovers "$b")" ] &&
 		jq -e '.process.args == ["true"] and (.linux.uidMappings | length > 0)' "$b/config.json" >/dev/null; then
 		tap_ok "$what"
 	else
 		tap_fail "$what" "rc=$rc" "$out" "$(ls -la "$b")"
 	fi
 done
+# ... but not over a config.json the caller has written since: the kept
+# link names another inode, and the caller's (here broken) file is the one
+# reported.
+b=$WORK/crash-since
+derive crash-since '.process.args=["true"]'
+ln "$b/config.json" "$b/.config.json.hardrun-999999-kept-1"
+echo '{"ociVersion": ' >"$b/config.json"
+new_id crash-since
+out=$(rt run -b "$b" "$id" </dev/null 2>&1)
+rc=$?
+if [ $rc != 0 ] && [ "$(cat "$b/config.json")" = '{"ociVersion": ' ] && echo "$out" | grep -q 'config.json'; then
+	tap_ok "a kept link of another inode is not put back over a config.json written since (its error reported)"
+else
+	tap_fail "a kept link of another inode is not put back over a config.json written since" "rc=$rc" "$out"
+fi
 
 # config.json as a symlink: a bundle writer could point it anywhere on the host.
 derive sym .
