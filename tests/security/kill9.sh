@@ -76,6 +76,54 @@ echo "# $K kills: $original left the original, $hardened the hardened config, $t
 [ "$(grep -c " $state/" /proc/self/mountinfo)" -eq 0 ] && tap_ok "no idmapped mount left" ||
 	tap_fail "mounts left under $state"
 
+# The lease hand-over's worker (handover.h) killed while it hardens, with
+# runc already started and waiting on config.json: runc must read nothing it
+# could start (it fails, or it reads the whole hardened config when the kill
+# came later), config.json is the original, the hardened config, or the
+# worker's unfinished file with the caller's kept beside it, and the next
+# create puts the caller's back and hardens it.  The kills are spread over
+# the first 4 ms, where the worker runs (kill-worker spins on the clock).
+if KW=$(hr_find_built tests/security/kill-worker); then
+	unsafe=0 bad=0 unrecovered=0 cut=0 kw_runs=${HR_KILL_WORKER_RUNS:-60}
+	for i in $(seq 1 "$kw_runs"); do
+		cp "$work/original.json" "$work/b/config.json"
+		"$KW" $((i * 4000 / kw_runs)) "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$work/b" "w$i" \
+			</dev/null >"$work/kw.log" 2>&1
+		if [ -e "$HR_TEST_ROOT/w$i/state.json" ] &&
+			! jq -e '.config.namespaces | map(.type) | index("NEWUSER")' "$HR_TEST_ROOT/w$i/state.json" >/dev/null; then
+			unsafe=$((unsafe + 1))
+		fi
+		ino=$(stat -c %i "$work/b/config.json")
+		if cmp -s "$work/b/config.json" "$work/original.json"; then
+			:
+		elif [ -s "$work/b/config.json" ] && jq -e '.linux.namespaces | map(.type) | index("user")' "$work/b/config.json" >/dev/null 2>&1; then
+			:
+		elif [ -n "$(find "$work/b" -maxdepth 1 -name ".config.json.hardrun-*-kept-$ino")" ]; then
+			cut=$((cut + 1))
+		else
+			bad=$((bad + 1))
+		fi
+		rt delete -f "w$i" </dev/null >/dev/null 2>&1
+		rt create -b "$work/b" "v$i" </dev/null >/dev/null 2>&1 &&
+			jq -e --slurpfile o "$work/original.json" '.process.args == $o[0].process.args and
+				(.linux.namespaces | map(.type) | index("user"))' "$work/b/config.json" >/dev/null ||
+			unrecovered=$((unrecovered + 1))
+		rt delete -f "v$i" </dev/null >/dev/null 2>&1
+	done
+	echo "# $kw_runs worker kills: $cut left the leased config.json unfinished (runc then fails on it)"
+	[ "$unsafe" -eq 0 ] && tap_ok "worker killed at $kw_runs points: runc never created a container without a user namespace" ||
+		tap_fail "worker killed: $unsafe containers created without a user namespace"
+	[ "$bad" -eq 0 ] && tap_ok "worker killed: config.json original, hardened, or unfinished with the caller's kept beside it ($cut)" ||
+		tap_fail "worker killed: $bad times config.json was none of those"
+	[ "$unrecovered" -eq 0 ] && tap_ok "worker killed: the next create puts the caller's config back and hardens it, every time" ||
+		tap_fail "worker killed: $unrecovered next creates did not start from the caller's config"
+	[ -z "$(find "$work/b" -maxdepth 1 -name '.config.json.hardrun-*')" ] &&
+		tap_ok "worker killed: nothing of the killed workers left in the bundle after the next creates" ||
+		tap_fail "worker killed: files left" "$(ls -a "$work/b")"
+else
+	tap_skip "lease hand-over worker killed" "the tests/security/kill-worker helper is not built"
+fi
+
 # A missing or broken lower runtime: a clear error, no container.
 cp "$work/original.json" "$work/b/config.json"
 out=$(rt --hardrun-runtime=/nonexistent/runc create -b "$work/b" nort 2>&1 </dev/null)
