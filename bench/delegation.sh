@@ -5,14 +5,14 @@
 # per container start: parse, rules, id range, idmapped rootfs, atomic
 # write, the bundle hand-over, the release after the container exits.
 #
-# hardrun runs twice: as shipped (configHandover "file": harden, write,
-# then exec), and with the opt-in configHandover "pipe" (runc is exec'd at
-# once and reads the hardened config from a FIFO while hardrun hardens).
+# hardrun runs twice: as shipped (configHandover "lease": runc is exec'd at
+# once, its open of config.json waiting on a lease while hardrun hardens),
+# and with configHandover "file" (harden, write, then exec).
 #
 # A fourth arm, bench/rewrite-exec (static C), does only what any wrapper
 # that rewrites config.json before the exec must: start, read config.json,
 # write it back atomically, exec runc.  The file hand-over cannot beat it;
-# the pipe hand-over can, since it writes after the exec.
+# the lease hand-over can, since it writes after the exec.
 #
 # BENCH_TMPFS=1: bundles and every state directory on a private tmpfs, as
 # containerd and Docker keep them under /run on a systemd host.
@@ -48,16 +48,16 @@ cp "$work/hr/config.json" "$work/orig.json"
 cp "$work/hr/config.json" "$work/hf/config.json"
 cp "$work/hr/config.json" "$work/rc/config.json"
 cp "$work/hr/config.json" "$work/fl/config.json"
-# the same policy, with the pipe hand-over
+# the same policy, with the file hand-over
 if [ ${#HRPOL[@]} -gt 0 ]; then
-	jq '. + {"configHandover": "pipe"}' "$work/policy.json" >"$work/policy-pipe.json"
+	jq '. + {"configHandover": "file"}' "$work/policy.json" >"$work/policy-file.json"
 else
-	echo '{"configHandover": "pipe"}' >"$work/policy-pipe.json"
+	echo '{"configHandover": "file"}' >"$work/policy-file.json"
 fi
 DRIVER=$(dirname "$HARDRUN")/bench/interleave
 arms=("$RUNC" --root "$root" run -b "$work/rc" "r%d" ";;"
 	"=$work/hr/config.json=$work/orig.json" "$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit run -b "$work/hr" "h%d" ";;"
-	"=$work/hf/config.json=$work/orig.json" "$HARDRUN" --hardrun-policy "$work/policy-pipe.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g%d")
+	"=$work/hf/config.json=$work/orig.json" "$HARDRUN" --hardrun-policy "$work/policy-file.json" --root "$root" --hardrun-no-audit run -b "$work/hf" "g%d")
 [ -x "$REWRITE" ] && arms+=(";;" "$REWRITE" "$work/fl" "$RUNC" --root "$root" run -b "$work/fl" "f%d")
 GAP=${BENCH_GAP_MS:-50}
 out=$(INTERLEAVE_GAP_MS=$GAP "$DRIVER" "$N" "$WARMUP" "${arms[@]}") || exit 1
@@ -68,8 +68,8 @@ for a in 1 2 3; do
 	m=$(field $a median_ms)
 	[ -n "$m" ] || continue
 	case $a in
-	1) what="delegation: hardrun run (as shipped: file hand-over)" target=" (target <= 1.02)" ;;
-	2) what="pipe hand-over (opt-in): hardrun run" target=" (target <= 1.02)" ;;
+	1) what="delegation: hardrun run (as shipped: lease hand-over)" target=" (target <= 1.02)" ;;
+	2) what="file hand-over (opt-in): hardrun run" target=" (target <= 1.02)" ;;
 	3) what="floor: rewrite config.json + exec runc (static C)" target="" ;;
 	esac
 	echo "$what median ${m} ms, runc run median ${r} ms, ratio $(ratio "$m" "$r"), paired ratio $(field $a paired_ratio)$target, adds $(echo "$m - $r" | bc) ms"
