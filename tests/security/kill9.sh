@@ -1,8 +1,11 @@
 #!/bin/bash
 # Faults: hardrun killed with SIGKILL at random points of `create` (K runs,
 # delays spread over the whole create).  After each kill, config.json is
-# either byte-identical to the original or the whole hardened config (valid
-# JSON with a user namespace), never a torn file; after `hardrun delete` of
+# byte-identical to the original, the whole hardened config (valid JSON with
+# a user namespace), or, killed between the lease hand-over's rename and its
+# fork (microseconds), the empty leased file with the caller's kept beside it
+# under a name with its inode, which the next create puts back; never
+# anything else; after `hardrun delete` of
 # that id nothing of it is left: no id range, no idmapped mount, no record,
 # no temporary file.  Also: a missing or broken lower runtime is a clear error.
 . "$(dirname "$0")/../lib/common.sh"
@@ -31,7 +34,7 @@ cp "$work/original.json" "$work/b/config.json"
 span_us=$(((t1 - t0) / 1000))
 echo "# one create takes ${span_us} us here"
 
-torn=0 original=0 hardened=0 leaked=0 temps=0
+torn=0 original=0 hardened=0 unfinished=0 leaked=0 temps=0
 for i in $(seq 1 "$K"); do
 	cp "$work/original.json" "$work/b/config.json"
 	# Half the kills in the first tenth (hardrun's own work), half over all.
@@ -47,8 +50,11 @@ for i in $(seq 1 "$K"); do
 	wait "$pid" 2>/dev/null
 	if cmp -s "$work/b/config.json" "$work/original.json"; then
 		original=$((original + 1))
-	elif jq -e '.linux.namespaces | map(.type) | index("user")' "$work/b/config.json" >/dev/null 2>&1; then
+	elif [ -s "$work/b/config.json" ] &&
+		jq -e '.linux.namespaces | map(.type) | index("user")' "$work/b/config.json" >/dev/null 2>&1; then
 		hardened=$((hardened + 1))
+	elif [ -n "$(find "$work/b" -maxdepth 1 -name ".config.json.hardrun-*-kept-$(stat -c %i "$work/b/config.json")")" ]; then
+		unfinished=$((unfinished + 1))
 	else
 		torn=$((torn + 1))
 	fi
@@ -66,8 +72,8 @@ rt create -b "$work/b" after </dev/null >/dev/null 2>&1
 rt delete -f after >/dev/null 2>&1
 temps=$(find "$work/b" -maxdepth 1 -name '.config.json.hardrun-*' | wc -l)
 
-echo "# $K kills: $original left the original, $hardened the hardened config, $torn torn"
-[ "$torn" -eq 0 ] && tap_ok "kill -9 at $K points of create: config.json never torn ($original original, $hardened hardened)" ||
+echo "# $K kills: $original left the original, $hardened the hardened config, $unfinished the unfinished leased file, $torn torn"
+[ "$torn" -eq 0 ] && tap_ok "kill -9 at $K points of create: config.json never torn ($original original, $hardened hardened, $unfinished unfinished with the caller's kept)" ||
 	tap_fail "config.json torn after $torn of $K kills"
 [ "$leaked" -eq 0 ] && tap_ok "after delete, no id range, mount or record of a killed create is left" ||
 	tap_fail "$leaked killed creates left state behind after delete"
@@ -82,36 +88,48 @@ echo "# $K kills: $original left the original, $hardened the hardened config, $t
 # came later), config.json is the original, the hardened config, or the
 # worker's unfinished file with the caller's kept beside it, and the next
 # create puts the caller's back and hardens it.  The kills are spread over
-# the first 4 ms, where the worker runs (kill-worker spins on the clock).
+# the first eighth of a create, where the worker runs (kill-worker spins on
+# the clock).
 if KW=$(hr_find_built tests/security/kill-worker); then
 	unsafe=0 bad=0 unrecovered=0 cut=0 kw_runs=${HR_KILL_WORKER_RUNS:-60}
-	for i in $(seq 1 "$kw_runs"); do
-		cp "$work/original.json" "$work/b/config.json"
-		"$KW" $((i * 4000 / kw_runs)) "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$work/b" "w$i" \
-			</dev/null >"$work/kw.log" 2>&1
-		if [ -e "$HR_TEST_ROOT/w$i/state.json" ] &&
-			! jq -e '.config.namespaces | map(.type) | index("NEWUSER")' "$HR_TEST_ROOT/w$i/state.json" >/dev/null; then
-			unsafe=$((unsafe + 1))
-		fi
-		ino=$(stat -c %i "$work/b/config.json")
-		if cmp -s "$work/b/config.json" "$work/original.json"; then
-			:
-		elif [ -s "$work/b/config.json" ] && jq -e '.linux.namespaces | map(.type) | index("user")' "$work/b/config.json" >/dev/null 2>&1; then
-			:
-		elif [ -n "$(find "$work/b" -maxdepth 1 -name ".config.json.hardrun-*-kept-$ino")" ]; then
-			cut=$((cut + 1))
-		else
-			bad=$((bad + 1))
-		fi
-		rt delete -f "w$i" </dev/null >/dev/null 2>&1
-		rt create -b "$work/b" "v$i" </dev/null >/dev/null 2>&1 &&
-			jq -e --slurpfile o "$work/original.json" '.process.args == $o[0].process.args and
-				(.linux.namespaces | map(.type) | index("user"))' "$work/b/config.json" >/dev/null ||
-			unrecovered=$((unrecovered + 1))
-		rt delete -f "v$i" </dev/null >/dev/null 2>&1
+	# The worker runs in the first few ms of a create (later in a slower
+	# sanitizer build): spread the kills over an eighth of one, 4 ms at least.
+	kw_span=$((span_us / 8 > 4000 ? span_us / 8 : 4000))
+	# Passes until one kill has landed mid-hardening (three at most): a
+	# pass where none did would test nothing of the lease.
+	pass=0
+	while [ $cut -eq 0 ] && [ $pass -lt 3 ]; do
+		pass=$((pass + 1))
+		for i in $(seq 1 "$kw_runs"); do
+			cp "$work/original.json" "$work/b/config.json"
+			"$KW" $((i * kw_span / kw_runs + pass * 37)) "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$work/b" "w$i" \
+				</dev/null >"$work/kw.log" 2>&1
+			if [ -e "$HR_TEST_ROOT/w$i/state.json" ] &&
+				! jq -e '.config.namespaces | map(.type) | index("NEWUSER")' "$HR_TEST_ROOT/w$i/state.json" >/dev/null; then
+				unsafe=$((unsafe + 1))
+			fi
+			ino=$(stat -c %i "$work/b/config.json")
+			if cmp -s "$work/b/config.json" "$work/original.json"; then
+				:
+			elif [ -s "$work/b/config.json" ] && jq -e '.linux.namespaces | map(.type) | index("user")' "$work/b/config.json" >/dev/null 2>&1; then
+				:
+			elif [ -n "$(find "$work/b" -maxdepth 1 -name ".config.json.hardrun-*-kept-$ino")" ]; then
+				cut=$((cut + 1))
+			else
+				bad=$((bad + 1))
+			fi
+			rt delete -f "w$i" </dev/null >/dev/null 2>&1
+			rt create -b "$work/b" "v$i" </dev/null >/dev/null 2>&1 &&
+				jq -e --slurpfile o "$work/original.json" '.process.args == $o[0].process.args and
+					(.linux.namespaces | map(.type) | index("user"))' "$work/b/config.json" >/dev/null ||
+				unrecovered=$((unrecovered + 1))
+			rt delete -f "v$i" </dev/null >/dev/null 2>&1
+		done
 	done
-	echo "# $kw_runs worker kills: $cut left the leased config.json unfinished (runc then fails on it)"
-	[ "$unsafe" -eq 0 ] && tap_ok "worker killed at $kw_runs points: runc never created a container without a user namespace" ||
+	echo "# $pass x $kw_runs worker kills over ${kw_span} us: $cut left the leased config.json unfinished (runc then fails on it)"
+	[ "$cut" -gt 0 ] && tap_ok "worker killed: $cut kills landed while it hardened (runc waiting on the lease)" ||
+		tap_fail "worker killed: no kill of $pass x $kw_runs landed while the worker hardened"
+	[ "$unsafe" -eq 0 ] && tap_ok "worker killed at $((pass * kw_runs)) points: runc never created a container without a user namespace" ||
 		tap_fail "worker killed: $unsafe containers created without a user namespace"
 	[ "$bad" -eq 0 ] && tap_ok "worker killed: config.json original, hardened, or unfinished with the caller's kept beside it ($cut)" ||
 		tap_fail "worker killed: $bad times config.json was none of those"
