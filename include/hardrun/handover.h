@@ -31,7 +31,10 @@
  * beside it under a name that records the inode it was replaced by, so the
  * next load of the bundle puts it back (hr_spec_recover).  The kernel also
  * lets a lease go by itself after /proc/sys/fs/lease-break-time (45 s):
- * the same failure, for a worker stuck that long.
+ * the same failure, for a worker stuck that long (hardrun hands the file
+ * over instead when that sysctl is 0).  No fsync, as for every config
+ * write (util.c): after a power loss config.json may be empty, which is
+ * refused as invalid JSON, and the orchestrator writes its bundle anew.
  *
  * What it gives up against configHandover "file": a refusal is reported
  * after runc has started, so the create exits by runc's SIGKILL (137), the
