@@ -88,18 +88,20 @@ echo "# $K kills: $original left the original, $hardened the hardened config, $u
 # came later), config.json is the original, the hardened config, or the
 # worker's unfinished file with the caller's kept beside it, and the next
 # create puts the caller's back and hardens it.  The kills are spread over
-# the first eighth of a create, where the worker runs (kill-worker spins on
-# the clock).
+# the start of a create, where the worker runs (kill-worker spins on the
+# clock).
 if KW=$(hr_find_built tests/security/kill-worker); then
 	unsafe=0 bad=0 unrecovered=0 cut=0 kw_runs=${HR_KILL_WORKER_RUNS:-60}
-	# The worker runs in the first few ms of a create (later in a slower
-	# sanitizer build): spread the kills over an eighth of one, 4 ms at least.
-	kw_span=$((span_us / 8 > 4000 ? span_us / 8 : 4000))
-	# Passes until one kill has landed mid-hardening (three at most): a
-	# pass where none did would test nothing of the lease.
+	# The worker runs in the first few ms of a create, later in a sanitizer
+	# build (about 8-20 ms after the spawn): passes until one kill has
+	# landed mid-hardening, four at most, the kills spread over an eighth of
+	# a create (4 ms at least), then a quarter, a half, the whole.  A pass
+	# where none landed would test nothing of the lease.
 	pass=0
-	while [ $cut -eq 0 ] && [ $pass -lt 3 ]; do
+	while [ $cut -eq 0 ] && [ $pass -lt 4 ]; do
 		pass=$((pass + 1))
+		kw_span=$((span_us * (1 << (pass - 1)) / 8))
+		[ $kw_span -ge 4000 ] || kw_span=4000
 		for i in $(seq 1 "$kw_runs"); do
 			cp "$work/original.json" "$work/b/config.json"
 			"$KW" $((i * kw_span / kw_runs + pass * 37)) "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$work/b" "w$i" \
@@ -126,7 +128,7 @@ if KW=$(hr_find_built tests/security/kill-worker); then
 			rt delete -f "v$i" </dev/null >/dev/null 2>&1
 		done
 	done
-	echo "# $pass x $kw_runs worker kills over ${kw_span} us: $cut left the leased config.json unfinished (runc then fails on it)"
+	echo "# $pass x $kw_runs worker kills, the last pass over ${kw_span} us: $cut left the leased config.json unfinished (runc then fails on it)"
 	[ "$cut" -gt 0 ] && tap_ok "worker killed: $cut kills landed while it hardened (runc waiting on the lease)" ||
 		tap_fail "worker killed: no kill of $pass x $kw_runs landed while the worker hardened"
 	[ "$unsafe" -eq 0 ] && tap_ok "worker killed at $((pass * kw_runs)) points: runc never created a container without a user namespace" ||
