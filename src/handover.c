@@ -71,13 +71,12 @@ bool hr_handover_prepare(const struct hr_cli *cli, struct hr_handover *ho)
 	*ho = (struct hr_handover){.dirfd = -1, .file = -1, .ino = -1};
 	ho->pidfd = leases_held() ? (int)syscall(SYS_pidfd_open, getpid(), 0) : -1;
 	ho->bundle = ho->pidfd >= 0 ? hr_cli_bundle(cli, NULL) : NULL;
+	/* As the file hand-over loads it: locked, a regular file, a killed
+	 * worker's unfinished one replaced by the caller's first. */
 	if (ho->bundle)
-		ho->dirfd = hr_bundle_lock(ho->bundle, NULL);
-	if (ho->dirfd < 0 || fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !S_ISREG(st.st_mode))
-		goto no;
-	ho->spec = hr_spec_load_at(ho->dirfd, "config.json", ho->bundle, NULL);
-	if (!ho->spec || joins_netns(ho->spec))
+		ho->spec = hr_spec_load(ho->bundle, &ho->dirfd, NULL);
+	if (!ho->spec || joins_netns(ho->spec) ||
+	    fstatat(ho->dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto no;
 	/* Named like a temporary file: a killed writer's is swept like one. */
 	snprintf(tmp, sizeof(tmp), ".config.json.hardrun-%d-lease", (int)getpid());
