@@ -66,17 +66,11 @@ int main(int argc, char **argv)
 				     .bundle = argv[1]};
 		if (hr_rules_run(&ctx, &err) < 0)
 			die(err);
-		/* As hr_harden: written only when the rules changed something;
-		 * the replaced file is freed after the clock, as hardrun's keeper
-		 * frees it beside the runtime's start. */
-		char *old = NULL;
-		if (!hr_json_equal(spec, orig) && hr_spec_write(dirfd, spec, &old, &err) < 0)
+		/* As hr_harden: the hardened config written whole. */
+		if (hr_spec_write(dirfd, spec, &err) < 0)
 			die(err);
 		hr_json_free(orig);
 		t[i] = now_us() - t0;
-		if (old)
-			unlinkat(dirfd, old, 0);
-		free(old);
 		hr_findings_free(&ctx.findings);
 		hr_profile_free(prof);
 		hr_json_free(spec);

@@ -11,14 +11,12 @@
 #include "hardrun/log.h"
 #include "hardrun/schema.h"
 #include "hardrun/spec.h"
+#include "hardrun/testpoint.h"
 #include "hardrun/util.h"
 
 void hr_hardened_clear(struct hr_hardened *h)
 {
 	free(h->bundle);
-	if (h->old_config && h->dirfd >= 0)
-		unlinkat(h->dirfd, h->old_config, 0);
-	free(h->old_config);
 	if (h->dirfd >= 0)
 		close(h->dirfd);
 	hr_json_free(h->original);
@@ -27,34 +25,9 @@ void hr_hardened_clear(struct hr_hardened *h)
 	hr_findings_free(&h->findings);
 	if (h->rootfs_fd >= 0)
 		close(h->rootfs_fd);
-	free(h->text);
 	memset(h, 0, sizeof(*h));
 	h->dirfd = -1;
 	h->rootfs_fd = -1;
-}
-
-/* One line naming every refusal, for runc's log and containerd's error. */
-static int denial_error(const struct hr_hardened *h, struct hr_error **err)
-{
-	size_t cap = 256, len = 0;
-	_cleanup_free_ char *msg = hr_xmalloc(cap);
-	msg[0] = '\0';
-	for (size_t i = 0; i < h->findings.len; i++) {
-		const struct hr_finding *f = &h->findings.items[i];
-		if (f->action != HR_ACTION_DENY)
-			continue;
-		_cleanup_free_ char *part =
-		    hr_xasprintf("%s%s: %s (%s)", len ? "; " : "", f->rule, f->reason, f->path);
-		size_t n = strlen(part);
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			msg = hr_xrealloc(msg, cap);
-		}
-		memcpy(msg + len, part, n + 1);
-		len += n;
-	}
-	return hr_error_set(err, 0, "container refused by hardrun profile `%s`: %s",
-			    h->profile->name, msg);
 }
 
 static int load_config(const struct hr_cli *cli, const char *config_path, struct hr_hardened *h,
@@ -63,7 +36,7 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 	if (config_path) {
 		_cleanup_free_ char *buf = NULL;
 		size_t len = 0;
-		if (hr_read_file_at(AT_FDCWD, config_path, 32u << 20, &buf, &len, err) < 0)
+		if (hr_read_file_at(AT_FDCWD, config_path, HR_SPEC_MAX_BYTES, &buf, &len, err) < 0)
 			return -1;
 		h->spec = hr_json_parse(buf, len, NULL, err);
 		if (!h->spec)
@@ -73,13 +46,27 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 					    config_path);
 		return 0;
 	}
-	if (h->spec) /* HR_HARDEN_LEASE: read before the lease hand-over */
-		return 0;
 	h->bundle = hr_cli_bundle(cli, err);
 	if (!h->bundle)
 		return -1;
 	h->spec = hr_spec_load(h->bundle, &h->dirfd, err);
 	return h->spec ? 0 : -1;
+}
+
+/*
+ * What the rules compare against: `check` shows the whole diff, so it keeps
+ * the whole config as read; a create's rules only look back at the mounts
+ * (mounts.c, userns.c), so only those are copied.
+ */
+static struct hr_json *original_for(const struct hr_json *spec, enum hr_harden_mode mode)
+{
+	if (mode == HR_HARDEN_CHECK)
+		return hr_json_clone(spec);
+	struct hr_json *o = hr_json_new(HR_JSON_OBJECT);
+	const struct hr_json *m = hr_json_get(spec, "mounts");
+	if (m)
+		hr_json_set(o, "mounts", hr_json_clone(m));
+	return o;
 }
 
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
@@ -98,10 +85,11 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	struct hr_error *cerr = NULL;
 	if (mode != HR_HARDEN_CHECK &&
 	    hr_container_claim(policy, hr_cli_id(cli), h->profile->name, h->owner, &cerr) < 0) {
-		hr_log(HR_LOG_WARN, "%s", cerr->msg);
+		hr_warn("%s", cerr->msg);
 		hr_error_clear(&cerr);
 	}
-	h->original = hr_json_clone(h->spec);
+	hr_test_point("claimed", NULL);
+	h->original = original_for(h->spec, mode);
 
 	struct hr_ctx ctx = {
 	    .entry = HR_ENTRY_CREATE,
@@ -114,7 +102,6 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .runtime_root = cli->state_root,
 	    .in_userns = hr_in_user_namespace(),
 	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
-	    .runtime_started = mode == HR_HARDEN_LEASE,
 	    .rootfs_fd = -1,
 	};
 	int r = hr_rules_run(&ctx, err);
@@ -123,35 +110,29 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	if (r < 0)
 		return -1;
 	if (h->findings.denials > 0)
-		return denial_error(h, err);
-	if ((mode != HR_HARDEN_WRITE && mode != HR_HARDEN_LEASE) ||
-	    hr_json_equal(h->spec, h->original))
+		return hr_refusal_error(&h->findings, "container", h->profile->name, err);
+	hr_test_point("decided", NULL);
+	if (mode != HR_HARDEN_WRITE)
 		return 0;
-	if (mode == HR_HARDEN_LEASE)
-		return hr_spec_serialize(h->spec, &h->text, &h->text_len, err);
-	/* Last step before the runtime: a crash before the rename leaves the
-	 * original, after it the whole hardened config. */
-	if (hr_spec_write(h->dirfd, h->spec, &h->old_config, err) < 0)
+	/* Last step before the runtime, under the bundle lock: a crash before
+	 * the rename leaves the caller's config, after it the whole hardened
+	 * one; never a mix, and never through a symlink. */
+	if (hr_spec_write(h->dirfd, h->spec, err) < 0)
 		return hr_err_wrap(err, "write hardened %s/config.json", h->bundle);
-	h->written = true;
 	return 0;
 }
 
-void hr_harden_report(const struct hr_cli *cli, const struct hr_policy *policy,
-		      const struct hr_hardened *h, const struct hr_error *failure)
+void hr_harden_audit(const struct hr_cli *cli, const struct hr_policy *policy,
+		     const struct hr_hardened *h, const struct hr_error *failure)
 {
 	struct hr_error *aerr = NULL;
 	if (hr_audit_decision(cli, policy, h->spec,
 			      h->profile ? h->profile->name : cli->opts.profile, &h->findings,
 			      failure ? failure->msg : NULL, &aerr) < 0) {
 		/* An unrecorded decision is still a decision: warn, do not block. */
-		hr_log(HR_LOG_WARN, "%s", aerr->msg);
+		hr_warn("%s", aerr->msg);
 		hr_error_clear(&aerr);
 	}
-	for (size_t i = 0; !failure && i < h->findings.len; i++)
-		hr_log(HR_LOG_DEBUG, "%s %s %s: %s", h->findings.items[i].rule,
-		       hr_action_name(h->findings.items[i].action), h->findings.items[i].path,
-		       h->findings.items[i].reason);
 }
 
 static void add_annotation(struct hr_json *rec, const char *field, const struct hr_json *ann,

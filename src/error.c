@@ -76,3 +76,27 @@ void hr_error_clear(struct hr_error **err)
 	free(*err);
 	*err = NULL;
 }
+
+static void (*warn_sink)(const char *msg);
+
+void hr_warn_set_sink(void (*sink)(const char *msg))
+{
+	warn_sink = sink;
+}
+
+void hr_warn(const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	int saved = errno;
+
+	if (!warn_sink)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	warn_sink(msg);
+	free(msg);
+	errno = saved;
+}

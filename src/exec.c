@@ -204,15 +204,8 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 	int r = hr_rules_run(&ctx, err);
 	hr_json_set(spec, "process", hr_json_clone(proc));
 	struct hr_error *refusal = NULL;
-	if (r == 0 && ctx.findings.denials > 0) {
-		for (size_t i = 0; i < ctx.findings.len && !refusal; i++)
-			if (ctx.findings.items[i].action == HR_ACTION_DENY)
-				hr_error_set(&refusal, 0,
-					     "exec refused by hardrun profile `%s`: %s: %s (%s)",
-					     prof->name, ctx.findings.items[i].rule,
-					     ctx.findings.items[i].reason,
-					     ctx.findings.items[i].path);
-	}
+	if (r == 0 && ctx.findings.denials > 0)
+		hr_refusal_error(&ctx.findings, "exec", prof->name, &refusal);
 	hr_audit_decision(cli, policy, spec, prof->name, &ctx.findings,
 			  refusal ? refusal->msg : (r < 0 && *err ? (*err)->msg : NULL), NULL);
 	hr_findings_free(&ctx.findings);

@@ -21,12 +21,12 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/create.h"
 #include "hardrun/delegate.h"
-#include "hardrun/handover.h"
 #include "hardrun/lifecycle.h"
 #include "hardrun/log.h"
 #include "hardrun/lsm.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/spec.h"
+#include "hardrun/testpoint.h"
 #include "hardrun/util.h"
 #include "hardrun/idmap.h"
 
@@ -77,8 +77,7 @@ static int record_write(const struct hr_policy *policy, const char *id, const ch
 
 	if (lock < 0)
 		return -1;
-	/* Swept after the start (hr_container_sweep). */
-	return hr_write_file_atomic_unswept(dfd, id, text, strlen(text), 0600, err);
+	return hr_write_file_atomic(dfd, id, text, strlen(text), 0600, err);
 }
 
 int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
@@ -134,11 +133,11 @@ static void release_locked(const struct hr_policy *policy, int dirfd, const char
 {
 	struct hr_error *e = NULL;
 	if (hr_idmount_release(policy, id, &e) < 0 || hr_idrange_release(policy, id, &e) < 0) {
-		hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
+		hr_warn("release resources of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 	}
 	if (hr_lsm_mcs_release(policy->state_dir, id, &e) < 0) {
-		hr_log(HR_LOG_WARN, "release SELinux categories of %s: %s", id, e->msg);
+		hr_warn("release SELinux categories of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 	}
 	unlinkat(dirfd, id, 0);
@@ -166,7 +165,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 	if (lock < 0) {
 		/* Releasing unlocked could free a newer container's range: leave
 		 * it to the allocator's reclaim. */
-		hr_log(HR_LOG_WARN, "release resources of %s: %s", id, e->msg);
+		hr_warn("release resources of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 		return;
 	}
@@ -244,62 +243,63 @@ static void close_all_but(int *keep, size_t n)
 	close_range(from, ~0U, 0);
 }
 
-/*
- * The keeper: forked before hardrun execs the runtime, it outlives that
- * exec.  It holds the bundle lock until the runtime has read config.json,
- * then waits for the runtime (hardrun's own pid, pidfd) to exit and gives
- * back what the container held unless the runtime still has it or a newer
- * create of the id owns it.  It keeps none of the caller's descriptors (a
- * pipe held open would keep the caller from seeing EOF), sits in a session
- * of its own (a ^C meant for the container does not reach it) and does its
- * work after the caller has the runtime's exit status.
- */
-/* Away from the caller: descriptors 0 to stdio-1 on /dev/null, none of
- * its others but keep, a session of our own (a ^C meant for the container
- * does not reach us). */
-static void leave_caller(int stdio, int *keep, size_t n)
+/* Away from the caller: descriptors 0 to 2 on /dev/null, none of its
+ * others but keep, a session of our own (a ^C meant for the container does
+ * not reach us). */
+static void leave_caller(int *keep, size_t n)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	for (int fd = 0; fd < stdio && null >= 0; fd++)
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		dup2(null, fd);
 	close_all_but(keep, n);
 	setsid();
 }
 
-static _Noreturn void keeper(int lock, int ino, int pidfd, const char *old_config,
-			     const struct hr_policy *policy, const char *id,
-			     const char *runtime_root, const char *owner)
+/*
+ * The keeper: forked before hardrun execs the runtime, it outlives that
+ * exec.  It records the decision (ho->record), holds the bundle lock until
+ * the runtime has read config.json (so a second create from the bundle
+ * cannot replace it first: the record is written before the lock goes,
+ * which makes it observable), then waits for the runtime (hardrun's own
+ * pid, pidfd) to exit and gives back what the container held unless the
+ * runtime still has it or a newer create of the id owns it.  It keeps none
+ * of the caller's descriptors (a pipe held open would keep the caller from
+ * seeing EOF) and does its work after the caller has the runtime's exit
+ * status.
+ */
+static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_policy *policy,
+			     const struct hr_cli *cli, const struct hr_handoff *ho)
 {
 	int keep[3] = {lock, ino, pidfd};
 
-	/* Never in the runtime's way on a busy node: its start is what the
-	 * caller waits for, the keeper's work is not (nice 19 still gets a
-	 * share, so a release is late, never lost). */
-	setpriority(PRIO_PROCESS, 0, 19);
-	leave_caller(3, keep, 3);
-	if (old_config)
-		unlinkat(lock, old_config, 0);
+	leave_caller(keep, 3);
 	if (chdir("/") < 0)
 		_exit(1);
+	if (ho->record)
+		ho->record(ho->ctx);
+	/* Never in the runtime's way on a busy node: its start is what the
+	 * caller waits for, the rest of the keeper's work is not (nice 19
+	 * still gets a share, so a release is late, never lost). */
+	setpriority(PRIO_PROCESS, 0, 19);
+	/* Before the lock goes, so a test sees it done by taking the lock. */
+	hr_container_sweep(policy, hr_cli_id(cli));
 	if (lock >= 0) {
 		wait_config_read(ino, pidfd);
-		hr_sweep_stale_temps(lock, "config.json");
 		close(lock);
 	}
-	hr_container_sweep(policy, id);
 	struct pollfd f = {.fd = pidfd, .events = POLLIN};
 	while (poll(&f, 1, -1) < 0 && errno == EINTR)
 		;
-	hr_container_release_unless_live(policy, id, runtime_root, owner);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, ho->owner);
 	_exit(0);
 }
 
 /* Kernels without pidfd_open (before 5.3): the runtime runs as hardrun's
  * child, hardrun forwards signals, waits and releases. */
 static int create_as_parent(const char *runtime, const struct hr_cli *cli,
-			    const struct hr_policy *policy, int lock, const char *old_config,
-			    const char *owner, struct hr_error **err)
+			    const struct hr_policy *policy, int lock, const struct hr_handoff *ho,
+			    struct hr_error **err)
 {
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
@@ -313,9 +313,12 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid_t pid = fork();
 	if (pid < 0) {
+		int saved = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
-		return hr_error_set(err, errno, "fork");
+		close(lock);
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root,
+						 ho->owner);
+		return hr_error_set(err, saved, "fork");
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -324,21 +327,23 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 		_exit(HR_EXIT_NOEXEC);
 	}
 	child_pid = pid;
-	if (old_config)
-		unlinkat(lock, old_config, 0);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ho->record)
+		ho->record(ho->ctx);
 	/* Without a pidfd to stop waiting at, the bundle stays locked until
 	 * the runtime exits. */
 	while (waitpid(pid, &wstatus, 0) < 0)
-		if (errno != EINTR)
-			return hr_error_set(err, errno, "wait for `%s`", runtime);
-	hr_sweep_stale_temps(lock, "config.json");
+		if (errno != EINTR) {
+			int saved = errno;
+			close(lock);
+			return hr_error_set(err, saved, "wait for `%s`", runtime);
+		}
 	close(lock);
 	hr_container_sweep(policy, hr_cli_id(cli));
 	int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
+	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, ho->owner);
 	if (WIFEXITED(wstatus) && status == HR_EXIT_NOEXEC)
 		return hr_error_set_status(err, HR_EXIT_NOEXEC, 0,
 					   "lower runtime `%s` could not be executed", runtime);
@@ -346,118 +351,36 @@ static int create_as_parent(const char *runtime, const struct hr_cli *cli,
 }
 
 int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, const char *old_config,
-		       const char *owner, struct hr_error **err)
+		       const struct hr_policy *policy, struct hr_handoff *ho, struct hr_error **err)
 {
-	_cleanup_close_ int lock = bundle_lock;
+	_cleanup_close_ int lock = hr_steal_fd(&ho->bundle_lock);
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	_cleanup_close_ int ino = -1;
 
 	if (pidfd < 0)
-		return create_as_parent(runtime, cli, policy, hr_steal_fd(&lock), old_config, owner,
-					err);
-	/* The watch is in place before the fork: nothing to wait for, and the
-	 * keeper, not hardrun, pays for closing it (an SRCU grace period). */
+		return create_as_parent(runtime, cli, policy, hr_steal_fd(&lock), ho, err);
+	/* The watch is in place before the fork, so the runtime's read of
+	 * config.json cannot come before it. */
 	if (lock >= 0)
 		ino = watch_config(lock);
 	pid_t k = fork();
 	if (k < 0) {
-		if (old_config)
-			unlinkat(lock, old_config, 0);
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, owner);
-		return hr_error_set(err, errno, "fork");
+		int saved = errno;
+		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root,
+						 ho->owner);
+		return hr_error_set(err, saved, "fork");
 	}
 	if (k == 0)
-		keeper(lock, ino, pidfd, old_config, policy, hr_cli_id(cli), cli->state_root,
-		       owner);
+		keeper(lock, ino, pidfd, policy, cli, ho);
+	hr_test_point("before-exec", NULL);
+	if (ho->drop)
+		ho->drop(ho->ctx);
+	hr_closep(&ino);
+	hr_closep(&lock);
+	hr_closep(&pidfd);
 	cli->runtime_argv[0] = (char *)runtime;
 	execve(runtime, cli->runtime_argv, environ);
 	/* The keeper sees us exit and releases. */
-	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
-}
-
-/*
- * The worker of a lease hand-over (handover.h), forked as the runtime starts:
- * it hardens the caller's config, gives it to the runtime or stops it, then
- * keeps the container as keeper() does.  The caller's stderr stays open
- * until the verdict, for an error without --log; stdin and stdout go at once
- * (a caller reading the runtime's output to EOF must not wait on us).
- */
-static _Noreturn void handover_worker(const struct hr_cli *cli, const struct hr_policy *policy,
-				      struct hr_handover *ho)
-{
-	int pidfd = ho->pidfd;
-	struct hr_hardened h = HR_HARDENED_INIT;
-	struct hr_error *err = NULL;
-	_cleanup_free_ char *orig = NULL;
-	size_t len = 0;
-	int keep[3] = {ho->dirfd, ho->file, pidfd};
-
-	/* None of the caller's descriptors but stderr: a caller waiting for
-	 * EOF on any of them waits for the runtime, not for us. */
-	leave_caller(2, keep, 3);
-	/* A caller that closed its end of stderr must not kill us before the
-	 * caller's config.json is back. */
-	signal(SIGPIPE, SIG_IGN);
-	h.bundle = ho->bundle;
-	h.dirfd = ho->dirfd;
-	h.spec = hr_steal_ptr(&ho->spec);
-	int r = hr_harden(cli, policy, cli->opts.profile, NULL, HR_HARDEN_LEASE, &h, &err);
-	/* Still the hand-over's: hr_hardened_clear must not close or free them. */
-	h.bundle = NULL;
-	h.dirfd = -1;
-	bool refused = r < 0;
-	if (refused)
-		hr_harden_report(cli, policy, &h, err);
-	if (r == 0 && !h.text)
-		r = hr_read_file_at(ho->dirfd, ho->old, HR_SPEC_MAX_BYTES, &orig, &len, &err);
-	if (r == 0)
-		r = hr_handover_feed(ho, h.text ? h.text : orig, h.text ? h.text_len : len, &err);
-	if (r < 0) {
-		/* Why, first: containerd shows the log's last error line once the
-		 * runtime is gone.  Then the runtime goes, its open of config.json
-		 * still waiting on the lease: once SIGKILL is queued none of its
-		 * threads runs again, so the caller's config.json can come back at
-		 * once, before the runtime's exit is seen. */
-		struct pollfd f = {.fd = pidfd, .events = POLLIN};
-		if (!refused) /* allowed, but the runtime never got it */
-			hr_harden_report(cli, policy, &h, err);
-		hr_log(HR_LOG_ERROR, "%s", err->msg);
-		hr_error_clear(&err);
-		bool killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
-		hr_handover_restore(ho);
-		while (killed && poll(&f, 1, 10000) < 0 && errno == EINTR)
-			;
-		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
-		_exit(HR_EXIT_ERROR);
-	}
-	/* Recorded once the runtime can read its config: off its path. */
-	hr_harden_report(cli, policy, &h, NULL);
-	int ino = hr_steal_fd(&ho->ino);
-	int lock = hr_handover_done(ho);
-	/* The bundle stays locked until the runtime has read config.json. */
-	keeper(lock, ino, pidfd, NULL, policy, hr_cli_id(cli), cli->state_root, h.owner);
-}
-
-int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
-			 const struct hr_policy *policy, struct hr_handover *ho,
-			 struct hr_error **err)
-{
-	pid_t k = fork();
-
-	if (k < 0) {
-		hr_handover_restore(ho);
-		close(hr_handover_done(ho));
-		hr_closep(&ho->pidfd);
-		hr_closep(&ho->ino);
-		return hr_error_set(err, errno, "start the hand-over of config.json");
-	}
-	if (k == 0)
-		handover_worker(cli, policy, ho);
-	cli->runtime_argv[0] = (char *)runtime;
-	execve(runtime, cli->runtime_argv, environ);
-	/* The worker gives the runtime that never came its config anyway and
-	 * sees us exit. */
 	return hr_error_set_status(err, HR_EXIT_NOEXEC, errno, "exec lower runtime `%s`", runtime);
 }
 
@@ -580,18 +503,15 @@ int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, co
 			     .cur_rule = "resources",
 			     .cur_action = rc->action};
 	ret = hr_resources_check_update(&ctx, rc->settings, resources, pids, mem, swap, err);
-	if (ret == 0 && ctx.findings.denials > 0) {
-		for (size_t i = 0; i < ctx.findings.len; i++)
-			if (ctx.findings.items[i].action == HR_ACTION_DENY) {
-				ret = hr_error_set(
-				    err, 0, "update refused by hardrun profile `%s`: %s (%s)",
-				    prof->name, ctx.findings.items[i].reason,
-				    ctx.findings.items[i].path);
-				break;
-			}
+	if (ret == 0 && ctx.findings.denials > 0)
+		ret = hr_refusal_error(&ctx.findings, "update", prof->name, err);
+	struct hr_error *aerr = NULL;
+	if (hr_audit_decision(cli, policy, empty, prof->name, &ctx.findings,
+			      ret < 0 && *err ? (*err)->msg : NULL, &aerr) < 0) {
+		/* An unrecorded decision is still a decision: warn, do not block. */
+		hr_warn("%s", aerr->msg);
+		hr_error_clear(&aerr);
 	}
-	hr_audit_decision(cli, policy, empty, prof->name, &ctx.findings,
-			  ret < 0 && *err ? (*err)->msg : NULL, NULL);
 	hr_findings_free(&ctx.findings);
 out:
 	hr_profile_free(prof);

@@ -11,7 +11,6 @@
 #include "hardrun/cli.h"
 #include "hardrun/create.h"
 #include "hardrun/delegate.h"
-#include "hardrun/handover.h"
 #include "hardrun/log.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules-resources.h"
@@ -80,6 +79,12 @@ static const char *profile_from_argv0(const char *argv0)
 	if (strncmp(base, "hardrun-", 8) == 0 && base[8])
 		return base + 8;
 	return NULL;
+}
+
+/* The one warning sink (hr_warn): runc's log, as a warning. */
+static void warn_to_log(const char *msg)
+{
+	hr_log(HR_LOG_WARN, "%s", msg);
 }
 
 static int fail(struct hr_error *err)
@@ -187,39 +192,71 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 }
 #endif
 
+/* The keeper's part of a create: the audit record, once the runtime runs. */
+struct create_record {
+	const struct hr_cli *cli;
+	const struct hr_policy *policy;
+	struct hr_hardened *h;
+};
+
+static void record_allowed(void *ctx)
+{
+	const struct create_record *c = ctx;
+
+	hr_harden_audit(c->cli, c->policy, c->h, NULL);
+}
+
+static void drop_hardened(void *ctx)
+{
+	hr_hardened_clear(((struct create_record *)ctx)->h);
+}
+
+static void log_findings(const struct hr_hardened *h)
+{
+	for (size_t i = 0; i < h->findings.len; i++)
+		hr_log(HR_LOG_DEBUG, "%s %s %s: %s", h->findings.items[i].rule,
+		       hr_action_name(h->findings.items[i].action), h->findings.items[i].path,
+		       h->findings.items[i].reason);
+}
+
+/*
+ * create, run, restore: decide (the rules, which also provision what their
+ * plan needs), write the hardened config.json atomically, exec the runtime.
+ * A refusal is recorded and returned here, before any runtime runs: it
+ * exits 1 with the reason as the last error line.
+ */
 static int create_path(struct hr_cli *cli, const struct hr_policy *policy, const char *runtime,
 		       struct hr_error **err)
 {
 	struct hr_hardened h = HR_HARDENED_INIT;
-	struct hr_handover ho;
 	bool builtin = strcmp(runtime, HR_RUNTIME_BUILTIN) == 0;
 
-	/* runc starts while the worker hardens (handover.h); on anything
-	 * unusual the file hand-over below reports it. */
-	if (!builtin && strcmp(cli->command, "restore") != 0 &&
-	    hr_handover_wanted(policy, runtime) && hr_handover_prepare(cli, &ho))
-		return hr_delegate_handover(runtime, cli, policy, &ho, err);
 	/* The builtin runtime takes the hardened config in memory: the bundle's
-	 * config.json stays as the caller wrote it, and nothing waits on a write. */
+	 * config.json stays as the caller wrote it. */
 	int r = hr_harden(cli, policy, cli->opts.profile, NULL,
 			  builtin ? HR_HARDEN_IN_MEMORY : HR_HARDEN_WRITE, &h, err);
-	hr_harden_report(cli, policy, &h, r < 0 ? *err : NULL);
 	if (r < 0) {
+		hr_harden_audit(cli, policy, &h, *err);
 		/* Refused after the userns rule took a range: give it back. */
 		hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h.owner);
 		hr_hardened_clear(&h);
 		return -1;
 	}
+	log_findings(&h);
 #if HAVE_BUILTIN
-	if (builtin)
+	if (builtin) {
+		hr_harden_audit(cli, policy, &h, NULL);
 		return builtin_create(cli, policy, &h, err);
+	}
 #endif
-	int lock = hr_steal_fd(&h.dirfd);
-	_cleanup_free_ char *old = hr_steal_ptr(&h.old_config);
-	/* Not freed first: the exec discards the address space anyway, and
-	 * freeing two config trees costs 50 us on every start.  Returns only
-	 * on failure, or without pidfd after the runtime has exited. */
-	r = hr_delegate_create(runtime, cli, policy, lock, old, h.owner, err);
+	struct create_record rec = {.cli = cli, .policy = policy, .h = &h};
+	struct hr_handoff ho = {.bundle_lock = hr_steal_fd(&h.dirfd),
+				.owner = h.owner,
+				.record = record_allowed,
+				.drop = drop_hardened,
+				.ctx = &rec};
+	/* Returns only on failure, or without pidfd after the runtime has exited. */
+	r = hr_delegate_create(runtime, cli, policy, &ho, err);
 	hr_hardened_clear(&h);
 	return r;
 }
@@ -285,6 +322,7 @@ int main(int argc, char **argv)
 		return fail(err);
 	}
 	hr_log_init(cli.log, cli.log_format, cli.debug);
+	hr_warn_set_sink(warn_to_log);
 #if HAVE_BUILTIN
 	hr_rt_set_warn(runtime_warning, NULL);
 #endif

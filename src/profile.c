@@ -62,7 +62,6 @@ void hr_policy_free(struct hr_policy *p)
 	free(p->path);
 	free(p->default_profile);
 	free(p->runtime);
-	free(p->config_handover);
 	free(p->profiles_dir);
 	free(p->seccomp_dir);
 	free(p->state_dir);
@@ -217,13 +216,14 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 	    hr_policy_get_string(j, "profilesDir", &p->profiles_dir, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "seccompDir", &p->seccomp_dir, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "stateDir", &p->state_dir, f, "", err) < 0 ||
-	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0 ||
-	    hr_policy_get_string(j, "configHandover", &p->config_handover, f, "", err) < 0)
+	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0)
 		return -1;
-	if (p->config_handover && strcmp(p->config_handover, "lease") != 0 &&
-	    strcmp(p->config_handover, "file") != 0)
-		return hr_error_set(err, 0, "%s: `configHandover` must be \"lease\" or \"file\"",
-				    f);
+	/* Of hardrun 0.x, which had a second hand-over: a host policy written
+	 * for it still loads, and says the key does nothing now. */
+	if (hr_json_get(j, "configHandover"))
+		hr_warn("%s: `configHandover` is ignored: config.json is always hardened, "
+			"written whole, then handed to the runtime; remove the key",
+			f);
 	if (p->state_dir[0] != '/')
 		return hr_error_set(err, 0, "%s: `stateDir` must be an absolute path", f);
 	return parse_sections(p, j, err);

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
@@ -82,36 +79,6 @@ int hr_bundle_lock(const char *bundle, struct hr_error **err)
 	return hr_steal_fd(&fd);
 }
 
-bool hr_spec_recover(int dirfd)
-{
-	static const char prefix[] = ".config.json.hardrun-";
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-	char want[40];
-	bool done = false;
-	struct dirent *e;
-	DIR *d;
-
-	/* Only the link kept for the file now at config.json: a caller that
-	 * wrote config.json anew since has put another inode there. */
-	if (fstatat(dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	snprintf(want, sizeof(want), "-kept-%ju", (uintmax_t)st.st_ino);
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d)
-		return false;
-	fd = -1; /* closedir closes it */
-	while (!done && (e = readdir(d))) {
-		size_t n = strlen(e->d_name), w = strlen(want);
-		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) == 0 && n > w &&
-		    strcmp(e->d_name + n - w, want) == 0)
-			done = renameat(dirfd, e->d_name, dirfd, "config.json") == 0;
-	}
-	closedir(d);
-	return done;
-}
-
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err)
 {
 	_cleanup_close_ int fd = hr_bundle_lock(bundle, err);
@@ -119,13 +86,6 @@ struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **e
 	if (fd < 0)
 		return NULL;
 	struct hr_json *spec = hr_spec_load_at(fd, "config.json", bundle, err);
-	/* A lease hand-over's worker killed midway (handover.h) left an empty or
-	 * cut-off file: the caller's is put back, and read instead.  Looked
-	 * for only then, so a good config costs no directory read. */
-	if (!spec && hr_spec_recover(fd)) {
-		hr_error_clear(err);
-		spec = hr_spec_load_at(fd, "config.json", bundle, err);
-	}
 	if (spec && dirfd)
 		*dirfd = hr_steal_fd(&fd);
 	return spec;
@@ -154,20 +114,14 @@ struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
 	return spec;
 }
 
-int hr_spec_serialize(const struct hr_json *spec, char **out, size_t *len, struct hr_error **err)
-{
-	if (hr_json_serialize(spec, true, out, len, err) < 0)
-		return -1;
-	*out = hr_xrealloc(*out, *len + 2);
-	(*out)[(*len)++] = '\n';
-	return 0;
-}
-
-int hr_spec_write(int dirfd, const struct hr_json *spec, char **old, struct hr_error **err)
+int hr_spec_write(int dirfd, const struct hr_json *spec, struct hr_error **err)
 {
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
-	if (hr_spec_serialize(spec, &out, &len, err) < 0)
+
+	if (hr_json_serialize(spec, true, &out, &len, err) < 0)
 		return -1;
-	return hr_write_file_atomic_keep_old(dirfd, "config.json", out, len, 0644, old, err);
+	out = hr_xrealloc(out, len + 2);
+	out[len++] = '\n';
+	return hr_write_file_atomic(dirfd, "config.json", out, len, 0644, err);
 }

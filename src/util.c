@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/testpoint.h"
 #include "hardrun/util.h"
 
 static void oom(void)
@@ -288,15 +289,17 @@ void hr_sweep_stale_temps(int dirfd, const char *name)
 	closedir(d);
 }
 
-/* old: see hr_write_file_atomic_keep_old(); NULL frees the replaced file in
- * the rename.  sweep: first remove a killed writer's temporaries of name. */
-static int write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			char **old, bool sweep, struct hr_error **err)
+/*
+ * A temporary file in the same directory, renamed over name: every reader
+ * sees the old file or the whole new one.  A killed writer's temporaries of
+ * name are removed first (hr_sweep_stale_temps).
+ */
+int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *tmp = NULL, *keep = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	struct stat st;
-	bool exists = false;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
@@ -305,20 +308,11 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 		if (!S_ISREG(st.st_mode))
 			return hr_error_set(err, 0, "`%s` is not a regular file", name);
 		mode = st.st_mode & 07777;
-		exists = true;
 	} else if (errno != ENOENT) {
 		return hr_error_set(err, errno, "stat `%s`", name);
 	}
 
-	if (sweep)
-		hr_sweep_stale_temps(dirfd, name);
-	if (old && exists) {
-		/* Named like a temporary file: a killed writer's is removed the same way. */
-		keep = hr_xasprintf(".%s.hardrun-%d-old", name, (int)getpid());
-		unlinkat(dirfd, keep, 0);
-		if (linkat(dirfd, name, dirfd, keep, 0) < 0)
-			hr_freep(&keep);
-	}
+	hr_sweep_stale_temps(dirfd, name);
 	for (int attempt = 0; fd < 0; attempt++) {
 		free(tmp);
 		tmp = hr_xasprintf(".%s.hardrun-%d-%d", name, (int)getpid(), attempt);
@@ -326,12 +320,15 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 		if (fd < 0 && (errno != EEXIST || attempt > 100))
 			return hr_error_set(err, errno, "create temporary file for `%s`", name);
 	}
-	if (fchmod(fd, mode) < 0 || hr_write_all(fd, data, len) < 0 ||
-	    renameat(dirfd, tmp, dirfd, name) < 0) {
+	if (fchmod(fd, mode) < 0 || hr_write_all(fd, data, len) < 0) {
 		int saved = errno;
 		unlinkat(dirfd, tmp, 0);
-		if (keep)
-			unlinkat(dirfd, keep, 0);
+		return hr_error_set(err, saved, "write `%s`", tmp);
+	}
+	hr_test_point("before-rename", name);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, tmp, 0);
 		return hr_error_set(err, saved, "replace `%s`", name);
 	}
 	/*
@@ -339,31 +336,9 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 	 * reader and for a killed writer, which is what a container start
 	 * needs.  Durability across power loss buys nothing here: no container
 	 * survives it, the orchestrator writes its bundle anew, and a torn
-	 * file would be refused as invalid JSON (fail closed).  Two fsyncs
-	 * cost more than all of hardrun's other work on a create.
+	 * file would be refused as invalid JSON (fail closed).
 	 */
-	if (old)
-		*old = hr_steal_ptr(&keep);
 	return 0;
-}
-
-int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			 struct hr_error **err)
-{
-	return write_atomic(dirfd, name, data, len, mode, NULL, true, err);
-}
-
-int hr_write_file_atomic_unswept(int dirfd, const char *name, const void *data, size_t len,
-				 mode_t mode, struct hr_error **err)
-{
-	return write_atomic(dirfd, name, data, len, mode, NULL, false, err);
-}
-
-int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
-				  mode_t mode, char **old, struct hr_error **err)
-{
-	*old = NULL;
-	return write_atomic(dirfd, name, data, len, mode, old, false, err);
 }
 
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)

@@ -15,21 +15,19 @@
  * The hardening path shared by create, run, restore and check: load the
  * bundle's config, resolve the profile, claim the container id (not for
  * check), run every rule and (HR_HARDEN_WRITE) replace config.json
- * atomically.
+ * atomically.  The create path is one sequence: decide (the rules),
+ * provision (what the rules' plan needs on the host), write config.json,
+ * exec the runtime (hr_delegate_create).
  */
 struct hr_hardened {
 	char *bundle;		  /* absolute bundle path */
-	int dirfd;		  /* the bundle directory, -1 when closed */
-	struct hr_json *original; /* config as read */
+	int dirfd;		  /* the bundle directory (flock(2)ed), -1 when closed */
+	struct hr_json *original; /* what the rules compare against (see hr_harden) */
 	struct hr_json *spec;	  /* config as hardened */
 	struct hr_profile *profile;
 	struct hr_findings findings;
-	bool written;	  /* config.json was replaced */
-	char *old_config; /* the replaced config.json, still linked under this name in dirfd */
-	int rootfs_fd;	  /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
+	int rootfs_fd; /* HR_HARDEN_IN_MEMORY: the detached idmapped rootfs, -1 if none */
 	char owner[HR_OWNER_LEN]; /* the claim on the container id (hr_container_claim), or "" */
-	char *text;		  /* HR_HARDEN_LEASE: the hardened config.json, NULL if unchanged */
-	size_t text_len;
 };
 
 #define HR_HARDENED_INIT                                                                           \
@@ -41,17 +39,15 @@ struct hr_hardened {
  * Harden the bundle named by cli (or `config_path` for check on a bare file,
  * NULL otherwise) into *h, which starts as HR_HARDENED_INIT.  Returns < 0
  * with *err on any failure; a policy denial is an error too, whose message
- * lists the refusals (the findings stay in *h for the caller to print).
- * Nothing is written on failure.
+ * is hr_refusal_error()'s (the findings stay in *h for the caller to print).
+ * Nothing is written on failure.  h->original is the whole config as read
+ * for HR_HARDEN_CHECK (the diff), and only its mounts otherwise (what the
+ * rules compare against).
  */
 enum hr_harden_mode {
 	HR_HARDEN_CHECK,     /* dry run: no id range, no mounts, nothing written */
 	HR_HARDEN_WRITE,     /* for a lower runtime, which reads config.json */
 	HR_HARDEN_IN_MEMORY, /* for the builtin runtime: config.json left as it was */
-	/* For a lower runtime already started, config.json leased (handover.h):
-	 * the caller sets h->spec (the config as read), h->bundle and h->dirfd;
-	 * the hardened text is left in h->text. */
-	HR_HARDEN_LEASE,
 };
 int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 	      const char *config_path, enum hr_harden_mode mode, struct hr_hardened *h,
@@ -59,9 +55,10 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 
 void hr_hardened_clear(struct hr_hardened *h);
 
-/* Record the decision (audit log) and, at debug level, every finding. */
-void hr_harden_report(const struct hr_cli *cli, const struct hr_policy *policy,
-		      const struct hr_hardened *h, const struct hr_error *failure);
+/* Record the decision in the audit log; a record that cannot be written
+ * is a warning (hr_warn), never a failure of the create. */
+void hr_harden_audit(const struct hr_cli *cli, const struct hr_policy *policy,
+		     const struct hr_hardened *h, const struct hr_error *failure);
 
 /*
  * Audit record for one decision: the container's id, the orchestrator's

@@ -47,4 +47,13 @@ int hr_err_wrap(struct hr_error **err, const char *fmt, ...) __attribute__((form
 /* Free an error and set *err to NULL.  Safe on NULL. */
 void hr_error_clear(struct hr_error **err);
 
+/*
+ * The one warning sink.  Library code never logs: a problem that does not
+ * stop the command (a record that could not be written, a release that
+ * failed) goes to hr_warn(), which hands the one-line message to the sink
+ * main() installed (runc's log).  Without a sink, warnings are dropped.
+ */
+void hr_warn_set_sink(void (*sink)(const char *msg));
+void hr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -27,12 +27,8 @@ int hr_container_claim(const struct hr_policy *policy, const char *id, const cha
 /* Returns a malloc'd profile name, or NULL when nothing was recorded. */
 char *hr_container_profile(const struct hr_policy *policy, const char *id);
 
-/*
- * The create path writes its id's record and its id range without looking
- * for the temporaries of writers that were killed (a directory read each,
- * hr_write_file_atomic_unswept): this looks, for id and in the ranges,
- * once the runtime has started (the keeper) or the container runs.
- */
+/* Remove the temporaries of killed writers of id's record and of the id
+ * ranges: the keeper's housekeeping once the runtime has started. */
 void hr_container_sweep(const struct hr_policy *policy, const char *id);
 
 /*
@@ -52,32 +48,34 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 				      const char *runtime_root, const char *owner);
 
 /*
- * create, run and restore through a lower runtime.  hardrun execs the
- * runtime (same pid, signals, descriptors and exit status as a direct
- * call) after forking a keeper, which holds the bundle lock (`bundle_lock`,
- * from hr_spec_load) until the runtime has read config.json, so that a
- * second create from the same bundle cannot replace it first, and, once
- * the runtime exits, releases what `owner` claimed when the container is
- * gone (a foreground run, or a failed create).  Without pidfd_open (Linux
- * before 5.3) the runtime runs as hardrun's child instead, with the bundle
- * locked until it exits.  old_config (or NULL), the replaced config.json
- * still linked in the bundle, is unlinked beside the runtime's start, not
- * before it.  Consumes bundle_lock.  Returns only on failure,
- * or (as parent) with the exit status to exit with.
+ * What a create hands over besides config.json.  record runs in the keeper
+ * once hardrun has been replaced by the runtime (the audit record: off the
+ * runtime's path), drop in hardrun just before the exec (frees what only
+ * the keeper needs); either may be NULL.
  */
-int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
-		       const struct hr_policy *policy, int bundle_lock, const char *old_config,
-		       const char *owner, struct hr_error **err);
+struct hr_handoff {
+	int bundle_lock;   /* from hr_spec_load; consumed */
+	const char *owner; /* the create's claim on the id (hr_container_claim) */
+	void (*record)(void *ctx);
+	void (*drop)(void *ctx);
+	void *ctx;
+};
 
 /*
- * create/run with a leased file at config.json (hr_handover_prepare
- * done): fork the worker that hardens and fills it, exec the runtime at once.
- * Consumes ho.  Returns only on failure.
+ * create, run and restore through a lower runtime, config.json already
+ * hardened and written.  hardrun execs the runtime (same pid, signals,
+ * descriptors and exit status as a direct call) after forking a keeper,
+ * which records the decision, holds the bundle lock until the runtime has
+ * read config.json, so that a second create from the same bundle cannot
+ * replace it first, and, once the runtime exits, releases what `owner`
+ * claimed when the container is gone (a foreground run, or a failed
+ * create).  Without pidfd_open (Linux before 5.3) the runtime runs as
+ * hardrun's child instead, with the bundle locked until it exits.  Returns
+ * only on failure, or (as parent) with the exit status to exit with.
  */
-struct hr_handover;
-int hr_delegate_handover(const char *runtime, const struct hr_cli *cli,
-			 const struct hr_policy *policy, struct hr_handover *ho,
-			 struct hr_error **err);
+int hr_delegate_create(const char *runtime, const struct hr_cli *cli,
+		       const struct hr_policy *policy, struct hr_handoff *ho,
+		       struct hr_error **err);
 
 /*
  * `update`: refuse a request that lifts the pids or memory limit above what

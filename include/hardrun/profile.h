@@ -26,7 +26,6 @@ struct hr_policy {
 	char *seccomp_dir;     /* where seccomp profiles named by rules live */
 	char *state_dir;       /* hardrun's own state (id ranges, mounts) */
 	char *audit_log;       /* JSON lines; NULL or "" disables */
-	char *config_handover; /* "lease" (default: to runc) or "file" (see handover.h) */
 	/* id-range pool for user namespaces */
 	uint32_t pool_start;  /* first host id of the pool */
 	uint32_t pool_size;   /* ids in the pool */

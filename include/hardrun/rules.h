@@ -47,6 +47,16 @@ void hr_findings_free(struct hr_findings *f);
 /* A finding as the audit log and `check --format json` print it. */
 struct hr_json *hr_finding_json(const struct hr_finding *f);
 
+/*
+ * The one refusal message, for create, exec and update alike: "<what>
+ * refused by hardrun profile `P`: " then, per rule family that denied, one
+ * reason and every path it denied, then what to change (the request to
+ * drop, or a profile that allows it).  One line: the runtime's log shows
+ * its last error line.  Always returns -1 with *err set.
+ */
+int hr_refusal_error(const struct hr_findings *f, const char *what, const char *profile,
+		     struct hr_error **err);
+
 /* Which entry point is asking; exec only runs the process-level checks. */
 enum hr_entry {
 	HR_ENTRY_CREATE, /* create, run, restore, check */
@@ -83,9 +93,6 @@ struct hr_ctx {
 	 * Only hr_harden() sets and reads these.
 	 */
 	bool in_memory;
-	/* The lower runtime is already running (the pipe hand-over): nothing
-	 * done to this process reaches it. */
-	bool runtime_started;
 	int rootfs_fd;
 	struct hr_findings findings;
 

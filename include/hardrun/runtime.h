@@ -70,8 +70,8 @@ int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **
  * Warnings for things the host could not apply (a cgroup limit with no
  * controller for it).  The callback gets a stable key ("resources/pids")
  * and a message; returning < 0 makes the operation fail (the policy decides
- * whether an unapplied limit is fatal).  Without a callback the warnings are
- * ignored.  Not thread-safe: set it once from main().
+ * whether an unapplied limit is fatal).  Without a callback an unapplied
+ * limit is fatal (fail closed).  Not thread-safe: set it once from main().
  */
 typedef int (*hr_rt_warn_fn)(void *ctx, const char *key, const char *msg);
 void hr_rt_set_warn(hr_rt_warn_fn fn, void *ctx);

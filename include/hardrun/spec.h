@@ -35,8 +35,6 @@ int hr_spec_get_string(struct hr_json *spec, const char *path, const char **out,
  * be a regular file and not a symlink.  *dirfd receives the bundle fd, which
  * holds an exclusive flock(2) on the bundle directory until it is closed, so
  * that concurrent creates from one bundle take turns rewriting config.json.
- * A config.json a killed lease hand-over left unfinished is replaced by
- * the caller's first (hr_spec_recover).
  */
 struct hr_json *hr_spec_load(const char *bundle, int *dirfd, struct hr_error **err);
 
@@ -48,24 +46,9 @@ int hr_bundle_lock(const char *bundle, struct hr_error **err);
 struct hr_json *hr_spec_load_at(int dirfd, const char *name, const char *bundle,
 				struct hr_error **err);
 
-/*
- * config.json does not load: a lease hand-over's worker may have died
- * between putting its leased file there and filling it (killed, out of
- * memory).  The caller's file is still linked as
- * .config.json.hardrun-<pid>-kept-<inode> of that create, where inode is
- * the leased file's: rename it back if that file is still the one at
- * config.json (never a killed file hand-over's "-old", an older config, nor
- * over a config.json the caller has written since).  Under the bundle lock
- * (dirfd from hr_bundle_lock), so no live hand-over is mistaken for one.
- * True when a file was put back.
- */
-bool hr_spec_recover(int dirfd);
-
-/* The tree as config.json's text (indented, newline-terminated). */
-int hr_spec_serialize(const struct hr_json *spec, char **out, size_t *len, struct hr_error **err);
-
-/* Write the tree to config.json in dirfd atomically; the replaced file stays
- * linked as *old for the caller to unlink (see hr_write_file_atomic_keep_old). */
-int hr_spec_write(int dirfd, const struct hr_json *spec, char **old, struct hr_error **err);
+/* Write the tree to config.json in dirfd (indented, newline-terminated)
+ * atomically: a temporary file renamed over it, never through a symlink
+ * (hr_write_file_atomic). */
+int hr_spec_write(int dirfd, const struct hr_json *spec, struct hr_error **err);
 
 #endif

@@ -48,33 +48,11 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 int hr_write_all(int fd, const void *data, size_t len);
 
 /*
- * hr_write_file_atomic() without looking for a killed writer's temporary
- * files first: a directory read per write (0.05 ms on ext4, more with every
- * container on the node) that a container start should not wait for.  The
- * create path's writes (its id's record, its id range, config.json) use it,
- * and hr_sweep_stale_temps() runs for them once the runtime has started.
- */
-int hr_write_file_atomic_unswept(int dirfd, const char *name, const void *data, size_t len,
-				 mode_t mode, struct hr_error **err);
-
-/*
- * Remove the temporary files (".<name>.hardrun-<pid>-<n>", and the kept
- * "-old" link, a lease hand-over's "-lease" file and "-kept-<inode>" link) of writers that are
- * gone: of name, or of any name with NULL (only for a directory whose own entries never start with
- * a dot).
+ * Remove the temporary files (".<name>.hardrun-<pid>-<n>") of writers that
+ * are gone: of name, or of any name with NULL (only for a directory whose
+ * own entries never start with a dot).
  */
 void hr_sweep_stale_temps(int dirfd, const char *name);
-
-/*
- * hr_write_file_atomic(), but the file it replaces is not freed by the
- * rename: it stays linked as *old (".<name>.hardrun-<pid>-old"; NULL when
- * there was none) for the caller to unlink where the wait costs nobody.  On
- * ext4 the rename that drops a file's last link truncates and frees it,
- * 0.2-0.3 ms.  Unswept, as hr_write_file_atomic_unswept(): a killed
- * writer's temporaries and link are the next hr_sweep_stale_temps()'s.
- */
-int hr_write_file_atomic_keep_old(int dirfd, const char *name, const void *data, size_t len,
-				  mode_t mode, char **old, struct hr_error **err);
 
 /*
  * A small state file (an id range, an MCS pair) in one open and one read:

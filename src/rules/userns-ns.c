@@ -473,15 +473,6 @@ int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 			    path);
 			return 0;
 		}
-		/* Never reached through the lease hand-over, which leaves configs
-		 * that join a network namespace to the file (handover.c); should
-		 * one come, the container must not start in a netns of its own. */
-		if (ctx->container_id && ctx->runtime_started)
-			return hr_error_set(
-			    err, 0,
-			    "network namespace %s must be entered before the runtime "
-			    "starts: policy configHandover \"file\" does",
-			    path);
 		if (ctx->container_id && enter_netns(path, err) < 0)
 			return -1;
 		if (pod_sandbox(ctx) && open_low_ports(ctx, err) < 0)

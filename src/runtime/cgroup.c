@@ -40,7 +40,7 @@ int hr_rt_warn(const char *key, const char *fmt, ...)
 	va_list ap;
 
 	if (!warn_fn)
-		return 0;
+		return -1; /* nobody decided: an unapplied limit refuses (fail closed) */
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;

@@ -4,6 +4,7 @@
 #define HARDRUN_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -34,6 +35,21 @@ __attribute__((constructor)) static void tap_init(void)
 		if (!(_a && _b && strcmp(_a, _b) == 0))                                            \
 			printf("#   got: %s\n#   expected: %s\n", _a ? _a : "(null)",              \
 			       _b ? _b : "(null)");                                                \
+	} while (0)
+
+/*
+ * Set-up a test needs, not a test: nothing is counted when it holds; when it
+ * fails the file stops with TAP's "Bail out!", so a broken fixture is never
+ * a pass nor a plain failure of the check that comes after it.
+ */
+#define fixture(cond, ...)                                                                         \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("Bail out! fixture failed at %s:%d: ", __FILE__, __LINE__);         \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+			exit(1);                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* The number a shell command prints (a count from ls | wc -l, say), 0 if none. */
