@@ -54,7 +54,9 @@ static bool seen_rule(const struct hr_findings *f, size_t i)
 }
 
 /* "rule: reason (path, path)" for the first denial of a rule family, with
- * the paths of its other denials; their reasons are `hardrun check`'s. */
+ * the paths of its denials for the same reason (the same list refused in
+ * three capability sets is said once); other reasons are counted, and
+ * `hardrun check` shows them. */
 static void describe_rule(const struct hr_findings *f, size_t i, char **msg, size_t *len)
 {
 	const struct hr_finding *first = &f->items[i];
@@ -69,13 +71,17 @@ static void describe_rule(const struct hr_findings *f, size_t i, char **msg, siz
 		const struct hr_finding *g = &f->items[j];
 		if (g->action != HR_ACTION_DENY || strcmp(g->rule, first->rule) != 0)
 			continue;
+		if (strcmp(g->reason, first->reason) != 0) {
+			others++;
+			continue;
+		}
 		append(msg, len, ", ");
 		append(msg, len, g->path);
-		others += strcmp(g->reason, first->reason) != 0;
 	}
 	append(msg, len, ")");
 	if (others) {
-		_cleanup_free_ char *more = hr_xasprintf(" and %zu more (hardrun check)", others);
+		_cleanup_free_ char *more =
+		    hr_xasprintf(" and %zu more (`hardrun check` lists them)", others);
 		append(msg, len, more);
 	}
 }
