@@ -284,11 +284,17 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_polic
 	setpriority(PRIO_PROCESS, 0, 19);
 	/* Before the lock goes, so a test sees it done by taking the lock. */
 	hr_container_sweep(policy, hr_cli_id(cli));
+	struct pollfd f = {.fd = pidfd, .events = POLLIN};
 	if (lock >= 0) {
 		wait_config_read(ino, pidfd);
+		/* A runtime gone before it read config.json (it failed, or
+		 * hardrun was killed before the exec): released under the lock,
+		 * so whoever takes it next finds nothing of this create. */
+		if (poll(&f, 1, 0) == 1)
+			hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root,
+							 ho->owner);
 		close(lock);
 	}
-	struct pollfd f = {.fd = pidfd, .events = POLLIN};
 	while (poll(&f, 1, -1) < 0 && errno == EINTR)
 		;
 	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, ho->owner);

@@ -513,12 +513,15 @@ elif PTS=$(hr_find_built tests/security/hrpoints); then
 	during=$(cat "$WORK/ho-reader/config.json")
 	tmp=$(leftovers "$WORK/ho-reader")
 	tmp_ok=0
-	[ -n "$tmp" ] && jq -e '.linux.uidMappings | length > 0' "$WORK/ho-reader/${tmp% }" >/dev/null 2>&1 && tmp_ok=1
+	# (jq -e accepts an empty file: -s first.)
+	[ -n "$tmp" ] && [ -s "$WORK/ho-reader/${tmp% }" ] &&
+		jq -e '.linux.uidMappings | length > 0' "$WORK/ho-reader/${tmp% }" >/dev/null 2>&1 && tmp_ok=1
 	echo go >"$WORK/ho-reader.fifo"
 	wait $pid
 	rc=$?
 	if [ "$point" = before-rename:config.json ] && [ "$during" = "$(cat "$WORK/ho-reader/config.json.orig")" ] &&
-		[ $tmp_ok = 1 ] && [ $rc = 0 ] && jq -e '.linux.uidMappings | length > 0' "$WORK/ho-reader/config.json" >/dev/null &&
+		[ $tmp_ok = 1 ] && [ $rc = 0 ] && [ -s "$WORK/ho-reader/config.json" ] &&
+		jq -e '.linux.uidMappings | length > 0' "$WORK/ho-reader/config.json" >/dev/null &&
 		[ -z "$(leftovers "$WORK/ho-reader")" ]; then
 		tap_ok "stopped just before the rename: readers see the caller's config.json byte for byte, the hardened text whole beside it; then runc runs the hardened one"
 	else
