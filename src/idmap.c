@@ -47,12 +47,7 @@ static bool container_exists(const char *root, const char *key);
 
 const char *hr_runtime_root(const char *runtime_root)
 {
-	const char *env = NULL;
-
-	if (runtime_root && *runtime_root)
-		return runtime_root;
-	env = getenv("HARDRUN_RUNTIME_ROOT");
-	return env && *env ? env : HR_DEFAULT_RUNTIME_ROOT;
+	return runtime_root && *runtime_root ? runtime_root : HR_DEFAULT_RUNTIME_ROOT;
 }
 
 const char *hr_idmap_state_dir(const struct hr_policy *p)

@@ -15,7 +15,7 @@
  * container has; lsm comes last because the Landlock helper wraps the final
  * process.args and adds a mount after the mounts rule has checked the list.
  */
-#define RULE(n) extern const struct hr_rule hr_rule_##n __attribute__((weak));
+#define RULE(n) extern const struct hr_rule hr_rule_##n;
 RULE(userns)
 RULE(namespaces)
 RULE(capabilities)
@@ -30,23 +30,23 @@ RULE(annotations)
 RULE(lsm)
 #undef RULE
 
-static const struct hr_rule *const rule_order[] = {
-    &hr_rule_userns,  &hr_rule_namespaces, &hr_rule_capabilities, &hr_rule_process,
-    &hr_rule_seccomp, &hr_rule_mounts,	   &hr_rule_devices,	  &hr_rule_resources,
-    &hr_rule_hooks,   &hr_rule_images,	   &hr_rule_annotations,  &hr_rule_lsm,
+/* Every family is linked in: a missing one is a link error, never a rule
+ * silently left out. */
+const struct hr_rule *const hr_rules[] = {
+    &hr_rule_userns,
+    &hr_rule_namespaces,
+    &hr_rule_capabilities,
+    &hr_rule_process,
+    &hr_rule_seccomp,
+    &hr_rule_mounts,
+    &hr_rule_devices,
+    &hr_rule_resources,
+    &hr_rule_hooks,
+    &hr_rule_images,
+    &hr_rule_annotations,
+    &hr_rule_lsm,
+    NULL,
 };
-
-const struct hr_rule *hr_rules[sizeof(rule_order) / sizeof(rule_order[0]) + 1];
-
-/* Families not linked in are left out; a profile naming one fails to load. */
-__attribute__((constructor)) static void rules_init(void)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < sizeof(rule_order) / sizeof(rule_order[0]); i++)
-		if (rule_order[i])
-			hr_rules[n++] = rule_order[i];
-	hr_rules[n] = NULL;
-}
 
 const struct hr_rule *hr_rule_find(const char *name)
 {

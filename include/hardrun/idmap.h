@@ -23,13 +23,12 @@ struct hr_policy;
  * host_start + k for both.
  */
 
-/* runc's state root: used when no caller, --root or $HARDRUN_RUNTIME_ROOT names one. */
+/* runc's state root: used when neither the caller nor --root names one. */
 #define HR_DEFAULT_RUNTIME_ROOT "/run/runc"
 
 /*
  * Lower runtime's state root: runtime_root if non-NULL (callers pass the
- * command line's, hr_cli.state_root), else $HARDRUN_RUNTIME_ROOT, else
- * runc's default.
+ * command line's, hr_cli.state_root), else runc's default.
  */
 const char *hr_runtime_root(const char *runtime_root);
 

@@ -33,11 +33,23 @@ char *hr_lsm_selinux_label(const char *base, unsigned a, unsigned b);
 char *hr_lsm_lxc_context(const char *text, const char *key);
 
 /*
- * Test hook: pretend the host has AppArmor/SELinux/a Landlock ABI and
- * record the calls hardrun would make (apparmor_parser, setcon, ...) in a
- * string instead of making them.
+ * What the LSM rule asks of the host: hardrun uses the real host's; the
+ * unit tests install a stand-in (tests/unit/fake-lsm.c, never linked into
+ * hardrun) that makes AppArmor/SELinux look on and records the calls it
+ * would make.  apparmor_load loads (or keeps) the shipped hardrun-default
+ * profile; lxc_contexts gives SELinux's lxc_contexts text and where it was
+ * read.  hr_lsm_set_host(NULL) goes back to the real host.
  */
-void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts);
-const char *hr_lsm_fake_calls(void);
+struct hr_policy;
+struct hr_lsm_host {
+	bool (*apparmor_on)(void);
+	bool (*selinux_on)(void);
+	int (*landlock_abi)(void); /* <= 0: none */
+	bool (*apparmor_loaded)(const char *name);
+	int (*apparmor_load)(const struct hr_policy *policy, struct hr_error **err);
+	int (*lxc_contexts)(char **text, const char **path, struct hr_error **err);
+	bool (*context_valid)(const char *label);
+};
+void hr_lsm_set_host(const struct hr_lsm_host *host);
 
 #endif

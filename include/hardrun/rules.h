@@ -143,7 +143,7 @@ struct hr_rule {
 };
 
 /* All rule families in the order the engine runs them; NULL-terminated. */
-extern const struct hr_rule *hr_rules[];
+extern const struct hr_rule *const hr_rules[];
 
 /* Find a rule by name, NULL if none. */
 const struct hr_rule *hr_rule_find(const char *name);

@@ -140,46 +140,8 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 
 /* ---- host detection ------------------------------------------------- */
 
-/*
- * A stand-in host for the unit test, which runs where AppArmor and SELinux
- * are off: it makes them look on, records the calls hardrun would make
- * (apparmor_parser, security_check_context) instead of making them, and can
- * hide Landlock.  Never set outside tests.
- */
-static struct {
-	bool active, apparmor, selinux;
-	int landlock_abi; /* < 0: the kernel's */
-	const char *lxc_contexts;
-	char calls[2048];
-} fake;
-
-void hr_lsm_fake_host(bool apparmor, bool selinux, int landlock_abi, const char *lxc_contexts)
+static bool real_apparmor_on(void)
 {
-	/* all off and nothing given: back to the real host */
-	fake.active = apparmor || selinux || landlock_abi >= 0 || lxc_contexts;
-	fake.apparmor = apparmor;
-	fake.selinux = selinux;
-	fake.landlock_abi = landlock_abi;
-	fake.lxc_contexts = lxc_contexts;
-	fake.calls[0] = '\0';
-}
-
-const char *hr_lsm_fake_calls(void)
-{
-	return fake.calls;
-}
-
-static void fake_call(const char *what, const char *arg)
-{
-	size_t n = strlen(fake.calls);
-
-	snprintf(fake.calls + n, sizeof(fake.calls) - n, "%s %s;", what, arg);
-}
-
-static bool apparmor_on(void)
-{
-	if (fake.active)
-		return fake.apparmor;
 #if HAVE_APPARMOR
 	return aa_is_enabled() == 1;
 #else
@@ -187,10 +149,8 @@ static bool apparmor_on(void)
 #endif
 }
 
-static bool selinux_on(void)
+static bool real_selinux_on(void)
 {
-	if (fake.active)
-		return fake.selinux;
 #if HAVE_SELINUX
 	return is_selinux_enabled() > 0;
 #else
@@ -199,24 +159,23 @@ static bool selinux_on(void)
 }
 
 /* Best Landlock ABI of this kernel; <= 0 when it has none. */
-static int landlock_abi(void)
+static int real_landlock_abi(void)
 {
-	if (fake.active && fake.landlock_abi >= 0)
-		return fake.landlock_abi;
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 
 	return abi < 0 ? 0 : (int)abi;
 }
 
+/* The host the rule asks (real_host, below, unless a test set another). */
+static const struct hr_lsm_host *host;
+
 /* ---- AppArmor -------------------------------------------------------- */
 
-static bool apparmor_loaded(const char *name)
+static bool real_apparmor_loaded(const char *name)
 {
 	_cleanup_free_ char *profiles = NULL;
 	_cleanup_free_ char *needle = hr_xasprintf("%s (", name);
 
-	if (fake.active)
-		return false;
 	return hr_read_file_at(AT_FDCWD, "/sys/kernel/security/apparmor/profiles", 1 << 24,
 			       &profiles, NULL, NULL) == 0 &&
 	       strstr(profiles, needle) != NULL;
@@ -260,7 +219,7 @@ static int run_parser(const char *file, struct hr_error **err)
 }
 
 /* Load the shipped profile unless the same text is already loaded. */
-static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error **err)
+static int real_apparmor_load(const struct hr_policy *pol, struct hr_error **err)
 {
 	const char *file = shipped_profile();
 	_cleanup_free_ char *text = NULL, *loaded = NULL;
@@ -273,7 +232,7 @@ static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error *
 				    DEFAULT_AA);
 	if (hr_read_file_at(AT_FDCWD, file, 1 << 20, &text, &tlen, err) < 0)
 		return -1;
-	present = apparmor_loaded(DEFAULT_AA);
+	present = real_apparmor_loaded(DEFAULT_AA);
 	stamp_dir =
 	    hr_xasprintf("%s/apparmor", pol && pol->state_dir ? pol->state_dir : "/run/hardrun");
 	_cleanup_free_ char *stamp = hr_xasprintf("%s/" DEFAULT_AA ".loaded", stamp_dir);
@@ -287,6 +246,12 @@ static int apparmor_ensure_loaded(const struct hr_policy *pol, struct hr_error *
 		return hr_error_set(err, errno, "open %s", stamp_dir);
 	return hr_write_file_atomic(dfd, DEFAULT_AA ".loaded", text, tlen, 0600, err);
 }
+#else
+static int real_apparmor_load(const struct hr_policy *pol, struct hr_error **err)
+{
+	(void)pol;
+	return hr_error_set(err, ENOTSUP, "AppArmor support is not compiled in");
+}
 #endif
 
 /* 1 when the process will be confined by AppArmor, 0 when not, < 0 on error. */
@@ -298,7 +263,7 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 
 	if (!hr_json_is_null(hr_json_get(proc, "apparmorProfile")) && !cur)
 		return hr_error_set(err, 0, "%s: expected string", where);
-	if (!apparmor_on()) {
+	if (!host->apparmor_on()) {
 		hr_report_as(ctx, HR_ACTION_WARN, where, cur, NULL,
 			     "AppArmor not available on this host: no AppArmor profile applied");
 		return 0;
@@ -310,7 +275,7 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 		return 1;
 	/* loading needs host root: rootless hardrun uses the profile only if it is there */
 	bool own = strcmp(s->apparmor_profile, DEFAULT_AA) == 0;
-	if (own && ctx->in_userns && !apparmor_loaded(DEFAULT_AA)) {
+	if (own && ctx->in_userns && !host->apparmor_loaded(DEFAULT_AA)) {
 		hr_report_as(ctx, HR_ACTION_WARN, where, cur, NULL,
 			     "AppArmor profile " DEFAULT_AA " is not loaded and cannot be loaded "
 			     "from a user namespace: no AppArmor profile applied");
@@ -319,52 +284,67 @@ static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 	if (!hr_report(ctx, where, cur, s->apparmor_profile,
 		       "the process would run without an AppArmor profile"))
 		return 0;
-	if (ctx->container_id && own && !ctx->in_userns) {
-		if (fake.active)
-			fake_call("apparmor_parser -r", DEFAULT_AA);
-#if HAVE_APPARMOR
-		else if (apparmor_ensure_loaded(ctx->policy, err) < 0)
-			return -1;
-#endif
-	}
+	if (ctx->container_id && own && !ctx->in_userns &&
+	    host->apparmor_load(ctx->policy, err) < 0)
+		return -1;
 	hr_json_set(proc, "apparmorProfile", hr_json_new_string(s->apparmor_profile));
 	return 1;
 }
 
 /* ---- SELinux --------------------------------------------------------- */
 
+static int real_lxc_contexts(char **text, const char **path, struct hr_error **err)
+{
+#if HAVE_SELINUX
+	*path = selinux_lxc_contexts_path();
+	if (!*path || hr_read_file_at(AT_FDCWD, *path, 1 << 20, text, NULL, err) < 0)
+		return hr_err_wrap(err, "SELinux container contexts");
+	return 0;
+#else
+	(void)text;
+	*path = NULL;
+	return hr_error_set(err, ENOTSUP, "SELinux support is not compiled in");
+#endif
+}
+
+static bool real_context_valid(const char *label)
+{
+#if HAVE_SELINUX
+	return security_check_context(label) == 0;
+#else
+	(void)label;
+	return false;
+#endif
+}
+
+static const struct hr_lsm_host real_host = {
+    .apparmor_on = real_apparmor_on,
+    .selinux_on = real_selinux_on,
+    .landlock_abi = real_landlock_abi,
+    .apparmor_loaded = real_apparmor_loaded,
+    .apparmor_load = real_apparmor_load,
+    .lxc_contexts = real_lxc_contexts,
+    .context_valid = real_context_valid,
+};
+static const struct hr_lsm_host *host = &real_host;
+
+void hr_lsm_set_host(const struct hr_lsm_host *h)
+{
+	host = h ? h : &real_host;
+}
+
 static int selinux_contexts(char **proc_ctx, char **file_ctx, struct hr_error **err)
 {
-	const char *path = fake.active ? "(test)" : NULL;
-	_cleanup_free_ char *text = fake.active ? hr_xstrdup(fake.lxc_contexts) : NULL;
+	const char *path = NULL;
+	_cleanup_free_ char *text = NULL;
 
-#if HAVE_SELINUX
-	if (!fake.active) {
-		path = selinux_lxc_contexts_path();
-		if (!path || hr_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, err) < 0)
-			return hr_err_wrap(err, "SELinux container contexts");
-	}
-#endif
-	if (!text)
-		return hr_error_set(err, ENOTSUP, "SELinux support is not compiled in");
+	if (host->lxc_contexts(&text, &path, err) < 0)
+		return -1;
 	*proc_ctx = hr_lsm_lxc_context(text, "process");
 	*file_ctx = hr_lsm_lxc_context(text, "file");
 	if (!*proc_ctx || !*file_ctx)
 		return hr_error_set(err, 0, "%s names no process or file context", path);
 	return 0;
-}
-
-static bool context_valid(const char *label)
-{
-	if (fake.active) {
-		fake_call("security_check_context", label);
-		return true;
-	}
-#if HAVE_SELINUX
-	return security_check_context(label) == 0;
-#else
-	return false;
-#endif
 }
 
 /* 1 when the process will carry a confining label, 0 when not, < 0 on error. */
@@ -393,7 +373,7 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 	free(label);
 	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	mlabel = hr_lsm_selinux_label(fc, pair[0], pair[1]);
-	if (!label || !mlabel || !context_valid(label) || !context_valid(mlabel))
+	if (!label || !mlabel || !host->context_valid(label) || !host->context_valid(mlabel))
 		return hr_error_set(err, errno, "SELinux label %s / %s is not valid here",
 				    label ? label : pc, mlabel ? mlabel : fc);
 	hr_json_set(proc, "selinuxLabel", hr_json_new_string(label));
@@ -408,7 +388,7 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 
 static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
-	if (!selinux_on()) {
+	if (!host->selinux_on()) {
 		hr_report_as(ctx, HR_ACTION_WARN, "process.selinuxLabel", NULL, NULL,
 			     "SELinux not enabled: no SELinux label applied");
 		return 0;
@@ -588,7 +568,7 @@ static int apply_landlock(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 		return 0;
 	if (check_args(args, err) < 0)
 		return -1;
-	if (landlock_abi() <= 0) {
+	if (host->landlock_abi() <= 0) {
 		if (s->landlock == LL_ENFORCE)
 			hr_report_unfixable(ctx, where, NULL,
 					    "Landlock is not supported by this kernel");

@@ -27,6 +27,7 @@ extern const struct hr_rule hr_rule_userns;
 static char tmp[] = "/tmp/hr-test-rule-userns.XXXXXX";
 static struct hr_policy pol;
 static void *defaults;
+static char *rt_root; /* the runtime's state root these tests' containers are "live" in */
 
 struct run {
 	struct hr_ctx ctx;
@@ -59,6 +60,7 @@ static struct run run(const char *config, enum hr_action action, const char *id,
 	r.ctx.policy = &pol;
 	r.ctx.container_id = id;
 	r.ctx.bundle = tmp;
+	r.ctx.runtime_root = rt_root;
 	r.ctx.in_userns = in_userns;
 	r.ctx.cur_rule = "userns";
 	r.ctx.cur_action = action;
@@ -579,7 +581,7 @@ int main(void)
 		return 1;
 	chmod(tmp, 0711);
 	rt = hr_xasprintf("%s/rt", tmp);
-	setenv("HARDRUN_RUNTIME_ROOT", rt, 1);
+	rt_root = rt;
 	cmd = hr_xasprintf("mkdir -p %s/rootfs %s/vol %s && touch %s/rootfs/file %s/vol/f", tmp,
 			   tmp, rt, tmp, tmp);
 	if (system(cmd) != 0)

@@ -32,6 +32,7 @@ extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_ru
 
 /* Test-only entry points of src/rules/lsm.c. */
 #include "hardrun/lsm.h"
+#include "fake-lsm.h"
 
 static char tmp[64]; /* scratch dir: hook binaries, symlinks */
 
