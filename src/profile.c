@@ -16,23 +16,20 @@
 #define EXTENDS_MAX_DEPTH 4
 
 /*
- * Where the shipped profiles live: $HARDRUN_DATADIR, the source tree when
- * this binary runs from its build directory (tests), else the installed
- * datadir.
+ * Where the shipped profiles live: $HARDRUN_DATADIR, else the installed
+ * datadir.  A development build (meson -Ddev_paths=true) run from its
+ * build directory uses its source tree's.
  */
 static char *data_dir(void)
 {
 	const char *env = getenv("HARDRUN_DATADIR");
 	if (env && *env)
 		return hr_xstrdup(env);
+#if HR_DEV_PATHS
 	_cleanup_free_ char *self = hr_realpath("/proc/self/exe");
 	if (self && strncmp(self, HR_BUILD_DIR "/", strlen(HR_BUILD_DIR) + 1) == 0)
 		return hr_xstrdup(HR_SOURCE_DIR "/profiles");
-	/* A copy of the binary that was never installed still finds the
-	 * profiles of the tree it was built from. */
-	if (access(HR_DATADIR "/policies", F_OK) < 0 &&
-	    access(HR_SOURCE_DIR "/profiles", F_OK) == 0)
-		return hr_xstrdup(HR_SOURCE_DIR "/profiles");
+#endif
 	return hr_xstrdup(HR_DATADIR);
 }
 

@@ -185,10 +185,12 @@ static bool real_apparmor_loaded(const char *name)
 static const char *shipped_profile(void)
 {
 	static const char *const candidates[] = {
-	    HR_DATADIR "/apparmor/" DEFAULT_AA,
-	    HR_SOURCE_DIR "/profiles/apparmor/" DEFAULT_AA,
+		HR_DATADIR "/apparmor/" DEFAULT_AA,
+#if HR_DEV_PATHS
+		HR_SOURCE_DIR "/profiles/apparmor/" DEFAULT_AA,
+#endif
 	};
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
 		if (access(candidates[i], R_OK) == 0)
 			return candidates[i];
 	return NULL;
@@ -402,11 +404,16 @@ static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_err
 static char *helper_path(bool need, struct hr_error **err)
 {
 	const char *env = getenv("HARDRUN_LANDLOCK_HELPER");
-	const char *cands[] = {env && *env ? env : NULL, HR_LIBEXECDIR "/" HELPER_NAME,
-			       HR_BUILD_DIR "/src/rules/" HELPER_NAME};
+	const char *cands[] = {
+		env && *env ? env : NULL,
+		HR_LIBEXECDIR "/" HELPER_NAME,
+#if HR_DEV_PATHS
+		HR_BUILD_DIR "/src/rules/" HELPER_NAME,
+#endif
+	};
 	struct stat st;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
 		if (!cands[i] || cands[i][0] != '/' || stat(cands[i], &st) < 0)
 			continue;
 		/* it runs as the container's first process: nobody else may rewrite it */

@@ -109,7 +109,7 @@ static void native_arches_only(struct hr_json *profile)
 static const struct hr_json *
 shipped_profile(const struct hr_ctx *ctx, const struct seccomp_settings *s, struct hr_error **err)
 {
-	const char *dir = HR_SOURCE_DIR "/profiles/seccomp";
+	const char *dir = HR_DATADIR "/seccomp";
 	struct seccomp_settings *m = (struct seccomp_settings *)s;
 
 	if (m->loaded)

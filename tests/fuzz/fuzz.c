@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = {"baseline", "restricted", "untrusted"};
 	struct hr_error *err = NULL;
 	if (!policy) {
-		setenv("HARDRUN_DATADIR", HR_SOURCE_DIR "/profiles", 0);
+		setenv("HARDRUN_DATADIR", HR_TEST_SRCDIR "/profiles", 0);
 		policy = hr_policy_defaults();
 		free(policy->state_dir);
 		policy->state_dir = strdup("/tmp/hardrun-fuzz-state");

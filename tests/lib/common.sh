@@ -6,6 +6,15 @@
 HR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${HARDRUN:=$HR_TOP/build/hardrun}"
 : "${OCI_RUNTIME:=$HARDRUN}"
+# hardrun has no paths into this tree (meson option dev_paths is off): a
+# hardrun that is not installed finds the profiles and the Landlock helper
+# through the documented variables, set here to this tree's unless given.
+: "${HARDRUN_DATADIR:=$HR_TOP/profiles}"
+export HARDRUN_DATADIR
+if [ -z "${HARDRUN_LANDLOCK_HELPER:-}" ] && [ -x "$(dirname "$HARDRUN")/src/rules/hardrun-landlock" ]; then
+	HARDRUN_LANDLOCK_HELPER=$(dirname "$HARDRUN")/src/rules/hardrun-landlock
+	export HARDRUN_LANDLOCK_HELPER
+fi
 TAP_N=0
 TAP_FAILED=0
 

@@ -24,12 +24,13 @@
 
 #include "config.h"
 #include "hardrun/cleanup.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/seccomp.h"
 #include "hardrun/util.h"
 #include "tap.h"
 
-#define PROFILES HR_SOURCE_DIR "/profiles/seccomp"
+#define PROFILES HR_TEST_SRCDIR "/profiles/seccomp"
 
 extern const struct hr_rule hr_rule_seccomp;
 
@@ -79,6 +80,9 @@ static struct hr_json *default_profile(void)
 	return j;
 }
 
+/* Where the rule reads the shipped profiles: this tree's. */
+static struct hr_policy policy = {.seccomp_dir = (char *)PROFILES};
+
 struct run {
 	struct hr_ctx ctx;
 	struct hr_json *original;
@@ -95,6 +99,7 @@ static void run_rule(struct run *r, const char *config, enum hr_action action, c
 	memset(r, 0, sizeof(*r));
 	r->ctx.entry = HR_ENTRY_CREATE;
 	r->ctx.spec = parse(config);
+	r->ctx.policy = &policy;
 	r->original = hr_json_clone(r->ctx.spec);
 	r->ctx.cur_rule = "seccomp";
 	r->ctx.cur_action = action;
