@@ -20,7 +20,7 @@
  * datadir.  A development build (meson -Ddev_paths=true) run from its
  * build directory uses its source tree's.
  */
-static char *data_dir(void)
+char *hr_data_dir(void)
 {
 	const char *env = getenv("HARDRUN_DATADIR");
 	if (env && *env)
@@ -86,7 +86,7 @@ static char *default_state_dir(void)
 
 struct hr_policy *hr_policy_defaults(void)
 {
-	_cleanup_free_ char *dd = data_dir();
+	_cleanup_free_ char *dd = hr_data_dir();
 	struct hr_policy *p = hr_xcalloc(1, sizeof(*p));
 	p->path = hr_xstrdup("(built-in defaults)");
 	p->default_profile = hr_xstrdup("baseline");

@@ -76,6 +76,10 @@ struct hr_profile *hr_profile_parse(const char *label, const char *buf, size_t l
 /* The built-in defaults, as if no policy file existed. */
 struct hr_policy *hr_policy_defaults(void);
 
+/* Where the shipped profiles live (policies/, seccomp/, apparmor/):
+ * $HARDRUN_DATADIR, else the installed datadir.  malloc'd. */
+char *hr_data_dir(void);
+
 /*
  * Load profile `name` (a bare name looked up in policy->profiles_dir, or a
  * path containing '/').  Every rule's section is parsed by the rule.

@@ -182,17 +182,19 @@ static bool real_apparmor_loaded(const char *name)
 }
 
 #if HAVE_APPARMOR
-static const char *shipped_profile(void)
+/* The shipped profile's file (malloc'd), or NULL when it is not there. */
+static char *shipped_profile(void)
 {
-	static const char *const candidates[] = {
-		HR_DATADIR "/apparmor/" DEFAULT_AA,
+	_cleanup_free_ char *dd = hr_data_dir();
+	char *file = hr_xasprintf("%s/apparmor/" DEFAULT_AA, dd);
+
+	if (access(file, R_OK) == 0)
+		return file;
+	free(file);
 #if HR_DEV_PATHS
-		HR_SOURCE_DIR "/profiles/apparmor/" DEFAULT_AA,
+	if (access(HR_SOURCE_DIR "/profiles/apparmor/" DEFAULT_AA, R_OK) == 0)
+		return hr_xstrdup(HR_SOURCE_DIR "/profiles/apparmor/" DEFAULT_AA);
 #endif
-	};
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (access(candidates[i], R_OK) == 0)
-			return candidates[i];
 	return NULL;
 }
 
@@ -223,7 +225,7 @@ static int run_parser(const char *file, struct hr_error **err)
 /* Load the shipped profile unless the same text is already loaded. */
 static int real_apparmor_load(const struct hr_policy *pol, struct hr_error **err)
 {
-	const char *file = shipped_profile();
+	_cleanup_free_ char *file = shipped_profile();
 	_cleanup_free_ char *text = NULL, *loaded = NULL;
 	_cleanup_free_ char *stamp_dir = NULL;
 	size_t tlen = 0, llen = 0;

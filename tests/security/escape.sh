@@ -12,6 +12,8 @@
 # probe.c when not given), HR_BUILTIN_OK=1 (force the builtin runtime on),
 # HR_ESCAPE_PROFILES (default "baseline restricted untrusted").
 set -u
+# Every skip here is of a core path: a failure under HARDRUN_MUST_WORK=1.
+HR_CORE=1
 SEC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SEC_DIR/_probe.sh"
 . "$SEC_DIR/../lib/common.sh"
