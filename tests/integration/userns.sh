@@ -33,19 +33,13 @@ if [ ! -x /bin/busybox ] || ! command -v runc >/dev/null || ! command -v jq >/de
 	exit
 fi
 
-# hardrun's state in a directory of our own, so "freed" can be checked; runc as
-# the lower runtime (the crash check deletes behind hardrun's back with runc).
-STATE=$WORK/state
-POOL=1048576
-# HR_USERNS_PROFILE: another profile (name or path) than the policy default.
-DEFPROF=
-[ -n "${HR_USERNS_PROFILE:-}" ] && DEFPROF="\"defaultProfile\": \"$HR_USERNS_PROFILE\","
-cat >"$WORK/policy.json" <<EOF
-{"stateDir": "$STATE", "auditLog": "", "runtime": "runc", $DEFPROF
- "userns": {"poolStart": $POOL, "poolSize": $((65536 * 256)), "rangeSize": 65536, "useSubid": false}}
-EOF
-export HARDRUN_POLICY=$WORK/policy.json
-export HARDRUN_RUNTIME_ROOT=$HR_TEST_ROOT
+# The shipped defaults: no host policy.  hardrun's state is the default
+# /run/hardrun, which other containers on this host may share: "freed" is
+# checked for this script's ids only (they all carry -$$-).
+STATE=/run/hardrun
+# HR_USERNS_PROFILE: another profile (name or path) than the default, as a
+# user picks one (HARDRUN_PROFILE).
+[ -n "${HR_USERNS_PROFILE:-}" ] && export HARDRUN_PROFILE=$HR_USERNS_PROFILE
 HR=0
 expect_hardrun && HR=1
 
@@ -64,8 +58,12 @@ wait_file() { # wait_file PATH: up to 10 s
 }
 # host start of the range a running container's root maps to
 range_of() { awk '$1 == 0 { print $2 }' "/proc/$1/uid_map"; }
-ranges_left() { find "$STATE/ranges" -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l; }
-mounts_left() { grep -c " $STATE/mounts" /proc/self/mountinfo; }
+# ours_re: this script's container ids
+ours_re="hru-[^ /]*-$$-[0-9]*"
+ranges_left() { grep -lsE "^key=$ours_re\$" "$STATE"/ranges/[0-9]* 2>/dev/null | wc -l; }
+mounts_left() { grep -cE " $STATE/mounts/$ours_re/" /proc/self/mountinfo; }
+mount_dirs_left() { find "$STATE/mounts" -mindepth 1 -maxdepth 1 -name "hru-*-$$-*" 2>/dev/null; }
+ours_ranges() { grep -lsE "^key=$ours_re\$" "$STATE"/ranges/[0-9]*; }
 
 B=$WORK/bundle
 make_bundle "$B" true
@@ -96,7 +94,7 @@ fi
 	tap_fail "inside, the new files belong to root (uid 0)" "owner: $(cat "$root/tmp/owner")"
 start=$(awk '$1 == 0 { print $2 }' "$root/tmp/uidmap")
 if [ "$HR" = 1 ]; then
-	if [ "${start:-0}" -ge "$POOL" ] 2>/dev/null && grep -Eq "^ +0 +$start +65536$" "$root/tmp/uidmap"; then
+	if [ "${start:-0}" -ge 65536 ] 2>/dev/null && grep -Eq "^ +0 +$start +65536$" "$root/tmp/uidmap"; then
 		tap_ok "/proc/self/uid_map inside shows the range: $(tr -s ' ' <"$root/tmp/uidmap")"
 	else
 		tap_fail "/proc/self/uid_map inside shows the range" "$(cat "$root/tmp/uidmap")"
@@ -123,7 +121,7 @@ if [ "$HR" = 1 ]; then
 	if [ $rc -ne 0 ] && [ -e "$STATE/ranges/$start" ] && grep -q " $STATE/mounts/$one/rootfs " /proc/self/mountinfo; then
 		tap_ok "create with a live container's id fails and keeps that container's range and rootfs view"
 	else
-		tap_fail "create with a live container's id keeps that container's range" "rc=$rc" "$(cat "$WORK/dup.log")" "$(ls "$STATE/ranges")"
+		tap_fail "create with a live container's id keeps that container's range" "rc=$rc" "$(cat "$WORK/dup.log")" "$(ours_ranges)"
 	fi
 else
 	tap_skip "duplicate id keeps the live range" "control runtime"
@@ -149,7 +147,7 @@ rt delete -f "${IDS[-1]}" >/dev/null 2>&1
 rt delete -f "${IDS[-2]}" >/dev/null 2>&1
 if [ "$HR" = 1 ]; then
 	[ "$(ranges_left)" = 0 ] && [ "$(mounts_left)" = 0 ] && tap_ok "delete frees the ranges and the idmapped mounts" ||
-		tap_fail "delete frees the ranges and the idmapped mounts" "$(ls "$STATE/ranges" "$STATE/mounts" 2>&1)" "$(grep "$STATE" /proc/self/mountinfo)"
+		tap_fail "delete frees the ranges and the idmapped mounts" "$(ours_ranges; mount_dirs_left)" "$(grep "$STATE" /proc/self/mountinfo)"
 else
 	tap_skip "delete frees ranges" "control runtime"
 fi
@@ -190,9 +188,9 @@ fi
 for id in "${cids[@]}"; do rt delete -f "$id" >/dev/null 2>&1 & done
 wait
 if [ "$HR" = 1 ]; then
-	[ "$(ranges_left)" = 0 ] && [ "$(mounts_left)" = 0 ] && [ -z "$(ls -A "$STATE/mounts")" ] &&
+	[ "$(ranges_left)" = 0 ] && [ "$(mounts_left)" = 0 ] && [ -z "$(mount_dirs_left)" ] &&
 		tap_ok "deleting them frees all ranges and mounts (state dir empty)" ||
-		tap_fail "deleting them frees all ranges and mounts" "$(ls "$STATE/ranges" "$STATE/mounts")"
+		tap_fail "deleting them frees all ranges and mounts" "$(ours_ranges; mount_dirs_left)"
 else
 	tap_skip "$N distinct ranges, state dir empty" "control runtime"
 fi
@@ -216,10 +214,10 @@ if [ "$HR" = 1 ]; then
 			"$WORK/pristine.json" >"$WORK/member/config.json"
 		out=$(rt run -b "$WORK/member" "$id" </dev/null 2>&1)
 		want=$(awk '$1 == 0 { print $2 }' "/proc/$sbpid/uid_map")
-		if echo "$out" | grep -Eq "^ +0 +$want +65536$" && [ "$(ls "$STATE/ranges" | grep -c '^[0-9]')" = 1 ]; then
+		if echo "$out" | grep -Eq "^ +0 +$want +65536$" && [ "$(ranges_left)" = 1 ]; then
 			tap_ok "pod member shares the sandbox's range ($want) and allocates none"
 		else
-			tap_fail "pod member shares the sandbox's range" "$out" "$(ls "$STATE/ranges")"
+			tap_fail "pod member shares the sandbox's range" "$out" "$(ours_ranges)"
 		fi
 		# port 80 = 0050, state 0A = LISTEN, in the pod's shared network namespace
 		echo "$out" | grep -Eq ':0050 [0-9A-F:]+ 0A' && tap_ok "a process in the pod member binds port 80" ||
@@ -229,7 +227,7 @@ if [ "$HR" = 1 ]; then
 	fi
 	rt delete -f "$sb" >/dev/null 2>&1
 	[ "$(ranges_left)" = 0 ] && tap_ok "deleting the sandbox frees the pod's range" ||
-		tap_fail "deleting the sandbox frees the pod's range" "$(ls "$STATE/ranges")"
+		tap_fail "deleting the sandbox frees the pod's range" "$(ours_ranges)"
 else
 	tap_skip "pod shares one user namespace" "control runtime"
 fi
@@ -315,7 +313,7 @@ if [ "$HR" = 1 ]; then
 	else
 		tap_fail "host network: runs in its own user namespace with a read-only /sys" "$out"
 	fi
-	[ "$(ranges_left)" = 0 ] && tap_ok "all ranges freed again" || tap_fail "all ranges freed again" "$(ls "$STATE/ranges")"
+	[ "$(ranges_left)" = 0 ] && tap_ok "all ranges freed again" || tap_fail "all ranges freed again" "$(ours_ranges)"
 else
 	tap_skip "--network container:X, host network" "control runtime"
 fi
@@ -394,11 +392,11 @@ if [ "$HR" = 1 ] && [ "${HR_USERNS_SLOW:-1}" = 1 ]; then
 			[ ! -e "$STATE/mounts/$crashed" ]; then
 			tap_ok "a range whose container vanished is reclaimed (with its mounts) by the next create"
 		else
-			tap_fail "stale range reclaimed" "$(ls "$STATE/ranges" "$STATE/mounts")"
+			tap_fail "stale range reclaimed" "$(ours_ranges; mount_dirs_left)"
 		fi
 		rt delete -f "$id" >/dev/null 2>&1
 	else
-		tap_fail "crashed container left its range" "$(cat "$WORK/crash.log")" "$(ls "$STATE/ranges")"
+		tap_fail "crashed container left its range" "$(cat "$WORK/crash.log")" "$(ours_ranges)"
 	fi
 else
 	tap_skip "stale range reclaimed after a crash" "control runtime, or HR_USERNS_SLOW=0"
