@@ -43,24 +43,23 @@ static void append(char **buf, size_t *len, const char *text)
 	*len += n;
 }
 
-/* Was a denial of this rule already described (at an index before i)? */
-static bool seen_rule(const struct hr_findings *f, size_t i)
+/* Is finding i a denial whose rule (same_reason: and reason) an earlier
+ * denial had? */
+static bool seen(const struct hr_findings *f, size_t i, bool same_reason)
 {
 	for (size_t j = 0; j < i; j++)
 		if (f->items[j].action == HR_ACTION_DENY &&
-		    !strcmp(f->items[j].rule, f->items[i].rule))
+		    !strcmp(f->items[j].rule, f->items[i].rule) &&
+		    (!same_reason || !strcmp(f->items[j].reason, f->items[i].reason)))
 			return true;
 	return false;
 }
 
-/* "rule: reason (path, path)" for the first denial of a rule family, with
- * the paths of its denials for the same reason (the same list refused in
- * three capability sets is said once); other reasons are counted, and
- * `hardrun check` shows them. */
-static void describe_rule(const struct hr_findings *f, size_t i, char **msg, size_t *len)
+/* "rule: reason (path, path)": the paths of every denial with that rule and
+ * reason, so the same list refused in three capability sets is said once. */
+static void describe(const struct hr_findings *f, size_t i, char **msg, size_t *len)
 {
 	const struct hr_finding *first = &f->items[i];
-	size_t others = 0;
 
 	append(msg, len, first->rule);
 	append(msg, len, ": ");
@@ -69,21 +68,13 @@ static void describe_rule(const struct hr_findings *f, size_t i, char **msg, siz
 	append(msg, len, first->path);
 	for (size_t j = i + 1; j < f->len; j++) {
 		const struct hr_finding *g = &f->items[j];
-		if (g->action != HR_ACTION_DENY || strcmp(g->rule, first->rule) != 0)
-			continue;
-		if (strcmp(g->reason, first->reason) != 0) {
-			others++;
-			continue;
+		if (g->action == HR_ACTION_DENY && !strcmp(g->rule, first->rule) &&
+		    !strcmp(g->reason, first->reason)) {
+			append(msg, len, ", ");
+			append(msg, len, g->path);
 		}
-		append(msg, len, ", ");
-		append(msg, len, g->path);
 	}
 	append(msg, len, ")");
-	if (others) {
-		_cleanup_free_ char *more =
-		    hr_xasprintf(" and %zu more (`hardrun check` lists them)", others);
-		append(msg, len, more);
-	}
 }
 
 int hr_refusal_error(const struct hr_findings *f, const char *what, const char *profile,
@@ -94,14 +85,16 @@ int hr_refusal_error(const struct hr_findings *f, const char *what, const char *
 	size_t len = 0, fix_len = 0;
 
 	for (size_t i = 0; i < f->len; i++) {
-		if (f->items[i].action != HR_ACTION_DENY || seen_rule(f, i))
+		if (f->items[i].action != HR_ACTION_DENY)
 			continue;
-		if (len) {
-			append(&msg, &len, "; ");
-			append(&fix, &fix_len, "; ");
+		if (!seen(f, i, true)) {
+			append(&msg, &len, len ? "; " : "");
+			describe(f, i, &msg, &len);
 		}
-		describe_rule(f, i, &msg, &len);
-		append(&fix, &fix_len, remedy_of(f->items[i].rule));
+		if (!seen(f, i, false)) {
+			append(&fix, &fix_len, fix_len ? "; " : "");
+			append(&fix, &fix_len, remedy_of(f->items[i].rule));
+		}
 	}
 	return hr_error_set(err, 0,
 			    "%s refused by hardrun profile `%s`: %s. To run it: %s; or choose a "

@@ -46,7 +46,12 @@ expect "killed by a signal after a plan" "1 1 0" 'echo 1..1; echo "ok 1"; kill -
 expect "hang hits the timeout" "1 1 0" 'echo "ok 1"; echo 1..1; sleep 100'
 expect "indented subtest lines do not count" "1 0 0" 'echo "    not ok 1"; echo "    ok 2"; echo "ok 1"; echo 1..1'
 expect "bail out" "1 1 0" 'echo "ok 1"; echo "Bail out! no runtime"; echo 1..1'
-expect "skip-all plan counts one skip" "0 0 1" 'echo "1..0 # SKIP nothing here"'
+HARDRUN_MUST_WORK=0 expect "skip-all plan counts one skip" "0 0 1" 'echo "1..0 # SKIP nothing here"'
+HARDRUN_MUST_WORK=1 expect "skip-all plan under HARDRUN_MUST_WORK is a failure" "0 1 0" 'echo "1..0 # SKIP nothing here"'
+HARDRUN_MUST_WORK=1 expect "hr_skip_all on a core path under HARDRUN_MUST_WORK is a failure" "0 1 0" \
+	". $HERE/common.sh; HR_CORE=1 hr_skip_all whole-script reason"
+HARDRUN_MUST_WORK=1 expect "hr_skip_all off the core paths is a skip" "0 0 1" \
+	". $HERE/common.sh; HR_CORE=0 hr_skip_all whole-script reason"
 expect "stdin is closed" "1 0 0" 'read -r -t 5 x; echo "ok 1"; echo 1..1'
 
 echo "1..$n"

@@ -7,14 +7,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 HR_CORE=1
 corpus=$HR_TOP/tests/corpus
-if ! is_hardrun; then
-	echo "1..0 # SKIP bad-input checks are about hardrun, not the runc control"
-	exit 0
-fi
-if ! need_root; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
+expect_hardrun || HR_CORE=0 hr_skip_all "bad-input checks" "they are about hardrun, not the runc control"
+need_root || hr_skip_all "bad-input checks" "needs root"
 work=$(mktemp -d /tmp/hr-bad.XXXXXX)
 trap 'umount -l "$work"/ro "$work"/full 2>/dev/null; rm -rf "$work" "$HR_TEST_ROOT"' EXIT
 make_bundle "$work/template" true
