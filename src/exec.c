@@ -206,8 +206,12 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 	struct hr_error *refusal = NULL;
 	if (r == 0 && ctx.findings.denials > 0)
 		hr_refusal_error(&ctx.findings, "exec", prof->name, &refusal);
-	hr_audit_decision(cli, policy, spec, prof->name, &ctx.findings,
-			  refusal ? refusal->msg : (r < 0 && *err ? (*err)->msg : NULL), NULL);
+	struct hr_error *aerr = NULL;
+	if (hr_audit_decision(cli, policy, spec, prof->name, &ctx.findings,
+			      refusal ? refusal->msg : (r < 0 && *err ? (*err)->msg : NULL),
+			      &aerr) < 0)
+		hr_warn("%s", aerr->msg); /* an unrecorded decision is still one */
+	hr_error_clear(&aerr);
 	hr_findings_free(&ctx.findings);
 	hr_profile_free(prof);
 	if (r < 0)

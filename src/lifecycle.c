@@ -38,7 +38,7 @@ extern char **environ;
  * container of the same id happen one after the other, never interleaved.
  * The lock is a one-byte OFD lock at an offset hashed from the id, so
  * creates and releases of other ids never wait for each other (a keeper's
- * release unmounts and removes, a millisecond or more).  Dropped when the
+ * release unmounts and removes).  Dropped when the
  * returned descriptor is closed.  (Not under containers/: a runc id may be
  * ".lock".)
  */

@@ -108,15 +108,10 @@ static inline void hr_seccomp_releasep(scmp_filter_ctx *ctx)
 /*
  * Read and validate the seccomp profile `name` (a file name without '/')
  * from directory dir, or the absolute path `name`.  *out is a JSON object
- * owned by the caller.  A file holding exactly the bytes of the shipped
- * profiles/seccomp/default.json is not validated again (the unit suite
- * validates those bytes; see hr_seccomp_is_shipped()).
+ * owned by the caller.  Every file is validated, the shipped one too.
  */
 int hr_seccomp_load_profile(const char *dir, const char *name, struct hr_json **out,
 			    struct hr_error **err);
-
-/* Whether text is, byte for byte, the default.json this binary was built with. */
-bool hr_seccomp_is_shipped(const char *text, size_t len);
 
 /* hr_seccomp_load_profile(dir, "default.json", out, err). */
 int hr_seccomp_load_default(const char *dir, struct hr_json **out, struct hr_error **err);

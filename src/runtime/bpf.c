@@ -3,7 +3,7 @@
  * The seccomp filter as the child loads it: BPF generated in the parent by
  * hr_seccomp_compile() + libseccomp's exporter, loaded in the child with
  * seccomp(2) directly.  Generating the BPF of a full profile for five
- * architectures costs libseccomp ~100 ms, most of a container start, so
+ * architectures costs libseccomp most of a container start, so
  * the program is cached under HR_RT_BPF_CACHE keyed by a hash of the exact
  * profile text, libseccomp version and machine; a hit is only used when the
  * stored text is byte-identical (no trust in the hash), and the directory

@@ -188,9 +188,12 @@ static int create_v2(const struct hr_rt_config *c, struct hr_error **err)
 	if (hr_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	*strrchr(parent, '/') = 0;
-	/* best effort: controllers the parent cannot delegate show up as write errors later */
-	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu",
-		 &(struct hr_error *){NULL});
+	/* Best effort, so the error is dropped on purpose: a controller the
+	 * parent cannot delegate shows up when its limit is written
+	 * (limit_or_warn), which fails closed. */
+	struct hr_error *ignored = NULL;
+	cg_write(parent, "cgroup.subtree_control", "+pids +memory +cpu", &ignored);
+	hr_error_clear(&ignored);
 	return 0;
 }
 
@@ -230,7 +233,7 @@ static bool v1_needed(const struct hr_rt_resources *r, size_t i)
  * privileged parent opened (the kernel checks the opener's credentials).
  * On cgroup v1 it writes "0" to each `tasks` file: moving the writing
  * thread alone skips the global threadgroup rwsem, whose write side waits
- * out an RCU grace period (7-15 ms on this host) when the pid of another
+ * out an RCU grace period when the pid of another
  * process is written to cgroup.procs.  The child is single-threaded, so the
  * thread is the whole process.  On v2, "0" to cgroup.procs.  Every
  * hierarchy in which the container's cgroup exists is joined.

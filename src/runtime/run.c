@@ -180,7 +180,12 @@ fail:
 	hr_rt_cgroup_remove(st->config.cgroups_path);
 	close(st->dirfd);
 	st->dirfd = -1;
-	hr_rt_state_remove(cli, id, &(struct hr_error *){NULL});
+	/* The create's own failure is the error; a state dir that cannot go
+	 * as well is a warning, never in its place. */
+	struct hr_error *rm = NULL;
+	if (hr_rt_state_remove(cli, id, &rm) < 0)
+		hr_warn("%s", rm->msg);
+	hr_error_clear(&rm);
 	return -1;
 }
 
