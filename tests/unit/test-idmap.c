@@ -277,7 +277,7 @@ static void test_mounts(void)
 	cmd = hr_xasprintf("mkdir -p %s && touch %s/file && cd %s && mkdir -p l1 l2 up/diff "
 			   "up/work m && touch l2/file",
 			   dir, dir, tmp);
-	ok(system(cmd) == 0, "fixture");
+	fixture(system(cmd) == 0, "%s", cmd);
 	ok(hr_idmount_rootfs(&p, "ct1", dir, 400000, RANGE, false, &view, &err) == 0 && view,
 	   "idmap a plain directory rootfs: %s", err ? err->msg : view);
 	if (view)
@@ -330,7 +330,7 @@ static void test_chown(void)
 			   "chown 1000:1000 b && chown %u:%u c && chown 70000 d && "
 			   "chmod 4755 a",
 			   dir, dir, old + 5, old + 5);
-	ok(system(cmd) == 0, "chown fixture");
+	fixture(system(cmd) == 0, "chown: %s", cmd);
 	ok(hr_chown_tree(dir, start, RANGE, 500000, &err) == 0, "chown tree into a range");
 	free(cmd), cmd = hr_xasprintf("%s/a", dir);
 	stat(cmd, &a);

@@ -75,7 +75,7 @@ static void test_roundtrip(const char *root)
 	is_str(r.cgroups_path, "hardrun/c-1", "cgroups path kept");
 	ok(r.pid == getpid() && r.starttime == s.starttime, "pid and start time kept");
 	is_str(hr_rt_state_status(fd, &r), "running", "live pid, no exec.fifo: running");
-	ok(mkfifoat(fd, "exec.fifo", 0622) == 0, "exec.fifo made");
+	fixture(mkfifoat(fd, "exec.fifo", 0622) == 0, "exec.fifo");
 	is_str(hr_rt_state_status(fd, &r), "created", "exec.fifo present: created");
 	r.starttime++;
 	is_str(hr_rt_state_status(fd, &r), "stopped", "same pid, other start time: stopped");

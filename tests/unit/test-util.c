@@ -81,7 +81,7 @@ int main(void)
 	/* hr_realpath: what realpath(3) says, through symlinks and dot-dots. */
 	_cleanup_free_ char *sub = hr_xasprintf("%s/a/b", tmp), *lnk = hr_xasprintf("%s/l", tmp);
 	_cleanup_free_ char *q = hr_xasprintf("%s/l/../b/./", tmp);
-	ok(hr_mkdir_p(sub, 0700, &err) == 0 && symlink(sub, lnk) == 0, "fixture a/b, l -> a/b");
+	fixture(hr_mkdir_p(sub, 0700, &err) == 0 && symlink(sub, lnk) == 0, "a/b, l -> a/b");
 	_cleanup_free_ char *r1 = hr_realpath(q), *r2 = realpath(q, NULL);
 	is_str(r1, r2, "hr_realpath agrees with realpath(3) (%s)", r2 ? r2 : "(null)");
 	_cleanup_free_ char *missing = hr_xasprintf("%s/nope/x", tmp);
