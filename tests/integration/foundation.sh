@@ -292,15 +292,25 @@ held() {
 	[ -e "$STATE_DIR/containers/$1" ] || [ -e "$STATE_DIR/mounts/$1" ] ||
 		grep -qsx "key=$1" "$STATE_DIR"/ranges/[0-9]*
 }
-# released ID: wait up to 5 s for the keeper to give ID's resources back.
-released() {
-	local _
-	for _ in $(seq 50); do
-		held "$1" || return 0
+# keepers_gone ID: wait (up to 10 s) until no keeper of ID is left: a
+# keeper exits only after its release, so this is the moment to look, not a
+# guess.  (A keeper is a fork of hardrun: its command line names ID.  An
+# exited keeper that this VM's init does not reap stays a zombie: gone.)
+keepers_gone() {
+	local _ p live
+	for _ in $(seq 100); do
+		live=
+		for p in $(pgrep -x hardrun); do
+			[ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] && continue
+			{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q -- " $1 *$" && live=1
+		done
+		[ -z "$live" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
+# released ID: once ID's keepers are gone, nothing of ID is held.
+released() { keepers_gone "$1" && ! held "$1"; }
 # ended PID: wait up to 5 s for PID to exit (closing its inotify instance
 # takes a grace period).  This VM's init does not reap orphans: an exited
 # keeper may stay a zombie.
