@@ -53,21 +53,15 @@ static const char usage_text[] =
     "See hardrun(1) and docs/policy.md.\n";
 
 #if HAVE_BUILTIN
-/*
- * A limit the host could not apply (a cgroup limit without a controller):
- * logged as a finding of the resources rule, and fatal unless the profile's
- * `resources.unapplied` is "warn".  ctx is the container's profile; NULL
- * (update, exec) keeps the default, deny.
- */
-static int runtime_warning(void *ctx, const char *key, const char *msg)
+/* A limit the host could not apply (a cgroup limit without a controller),
+ * reported as the resources rule reports; whether the container started
+ * without it was the host struct's decision (unapplied_ok). */
+static void runtime_warning(void *ctx, const char *key, const char *msg, bool started)
 {
-	const struct hr_rule_config *rc = ctx ? hr_profile_rule(ctx, "resources") : NULL;
+	(void)ctx;
 	(void)key; /* msg names it */
-	bool fatal = hr_resources_unapplied_fatal(rc ? rc->settings : NULL);
-
 	hr_log(HR_LOG_WARN, "resources: %s; resources.unapplied is %s", msg,
-	       fatal ? "deny" : "warn");
-	return fatal ? -1 : 0;
+	       started ? "warn" : "deny");
 }
 #endif
 
@@ -170,20 +164,23 @@ static int builtin_create(struct hr_cli *cli, const struct hr_policy *policy, st
 			  struct hr_error **err)
 {
 	struct builtin_views views = {.policy = policy, .id = hr_cli_id(cli)};
+	const struct hr_rule_config *rc = hr_profile_rule(h->profile, "resources");
 	struct hr_rt_host host = {
-	    .rootfs_ready = release_views, .ctx = &views, .rootfs_tree = h->rootfs_fd};
+	    .rootfs_ready = release_views,
+	    .ctx = &views,
+	    .rootfs_tree = h->rootfs_fd,
+	    .unapplied_ok = !hr_resources_unapplied_fatal(rc ? rc->settings : NULL),
+	};
 	int status = 0, r;
 
 	/* the bundle is free for the next create at once, not when this one exits */
 	hr_closep(&h->dirfd);
-	hr_rt_set_warn(runtime_warning, h->profile);
 	if (!strcmp(cli->command, "create"))
 		r = hr_rt_create(cli, h->spec, h->bundle, &host, err);
 	else if (!strcmp(cli->command, "run"))
 		r = hr_rt_run(cli, h->spec, h->bundle, &host, &status, err);
 	else
 		r = hr_error_set(err, 0, "the builtin runtime cannot %s", cli->command);
-	hr_rt_set_warn(runtime_warning, NULL);
 	hr_container_sweep(policy, hr_cli_id(cli));
 	/* A foreground run deletes its container; a failed create has none. */
 	hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root, h->owner);

@@ -33,6 +33,10 @@ struct hr_rt_host {
 	 * for the init to attach over root.path in its own mount namespace
 	 * instead of binding root.path; -1 for none.  Stays the caller's. */
 	int rootfs_tree;
+	/* a limit the host cannot apply (no cgroup controller for it): the
+	 * container starts without it (true) or is refused (false, the
+	 * default, also for every command that gets no host) */
+	bool unapplied_ok;
 };
 
 /*
@@ -67,13 +71,13 @@ int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle
 int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **err);
 
 /*
- * Warnings for things the host could not apply (a cgroup limit with no
- * controller for it).  The callback gets a stable key ("resources/pids")
- * and a message; returning < 0 makes the operation fail (the policy decides
- * whether an unapplied limit is fatal).  Without a callback an unapplied
- * limit is fatal (fail closed).  Not thread-safe: set it once from main().
+ * Where the runtime reports what the host could not apply (a cgroup limit
+ * with no controller for it): a stable key ("resources/pids"), a message,
+ * and whether the container goes on without it (hr_rt_host.unapplied_ok).
+ * The callback only reports; the decision is the host struct's.  Not
+ * thread-safe: set it once from main().
  */
-typedef int (*hr_rt_warn_fn)(void *ctx, const char *key, const char *msg);
+typedef void (*hr_rt_warn_fn)(void *ctx, const char *key, const char *msg, bool started);
 void hr_rt_set_warn(hr_rt_warn_fn fn, void *ctx);
 
 #endif

@@ -34,18 +34,18 @@ void hr_rt_set_warn(hr_rt_warn_fn fn, void *ctx)
 	warn_ctx = ctx;
 }
 
-int hr_rt_warn(const char *key, const char *fmt, ...)
+int hr_rt_warn(bool ok, const char *key, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
-	if (!warn_fn)
-		return -1; /* nobody decided: an unapplied limit refuses (fail closed) */
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	return warn_fn(warn_ctx, key, msg ? msg : key);
+	if (warn_fn)
+		warn_fn(warn_ctx, key, msg ? msg : key, ok);
+	return ok ? 0 : -1;
 }
 
 /*
@@ -89,11 +89,11 @@ static char *cg_dir(const char *ctrl, const char *path)
 		    : hr_xasprintf(CG_ROOT "/%s", path);
 }
 
-static int limit_or_warn(const char *dir, const char *file, const char *value, const char *key,
-			 struct hr_error **err)
+static int limit_or_warn(bool ok, const char *dir, const char *file, const char *value,
+			 const char *key, struct hr_error **err)
 {
 	if (!dir) {
-		if (hr_rt_warn(key, "%s not applied: no cgroup controller for it on this host",
+		if (hr_rt_warn(ok, key, "%s not applied: no cgroup controller for it on this host",
 			       key) < 0)
 			return hr_error_set(err, 0,
 					    "%s cannot be applied on this host and the policy does "
@@ -111,35 +111,40 @@ static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_err
 	if (r->pids_limit) {
 		snprintf(v, sizeof(v), r->pids_limit > 0 ? "%lld" : "max",
 			 (long long)r->pids_limit);
-		if (limit_or_warn(dirs[0], "pids.max", v, "resources/pids", err) < 0)
+		if (limit_or_warn(r->unapplied_ok, dirs[0], "pids.max", v, "resources/pids", err) <
+		    0)
 			return -1;
 	}
 	if (r->memory_limit) {
 		snprintf(v, sizeof(v), "%lld", (long long)r->memory_limit);
-		if (limit_or_warn(dirs[1], "memory.limit_in_bytes", v, "resources/memory", err) < 0)
+		if (limit_or_warn(r->unapplied_ok, dirs[1], "memory.limit_in_bytes", v,
+				  "resources/memory", err) < 0)
 			return -1;
 	}
 	if (r->memory_swap && dirs[1]) {
 		_cleanup_free_ char *f = hr_xasprintf("%s/memory.memsw.limit_in_bytes", dirs[1]);
 		snprintf(v, sizeof(v), "%lld", (long long)r->memory_swap);
-		if (limit_or_warn(access(f, F_OK) == 0 ? dirs[1] : NULL,
+		if (limit_or_warn(r->unapplied_ok, access(f, F_OK) == 0 ? dirs[1] : NULL,
 				  "memory.memsw.limit_in_bytes", v, "resources/memory/swap",
 				  err) < 0)
 			return -1;
 	}
 	if (r->cpu_shares) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_shares);
-		if (limit_or_warn(dirs[2], "cpu.shares", v, "resources/cpu", err) < 0)
+		if (limit_or_warn(r->unapplied_ok, dirs[2], "cpu.shares", v, "resources/cpu", err) <
+		    0)
 			return -1;
 	}
 	if (r->cpu_period) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_period);
-		if (limit_or_warn(dirs[2], "cpu.cfs_period_us", v, "resources/cpu", err) < 0)
+		if (limit_or_warn(r->unapplied_ok, dirs[2], "cpu.cfs_period_us", v, "resources/cpu",
+				  err) < 0)
 			return -1;
 	}
 	if (r->cpu_quota) {
 		snprintf(v, sizeof(v), "%lld", (long long)r->cpu_quota);
-		if (limit_or_warn(dirs[2], "cpu.cfs_quota_us", v, "resources/cpu", err) < 0)
+		if (limit_or_warn(r->unapplied_ok, dirs[2], "cpu.cfs_quota_us", v, "resources/cpu",
+				  err) < 0)
 			return -1;
 	}
 	return 0;
@@ -202,7 +207,8 @@ static int limit_v2(const struct hr_rt_config *c, struct hr_error **err)
 	_cleanup_free_ char *dir = cg_dir(NULL, c->cgroups_path);
 
 	/* v2 device control is a BPF program on the cgroup: not done here, say so */
-	if (hr_rt_warn("resources/devices", "device rules not applied on cgroup v2") < 0)
+	if (hr_rt_warn(c->res.unapplied_ok, "resources/devices",
+		       "device rules not applied on cgroup v2") < 0)
 		return hr_error_set(err, 0,
 				    "device rules cannot be applied on cgroup v2 and the policy "
 				    "does not let the container start without them");
@@ -307,8 +313,8 @@ static int limit_devices_v1(const struct hr_rt_config *c, struct hr_error **err)
 	_cleanup_free_ char *dir = NULL;
 
 	if (!have_controller("devices")) {
-		if (hr_rt_warn("resources/devices", "device rules not applied: no devices cgroup") <
-		    0)
+		if (hr_rt_warn(c->res.unapplied_ok, "resources/devices",
+			       "device rules not applied: no devices cgroup") < 0)
 			return hr_error_set(err, 0,
 					    "device rules cannot be applied on this host and the "
 					    "policy does not let the container start without them");

@@ -112,6 +112,7 @@ struct hr_rt_resources {
 	int64_t cpu_quota;
 	uint64_t cpu_period;
 	char **device_rules; /* "allow c 1:3 rwm" / "deny a *:* rwm", in order; owned */
+	bool unapplied_ok;   /* hr_rt_host.unapplied_ok; false (refuse) unless the host said */
 };
 
 struct hr_rt_config {
@@ -246,7 +247,10 @@ int hr_rt_cgroup_pids(const char *cgroups_path, pid_t **pids, size_t *n, struct 
 int hr_rt_cgroup_freeze(const char *cgroups_path, bool freeze, struct hr_error **err);
 bool hr_rt_cgroup_frozen(const char *cgroups_path);
 void hr_rt_cgroup_remove(const char *cgroups_path);
-int hr_rt_warn(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A limit the host cannot apply: reported through the warning callback,
+ * then 0 when ok (the host let the container start without it), else -1. */
+int hr_rt_warn(bool ok, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* hooks.c */
 int hr_rt_run_hooks(const struct hr_rt_config *c, enum hr_rt_hook_kind kind,

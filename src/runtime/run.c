@@ -124,6 +124,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 		return -1;
 	if (host && host->rootfs_tree >= 0)
 		st->config.rootfs_tree = host->rootfs_tree;
+	st->config.res.unapplied_ok = host && host->unapplied_ok;
 	console = open_console(cli, st, detach || create, err);
 	if (console == -2 || (console < 0 && *err))
 		return -1;
