@@ -146,36 +146,44 @@ static const struct hr_flag_spec f_check[] = {
     {"format", "f", V}, {"help", "h", B},    {NULL, NULL, B},
 };
 
+/*
+ * A command: its flags, how many positional arguments runc's checkArgs
+ * wants (max < 0: no upper bound) and the usage line of its help.
+ */
 struct command {
 	const char *name;
 	const struct hr_flag_spec *flags;
 	bool no_reorder; /* urfave's SkipArgReorder: args after the id are the payload */
+	int min_args, max_args;
+	const char *usage;
 };
 
+#define ID "<container-id>"
 static const struct command commands[] = {
-    {"checkpoint", f_checkpoint, false},
-    {"create", f_create, false},
-    {"delete", f_delete, false},
-    {"events", f_events, false},
-    {"exec", f_exec, true},
-    {"features", f_none, false},
-    {"init", f_none, false},
-    {"kill", f_kill, false},
-    {"list", f_list, false},
-    {"pause", f_none, false},
-    {"ps", f_ps, true},
-    {"restore", f_restore, false},
-    {"resume", f_none, false},
-    {"run", f_run, false},
-    {"spec", f_spec, false},
-    {"start", f_none, false},
-    {"state", f_none, false},
-    {"update", f_update, false},
-    {"help", f_none, false},
-    {"h", f_none, false},
-    {"check", f_check, false},
-    {NULL, NULL, false},
+    {"checkpoint", f_checkpoint, false, 1, 1, ID},
+    {"create", f_create, false, 1, 1, ID},
+    {"delete", f_delete, false, 1, 1, ID},
+    {"events", f_events, false, 1, 1, ID},
+    {"exec", f_exec, true, 1, -1, ID " <command> [command options]  || -p process.json " ID},
+    {"features", f_none, false, 0, 0, ""},
+    {"init", f_none, false, 0, -1, ""},
+    {"kill", f_kill, false, 1, 2, ID " [signal]"},
+    {"list", f_list, false, 0, 0, ""},
+    {"pause", f_none, false, 1, 1, ID},
+    {"ps", f_ps, true, 1, -1, ID " [ps options]"},
+    {"restore", f_restore, false, 1, 1, ID},
+    {"resume", f_none, false, 1, 1, ID},
+    {"run", f_run, false, 1, 1, ID},
+    {"spec", f_spec, false, 0, 0, ""},
+    {"start", f_none, false, 1, 1, ID},
+    {"state", f_none, false, 1, 1, ID},
+    {"update", f_update, false, 1, 1, ID},
+    {"help", f_none, false, 0, -1, "[command]"},
+    {"h", f_none, false, 0, -1, "[command]"},
+    {"check", f_check, false, 0, 1, "(--bundle DIR | --config FILE | FILE)"},
+    {NULL, NULL, false, 0, 0, NULL},
 };
+#undef ID
 
 #undef B
 #undef V
@@ -198,9 +206,23 @@ static bool is_flag(const char *a)
 	return a[0] == '-' && a[1] != '\0' && strcmp(a, "--") != 0;
 }
 
+/* Go's strconv.ParseBool, which runc's bool flags use: 1 true, 0 false, -1 bad. */
+static int go_bool(const char *v)
+{
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True", NULL};
+	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False", NULL};
+	for (size_t i = 0; yes[i]; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 /*
- * Decode one flag at argv[*i] (Go's flag syntax).  On success *spec and
- * *value are set and *i points at the last argv element consumed.
+ * Runc-table flag errors exit 1, as runc's do.  Decode one flag at argv[*i] (Go's flag syntax).  On
+ * success *spec and *value are set and *i points at the last argv element consumed.
  */
 static int take_flag(const struct hr_flag_spec *tab, char **argv, int argc, int *i,
 		     const struct hr_flag_spec **spec, const char **value, struct hr_error **err)
@@ -212,15 +234,15 @@ static int take_flag(const struct hr_flag_spec *tab, char **argv, int argc, int 
 
 	*spec = find_flag(tab, name, len);
 	if (!*spec)
-		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+		return hr_error_set_status(err, HR_EXIT_ERROR, 0,
 					   "flag provided but not defined: -%.*s", (int)len, name);
 	if ((*spec)->kind == HR_FLAG_BOOL) {
-		*value = eq ? eq + 1 : "true";
-		if (strcmp(*value, "true") && strcmp(*value, "false") && strcmp(*value, "1") &&
-		    strcmp(*value, "0"))
-			return hr_error_set_status(err, HR_EXIT_USAGE, 0,
-						   "invalid boolean value \"%s\" for -%s", *value,
+		int b = go_bool(eq ? eq + 1 : "true");
+		if (b < 0)
+			return hr_error_set_status(err, HR_EXIT_ERROR, 0,
+						   "invalid boolean value \"%s\" for -%s", eq + 1,
 						   (*spec)->name);
+		*value = b ? "true" : "false";
 		return 0;
 	}
 	if (eq) {
@@ -228,7 +250,7 @@ static int take_flag(const struct hr_flag_spec *tab, char **argv, int argc, int 
 		return 0;
 	}
 	if (*i + 1 >= argc)
-		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "flag needs an argument: -%s",
+		return hr_error_set_status(err, HR_EXIT_ERROR, 0, "flag needs an argument: -%s",
 					   (*spec)->name);
 	*value = argv[++*i];
 	return 0;
@@ -244,8 +266,11 @@ static int hardrun_flag(struct hr_cli *cli, char **argv, int argc, int *i, struc
 	const struct hr_flag_spec *spec = NULL;
 	const char *value = NULL;
 
-	if (take_flag(own, argv, argc, i, &spec, &value, err) < 0)
+	if (take_flag(own, argv, argc, i, &spec, &value, err) < 0) {
+		if (err && *err)
+			(*err)->status = HR_EXIT_USAGE; /* hardrun's own option: documented as 2 */
 		return -1;
+	}
 	if (strcmp(spec->name, "hardrun-runtime") == 0)
 		cli->opts.runtime = value;
 	else if (strcmp(spec->name, "hardrun-profile") == 0)
@@ -255,13 +280,13 @@ static int hardrun_flag(struct hr_cli *cli, char **argv, int argc, int *i, struc
 	else if (strcmp(spec->name, "hardrun-audit-log") == 0)
 		cli->opts.audit_log = value;
 	else
-		cli->opts.no_audit = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+		cli->opts.no_audit = strcmp(value, "true") == 0;
 	return 0;
 }
 
 static void set_global(struct hr_cli *cli, const struct hr_flag_spec *spec, const char *value)
 {
-	bool on = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+	bool on = strcmp(value, "true") == 0;
 	const char *n = spec->name;
 	if (!strcmp(n, "debug"))
 		cli->debug = on;
@@ -343,6 +368,7 @@ int hr_cli_parse(struct hr_cli *cli, int argc, char **argv, struct hr_error **er
 
 	memset(cli, 0, sizeof(*cli));
 	cli->command_index = -1;
+	cli->command_entry = -1;
 	cli->runtime_argv = hr_xcalloc((size_t)argc + 1, sizeof(char *));
 	cli->runtime_argv[cli->runtime_argc++] = argv[0];
 	options_from_env(cli);
@@ -368,7 +394,7 @@ int hr_cli_parse(struct hr_cli *cli, int argc, char **argv, struct hr_error **er
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		cli->runtime_argv[cli->runtime_argc++] = argv[i++];
 	if (cli->log_format && strcmp(cli->log_format, "text") && strcmp(cli->log_format, "json"))
-		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+		return hr_error_set_status(err, HR_EXIT_ERROR, 0,
 					   "invalid log-format: %s (want text or json)",
 					   cli->log_format);
 	if (i >= argc)
@@ -381,6 +407,7 @@ int hr_cli_parse(struct hr_cli *cli, int argc, char **argv, struct hr_error **er
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, cli->command) == 0) {
 			cli->known_command = true;
+			cli->command_entry = (int)(c - commands);
 			return parse_command(cli, c, argc, argv, i + 1, err);
 		}
 	}
@@ -408,7 +435,7 @@ const char *hr_cli_flag(const struct hr_cli *cli, const char *name)
 bool hr_cli_flag_bool(const struct hr_cli *cli, const char *name)
 {
 	const char *v = hr_cli_flag(cli, name);
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	return v && strcmp(v, "true") == 0;
 }
 
 const char **hr_cli_flag_all(const struct hr_cli *cli, const char *name)
@@ -439,4 +466,51 @@ char *hr_cli_bundle(const struct hr_cli *cli, struct hr_error **err)
 		return NULL;
 	}
 	return hr_xasprintf("%s/%s", cwd, b);
+}
+
+enum hr_cli_usage hr_cli_usage_of(const struct hr_cli *cli)
+{
+	if (cli->command_entry < 0)
+		return HR_CLI_RUN;
+	const struct command *c = &commands[cli->command_entry];
+	if (hr_cli_flag_bool(cli, "help"))
+		return HR_CLI_HELP;
+	if ((int)cli->n_args < c->min_args || (c->max_args >= 0 && (int)cli->n_args > c->max_args))
+		return HR_CLI_BAD_ARGS;
+	return HR_CLI_RUN;
+}
+
+int hr_cli_usage_error(const struct hr_cli *cli, struct hr_error **err)
+{
+	const struct command *c = &commands[cli->command_entry];
+	const char *how = c->min_args == c->max_args	   ? "exactly"
+			  : (int)cli->n_args < c->min_args ? "a minimum of"
+							   : "a maximum of";
+	int n = (int)cli->n_args < c->min_args ? c->min_args : c->max_args;
+	return hr_error_set(err, 0, "hardrun: \"%s\" requires %s %d argument(s)", c->name, how, n);
+}
+
+void hr_cli_reduce_to_usage(struct hr_cli *cli, bool help)
+{
+	size_t n = (size_t)cli->command_index + 1;
+	if (help)
+		cli->runtime_argv[n++] = "--help";
+	cli->runtime_argv[n] = NULL;
+	cli->runtime_argc = n;
+}
+
+char *hr_cli_help_text(const struct hr_cli *cli)
+{
+	const struct command *c = &commands[cli->command_entry];
+	_cleanup_free_ char *opts = hr_xstrdup("");
+	for (const struct hr_flag_spec *f = c->flags; f->name; f++) {
+		char *o =
+		    hr_xasprintf("%s   --%s%s%s%s\n", opts, f->name, f->alias ? ", -" : "",
+				 f->alias ? f->alias : "", f->kind == HR_FLAG_BOOL ? "" : " value");
+		free(opts);
+		opts = o;
+	}
+	return hr_xasprintf("NAME:\n   hardrun %s\n\nUSAGE:\n   hardrun %s [command options] "
+			    "%s\n\nOPTIONS:\n%s",
+			    c->name, c->name, c->usage, opts);
 }

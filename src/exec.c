@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/cli.h"
 #include "hardrun/create.h"
 #include "hardrun/log.h"
 #include "hardrun/schema.h"
@@ -141,27 +144,141 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 	/* Parse the rewritten argv so that the builtin runtime, which reads the
 	 * flags rather than the argv, sees the hardened ones too. */
 	struct hr_options opts = cli->opts;
+	char *state_root = hr_steal_ptr(&cli->state_root);
 	struct hr_cli fresh;
 	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
 		hr_cli_free(cli);
 		*cli = fresh;
 		cli->opts = opts;
 	}
+	cli->state_root = state_root;
 	free(v);
 }
 
-static int write_process_file(const char *path, const struct hr_json *p, struct hr_error **err)
+/*
+ * The caller's --process as runc reads it: through the name given
+ * (`<(echo ...)` is a /dev/fd symlink to a pipe; runc os.Open()s it), a
+ * regular file or a pipe.  Reading what the caller may read anyway gives
+ * nothing away.  A FIFO with no writer reads as empty, so this never
+ * blocks on a name alone.
+ */
+static int read_process_file(const char *path, char **out, size_t *len, struct hr_error **err)
 {
-	_cleanup_free_ char *dir = hr_xstrdup(path);
-	_cleanup_free_ char *base = hr_xstrdup(path);
-	_cleanup_close_ int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	size_t cap = 4096, max = 4u << 20;
+
+	if (fd < 0)
+		return hr_error_set(err, errno, "exec --process: open `%s`", path);
+	if (fstat(fd, &st) < 0)
+		return hr_error_set(err, errno, "exec --process: stat `%s`", path);
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return hr_error_set(err, 0, "exec --process: `%s` is not a file or a pipe", path);
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return hr_error_set(err, errno, "exec --process: `%s`", path);
+	_cleanup_free_ char *buf = hr_xmalloc(cap);
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			if (cap > max)
+				return hr_error_set(
+				    err, 0, "exec --process: `%s` is over %zu bytes", path, max);
+			buf = hr_xrealloc(buf, cap *= 2);
+		}
+		ssize_t r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return hr_error_set(err, errno, "exec --process: read `%s`", path);
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	*out = hr_steal_ptr(&buf);
+	return 0;
+}
+
+/*
+ * The process runc is given: a private copy only hardrun wrote, never the
+ * caller's file (which stays as it was and which the caller could swap
+ * after the check).  A memfd, left open across the exec and named through
+ * /proc/self/fd, which is the runtime's own table once it runs; it sits
+ * above the --preserve-fds range so the container does not inherit it.
+ */
+static int private_process_file(const struct hr_cli *cli, const struct hr_json *p, char **path,
+				struct hr_error **err)
+{
 	_cleanup_free_ char *out = NULL;
-	size_t len = 0;
-	if (dfd < 0)
-		return hr_error_set(err, errno, "exec: directory of `%s`", path);
+	size_t len = 0, off = 0;
+	const char *pv = hr_cli_flag(cli, "preserve-fds");
+	long preserve = pv ? strtol(pv, NULL, 10) : 0;
+
 	if (hr_json_serialize(p, false, &out, &len, err) < 0)
 		return -1;
-	return hr_write_file_atomic(dfd, basename(base), out, len, 0600, err);
+	_cleanup_close_ int mfd = memfd_create("hardrun-process", MFD_CLOEXEC);
+	if (mfd < 0)
+		return hr_error_set(err, errno, "exec --process: memfd_create");
+	while (off < len) {
+		ssize_t w = write(mfd, out + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return hr_error_set(err, errno, "exec --process: write the private copy");
+		off += (size_t)w;
+	}
+	if (preserve < 0 || preserve > 65536)
+		preserve = 0; /* the runtime refuses it itself */
+	int fd = fcntl(mfd, F_DUPFD, 3 + (int)preserve);
+	if (fd < 0)
+		return hr_error_set(err, errno, "exec --process: dup the private copy");
+	*path = hr_xasprintf("/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* Rebuild runtime_argv with --process pointing at the private copy. */
+static void process_flag_to(struct hr_cli *cli, const char *path)
+{
+	size_t n = 0;
+	char **v =
+	    hr_xcalloc((size_t)cli->command_index + cli->n_flags + cli->n_args + 2, sizeof(char *));
+	for (int i = 0; i <= cli->command_index; i++)
+		v[n++] = cli->runtime_argv[i];
+	for (size_t i = 0; i < cli->n_flags; i++) {
+		const char *name = cli->flags[i].spec->name;
+		/* Lives until execve replaces the process. */
+		v[n++] = hr_xasprintf("--%s=%s", name,
+				      strcmp(name, "process") ? cli->flags[i].value : path);
+	}
+	for (size_t i = 0; i < cli->n_args; i++)
+		v[n++] = cli->args[i];
+	v[n] = NULL;
+	struct hr_options opts = cli->opts;
+	char *state_root = hr_steal_ptr(&cli->state_root);
+	struct hr_cli fresh;
+	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
+		hr_cli_free(cli);
+		*cli = fresh;
+		cli->opts = opts;
+	}
+	cli->state_root = state_root;
+	free(v);
+}
+
+static int load_process(struct hr_cli *cli, const char *pfile, struct hr_json **proc,
+			struct hr_error **err)
+{
+	if (!pfile)
+		return (*proc = process_from_flags(cli, err)) ? 0 : -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	if (read_process_file(pfile, &buf, &len, err) < 0)
+		return -1;
+	*proc = hr_json_parse(buf, len, NULL, err);
+	if (!*proc)
+		return hr_err_wrap(err, "exec --process %s", pfile);
+	if ((*proc)->type != HR_JSON_OBJECT)
+		return hr_error_set(err, 0, "exec --process %s: not an object", pfile);
+	return 0;
 }
 
 int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
@@ -171,19 +288,10 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 	_cleanup_json_ struct hr_json *proc = NULL;
 	_cleanup_json_ struct hr_json *orig = NULL;
 
-	if (pfile) {
-		_cleanup_free_ char *buf = NULL;
-		size_t len = 0;
-		if (hr_read_file_at(AT_FDCWD, pfile, 4u << 20, &buf, &len, err) < 0)
-			return hr_err_wrap(err, "exec --process");
-		proc = hr_json_parse(buf, len, NULL, err);
-		if (!proc)
-			return hr_err_wrap(err, "exec --process %s", pfile);
-		if (proc->type != HR_JSON_OBJECT)
-			return hr_error_set(err, 0, "exec --process %s: not an object", pfile);
-	} else if (!(proc = process_from_flags(cli, err))) {
+	if (!hr_cli_id(cli))
+		return hr_cli_usage_error(cli, err);
+	if (load_process(cli, pfile, &proc, err) < 0)
 		return -1;
-	}
 	if (hr_schema_check(proc, true, err) < 0)
 		return hr_err_wrap(err, "exec");
 	_cleanup_json_ struct hr_json *spec = hr_json_new(HR_JSON_OBJECT);
@@ -220,10 +328,16 @@ int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const cha
 		*err = refusal;
 		return -1;
 	}
+	if (pfile) {
+		/* Always the copy: the caller's pipe is drained, its file may change. */
+		_cleanup_free_ char *copy = NULL;
+		if (private_process_file(cli, proc, &copy, err) < 0)
+			return -1;
+		process_flag_to(cli, copy);
+		return 0;
+	}
 	if (hr_json_equal(proc, orig))
 		return 0;
-	if (pfile)
-		return write_process_file(pfile, proc, err);
 	flags_from_process(cli, proc);
 	return 0;
 }

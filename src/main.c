@@ -306,6 +306,28 @@ static int dispatch(struct hr_cli *cli, const struct hr_policy *policy, const ch
 	return hr_delegate_exec(runtime, cli, err);
 }
 
+/*
+ * A command's help or a usage error, decided before anything reads a
+ * bundle.  runc's own words come from runc with nothing but the command and
+ * --help, so it cannot act either; hardrun's check and the builtin runtime
+ * answer here.
+ */
+static int usage_main(struct hr_cli *cli, enum hr_cli_usage usage, const char *runtime,
+		      struct hr_error **err)
+{
+	bool own = !runtime || strcmp(runtime, HR_RUNTIME_BUILTIN) == 0 ||
+		   strcmp(cli->command, "check") == 0;
+	if (!own) {
+		hr_cli_reduce_to_usage(cli, usage == HR_CLI_HELP);
+		return hr_delegate_exec(runtime, cli, err);
+	}
+	if (usage == HR_CLI_BAD_ARGS)
+		return hr_cli_usage_error(cli, err);
+	_cleanup_free_ char *text = hr_cli_help_text(cli);
+	fputs(text, stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct hr_cli cli;
@@ -325,12 +347,14 @@ int main(int argc, char **argv)
 #endif
 	if (!cli.opts.profile)
 		cli.opts.profile = profile_from_argv0(argv[0]);
-	if (cli.help && !cli.command) {
+	/* runc too answers a global --help (or --version) and runs no command. */
+	if (cli.help) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
 
-	bool strict = cli.command && needs_policy(cli.command);
+	enum hr_cli_usage usage = hr_cli_usage_of(&cli);
+	bool strict = cli.command && needs_policy(cli.command) && usage == HR_CLI_RUN;
 	policy = hr_policy_load(cli.opts.policy, &err);
 	if (!policy && strict)
 		return fail(err);
@@ -353,12 +377,17 @@ int main(int argc, char **argv)
 		hr_error_set(&err, 0, "this hardrun was built without the builtin runtime");
 	}
 #endif
-	if (cli.version && !cli.command) {
+	if (cli.version) {
 		print_version(runtime);
 		ret = 0;
 	} else if (!cli.command) {
 		fputs(usage_text, stdout);
 		ret = 0;
+	} else if (usage != HR_CLI_RUN) {
+		hr_error_clear(&err);
+		ret = usage_main(&cli, usage, runtime, &err);
+		if (ret < 0)
+			ret = fail(err);
 	} else if (!runtime && strcmp(cli.command, "check") != 0) {
 		ret = fail(err);
 		err = NULL;

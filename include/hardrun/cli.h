@@ -70,6 +70,7 @@ struct hr_cli {
 
 	const char *command; /* canonical name ("run"), NULL if none given */
 	bool known_command;  /* command is in runc's table */
+	int command_entry;   /* its row in that table, -1 if unknown */
 
 	/* the command's flags in order, and its positional arguments */
 	struct hr_flag_value *flags;
@@ -89,10 +90,37 @@ void hr_cli_free(struct hr_cli *cli);
 
 /* Last value of a command flag by long name, or NULL (bool: "true"/"false"). */
 const char *hr_cli_flag(const struct hr_cli *cli, const char *name);
-/* True if a bool flag was given and not =false. */
+/* True if a bool flag was given and not =false (Go's spellings are normalised). */
 bool hr_cli_flag_bool(const struct hr_cli *cli, const char *name);
 /* All values of a (multi) flag, NULL-terminated malloc'd vector of argv pointers. */
 const char **hr_cli_flag_all(const struct hr_cli *cli, const char *name);
+
+/*
+ * What a command line asks for before anything reads a bundle: the command
+ * (HR_CLI_RUN; also for unknown commands, which go to the lower runtime as
+ * given), its help (-h/--help among its flags), or a usage error (a number
+ * of positional arguments runc's checkArgs refuses, e.g. `exec` without an
+ * id).  The last two never harden, read config.json or start anything.
+ */
+enum hr_cli_usage {
+	HR_CLI_RUN,
+	HR_CLI_HELP,
+	HR_CLI_BAD_ARGS,
+};
+enum hr_cli_usage hr_cli_usage_of(const struct hr_cli *cli);
+
+/* HR_CLI_BAD_ARGS as runc words it ("requires exactly 1 argument(s)"); -1. */
+int hr_cli_usage_error(const struct hr_cli *cli, struct hr_error **err);
+
+/*
+ * Cut runtime_argv down to the global flags and the command, plus --help
+ * when help: the lower runtime then prints that command's help (exit 0) or
+ * its usage error (exit 1) and never acts, whatever else the caller gave.
+ */
+void hr_cli_reduce_to_usage(struct hr_cli *cli, bool help);
+
+/* hardrun's own help for a known command (the builtin runtime has none); malloc'd. */
+char *hr_cli_help_text(const struct hr_cli *cli);
 
 /* The container id (first positional argument) or NULL. */
 static inline const char *hr_cli_id(const struct hr_cli *cli)
