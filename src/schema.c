@@ -294,6 +294,11 @@ int hr_schema_check(const struct hr_json *spec, bool process_only, struct hr_err
 		return check(spec, process_fields, "process", err);
 	if (check(spec, config_fields, "", err) < 0)
 		return -1;
+	/* runc only finds out after it has set the container up; a config with
+	 * no process has nothing to harden, so it goes no further than here. */
 	const struct hr_json *p = hr_json_get(spec, "process");
-	return p && p->type == HR_JSON_OBJECT ? check(p, process_fields, "process", err) : 0;
+	if (hr_json_is_null(p))
+		return hr_error_set(err, 0, "config: `process` is required (got %s)",
+				    p ? "null" : "nothing");
+	return check(p, process_fields, "process", err);
 }

@@ -199,53 +199,81 @@ static int check_nodes(struct hr_ctx *ctx, const struct devices_settings *s, str
 	return 0;
 }
 
+/* Access bits as runc reads a rule's access string. */
+#define ACC_R 1u
+#define ACC_W 2u
+#define ACC_M 4u
+
 struct cg_rule {
 	bool allow;
-	char type;	      /* 'a', 'c', 'b', 0 = invalid */
+	char type;	      /* 'a', 'c', 'b' */
 	int64_t major, minor; /* < 0: wildcard */
-	const char *access;
+	unsigned access;      /* ACC_* */
 };
 
+/* Each r, w and m grants; runc ignores every other letter ("rwa" is rw). */
+static unsigned access_bits(const char *a)
+{
+	unsigned bits = 0;
+	for (; *a; a++)
+		bits |= *a == 'r' ? ACC_R : *a == 'w' ? ACC_W : *a == 'm' ? ACC_M : 0;
+	return bits;
+}
+
+/*
+ * A device cgroup rule as runc 1.1 reads it: type "" is "a", only "a", "b"
+ * and "c" exist (runc refuses "u" and "p" here), an absent major or minor
+ * is the wildcard, and the access string must not be empty.
+ */
 static int read_cg_rule(const struct hr_json *r, const char *path, struct cg_rule *out,
 			struct hr_error **err)
 {
 	const struct hr_json *aj = hr_json_get(r, "allow");
-	const char *t = NULL;
+	const char *t = NULL, *access = NULL;
 
 	if (!hr_json_is_null(aj) && aj->type != HR_JSON_BOOL)
 		return hr_error_set(err, 0, "config: `%s.allow` must be a bool", path);
 	out->allow = !hr_json_is_null(aj) && aj->boolean;
-	if (get_str(r, "type", "a", &t, path, err) < 0 ||
+	if (get_str(r, "type", "", &t, path, err) < 0 ||
 	    get_i64(r, "major", -1, &out->major, path, err) < 0 ||
 	    get_i64(r, "minor", -1, &out->minor, path, err) < 0 ||
-	    get_str(r, "access", "rwm", &out->access, path, err) < 0)
+	    get_str(r, "access", "", &access, path, err) < 0)
 		return -1;
-	out->type = *t ? fold_type(t) : 'a';
-	if (!*out->access)
-		out->access = "rwm";
-	if (!out->type || out->type == 'p' || strspn(out->access, "rwm") != strlen(out->access))
-		return hr_error_set(err, 0, "config: `%s`: invalid device rule type or access",
-				    path);
+	if (!*t)
+		t = "a";
+	if (strcmp(t, "a") && strcmp(t, "b") && strcmp(t, "c"))
+		return hr_error_set(err, 0, "config: `%s.type`: invalid cgroup device type \"%s\"",
+				    path, t);
+	if (!*access)
+		return hr_error_set(err, 0, "config: `%s.access` must not be empty", path);
+	out->type = t[0];
+	out->access = access_bits(access);
 	return 0;
+}
+
+/*
+ * Nodes the platforms' default rules name that the container never needs
+ * through the cgroup: /dev/console (5:1, the host's console; the runtime
+ * binds the container's own pty there) and /dev/net/tun (10:200; a profile
+ * lists it in allowedDevices to have it).  Docker sends both on every
+ * container, so they are dropped without refusing it.
+ */
+static bool cg_platform_default(const struct cg_rule *r)
+{
+	return r->allow && r->type == 'c' &&
+	       ((r->major == 5 && r->minor == 1) ||
+		(r->major == TUN_MAJOR && r->minor == TUN_MINOR));
 }
 
 /* Does an allow rule only let in what the defaults already let in? */
 static bool cg_rule_harmless(const struct devices_settings *s, const struct cg_rule *r)
 {
-	if (!r->allow || strcmp(r->access, "m") == 0)
+	if (!r->allow || (r->access & (ACC_R | ACC_W)) == 0)
 		return true; /* denials, and mknod alone (the node still needs rw) */
-	if (r->type != 'c' && r->type != 'b')
-		return false;
 	if (r->type == 'c' && r->major == PTS_MAJOR)
 		return true; /* the container's own ptys */
-	if (r->type == 'c' && r->major == TUN_MAJOR && r->minor == TUN_MINOR)
-		return true;
-	/* /dev/console: Docker's default rules allow it; the node a container
-	 * sees is its own console pty, and in a user namespace it cannot mknod
-	 * the host's. */
-	if (r->type == 'c' && r->major == 5 && r->minor == 1)
-		return true;
-	return r->major >= 0 && r->minor >= 0 && dev_known(s, r->type, r->major, r->minor);
+	return r->type != 'a' && r->major >= 0 && r->minor >= 0 &&
+	       dev_known(s, r->type, r->major, r->minor);
 }
 
 static struct hr_json *cg_json(bool allow, char type, int64_t maj, int64_t min, const char *access)
@@ -277,7 +305,7 @@ static struct hr_json *cg_default_list(const struct devices_settings *s)
 
 static bool is_deny_all(const struct cg_rule *r)
 {
-	return !r->allow && r->type == 'a' && strcmp(r->access, "rwm") == 0;
+	return !r->allow && r->type == 'a' && r->access == (ACC_R | ACC_W | ACC_M);
 }
 
 static int check_cgroup(struct hr_ctx *ctx, const struct devices_settings *s, struct hr_error **err)
@@ -300,7 +328,8 @@ static int check_cgroup(struct hr_ctx *ctx, const struct devices_settings *s, st
 			return -1;
 		if (i == 0)
 			starts_deny = is_deny_all(&r);
-		if (r.allow && r.type == 'a' && (strchr(r.access, 'r') || strchr(r.access, 'w')))
+		/* runc turns any "a" allow into allow-all, whatever its access. */
+		if (r.allow && r.type == 'a')
 			allow_all = true;
 	}
 	if (allow_all) {
@@ -322,13 +351,21 @@ static int check_cgroup(struct hr_ctx *ctx, const struct devices_settings *s, st
 		snprintf(path, sizeof(path), "linux.resources.devices[%zu]", i);
 		if (read_cg_rule(arr->arr.items[i], path, &r, err) < 0)
 			return -1;
+		_cleanup_free_ char *before = hr_json_brief(arr->arr.items[i]);
+		if (cg_platform_default(&r)) {
+			enum hr_action a =
+			    ctx->cur_action == HR_ACTION_WARN ? HR_ACTION_WARN : HR_ACTION_FIX;
+			hr_report_as(ctx, a, path, before, NULL,
+				     "device cgroup rule for /dev/console or /dev/net/tun dropped");
+			if (a == HR_ACTION_FIX)
+				hr_json_array_remove(arr, i);
+			continue;
+		}
 		if (cg_rule_harmless(s, &r))
 			continue;
-		_cleanup_free_ char *before = hr_json_brief(arr->arr.items[i]);
 		if (hr_report(
 			ctx, path, before, NULL,
-			"device cgroup rule allows %s access to devices outside the default set",
-			r.access))
+			"device cgroup rule allows access to devices outside the default set"))
 			hr_json_array_remove(arr, i);
 	}
 	if (!starts_deny && arr->arr.len > 0) {

@@ -338,23 +338,52 @@ static const struct tcase cases[] = {
      "{\"allow\":true,\"type\":\"b\",\"major\":8,\"minor\":0,\"access\":\"rwm\"},"
      "{\"allow\":true,\"type\":\"c\",\"access\":\"rw\"}]}}}",
      0, 2, 0, 0, "linux/resources/devices", "[{\"allow\":false,\"access\":\"rwm\"}]"},
-    {"devices: Docker's default rules pass", &hr_rule_devices, NULL, FIX,
+#define DOCKER_DEV_RULES                                                                           \
+	"{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"            \
+	"{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},"                                        \
+	"{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"                                        \
+	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"              \
+	"{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"                        \
+	"{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rwm\"},"              \
+	"{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"              \
+	"{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}}}"
+    {"devices: Docker's default rules run, console and tun dropped", &hr_rule_devices, NULL, FIX,
+     DOCKER_DEV_RULES, 0, 2, 0, 0, "linux/resources/devices/5/minor", "2"},
+    {"devices: Docker's default rules not refused under deny, console still dropped",
+     &hr_rule_devices, NULL, DENY, DOCKER_DEV_RULES, 0, 2, 0, 0, "linux/resources/devices/5/minor",
+     "2"},
+    {"devices: the console rule alone is dropped (c 5:1 rwm)", &hr_rule_devices, NULL, FIX,
      "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-     "{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},"
-     "{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
-     "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
-     "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
-     "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
-     "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}}}",
+     "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rw\"}]}}}",
+     0, 1, 0, 0, "linux/resources/devices", "[{\"allow\":false,\"access\":\"rwm\"}]"},
+    {"devices: a deny with access rwa is read as runc reads it", &hr_rule_devices, NULL, DENY,
+     "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+     "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":11,\"access\":\"rwa\"}]}}}",
      0, 0, 0, 0, NULL, NULL},
+    {"devices: an allow with letters runc ignores still counts its r/w", &hr_rule_devices, NULL,
+     DENY,
+     "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+     "{\"allow\":true,\"type\":\"b\",\"major\":8,\"minor\":0,\"access\":\"xrq\"}]}}}",
+     0, 0, 1, 0, NULL, NULL},
+    {"devices: an allow of type a with access m is allow-all", &hr_rule_devices, NULL, FIX,
+     "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+     "{\"allow\":true,\"type\":\"a\",\"access\":\"m\"}]}}}",
+     0, 1, 0, 0, "linux/resources/devices/1/access", "\"rwm\""},
+    {"devices: empty access refused as runc refuses it", &hr_rule_devices, NULL, FIX,
+     "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"\"}]}}}", -1, ANY, ANY,
+     ANY, NULL, NULL},
+    {"devices: cgroup type u refused as runc refuses it", &hr_rule_devices, NULL, FIX,
+     "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"type\":\"u\","
+     "\"access\":\"rwm\"}]}}}",
+     -1, ANY, ANY, ANY, NULL, NULL},
     {"devices: rules without a leading deny-all get one", &hr_rule_devices, NULL, FIX,
      "{\"linux\":{\"resources\":{\"devices\":["
      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}}}",
      0, 1, 0, 0, "linux/resources/devices/0", DENY_ALL},
-    {"devices: bad access string fails closed", &hr_rule_devices, NULL, FIX,
+    {"devices: rwx is rw to runc: a wildcard char allow, removed", &hr_rule_devices, NULL, FIX,
      "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"access\":"
      "\"rwx\"}]}}}",
-     -1, ANY, ANY, ANY, NULL, NULL},
+     0, 1, 0, 0, "linux/resources/devices", "[]"},
     {"devices: devices of the wrong type fail closed", &hr_rule_devices, NULL, FIX,
      "{\"linux\":{\"devices\":{}}}", -1, ANY, ANY, ANY, NULL, NULL},
     {"devices: bad allowedDevices entry is a policy error", &hr_rule_devices,
