@@ -21,11 +21,13 @@
 #include "hardrun/profile.h"
 #include "hardrun/seccomp.h"
 #include "hardrun/util.h"
+#include "seccomp-int.h"
 
 struct seccomp_settings {
 	char *profile; /* file in policy->seccomp_dir, or an absolute path */
 	char **never;  /* extra never-allowed syscalls from the policy */
 	bool allow_custom;
+	bool no_setid;		/* seccomp-setid.c */
 	struct hr_json *loaded; /* the profile, read once per process */
 };
 
@@ -43,7 +45,8 @@ static void seccomp_free(void *p)
 static int seccomp_parse(const struct hr_json *section, const char *file, void **settings,
 			 struct hr_error **err)
 {
-	static const char *const keys[] = {"profile", "neverAllowed", "allowCustom", NULL};
+	static const char *const keys[] = {"profile", "neverAllowed", "allowCustom", "noSetid",
+					   NULL};
 	struct seccomp_settings *s = hr_xcalloc(1, sizeof(*s));
 
 	s->allow_custom = true;
@@ -52,7 +55,8 @@ static int seccomp_parse(const struct hr_json *section, const char *file, void *
 	     hr_policy_get_string(section, "profile", &s->profile, file, "seccomp", err) < 0 ||
 	     hr_policy_get_strv(section, "neverAllowed", &s->never, file, "seccomp", err) < 0 ||
 	     hr_policy_get_bool(section, "allowCustom", &s->allow_custom, file, "seccomp", err) <
-		 0))
+		 0 ||
+	     hr_policy_get_bool(section, "noSetid", &s->no_setid, file, "seccomp", err) < 0))
 		goto fail;
 	for (size_t i = 0; s->never && s->never[i]; i++)
 		if (!hr_seccomp_syscall_known(s->never[i])) {
@@ -119,6 +123,12 @@ shipped_profile(const struct hr_ctx *ctx, const struct seccomp_settings *s, stru
 	if (hr_seccomp_load_profile(dir, s->profile, &m->loaded, err) < 0)
 		return NULL;
 	native_arches_only(m->loaded);
+	/* the profile the policy means: configs are compared with this one */
+	if (s->no_setid && hr_seccomp_forbid_setid(m->loaded) < 0) {
+		hr_error_set(err, 0, "seccomp profile `%s`: syscalls is not an array", s->profile);
+		hr_json_free(hr_steal_ptr(&m->loaded));
+		return NULL;
+	}
 	return m->loaded;
 }
 
@@ -406,24 +416,51 @@ static void guard_clone(struct scrub *x)
 			append_rule(x->sc, "clone", "SCMP_ACT_ERRNO", EPERM, bit, bit);
 }
 
-static void warn_listener(struct hr_ctx *ctx, const struct hr_json *sc)
+/*
+ * runc connects to the listener as root before the container runs: a
+ * runtime's socket there is refused.  Notify rules without a listener are
+ * the runtime's own error and stay so.
+ */
+static void check_listener(struct hr_ctx *ctx, const struct hr_json *sc)
 {
-	const struct hr_json *calls = hr_json_get(sc, "syscalls");
 	const char *listener = hr_json_as_string(hr_json_get(sc, "listenerPath"));
 
-	if (listener && *listener)
-		hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", listener, NULL,
-			     "syscall decisions are handed to an agent outside the container");
-	for (size_t i = 0; calls && calls->type == HR_JSON_ARRAY && i < calls->arr.len; i++) {
-		const char *a = hr_json_as_string(hr_json_get(calls->arr.items[i], "action"));
-
-		if (a && strcmp(a, "SCMP_ACT_NOTIFY") == 0 && !(listener && *listener)) {
-			hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", NULL, NULL,
-				     "SCMP_ACT_NOTIFY rules without a listener: the runtime will "
-				     "refuse them");
-			break;
-		}
+	if (listener && *listener) {
+		_cleanup_free_ char *why = hr_seccomp_listener_refusal(listener);
+		if (why)
+			hr_report_unfixable(ctx, "linux.seccomp.listenerPath", listener,
+					    "seccomp listener refused: %s", why);
+		else
+			hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", listener,
+				     NULL,
+				     "syscall decisions are handed to an agent outside the "
+				     "container");
+	} else if (hr_seccomp_has_notify(sc)) {
+		hr_report_as(ctx, HR_ACTION_WARN, "linux.seccomp.listenerPath", NULL, NULL,
+			     "SCMP_ACT_NOTIFY rules without a listener: the runtime will "
+			     "refuse them");
 	}
+}
+
+/*
+ * An allow-everything profile with notify rules: the default profile with
+ * those rules on top.  Returns the profile to scrub, NULL after a refusal
+ * or a report that kept the config as it was.
+ */
+static struct hr_json *notify_on_default(struct hr_ctx *ctx, const struct seccomp_settings *s,
+					 struct hr_json *sc, const char *before,
+					 struct hr_error **err)
+{
+	const struct hr_json *def = shipped_profile(ctx, s, err);
+	if (!def)
+		return NULL;
+	if (!hr_report(ctx, "linux.seccomp.defaultAction", before, s->profile,
+		       "the seccomp profile allows every syscall: its notify rules are kept on "
+		       "the default profile"))
+		return NULL;
+	struct hr_json *merged = hr_seccomp_notify_onto(sc, def);
+	hr_json_set(hr_json_get(ctx->spec, "linux"), "seccomp", merged);
+	return merged;
 }
 
 /* Replace the config's profile with ours when the report asks for a fix. */
@@ -458,8 +495,12 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 		hr_error_clear(&verr);
 		return 0;
 	}
+	check_listener(ctx, sc);
 	before = hr_json_brief(hr_json_get(sc, "defaultAction"));
-	if (allows_all(sc))
+	if (allows_all(sc) && s->allow_custom && hr_seccomp_has_notify(sc)) {
+		if (!(sc = notify_on_default(ctx, s, sc, before, err)))
+			return err && *err ? -1 : 0;
+	} else if (allows_all(sc))
 		return replace_if(ctx, s,
 				  hr_report(ctx, "linux.seccomp.defaultAction", before, s->profile,
 					    "the seccomp profile allows every syscall"),
@@ -477,7 +518,6 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 			    err);
 		return 0;
 	}
-	warn_listener(ctx, sc);
 	x.ctx = ctx;
 	x.sc = sc;
 	x.never = hr_seccomp_set_new(hr_seccomp_never_allowed, s->never, arches);
@@ -488,6 +528,15 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 		guard_clone(&x);
 	hr_seccomp_set_free(x.never);
 	hr_seccomp_set_free(x.clones);
+	if (r == 0 && s->no_setid && !hr_json_equal(sc, shipped_profile(ctx, s, err))) {
+		_cleanup_json_ struct hr_json *want = hr_json_clone(sc);
+		r = hr_seccomp_forbid_setid(want);
+		if (r == 0 && !hr_json_equal(want, sc) &&
+		    hr_report(ctx, "linux.seccomp.syscalls", NULL, "noSetid",
+			      "the profile lets container root make setuid, setgid or "
+			      "file-capability files"))
+			r = hr_seccomp_forbid_setid(sc);
+	}
 	if (r < 0)
 		return hr_error_set(err, 0, "linux.seccomp.syscalls: not an array");
 	/* what reaches the runtime must be a filter libseccomp accepts in full */
