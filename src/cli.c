@@ -492,9 +492,19 @@ int hr_cli_usage_error(const struct hr_cli *cli, struct hr_error **err)
 
 void hr_cli_reduce_to_usage(struct hr_cli *cli, bool help)
 {
+	const struct command *c = &commands[cli->command_entry];
 	size_t n = (size_t)cli->command_index + 1;
+	/* Too many arguments: as many empty ids, which no runtime accepts as
+	 * a container, so runc reports the count and can act on nothing. */
+	size_t extra = !help && c->max_args >= 0 && (int)cli->n_args > c->max_args
+			   ? (size_t)c->max_args + 1
+			   : 0;
+
+	cli->runtime_argv = hr_xrealloc(cli->runtime_argv, (n + extra + 2) * sizeof(char *));
 	if (help)
 		cli->runtime_argv[n++] = "--help";
+	while (extra-- > 0)
+		cli->runtime_argv[n++] = "";
 	cli->runtime_argv[n] = NULL;
 	cli->runtime_argc = n;
 }
