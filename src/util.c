@@ -344,7 +344,10 @@ int hr_write_file_atomic(int dirfd, const char *name, const void *data, size_t l
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+	/* O_NONBLOCK: a FIFO nobody reads is an error, not a hang */
+	fd = open(path,
+		  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		  0640);
 	if (fd < 0)
 		return hr_error_set(err, errno, "open `%s`", path);
 	/* One write(2) on O_APPEND: concurrent writers never interleave a line. */
