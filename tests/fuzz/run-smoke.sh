@@ -17,13 +17,13 @@ if [ ! -d "$build" ]; then
 	CC=clang meson setup "$build" "$top" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false >"$build.log" 2>&1 || { echo "not ok 1 - configure fuzz build"; echo "1..1"; exit 1; }
 fi
-if ! ninja -C "$build" tests/fuzz/fuzz-json tests/fuzz/fuzz-policy tests/fuzz/fuzz-rules >"$build.ninja.log" 2>&1; then
+if ! ninja -C "$build" tests/fuzz/fuzz-json tests/fuzz/fuzz-policy tests/fuzz/fuzz-rules tests/fuzz/fuzz-cli >"$build.ninja.log" 2>&1; then
 	echo "not ok 1 - build fuzz targets (see $build.ninja.log)"
 	echo "1..1"
 	exit 1
 fi
 mkdir -p "$top/tests/fuzz/crashes"
-for t in json policy rules; do
+for t in json policy rules cli; do
 	n=$((n + 1))
 	work=$(mktemp -d)
 	cp "$top/tests/fuzz/corpus/$t/"* "$work/" 2>/dev/null
