@@ -105,8 +105,47 @@ static void test_errors(void)
 	hr_cli_free(&cli);
 }
 
+static void test_usage(void)
+{
+	struct hr_cli cli;
+	struct hr_error *err = NULL;
+	char *exec_noid[] = {"hardrun", "exec", NULL};
+	char *exec_h[] = {"hardrun", "--root", "/r", "exec", "-h", NULL};
+	char *run_h[] = {"hardrun", "run", "--bundle", "/b", "x", "--help=T", NULL};
+	char *exec_h_arg[] = {"hardrun", "exec", "x", "-h", NULL};
+	char *list_x[] = {"hardrun", "list", "x", NULL};
+	char *kill_ok[] = {"hardrun", "kill", "x", "KILL", NULL};
+
+	ok(parse(&cli, exec_noid) == 0 && hr_cli_usage_of(&cli) == HR_CLI_BAD_ARGS,
+	   "exec without an id is a usage error");
+	ok(hr_cli_usage_error(&cli, &err) < 0 && strstr(err->msg, "a minimum of 1"),
+	   "worded as runc words it: %s", err ? err->msg : "");
+	hr_error_clear(&err);
+	hr_cli_free(&cli);
+	ok(parse(&cli, exec_h) == 0 && hr_cli_usage_of(&cli) == HR_CLI_HELP, "exec -h is help");
+	hr_cli_reduce_to_usage(&cli, true);
+	is_str(joined(&cli), "--root /r exec --help", "the runtime gets globals, exec, --help");
+	hr_cli_free(&cli);
+	ok(parse(&cli, run_h) == 0 && hr_cli_usage_of(&cli) == HR_CLI_HELP,
+	   "run ... --help=T (Go's bool spelling) after the id is help");
+	hr_cli_free(&cli);
+	ok(parse(&cli, exec_h_arg) == 0 && hr_cli_usage_of(&cli) == HR_CLI_RUN,
+	   "exec ID -h: -h belongs to the command run in the container");
+	hr_cli_free(&cli);
+	ok(parse(&cli, list_x) == 0 && hr_cli_usage_of(&cli) == HR_CLI_BAD_ARGS,
+	   "list takes no argument");
+	hr_cli_reduce_to_usage(&cli, false);
+	ok(cli.runtime_argc == 3 && strcmp(cli.runtime_argv[1], "list") == 0 &&
+	       strcmp(cli.runtime_argv[2], "") == 0 && !cli.runtime_argv[3],
+	   "too many arguments reach the runtime as empty ids");
+	hr_cli_free(&cli);
+	ok(parse(&cli, kill_ok) == 0 && hr_cli_usage_of(&cli) == HR_CLI_RUN, "kill ID SIGNAL runs");
+	hr_cli_free(&cli);
+}
+
 int main(void)
 {
+	test_usage();
 	test_docker_style();
 	test_reorder_and_aliases();
 	test_errors();
