@@ -48,7 +48,8 @@ static const char usage_text[] =
     "runc's global flags: --root DIR, --log FILE, --log-format text|json, --debug,\n"
     "  --systemd-cgroup, --rootless true|false|auto, --criu PATH, --version, --help\n"
     "\n"
-    "Exit codes: 0 success, 1 failure or refused by policy, 2 bad command line,\n"
+    "Exit codes: 0 success, 1 failure, refused by policy or a bad runc command line,\n"
+    "2 a bad --hardrun-* option,\n"
     "127 lower runtime not executable; otherwise the lower runtime's own.\n"
     "See hardrun(1) and docs/policy.md.\n";
 
