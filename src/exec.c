@@ -162,7 +162,7 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
  * nothing away.  A FIFO with no writer reads as empty, so this never
  * blocks on a name alone.
  */
-static int read_process_file(const char *path, char **out, size_t *len, struct hr_error **err)
+int hr_exec_read_process(const char *path, char **out, size_t *len, struct hr_error **err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
@@ -271,7 +271,7 @@ static int load_process(struct hr_cli *cli, const char *pfile, struct hr_json **
 		return (*proc = process_from_flags(cli, err)) ? 0 : -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	if (read_process_file(pfile, &buf, &len, err) < 0)
+	if (hr_exec_read_process(pfile, &buf, &len, err) < 0)
 		return -1;
 	*proc = hr_json_parse(buf, len, NULL, err);
 	if (!*proc)

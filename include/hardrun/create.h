@@ -73,8 +73,15 @@ int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
 int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 		  struct hr_error **err);
 
-/* `exec`: apply the process rules to --process or the flags, then hand off. */
+/*
+ * `exec`: apply the process rules to --process or the flags, then hand off.
+ * With --process, the runtime's argv then names a private copy of the
+ * hardened process (/proc/self/fd/N), never the caller's file.
+ */
 int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 		   struct hr_error **err);
+
+/* An --process file as runc reads it: through its name, a pipe included (at most 4 MiB). */
+int hr_exec_read_process(const char *path, char **out, size_t *len, struct hr_error **err);
 
 #endif

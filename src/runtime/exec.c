@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/create.h"
 #include "hardrun/runtime.h"
 #include "hardrun/util.h"
 #include "rt.h"
@@ -94,7 +95,8 @@ static struct hr_json *exec_process_json(const struct hr_cli *cli, const struct 
 	if (pfile) {
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
-		if (hr_read_file_at(AT_FDCWD, pfile, 1 << 20, &text, &len, err) < 0 ||
+		/* hardrun's private copy (/proc/self/fd/N), read as runc reads it */
+		if (hr_exec_read_process(pfile, &text, &len, err) < 0 ||
 		    !(p = hr_json_parse(text, len, NULL, err)))
 			return hr_err_wrap(err, "--process %s", pfile), NULL;
 	} else {
