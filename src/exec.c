@@ -169,27 +169,26 @@ int hr_exec_read_process(const char *path, char **out, size_t *len, struct hr_er
 	size_t cap = 4096, max = 4u << 20;
 
 	if (fd < 0)
-		return hr_error_set(err, errno, "exec --process: open `%s`", path);
+		return hr_error_set(err, errno, "open `%s`", path);
 	if (fstat(fd, &st) < 0)
-		return hr_error_set(err, errno, "exec --process: stat `%s`", path);
+		return hr_error_set(err, errno, "stat `%s`", path);
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
-		return hr_error_set(err, 0, "exec --process: `%s` is not a file or a pipe", path);
+		return hr_error_set(err, 0, "`%s` is not a file or a pipe", path);
 	if (fcntl(fd, F_SETFL, 0) < 0)
-		return hr_error_set(err, errno, "exec --process: `%s`", path);
+		return hr_error_set(err, errno, "`%s`", path);
 	_cleanup_free_ char *buf = hr_xmalloc(cap);
 	*len = 0;
 	for (;;) {
 		if (*len == cap) {
 			if (cap > max)
-				return hr_error_set(
-				    err, 0, "exec --process: `%s` is over %zu bytes", path, max);
+				return hr_error_set(err, 0, "`%s` is over %zu bytes", path, max);
 			buf = hr_xrealloc(buf, cap *= 2);
 		}
 		ssize_t r = read(fd, buf + *len, cap - *len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return hr_error_set(err, errno, "exec --process: read `%s`", path);
+			return hr_error_set(err, errno, "read `%s`", path);
 		if (r == 0)
 			break;
 		*len += (size_t)r;
@@ -272,7 +271,7 @@ static int load_process(struct hr_cli *cli, const char *pfile, struct hr_json **
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	if (hr_exec_read_process(pfile, &buf, &len, err) < 0)
-		return -1;
+		return hr_err_wrap(err, "exec --process");
 	*proc = hr_json_parse(buf, len, NULL, err);
 	if (!*proc)
 		return hr_err_wrap(err, "exec --process %s", pfile);

@@ -436,51 +436,43 @@ static long long flag_number(const struct hr_cli *cli, const char *name, struct 
 }
 
 /*
- * containerd sends `update --resources -` with the JSON on stdin.  Read it to
- * check it, then put it back as stdin (a memfd) for the lower runtime.
+ * containerd sends `update --resources -` with the JSON on stdin; others
+ * name a file or a pipe (`-r <(...)`).  Read it as runc reads it, check it,
+ * and point the runtime at a private copy (a memfd, /proc/self/fd/N):
+ * stdin or a pipe is drained by the check, and a file could change after
+ * it.  The argv and the parsed flag (which the builtin runtime reads) both
+ * name the copy.
  */
-static char *read_resources(const char *r, struct hr_error **err)
+static char *read_resources(const struct hr_cli *cli, const char *r, struct hr_error **err)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 4096;
-	if (!r)
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (hr_exec_read_process(strcmp(r, "-") ? r : "/proc/self/fd/0", &buf, &len, err) < 0) {
+		hr_err_wrap(err, "update -r");
 		return NULL;
-	if (strcmp(r, "-") != 0) {
-		if (hr_read_file_at(AT_FDCWD, r, 1u << 20, &buf, NULL, err) < 0)
-			hr_err_wrap(err, "update -r");
-		return buf;
 	}
-	buf = hr_xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap > (1u << 20)) {
-				free(buf);
-				hr_error_set(err, 0, "update -r -: more than 1 MiB on stdin");
-				return NULL;
-			}
-			buf = hr_xrealloc(buf, cap *= 2);
-		}
-		ssize_t n = read(STDIN_FILENO, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			hr_error_set(err, errno, "update -r -: read stdin");
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	buf = hr_xrealloc(buf, len + 1);
 	buf[len] = '\0';
 	_cleanup_close_ int mfd = memfd_create("hardrun-update", MFD_CLOEXEC);
-	if (mfd < 0 || write(mfd, buf, len) != (ssize_t)len || lseek(mfd, 0, SEEK_SET) < 0 ||
-	    dup2(mfd, STDIN_FILENO) < 0) {
-		free(buf);
-		hr_error_set(err, errno, "update -r -: hand stdin on");
+	int fd = -1;
+	if (mfd < 0 || write(mfd, buf, len) != (ssize_t)len || (fd = fcntl(mfd, F_DUPFD, 3)) < 0) {
+		hr_error_set(err, errno, "update -r: the private copy");
 		return NULL;
 	}
-	return buf;
+	/* Lives until execve replaces the process. */
+	char *copy = hr_xasprintf("/proc/self/fd/%d", fd);
+	for (size_t i = 0; i < cli->runtime_argc; i++) {
+		const char *eq = strchr(cli->runtime_argv[i], '=');
+		if (cli->runtime_argv[i] == r)
+			cli->runtime_argv[i] = copy;
+		else if (eq && eq + 1 == r)
+			cli->runtime_argv[i] = hr_xasprintf("--resources=%s", copy);
+	}
+	for (size_t i = 0; i < cli->n_flags; i++)
+		if (cli->flags[i].value == r)
+			cli->flags[i].value = copy;
+	return hr_steal_ptr(&buf);
 }
 
 int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
@@ -497,7 +489,7 @@ int hr_update_check(const struct hr_cli *cli, const struct hr_policy *policy, co
 	long long swap = flag_number(cli, "memory-swap", err);
 	const char *r = hr_cli_flag(cli, "resources");
 	int ret = 0;
-	if (*err || (r && !(resources = read_resources(r, err)))) {
+	if (*err || (r && !(resources = read_resources(cli, r, err)))) {
 		ret = -1;
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/create.h"
 #include "hardrun/runtime.h"
 #include "hardrun/util.h"
 #include "rt.h"
@@ -446,7 +447,8 @@ static int update_resources(const struct hr_cli *cli, struct hr_rt_resources *r,
 		_cleanup_free_ char *text = NULL;
 		_cleanup_json_ struct hr_json *j = NULL;
 		size_t len = 0;
-		if (hr_read_file_at(AT_FDCWD, file, 1 << 20, &text, &len, err) < 0 ||
+		/* hardrun's private copy (/proc/self/fd/N), read as runc reads it */
+		if (hr_exec_read_process(file, &text, &len, err) < 0 ||
 		    !(j = hr_json_parse(text, len, NULL, err)))
 			return hr_err_wrap(err, "--resources %s", file);
 		hr_rt_resources_load(j, r);

@@ -125,6 +125,16 @@ printf '{"pids":{"limit":321}}' | timeout 30 "${R[@]}" update -r - "$ex" >"$WORK
 got=$(cat "/sys/fs/cgroup/pids$pcg/pids.max" 2>/dev/null || cat "/sys/fs/cgroup$pcg/pids.max" 2>/dev/null)
 [ "$got" = 321 ] && tap_ok "update -r - from stdin: pids.max on the host is 321" ||
 	tap_fail "update -r -" "pids.max=$got $(cat "$WORK/o")"
+timeout 30 "${R[@]}" update -r <(printf '{"pids":{"limit":322}}') "$ex" >"$WORK/o" 2>&1
+got=$(cat "/sys/fs/cgroup/pids$pcg/pids.max" 2>/dev/null || cat "/sys/fs/cgroup$pcg/pids.max" 2>/dev/null)
+printf '{"pids":{"limit":323}}' >"$WORK/r.json"
+ln -s r.json "$WORK/r-link"
+before=$(sha "$WORK/r.json")
+timeout 30 "${R[@]}" update --resources="$WORK/r-link" "$ex" >>"$WORK/o" 2>&1
+got2=$(cat "/sys/fs/cgroup/pids$pcg/pids.max" 2>/dev/null || cat "/sys/fs/cgroup$pcg/pids.max" 2>/dev/null)
+[ "$got" = 322 ] && [ "$got2" = 323 ] && [ "$(sha "$WORK/r.json")" = "$before" ] &&
+	tap_ok "update -r <(...) and --resources=SYMLINK: pids.max 322 then 323, the file untouched" ||
+	tap_fail "update -r through a pipe and a symlink" "pids.max=$got then $got2 $(cat "$WORK/o")"
 rt delete -f "$ex" >/dev/null 2>&1
 
 # ---- device rules -------------------------------------------------------------------
