@@ -500,6 +500,7 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 	if (allows_all(sc) && s->allow_custom && hr_seccomp_has_notify(sc)) {
 		if (!(sc = notify_on_default(ctx, s, sc, before, err)))
 			return err && *err ? -1 : 0;
+		arches = hr_json_get(sc, "architectures"); /* the old profile is gone */
 	} else if (allows_all(sc))
 		return replace_if(ctx, s,
 				  hr_report(ctx, "linux.seccomp.defaultAction", before, s->profile,

@@ -94,6 +94,7 @@ static struct hr_json *notify_config(const char *listener)
 {
 	_cleanup_free_ char *text = hr_xasprintf(
 	    "{\"process\":{},\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_AARCH64\"],"
 	    "%s%s%s\"syscalls\":[{\"names\":[\"mkdir\",\"getpid\",\"unshare\"],"
 	    "\"action\":\"SCMP_ACT_NOTIFY\"}]}}}",
 	    listener ? "\"listenerPath\":\"" : "", listener ? listener : "", listener ? "\"," : "");
