@@ -22,12 +22,21 @@
 
 #include "config.h"
 #include "hardrun/cleanup.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/seccomp.h"
 #include "hardrun/util.h"
 #include "tap.h"
 
 extern const struct hr_rule hr_rule_seccomp;
+
+/* The source tree's profiles: the binary has no paths into the tree. */
+#ifdef HR_TEST_SRCDIR
+#define PROFILES HR_TEST_SRCDIR "/profiles/seccomp"
+#else
+#define PROFILES HR_SOURCE_DIR "/profiles/seccomp"
+#endif
+static struct hr_policy policy = {.seccomp_dir = (char *)PROFILES};
 
 struct run {
 	struct hr_ctx ctx;
@@ -53,6 +62,7 @@ static void run_rule(struct run *r, struct hr_json *spec, const char *settings)
 
 	memset(r, 0, sizeof(*r));
 	r->ctx.entry = HR_ENTRY_CREATE;
+	r->ctx.policy = &policy;
 	r->ctx.spec = spec;
 	r->ctx.cur_rule = "seccomp";
 	r->ctx.cur_action = HR_ACTION_FIX;
