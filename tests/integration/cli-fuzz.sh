@@ -4,9 +4,9 @@
 # line may crash (a signal, 137 SIGKILL included), hang (the time limit),
 # or end in 125-127 (timeout or exec failing).  No container ever starts:
 # the bundles are missing, unreadable or refused, the ids do not exist,
-# the --root is a scratch directory, and most runs use /bin/true as the lower runtime so that what is exercised
-# is hardrun's own parsing, help, refusal and exec paths (one run in eight
-# goes to runc).
+# the --root is a scratch directory, and most runs use /bin/true as the
+# lower runtime so that what is exercised is hardrun's own parsing, help,
+# refusal and exec paths (one run in eight goes to runc).
 #
 #   CLI_FUZZ_RUNS (default 2000), CLI_FUZZ_SEED (default: the date) replay a run.
 . "$(dirname "$0")/../lib/common.sh"
