@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  */
 static void use_cli(struct hr_cli *cli)
 {
-	static const char *const names[] = {"bundle", "process", "env", "cap", "help", "format",
-					    "resources", "preserve-fds", NULL};
+	static const char *const names[] = {"bundle", "process",   "env",	   "cap", "help",
+					    "format", "resources", "preserve-fds", NULL};
 	struct hr_error *err = NULL;
 	enum hr_cli_usage u = hr_cli_usage_of(cli);
 
