@@ -246,22 +246,30 @@ fi
 
 # ---- setuid files under untrusted ------------------------------------------------------
 probe=$(hr_find_built tests/security/setid-probe)
-if expect_hardrun && [ -n "$probe" ]; then
-	mkdir -p "$WORK/vol"
-	chmod 0777 "$WORK/vol"
+for lower in "" builtin; do
+	if ! expect_hardrun || [ -z "$probe" ]; then
+		tap_skip "no setuid files under untrusted ${lower:-(runc)}" "hardrun's profile (or no static setid-probe in this build)"
+		continue
+	fi
+	if [ -n "$lower" ] && ! "$OCI_RUNTIME" --hardrun-runtime "$lower" --version >/dev/null 2>&1; then
+		tap_skip "no setuid files under untrusted ($lower)" "this hardrun has no $lower runtime"
+		continue
+	fi
+	vol=$WORK/vol$lower
+	mkdir -p "$vol"
+	chmod 0777 "$vol"
+	rm -rf "$WORK/su"
 	make_bundle "$WORK/su" /probe /vol
 	cp "$probe" "$WORK/su/rootfs/probe"
-	bundle_set "$WORK/su" '.mounts += [{"destination":"/vol","type":"bind","source":"'"$WORK/vol"'","options":["rbind","rw"]}]'
+	bundle_set "$WORK/su" '.mounts += [{"destination":"/vol","type":"bind","source":"'"$vol"'","options":["rbind","rw"]}]'
 	hr_new_id di-su
-	run_guarded "$WORK/o" "$WORK/e" "${R[@]}" --hardrun-profile untrusted run -b "$WORK/su" "$id"
-	setid=$(find "$WORK/vol" -perm /6000 -printf '%M %p\n')
-	caps=$(getfattr -h -n security.capability "$WORK/vol"/* 2>/dev/null | grep -c security.capability)
+	run_guarded "$WORK/o" "$WORK/e" "${R[@]}" ${lower:+--hardrun-runtime "$lower"} --hardrun-profile untrusted run -b "$WORK/su" "$id"
+	setid=$(find "$vol" -perm /6000 -printf '%M %p\n')
+	caps=$(getfattr -h -n security.capability "$vol"/* 2>/dev/null | grep -c security.capability)
 	oks=$(grep -v -e '-clean ok' "$WORK/o" | grep -c ' ok$')
 	[ "$rc" = 0 ] && [ -z "$setid" ] && [ "$caps" = 0 ] && [ "$oks" = 0 ] && grep -q 'chmod-clean ok' "$WORK/o" &&
-		tap_ok "untrusted: 15 ways to a setuid/setgid file or file capability fail; none on the host's disk" ||
-		tap_fail "setuid under untrusted" "rc=$rc $(head -c 300 "$WORK/e")" "$(cat "$WORK/o")" "$setid"
-else
-	tap_skip "no setuid files under untrusted" "hardrun's profile (or no static setid-probe in this build)"
-fi
+		tap_ok "untrusted (${lower:-runc}): 15 ways to a setuid/setgid file or file capability fail; none on the host's disk" ||
+		tap_fail "setuid under untrusted (${lower:-runc})" "rc=$rc $(head -c 300 "$WORK/e")" "$(cat "$WORK/o")" "$setid"
+done
 
 tap_end
