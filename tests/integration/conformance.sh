@@ -12,6 +12,7 @@
 
 hr_test_setup conformance
 HR_CORE=1
+hr_test_cleanup() { rm -f "/run/dbus/di-conformance-$$.sock"; }
 
 # run_guarded OUT ERR CMD...: CMD (in $RUN_DIR if set) under a time limit;
 # its status in $rc.
