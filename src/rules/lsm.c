@@ -169,6 +169,13 @@ static int real_landlock_abi(void)
 /* The host the rule asks (real_host, below, unless a test set another). */
 static const struct hr_lsm_host *host;
 
+/* What each of AppArmor, SELinux and Landlock does for a process. */
+enum mac {
+	MAC_ERROR = -1, /* *err set */
+	MAC_NONE = 0,	/* it will not confine the process */
+	MAC_CONFINED,	/* it will */
+};
+
 /* ---- AppArmor -------------------------------------------------------- */
 
 static bool real_apparmor_loaded(const char *name)
@@ -258,41 +265,40 @@ static int real_apparmor_load(const struct hr_policy *pol, struct hr_error **err
 }
 #endif
 
-/* 1 when the process will be confined by AppArmor, 0 when not, < 0 on error. */
-static int apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json *proc,
-			  const char *where, struct hr_error **err)
+static enum mac apply_apparmor(struct hr_ctx *ctx, const struct lsm_settings *s,
+			       struct hr_json *proc, const char *where, struct hr_error **err)
 {
 	const char *cur = hr_json_as_string(hr_json_get(proc, "apparmorProfile"));
 	bool exec = ctx->entry == HR_ENTRY_EXEC;
 
 	if (!hr_json_is_null(hr_json_get(proc, "apparmorProfile")) && !cur)
-		return hr_error_set(err, 0, "%s: expected string", where);
+		return (enum mac)hr_error_set(err, 0, "%s: expected string", where);
 	if (!host->apparmor_on()) {
 		hr_report_as(ctx, HR_ACTION_WARN, where, cur, NULL,
 			     "AppArmor not available on this host: no AppArmor profile applied");
-		return 0;
+		return MAC_NONE;
 	}
 	/* exec without a profile inherits the container's; only `unconfined` is a problem there */
 	if (cur && *cur && strcmp(cur, "unconfined") != 0)
-		return 1;
+		return MAC_CONFINED;
 	if ((exec && !cur) || (exec && !*cur))
-		return 1;
+		return MAC_CONFINED;
 	/* loading needs host root: rootless hardrun uses the profile only if it is there */
 	bool own = strcmp(s->apparmor_profile, DEFAULT_AA) == 0;
 	if (own && ctx->in_userns && !host->apparmor_loaded(DEFAULT_AA)) {
 		hr_report_as(ctx, HR_ACTION_WARN, where, cur, NULL,
 			     "AppArmor profile " DEFAULT_AA " is not loaded and cannot be loaded "
 			     "from a user namespace: no AppArmor profile applied");
-		return 0;
+		return MAC_NONE;
 	}
 	if (!hr_report(ctx, where, cur, s->apparmor_profile,
 		       "the process would run without an AppArmor profile"))
-		return 0;
+		return MAC_NONE;
 	if (ctx->container_id && own && !ctx->in_userns &&
 	    host->apparmor_load(ctx->policy, err) < 0)
-		return -1;
+		return MAC_ERROR;
 	hr_json_set(proc, "apparmorProfile", hr_json_new_string(s->apparmor_profile));
-	return 1;
+	return MAC_CONFINED;
 }
 
 /* ---- SELinux --------------------------------------------------------- */
@@ -351,8 +357,7 @@ static int selinux_contexts(char **proc_ctx, char **file_ctx, struct hr_error **
 	return 0;
 }
 
-/* 1 when the process will carry a confining label, 0 when not, < 0 on error. */
-static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
+static enum mac apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
 	const char *cur = hr_json_as_string(hr_json_get(proc, "selinuxLabel"));
 	_cleanup_free_ char *pc = NULL, *fc = NULL, *label = NULL, *mlabel = NULL;
@@ -361,41 +366,41 @@ static int apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_
 	unsigned pair[2];
 
 	if (cur && *cur && !strstr(cur, ":spc_t:") && !strstr(cur, ":unconfined_t:"))
-		return 1;
+		return MAC_CONFINED;
 	if (ctx->entry == HR_ENTRY_EXEC && !cur)
-		return 1; /* inherits the container's label */
+		return MAC_CONFINED; /* inherits the container's label */
 	/* a dry pick for the finding; the pair is recorded only when it is applied */
 	if (selinux_contexts(&pc, &fc, err) < 0 ||
 	    hr_lsm_mcs_allocate(sd, NULL, false, pair, err) < 0)
-		return -1;
+		return MAC_ERROR;
 	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	if (!hr_report(ctx, "process.selinuxLabel", cur, label,
 		       "the process would run without a container SELinux label"))
-		return 0;
+		return MAC_NONE;
 	if (ctx->container_id && hr_lsm_mcs_allocate(sd, ctx->container_id, true, pair, err) < 0)
-		return -1;
+		return MAC_ERROR;
 	free(label);
 	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	mlabel = hr_lsm_selinux_label(fc, pair[0], pair[1]);
 	if (!label || !mlabel || !host->context_valid(label) || !host->context_valid(mlabel))
-		return hr_error_set(err, errno, "SELinux label %s / %s is not valid here",
-				    label ? label : pc, mlabel ? mlabel : fc);
+		return (enum mac)hr_error_set(err, errno, "SELinux label %s / %s is not valid here",
+					      label ? label : pc, mlabel ? mlabel : fc);
 	hr_json_set(proc, "selinuxLabel", hr_json_new_string(label));
 	if (ctx->entry == HR_ENTRY_CREATE) {
 		struct hr_json *lx = hr_spec_get(ctx->spec, "linux", HR_JSON_OBJECT, true, err);
 		if (!lx)
-			return -1;
+			return MAC_ERROR;
 		hr_json_set(lx, "mountLabel", hr_json_new_string(mlabel));
 	}
-	return 1;
+	return MAC_CONFINED;
 }
 
-static int apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
+static enum mac apply_selinux(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
 	if (!host->selinux_on()) {
 		hr_report_as(ctx, HR_ACTION_WARN, "process.selinuxLabel", NULL, NULL,
 			     "SELinux not enabled: no SELinux label applied");
-		return 0;
+		return MAC_NONE;
 	}
 	return apply_selinux_on(ctx, proc, err);
 }
@@ -565,18 +570,17 @@ static bool helper_mount_ok(const struct hr_ctx *ctx, const char *helper)
 	return strcmp(got, want) == 0;
 }
 
-/* Returns 1 when Landlock will confine the process, 0 when not, < 0 on error. */
-static int apply_landlock(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json *proc,
-			  const char *where, struct hr_error **err)
+static enum mac apply_landlock(struct hr_ctx *ctx, const struct lsm_settings *s,
+			       struct hr_json *proc, const char *where, struct hr_error **err)
 {
 	struct hr_json *args = hr_json_get(proc, "args");
 	bool create = ctx->entry == HR_ENTRY_CREATE;
 	_cleanup_free_ char *helper = NULL;
 
 	if (s->landlock == LL_OFF)
-		return 0;
+		return MAC_NONE;
 	if (check_args(args, err) < 0)
-		return -1;
+		return MAC_ERROR;
 	if (host->landlock_abi() <= 0) {
 		if (s->landlock == LL_ENFORCE)
 			hr_report_unfixable(ctx, where, NULL,
@@ -584,24 +588,24 @@ static int apply_landlock(struct hr_ctx *ctx, const struct lsm_settings *s, stru
 		else
 			hr_report_as(ctx, HR_ACTION_WARN, where, NULL, NULL,
 				     "Landlock is not supported by this kernel: not applied");
-		return 0;
+		return MAC_NONE;
 	}
 	if (create && !(helper = helper_path(ctx->container_id != NULL, err)))
-		return -1;
+		return MAC_ERROR;
 	_cleanup_json_ struct hr_json *pre = helper_args(ctx, s);
 	_cleanup_free_ char *before = hr_json_brief(args);
 	for (size_t i = strip_prefix(args); i < args->arr.len; i++)
 		hr_json_append(pre, hr_json_clone(args->arr.items[i]));
 	_cleanup_free_ char *after = hr_json_brief(pre);
 	if (strcmp(before, after) == 0 && (!create || helper_mount_ok(ctx, helper)))
-		return 1;
+		return MAC_CONFINED;
 	if (!hr_report(ctx, where, before, after,
 		       "the entrypoint runs under hardrun's Landlock helper (file-system rules)"))
-		return 0;
+		return MAC_NONE;
 	if (create && replace_helper_mount(ctx, helper, err) < 0)
-		return -1;
+		return MAC_ERROR;
 	hr_json_set(proc, "args", hr_steal_ptr(&pre));
-	return 1;
+	return MAC_CONFINED;
 }
 
 /* ---- entry points ---------------------------------------------------- */
@@ -611,14 +615,13 @@ static int run(struct hr_ctx *ctx, const struct lsm_settings *s, struct hr_json 
 {
 	_cleanup_free_ char *aa_where = hr_xasprintf("%sapparmorProfile", prefix);
 	_cleanup_free_ char *args_where = hr_xasprintf("%sargs", prefix);
-	/* each returns 1 when it confines the process, 0 when not */
-	int aa = apply_apparmor(ctx, s, proc, aa_where, err);
-	int se = aa < 0 ? -1 : apply_selinux(ctx, proc, err);
-	int ll = se < 0 ? -1 : apply_landlock(ctx, s, proc, args_where, err);
+	enum mac aa = apply_apparmor(ctx, s, proc, aa_where, err);
+	enum mac se = aa == MAC_ERROR ? MAC_ERROR : apply_selinux(ctx, proc, err);
+	enum mac ll = se == MAC_ERROR ? MAC_ERROR : apply_landlock(ctx, s, proc, args_where, err);
 
-	if (ll < 0)
+	if (ll == MAC_ERROR)
 		return -1;
-	if (aa || se || ll)
+	if (aa == MAC_CONFINED || se == MAC_CONFINED || ll == MAC_CONFINED)
 		return 0;
 	if (ctx->policy && ctx->policy->require_mac)
 		hr_report_unfixable(
