@@ -294,6 +294,7 @@ static _Noreturn void keeper(int lock, int ino, int pidfd, const struct hr_polic
 			hr_container_release_unless_live(policy, hr_cli_id(cli), cli->state_root,
 							 ho->owner);
 		close(lock);
+		hr_test_point("keeper-unlocked", NULL);
 	}
 	while (poll(&f, 1, -1) < 0 && errno == EINTR)
 		;

@@ -5,7 +5,8 @@
 /*
  * Named moments of the create path where a test stops hardrun to look at
  * the host, or kills it (tests/security/kill9.sh): `point`, or
- * `point:object` for one object (a file name).  Compiled only into the
+ * `point:object` for one object (a file name).  The keeper has one too
+ * (keeper-unlocked: it has let the bundle lock go).  Compiled only into the
  * test build tests/security/hrpoints (HR_TEST_POINTS, tests/security/
  * testpoint.c); in the shipped hardrun they are empty and take no input.
  */

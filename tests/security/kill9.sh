@@ -8,6 +8,7 @@
 #   decided         rules done: id range and idmapped rootfs view held
 #   before-rename   the hardened config.json whole in a temporary file
 #   before-exec     config.json replaced, keeper forked, runtime not yet run
+#   keeper-unlocked the keeper has let the bundle lock go
 # After each kill config.json is byte-identical to the caller's or the whole
 # hardened config (never anything else), what the create held is there
 # (so the kill was late enough to matter), and after `hardrun delete` of the
@@ -82,6 +83,25 @@ temps_left=$(find "$WORK/b" -maxdepth 1 -name '.config.json.hardrun-*' | wc -l)
 # The keeper was forked: it sees hardrun gone before any runtime read the
 # config, and gives everything back by itself.
 point before-exec hardened '^$'
+# ... and before it lets the lock go: stopped just after, nothing is held.
+cp "$WORK/original.json" "$WORK/b/config.json"
+hr_new_id ho-k-keeper
+HR_TEST_POINT=before-exec,keeper-unlocked HR_TEST_FIFO=$WORK/fifo "$PTS" --root "$HR_TEST_ROOT" \
+	create -b "$WORK/b" "$id" </dev/null >"$WORK/$id.log" 2>&1 &
+pid=$!
+read -r at _ <"$WORK/fifo"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+read -r at2 _ <"$WORK/fifo"
+h=$(held "$id")
+echo go >"$WORK/fifo"
+if [ "$at" = before-exec ] && [ "$at2" = keeper-unlocked ] && [ -z "$h" ]; then
+	tap_ok "killed before the exec: the keeper has released everything when it lets the bundle lock go"
+else
+	tap_fail "killed before the exec: the keeper releases before it lets the bundle lock go" \
+		"stopped at: $at, then $at2; held: $h" "$(cat "$WORK/$id.log")"
+fi
+rt delete -f "$id" </dev/null >/dev/null 2>&1
 
 # The temporary file of the writer killed before its rename: the next write
 # of config.json (the before-exec create above) removed it.
