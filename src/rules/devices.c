@@ -256,7 +256,8 @@ static int read_cg_rule(const struct hr_json *r, const char *path, struct cg_rul
  * through the cgroup: /dev/console (5:1, the host's console; the runtime
  * binds the container's own pty there) and /dev/net/tun (10:200; a profile
  * lists it in allowedDevices to have it).  Docker sends both on every
- * container, so they are dropped without refusing it.
+ * container, so they are dropped without refusing it, unless the profile's
+ * allowedDevices names them.
  */
 static bool cg_platform_default(const struct cg_rule *r)
 {
@@ -352,7 +353,7 @@ static int check_cgroup(struct hr_ctx *ctx, const struct devices_settings *s, st
 		if (read_cg_rule(arr->arr.items[i], path, &r, err) < 0)
 			return -1;
 		_cleanup_free_ char *before = hr_json_brief(arr->arr.items[i]);
-		if (cg_platform_default(&r)) {
+		if (cg_platform_default(&r) && !dev_known(s, r.type, r.major, r.minor)) {
 			enum hr_action a =
 			    ctx->cur_action == HR_ACTION_WARN ? HR_ACTION_WARN : HR_ACTION_FIX;
 			hr_report_as(ctx, a, path, before, NULL,

@@ -352,6 +352,9 @@ static const struct tcase cases[] = {
     {"devices: Docker's default rules not refused under deny, console still dropped",
      &hr_rule_devices, NULL, DENY, DOCKER_DEV_RULES, 0, 2, 0, 0, "linux/resources/devices/5/minor",
      "2"},
+    {"devices: tun kept when allowedDevices names it", &hr_rule_devices,
+     "{\"allowedDevices\":[\"c 10:200 /dev/net/tun\"]}", DENY, DOCKER_DEV_RULES, 0, 1, 0, 0,
+     "linux/resources/devices/6/minor", "200"},
     {"devices: the console rule alone is dropped (c 5:1 rwm)", &hr_rule_devices, NULL, FIX,
      "{\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
      "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rw\"}]}}}",
