@@ -581,41 +581,58 @@ static int kill_after(pid_t pid, int k)
 
 /*
  * An allocator killed after each of its system calls in turn (the slot
- * counted, the index link written, the entry written...): whatever it
- * left, the next allocations get ranges no entry on disk shares, and once
- * everything is released the whole pool can be allocated again.
+ * counted, the index link written, the entry written, and with a torn
+ * table each step of its rebuild): whatever it left, the next allocation
+ * never gets the range a live container holds, no two entries on disk
+ * share ids, and once everything is released the whole pool can be
+ * allocated again.  The live range is held by a sharer alone (its owner
+ * deleted first), so no owner entry at its start gives it away.
  */
+static int crash_pass(const struct hr_policy *p, bool torn, uint32_t held, int *killed)
+{
+	_cleanup_free_ char *slots = hr_xasprintf("%s/ranges/.slots", hr_idmap_state_dir(p));
+	uint32_t w = 0, s = 0;
+	int bad = 0, k, r = 1;
+
+	for (k = 1; k < 1000 && r == 1; k++) {
+		if (torn && truncate(slots, 10) < 0)
+			bad++;
+		r = kill_after(traced_acquire(p, "cr-v"), k);
+		if (r < 0)
+			return -1;
+		*killed += r;
+		if (hr_idrange_acquire(p, "cr-w", rtroot, NULL, 0, &w, NULL) < 0 || w == held ||
+		    !entries_disjoint(p))
+			bad++;
+		if (hr_idrange_lookup(p, "cr-v", &s, NULL, NULL) == 1 && (s == held || s == w))
+			bad++;
+		hr_idrange_release(p, "cr-w", NULL);
+		hr_idrange_release(p, "cr-v", NULL);
+	}
+	return bad;
+}
+
 static void test_crash(void)
 {
 	struct hr_policy p = policy(700000, 4);
 	struct hr_error *err = NULL;
-	uint32_t a = 0, w = 0, s = 0;
-	int k, killed = 0, bad = 0, finished = 0;
+	uint32_t o = 0, w = 0, s = 0;
+	int killed = 0, torn = 0, bad;
 
+	live("cr-o");
 	live("cr-a");
 	live("cr-w");
-	ok(hr_idrange_acquire(&p, "cr-a", rtroot, NULL, 0, &a, &err) == 0,
-	   "a live container holds a range");
-	for (k = 1; k < 400 && !finished; k++) {
-		pid_t pid = traced_acquire(&p, "cr-v");
-		int r = kill_after(pid, k);
-		if (r < 0) {
-			bad++;
-			break;
-		}
-		killed += r;
-		finished = r == 0;
-		if (hr_idrange_acquire(&p, "cr-w", rtroot, NULL, 0, &w, &err) < 0 || w == a ||
-		    !entries_disjoint(&p))
-			bad++;
-		if (hr_idrange_lookup(&p, "cr-v", &s, NULL, &err) == 1 && (s == a || s == w))
-			bad++;
-		hr_idrange_release(&p, "cr-w", NULL);
-		hr_idrange_release(&p, "cr-v", NULL);
-	}
-	ok(bad == 0 && finished && killed > 10,
-	   "allocator killed after each of its %d system calls: no two entries share ids", killed);
-	hr_error_clear(&err);
+	ok(hr_idrange_acquire(&p, "cr-o", rtroot, NULL, 0, &o, &err) == 0 &&
+	       hr_idrange_share(&p, "cr-a", rtroot, NULL, o, RANGE, &err) == 0 &&
+	       hr_idrange_release(&p, "cr-o", &err) == 0,
+	   "a live sharer alone holds a range");
+	bad = crash_pass(&p, false, o, &killed);
+	ok(bad == 0 && killed > 10,
+	   "allocator killed after each of its %d system calls: the live range stays its own",
+	   killed);
+	bad = crash_pass(&p, true, o, &torn);
+	ok(bad == 0 && torn > killed, "the same through a rebuild of a torn table (%d kill points)",
+	   torn);
 	ok(hr_idrange_acquire(&p, "cr-w", rtroot, NULL, 0, &w, &err) == 0 &&
 	       hr_idrange_acquire(&p, "cr-x", rtroot, NULL, 0, &s, &err) == 0 &&
 	       hr_idrange_acquire(&p, "cr-y", rtroot, NULL, 0, &s, &err) == 0,
