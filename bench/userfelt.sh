@@ -78,13 +78,15 @@ interleaved() {
 	local names=() out a m r
 	while [ "$1" != -- ]; do names+=("$1") && shift; done
 	shift
-	out=$(INTERLEAVE_GAP_MS=$GAP "$DRIVER" "$N" "$WARMUP" "$@") || exit 1
+	out=$(INTERLEAVE_ERRLOG=$work/errors.log INTERLEAVE_GAP_MS=$GAP "$DRIVER" "$N" "$WARMUP" "$@") ||
+		{ tail -5 "$work/errors.log" >&2; exit 1; }
 	r=$(echo "$out" | awk '$1 == "arm0" { sub("median_ms=", "", $2); print $2 }')
 	for a in "${!names[@]}"; do
 		m=$(echo "$out" | awk -v k="arm$a" '$1 == k { sub("median_ms=", "", $2); print $2 }')
 		p=$(echo "$out" | awk -v k="arm$a" '$1 == k { sub("paired_ratio=", "", $3); print $3 }')
 		printf '%-34s median %8.3f ms  ratio %s  paired %s\n' "${names[$a]}" "$m" "$(ratio "$m" "$r")" "$p"
 	done
+	echo "$out" | grep '^failures=' | sed 's/^/# samples retried after a failure: /; s/failures=//'
 	echo "$out" >"$work/last.out"
 }
 
