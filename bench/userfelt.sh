@@ -3,7 +3,7 @@
 # bundle, busybox, /bin/true), and every ratio is against plain `runc run`
 # of that config, the start the user would get without hardrun.
 #
-#   sudo bash bench/userfelt.sh [headline|breakdown|all]   (default: all)
+#   sudo bash bench/userfelt.sh [headline|breakdown|all|ab OTHER]   (default: all)
 #
 # headline arms (one run, interleaved, every order of the arms alike):
 #   runc        runc run of the original config (the yardstick)
@@ -19,6 +19,10 @@
 # user namespace + hardrun's idmapped rootfs, the pids limit, the cgroup
 # namespace, and all of it (the hardened config).
 #
+# ab OTHER: this hardrun against OTHER (another build, e.g. of the commit
+# before a change), each arm side by side in one run: hardrun run, the
+# builtin runtime, and runc run of the config each one writes.
+#
 # Every hardrun arm gets the caller's config.json again before each sample
 # (outside the clock) and keeps its state in a scratch stateDir, so other
 # users of /run/hardrun on the machine are neither seen nor disturbed.
@@ -31,6 +35,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 WHAT=${1:-all}
+OTHER=${2:-}
 N=${BENCH_N:-60}
 WARMUP=${BENCH_WARMUP:-3}
 GAP=${BENCH_GAP_MS:-50}
@@ -47,6 +52,7 @@ root=$work/root
 HR=("$HARDRUN" "${HRPOL[@]}" --root "$root" --hardrun-no-audit)
 cleanup() {
 	"${HR[@]}" delete -f pf-keep >/dev/null 2>&1 || true
+	[ -z "$OTHER" ] || "$OTHER" "${HR[@]:1}" delete -f pf-keepb >/dev/null 2>&1 || true
 	umount "$work" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -129,10 +135,33 @@ breakdown() {
 		"$RUNC" --root "$root" run -b "$work/b-all" "pf-a%d"
 }
 
+ab() {
+	[ -x "$OTHER" ] || { echo "usage: userfelt.sh ab OTHER-HARDRUN" >&2 && exit 2; }
+	local HB=("$OTHER" "${HR[@]:1}")
+	make_bundle "$work/keepb" true >/dev/null
+	"${HB[@]}" create -b "$work/keepb" pf-keepb >/dev/null
+	variant runc-hard '$h[0]'
+	mkdir -p "$work/runc-hardb"
+	cp "$work/keepb/config.json" "$work/runc-hardb/config.json"
+	for b in hr hb bi bb; do make_bundle "$work/$b" true >/dev/null; done
+	echo "## A/B: this hardrun ($HARDRUN) against $OTHER, ratios to plain runc run of the original config"
+	interleaved "runc run (original config)" "hardrun run (this)" "hardrun run (other)" \
+		"runc run (this one's hardened config)" "runc run (other's hardened config)" \
+		"hardrun builtin run (this)" "hardrun builtin run (other)" -- \
+		"$RUNC" --root "$root" run -b "$work/orig" "pf-r%d" ";;" \
+		"=$work/hr/config.json=$work/orig.json" "${HR[@]}" run -b "$work/hr" "pf-h%d" ";;" \
+		"=$work/hb/config.json=$work/orig.json" "${HB[@]}" run -b "$work/hb" "pf-g%d" ";;" \
+		"$RUNC" --root "$root" run -b "$work/runc-hard" "pf-y%d" ";;" \
+		"$RUNC" --root "$root" run -b "$work/runc-hardb" "pf-z%d" ";;" \
+		"=$work/bi/config.json=$work/orig.json" "${HR[@]}" --hardrun-runtime builtin run -b "$work/bi" "pf-b%d" ";;" \
+		"=$work/bb/config.json=$work/orig.json" "${HB[@]}" --hardrun-runtime builtin run -b "$work/bb" "pf-c%d"
+}
+
 case $WHAT in
+ab) ab ;;
 headline) headline ;;
 breakdown) breakdown ;;
 all) headline && breakdown ;;
-*) echo "usage: userfelt.sh [headline|breakdown|all]" >&2 && exit 2 ;;
+*) echo "usage: userfelt.sh [headline|breakdown|all|ab OTHER]" >&2 && exit 2 ;;
 esac
 echo "# load at the end $(load)"
