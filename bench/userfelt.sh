@@ -118,16 +118,20 @@ breakdown() {
 	local idm
 	idm=$(jq -r .root.path "$hard")
 	variant b-seccomp '.linux.seccomp = $h[0].linux.seccomp'
+	# the profile as hardrun handed it before it left out x32 where the
+	# kernel cannot run x32 code (x86_64 hosts)
+	variant b-sc-x32 '.linux.seccomp = $h[0].linux.seccomp | .linux.seccomp.architectures |= (if any(.[]; . == "SCMP_ARCH_X86_64") then (. - ["SCMP_ARCH_X32"]) + ["SCMP_ARCH_X32"] else . end)'
 	variant b-userns "$uns"
 	variant b-idmap "$uns | .root.path = \"$idm\""
 	variant b-pids '.linux.resources.pids = $h[0].linux.resources.pids'
 	variant b-cgns '.linux.namespaces += [{"type": "cgroup"}]'
 	variant b-all '$h[0]'
 	echo "## breakdown: runc run of the original config plus one part of the hardening"
-	interleaved "runc run (original config)" "+ seccomp profile" "+ user namespace (mappings)" \
+	interleaved "runc run (original config)" "+ seccomp profile" "+ seccomp profile with x32 branch" "+ user namespace (mappings)" \
 		"+ user namespace + idmapped rootfs" "+ pids limit" "+ cgroup namespace" "hardened config (all)" -- \
 		"$RUNC" --root "$root" run -b "$work/orig" "pf-r%d" ";;" \
 		"$RUNC" --root "$root" run -b "$work/b-seccomp" "pf-s%d" ";;" \
+		"$RUNC" --root "$root" run -b "$work/b-sc-x32" "pf-x%d" ";;" \
 		"$RUNC" --root "$root" run -b "$work/b-userns" "pf-u%d" ";;" \
 		"$RUNC" --root "$root" run -b "$work/b-idmap" "pf-i%d" ";;" \
 		"$RUNC" --root "$root" run -b "$work/b-pids" "pf-p%d" ";;" \
