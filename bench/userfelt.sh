@@ -31,7 +31,8 @@
 # after each sample, so hardrun's release of an exited container is over
 # before the next start), BENCH_TMPFS=1 (bundles and all state on tmpfs).
 # The load average is printed before and after: on a busy machine compare
-# only ratios from one run.
+# only ratios from one run.  BENCH_NICE (e.g. -15) runs the driver and so
+# every arm at that nice level, ahead of the machine's other work.
 set -eu
 . "$(dirname "$0")/lib.sh"
 WHAT=${1:-all}
@@ -77,14 +78,14 @@ uns='.linux.uidMappings = $h[0].linux.uidMappings | .linux.gidMappings = $h[0].l
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "# $(date -u +%FT%TZ), hardrun $(git -C "$BENCH_TOP" rev-parse --short HEAD 2>/dev/null || echo '?'), $(runc --version | head -1)"
-echo "# $(nproc) cpus, kernel $(uname -r), state on $(stat -f -c %T "$work"), n=$N, gap ${GAP} ms, load $(load)"
+echo "# $(nproc) cpus, kernel $(uname -r), state on $(stat -f -c %T "$work"), n=$N, gap ${GAP} ms, nice ${BENCH_NICE:-0}, load $(load)"
 
 # interleaved NAME... -- ARMS: run the driver, print one line per arm
 interleaved() {
 	local names=() out a m r
 	while [ "$1" != -- ]; do names+=("$1") && shift; done
 	shift
-	out=$(INTERLEAVE_ERRLOG=$work/errors.log INTERLEAVE_GAP_MS=$GAP "$DRIVER" "$N" "$WARMUP" "$@") ||
+	out=$(INTERLEAVE_ERRLOG=$work/errors.log INTERLEAVE_GAP_MS=$GAP nice -n "${BENCH_NICE:-0}" "$DRIVER" "$N" "$WARMUP" "$@") ||
 		{ tail -5 "$work/errors.log" >&2; exit 1; }
 	r=$(echo "$out" | awk '$1 == "arm0" { sub("median_ms=", "", $2); print $2 }')
 	for a in "${!names[@]}"; do
