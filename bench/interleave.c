@@ -25,6 +25,11 @@
  * /dev/null).  A failed sample is retried (twice at most, the round number
  * offset by 100000 for fresh ids) and counted in a last line "failures=N".
  *
+ * Also per arm: the median CPU time (user + system) of the command and of
+ * the descendants it waited for (wait4), steadier than wall time on a
+ * machine busy with other work; what a command leaves running (hardrun's
+ * keeper) is not in it.
+ *
  * Prints, per arm: its median in ms, and the median over rounds of its
  * time divided by the first arm's in the same round (rounds pair up the
  * arms, so a slow minute of this VM weighs on both sides of the ratio).
@@ -34,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,7 +54,7 @@ struct arm {
 	char **argv;
 	int argc;
 	const char *dst, *src;
-	double *ms;
+	double *ms, *cpu;
 };
 
 static double median(const double *v, int n)
@@ -62,8 +68,11 @@ static double median(const double *v, int n)
 	return m;
 }
 
+static double last_cpu_ms;
+
 static double run(const struct arm *a, int round)
 {
+	struct rusage ru;
 	char *argv[256], bufs[256][512];
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -85,8 +94,11 @@ static double run(const struct arm *a, int round)
 		perror(argv[0]);
 		exit(1);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, &ru) < 0)
 		;
+	/* the command's CPU time and that of the descendants it waited for */
+	last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	double t = (double)(bench_now_ns() - t0) / 1e6;
 	posix_spawn_file_actions_destroy(&fa);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -165,6 +177,7 @@ int main(int argc, char **argv)
 		if (i < argc)
 			argv[i++] = NULL;
 		a->ms = calloc((size_t)n, sizeof(double));
+		a->cpu = calloc((size_t)n, sizeof(double));
 	}
 	const char *gap_env = getenv("INTERLEAVE_GAP_MS");
 	long gap_us = gap_env ? atol(gap_env) * 1000 : 0;
@@ -184,8 +197,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "interleave: too many failures (%d)\n", failures);
 				return 1;
 			}
-			if (r >= warmup)
+			if (r >= warmup) {
 				a->ms[r - warmup] = t;
+				a->cpu[r - warmup] = last_cpu_ms;
+			}
 			if (gap_us > 0)
 				usleep((useconds_t)gap_us);
 		}
@@ -194,8 +209,9 @@ int main(int argc, char **argv)
 	for (int j = 0; j < k; j++) {
 		for (int r = 0; r < n; r++)
 			ratio[r] = arms[j].ms[r] / arms[0].ms[r];
-		printf("arm%d median_ms=%.3f paired_ratio=%.4f\n", j, median(arms[j].ms, n),
+		printf("arm%d median_ms=%.3f paired_ratio=%.4f", j, median(arms[j].ms, n),
 		       median(ratio, n));
+		printf(" cpu_median_ms=%.3f\n", median(arms[j].cpu, n));
 	}
 	printf("failures=%d\n", failures);
 	return 0;

@@ -30,6 +30,9 @@
 # BENCH_N rounds (default 60), BENCH_WARMUP (3), BENCH_GAP_MS (50: a pause
 # after each sample, so hardrun's release of an exited container is over
 # before the next start), BENCH_TMPFS=1 (bundles and all state on tmpfs).
+# Besides wall time, each arm's median CPU time (the command and the
+# descendants it waited for, so not hardrun's keeper) and its ratio:
+# steadier than wall time when other work shares the CPUs.
 # The load average is printed before and after: on a busy machine compare
 # only ratios from one run.  BENCH_NICE (e.g. -15) runs the driver and so
 # every arm at that nice level, ahead of the machine's other work.
@@ -87,11 +90,13 @@ interleaved() {
 	shift
 	out=$(INTERLEAVE_ERRLOG=$work/errors.log INTERLEAVE_GAP_MS=$GAP nice -n "${BENCH_NICE:-0}" "$DRIVER" "$N" "$WARMUP" "$@") ||
 		{ tail -5 "$work/errors.log" >&2; exit 1; }
-	r=$(echo "$out" | awk '$1 == "arm0" { sub("median_ms=", "", $2); print $2 }')
+	f() { echo "$out" | awk -v k="arm$1" -v f="$2" '$1 == k { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }'; }
+	r=$(f 0 median_ms)
+	c=$(f 0 cpu_median_ms)
 	for a in "${!names[@]}"; do
-		m=$(echo "$out" | awk -v k="arm$a" '$1 == k { sub("median_ms=", "", $2); print $2 }')
-		p=$(echo "$out" | awk -v k="arm$a" '$1 == k { sub("paired_ratio=", "", $3); print $3 }')
-		printf '%-34s median %8.3f ms  ratio %s  paired %s\n' "${names[$a]}" "$m" "$(ratio "$m" "$r")" "$p"
+		m=$(f "$a" median_ms)
+		printf '%-42s median %8.3f ms  ratio %s  paired %s  | cpu %7.3f ms  ratio %s\n' "${names[$a]}" "$m" \
+			"$(ratio "$m" "$r")" "$(f "$a" paired_ratio)" "$(f "$a" cpu_median_ms)" "$(ratio "$(f "$a" cpu_median_ms)" "$c")"
 	done
 	echo "$out" | grep '^failures=' | sed 's/^/# samples retried after a failure: /; s/failures=//'
 	echo "$out" >"$work/last.out"
