@@ -220,15 +220,14 @@ int hr_idkey_read(int dirfd, const char *key, char *name, size_t size)
 
 int hr_idkey_write(int dirfd, const char *key, const char *name, struct hr_error **err)
 {
-	_cleanup_free_ char *tmp = hr_xasprintf(KEYS_DIR "/.%s.tmp", key);
+	static const char tmp[] = KEYS_DIR ".tmp"; /* beside .keys: any name in it is a key */
 	_cleanup_free_ char *link = hr_xasprintf(KEYS_DIR "/%s", key);
 
-	/* Under the allocator's lock: no other writer of this key's temporary. */
+	/* Under the allocator's lock: no other writer of the temporary link. */
 	unlinkat(dirfd, tmp, 0);
-	if (symlinkat(name, dirfd, tmp) < 0 && errno == ENOENT &&
-	    mkdirat(dirfd, KEYS_DIR, 0700) < 0 && errno != EEXIST)
-		return hr_error_set(err, errno, "id range index");
-	if (faccessat(dirfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && symlinkat(name, dirfd, tmp) < 0)
+	if (symlinkat(name, dirfd, tmp) < 0 &&
+	    (errno != ENOENT || (mkdirat(dirfd, KEYS_DIR, 0700) < 0 && errno != EEXIST) ||
+	     symlinkat(name, dirfd, tmp) < 0))
 		return hr_error_set(err, errno, "id range index of `%s`", key);
 	if (renameat(dirfd, tmp, dirfd, link) < 0)
 		return hr_error_set(err, errno, "id range index of `%s`", key);
