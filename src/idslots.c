@@ -225,11 +225,11 @@ int hr_idkey_write(int dirfd, const char *key, const char *name, struct hr_error
 
 	/* Under the allocator's lock: no other writer of the temporary link. */
 	unlinkat(dirfd, tmp, 0);
-	if (symlinkat(name, dirfd, tmp) < 0 &&
-	    (errno != ENOENT || (mkdirat(dirfd, KEYS_DIR, 0700) < 0 && errno != EEXIST) ||
-	     symlinkat(name, dirfd, tmp) < 0))
+	if (symlinkat(name, dirfd, tmp) < 0)
 		return hr_error_set(err, errno, "id range index of `%s`", key);
-	if (renameat(dirfd, tmp, dirfd, link) < 0)
+	if (renameat(dirfd, tmp, dirfd, link) < 0 &&
+	    (errno != ENOENT || (mkdirat(dirfd, KEYS_DIR, 0700) < 0 && errno != EEXIST) ||
+	     renameat(dirfd, tmp, dirfd, link) < 0))
 		return hr_error_set(err, errno, "id range index of `%s`", key);
 	return 0;
 }
