@@ -148,7 +148,7 @@ int hr_idslots_save(int dirfd, struct id_slots *s, struct hr_error **err)
 	memcpy(h.magic, SLOTS_MAGIC, 8);
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), s->count, len - sizeof(h));
-	if (hr_write_file_atomic_unswept(dirfd, HR_IDSLOTS_FILE, buf, len, 0600, err) < 0)
+	if (hr_write_file_atomic(dirfd, HR_IDSLOTS_FILE, buf, len, 0600, err) < 0)
 		return -1;
 	if (s->fd >= 0)
 		close(s->fd);

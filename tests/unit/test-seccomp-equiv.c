@@ -22,7 +22,7 @@
 #include "hardrun/util.h"
 #include "tap.h"
 
-#define PROFILES HR_SOURCE_DIR "/profiles/seccomp"
+#define PROFILES HR_TEST_SRCDIR "/profiles/seccomp"
 #define X32_BIT	 0x40000000u
 
 struct prog {
