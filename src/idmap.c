@@ -281,7 +281,8 @@ static int entry_write(int dirfd, uint32_t start, uint32_t size, const char *key
 	text = hr_xasprintf("key=%s\nruntimeRoot=%s\nbundle=%s\ncreated=%lld\nsize=%" PRIu32 "\n",
 			    key, r, b, (long long)time(NULL), size);
 	name = share ? hr_xasprintf("%" PRIu32 ".%s", start, key) : hr_xasprintf("%" PRIu32, start);
-	return hr_write_file_atomic(dirfd, name, text, strlen(text), 0600, err);
+	/* Swept after the start (hr_idrange_sweep). */
+	return hr_idstate_write(dirfd, name, text, strlen(text), err);
 }
 
 void hr_idrange_sweep(const struct hr_policy *p)

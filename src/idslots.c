@@ -148,7 +148,7 @@ int hr_idslots_save(int dirfd, struct id_slots *s, struct hr_error **err)
 	memcpy(h.magic, SLOTS_MAGIC, 8);
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), s->count, len - sizeof(h));
-	if (hr_write_file_atomic(dirfd, HR_IDSLOTS_FILE, buf, len, 0600, err) < 0)
+	if (hr_idstate_write(dirfd, HR_IDSLOTS_FILE, buf, len, err) < 0)
 		return -1;
 	if (s->fd >= 0)
 		close(s->fd);
@@ -243,4 +243,24 @@ void hr_idkey_drop(int dirfd, const char *key, const char *name)
 	if (name && (!hr_idkey_read(dirfd, key, cur, sizeof(cur)) || strcmp(cur, name) != 0))
 		return;
 	unlinkat(dirfd, link, 0);
+}
+
+int hr_idstate_write(int dirfd, const char *name, const void *data, size_t len,
+		     struct hr_error **err)
+{
+	/* Named as hr_write_file_atomic names its temporaries: hr_idrange_sweep removes a
+	 * killed writer's.  Under the allocator's lock, so no other writer of this name. */
+	_cleanup_free_ char *tmp = hr_xasprintf(".%s.hardrun-%d-0", name, (int)getpid());
+	_cleanup_close_ int fd = -1;
+
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return hr_error_set(err, errno, "create temporary file for `%s`", name);
+	if (hr_write_all(fd, data, len) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		int saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		return hr_error_set(err, saved, "replace `%s`", name);
+	}
+	return 0;
 }

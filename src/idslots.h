@@ -71,4 +71,13 @@ int hr_idkey_write(int dirfd, const char *key, const char *name, struct hr_error
 /* Remove key's link if it names `name` (NULL: whatever it names). */
 void hr_idkey_drop(int dirfd, const char *key, const char *name);
 
+/*
+ * Replace name in the ranges directory atomically (temporary file, rename)
+ * without reading the directory: the allocation path must not grow with the
+ * containers on the node.  A killed writer's temporary is removed by
+ * hr_idrange_sweep after the start.  Lock held.
+ */
+int hr_idstate_write(int dirfd, const char *name, const void *data, size_t len,
+		     struct hr_error **err);
+
 #endif
