@@ -416,7 +416,9 @@ static int key_entry(int dirfd, const char *key, struct range_entry *e)
 	char name[256];
 
 	*e = (struct range_entry){0};
-	if (!hr_idkey_read(dirfd, key, name, sizeof(name)) || entry_read(dirfd, name, e) < 0)
+	/* the link names an entry in this directory, nothing else */
+	if (!hr_idkey_read(dirfd, key, name, sizeof(name)) || strchr(name, '/') ||
+	    entry_read(dirfd, name, e) < 0)
 		return 0;
 	if (strcmp(e->key, key) == 0)
 		return 1;
