@@ -61,6 +61,31 @@ static int compile(const struct hr_json *profile, struct prog *out)
 	return pread(fd, out->insn, (size_t)size, 0) == size ? close(fd) : -1;
 }
 
+static int alu(unsigned op, uint32_t *a, uint32_t src)
+{
+	switch (op) {
+	case BPF_AND:
+		*a &= src;
+		return 0;
+	case BPF_OR:
+		*a |= src;
+		return 0;
+	case BPF_SUB:
+		*a -= src;
+		return 0;
+	case BPF_ADD:
+		*a += src;
+		return 0;
+	case BPF_RSH:
+		*a >>= src;
+		return 0;
+	case BPF_LSH:
+		*a <<= src;
+		return 0;
+	}
+	return -1;
+}
+
 /* The classic BPF a seccomp filter may hold, over one seccomp_data; ~0u: bad program. */
 static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 {
@@ -104,27 +129,9 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 			continue;
 		}
 		if (BPF_CLASS(i->code) == BPF_ALU) {
-			switch (BPF_OP(i->code)) {
-			case BPF_AND:
-				a &= src;
-				continue;
-			case BPF_OR:
-				a |= src;
-				continue;
-			case BPF_SUB:
-				a -= src;
-				continue;
-			case BPF_ADD:
-				a += src;
-				continue;
-			case BPF_RSH:
-				a >>= src;
-				continue;
-			case BPF_LSH:
-				a <<= src;
-				continue;
-			}
-			return ~0u;
+			if (alu(BPF_OP(i->code), &a, src) < 0)
+				return ~0u;
+			continue;
 		}
 		if (BPF_CLASS(i->code) != BPF_JMP)
 			return ~0u;
