@@ -21,6 +21,15 @@
  * the clock (a create starts from the caller's config.json).  "%d" in an
  * argument becomes the round number, for unique container ids.
  *
+ * INTERLEAVE_ERRLOG: a file the commands' stderr is appended to (default
+ * /dev/null).  A failed sample is retried (twice at most, the round number
+ * offset by 100000 for fresh ids) and counted in a last line "failures=N".
+ *
+ * Also per arm: the median CPU time (user + system) of the command and of
+ * the descendants it waited for (wait4), steadier than wall time on a
+ * machine busy with other work; what a command leaves running (hardrun's
+ * keeper) is not in it.
+ *
  * Prints, per arm: its median in ms, and the median over rounds of its
  * time divided by the first arm's in the same round (rounds pair up the
  * arms, so a slow minute of this VM weighs on both sides of the ratio).
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +54,7 @@ struct arm {
 	char **argv;
 	int argc;
 	const char *dst, *src;
-	double *ms;
+	double *ms, *cpu;
 };
 
 static double median(const double *v, int n)
@@ -58,8 +68,11 @@ static double median(const double *v, int n)
 	return m;
 }
 
+static double last_cpu_ms;
+
 static double run(const struct arm *a, int round)
 {
+	struct rusage ru;
 	char *argv[256], bufs[256][512];
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -73,20 +86,25 @@ static double run(const struct arm *a, int round)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	const char *errlog = getenv("INTERLEAVE_ERRLOG");
+	posix_spawn_file_actions_addopen(&fa, 2, errlog ? errlog : "/dev/null",
+					 O_WRONLY | O_APPEND | O_CREAT, 0600);
 	long long t0 = bench_now_ns();
 	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
 		perror(argv[0]);
 		exit(1);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, &ru) < 0)
 		;
+	/* the command's CPU time and that of the descendants it waited for */
+	last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	double t = (double)(bench_now_ns() - t0) / 1e6;
 	posix_spawn_file_actions_destroy(&fa);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "interleave: %s (round %d) failed: status %d\n", argv[0], round,
 			status);
-		exit(1);
+		return -1;
 	}
 	return t;
 }
@@ -134,7 +152,7 @@ static int (*orders(int k, int *count))[MAX_ARMS]
 int main(int argc, char **argv)
 {
 	struct arm arms[MAX_ARMS] = {0};
-	int n, warmup, k = 0;
+	int n, warmup, k = 0, failures = 0;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: interleave N WARMUP [=DST=SRC] CMD... [;; ...]\n");
@@ -159,6 +177,7 @@ int main(int argc, char **argv)
 		if (i < argc)
 			argv[i++] = NULL;
 		a->ms = calloc((size_t)n, sizeof(double));
+		a->cpu = calloc((size_t)n, sizeof(double));
 	}
 	const char *gap_env = getenv("INTERLEAVE_GAP_MS");
 	long gap_us = gap_env ? atol(gap_env) * 1000 : 0;
@@ -168,8 +187,20 @@ int main(int argc, char **argv)
 		for (int j = 0; j < k; j++) {
 			struct arm *a = &arms[order[j]];
 			double t = run(a, r);
-			if (r >= warmup)
+			/* A busy machine fails a start now and then (runc's own
+			 * timeouts): retried under another id, counted, reported. */
+			for (int retry = 1; t < 0 && retry <= 2; retry++) {
+				failures++;
+				t = run(a, r + retry * 100000);
+			}
+			if (t < 0 || failures > (n + warmup) * k / 20 + 2) {
+				fprintf(stderr, "interleave: too many failures (%d)\n", failures);
+				return 1;
+			}
+			if (r >= warmup) {
 				a->ms[r - warmup] = t;
+				a->cpu[r - warmup] = last_cpu_ms;
+			}
 			if (gap_us > 0)
 				usleep((useconds_t)gap_us);
 		}
@@ -178,8 +209,10 @@ int main(int argc, char **argv)
 	for (int j = 0; j < k; j++) {
 		for (int r = 0; r < n; r++)
 			ratio[r] = arms[j].ms[r] / arms[0].ms[r];
-		printf("arm%d median_ms=%.3f paired_ratio=%.4f\n", j, median(arms[j].ms, n),
+		printf("arm%d median_ms=%.3f paired_ratio=%.4f", j, median(arms[j].ms, n),
 		       median(ratio, n));
+		printf(" cpu_median_ms=%.3f\n", median(arms[j].cpu, n));
 	}
+	printf("failures=%d\n", failures);
 	return 0;
 }

@@ -16,15 +16,12 @@
 #include "hardrun/idmap.h"
 #include "hardrun/profile.h"
 #include "hardrun/util.h"
+#include "idslots.h"
 
 #define HR_DEFAULT_STATE_DIR "/run/hardrun"
 #define HR_DEFAULT_RANGE     65536u
 #define HR_SUBID_USER	     "hardrun"
 #define HR_MAX_ENTRIES	     65536
-
-struct id_iv {
-	uint64_t start, end; /* [start, end) */
-};
 
 struct id_pool {
 	struct id_iv *iv;
@@ -214,6 +211,34 @@ static bool entry_name_ok(const char *name)
 	return n > 0 && n <= 10 && (name[n] == '\0' || (name[n] == '.' && name[n + 1] != '\0'));
 }
 
+static void entry_clear(struct range_entry *e)
+{
+	free(e->key), free(e->root), free(e->bundle), free(e->name);
+	*e = (struct range_entry){0};
+}
+
+/* The entry called name: 0, or -1 when it is missing, unreadable or foreign. */
+static int entry_read(int dirfd, const char *name, struct range_entry *e)
+{
+	char text[4097 + 1];
+	unsigned long long start;
+	ssize_t n;
+
+	*e = (struct range_entry){0};
+	if (!entry_name_ok(name))
+		return -1;
+	start = strtoull(name, NULL, 10);
+	/* the rebuild's loop runs over every container on the node: the lean read */
+	n = start > UINT32_MAX ? -1 : hr_read_small_at(dirfd, name, text, sizeof(text));
+	if (n <= 0 || n > 4096 || entry_parse(text, e) < 0) {
+		entry_clear(e);
+		return -1;
+	}
+	e->start = (uint32_t)start;
+	e->name = hr_xstrdup(name);
+	return 0;
+}
+
 /* Every entry of the ranges dir; unreadable or foreign files are skipped. */
 static int entries_load(int dirfd, struct range_entries *out, struct hr_error **err)
 {
@@ -228,25 +253,10 @@ static int entries_load(int dirfd, struct range_entries *out, struct hr_error **
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) && out->len < HR_MAX_ENTRIES) {
-		char text[4097 + 1];
 		struct range_entry e = {0};
-		unsigned long long start;
-		ssize_t n;
 
-		if (!entry_name_ok(de->d_name))
+		if (entry_read(dirfd, de->d_name, &e) < 0)
 			continue;
-		start = strtoull(de->d_name, NULL, 10);
-		/* this loop runs over every container on the node: the lean read */
-		n = start > UINT32_MAX ? -1
-				       : hr_read_small_at(dirfd, de->d_name, text, sizeof(text));
-		if (n <= 0 || n > 4096)
-			continue;
-		if (entry_parse(text, &e) < 0) {
-			free(e.key), free(e.root), free(e.bundle);
-			continue;
-		}
-		e.start = (uint32_t)start;
-		e.name = hr_xstrdup(de->d_name);
 		out->e = hr_xrealloc(out->e, (out->len + 1) * sizeof(*out->e));
 		out->e[out->len++] = e;
 	}
@@ -271,7 +281,8 @@ static int entry_write(int dirfd, uint32_t start, uint32_t size, const char *key
 	text = hr_xasprintf("key=%s\nruntimeRoot=%s\nbundle=%s\ncreated=%lld\nsize=%" PRIu32 "\n",
 			    key, r, b, (long long)time(NULL), size);
 	name = share ? hr_xasprintf("%" PRIu32 ".%s", start, key) : hr_xasprintf("%" PRIu32, start);
-	return hr_write_file_atomic(dirfd, name, text, strlen(text), 0600, err);
+	/* Swept after the start (hr_idrange_sweep). */
+	return hr_idstate_write(dirfd, name, text, strlen(text), err);
 }
 
 void hr_idrange_sweep(const struct hr_policy *p)
@@ -345,33 +356,151 @@ static unsigned reclaim_locked(const struct hr_policy *p, int dirfd, struct rang
 			i++;
 			continue;
 		}
-		free(e->key), free(e->root), free(e->bundle), free(e->name);
+		hr_idkey_drop(dirfd, e->key, e->name);
+		entry_clear(e);
 		es->e[i] = es->e[--es->len];
 		n++;
 	}
 	return n;
 }
 
-static bool slot_free(const struct range_entries *es, uint64_t s, uint64_t size)
+/*
+ * Recount the slot table from the entries (after reclaiming the stale ones)
+ * and restore their index links: the table missing, made for another pool,
+ * or the pool looking full (slots a killed writer counted and never named).
+ * The only pass over every entry; lock held.
+ */
+static int rebuild_locked(const struct hr_policy *p, int dirfd, struct id_slots *s, int grace_sec,
+			  unsigned *reclaimed, unsigned *live, struct hr_error **err)
 {
-	for (size_t i = 0; i < es->len; i++) {
-		uint64_t es_ = es->e[i].start, ee = es_ + es->e[i].size;
-		if (s < ee && es_ < s + size)
-			return false;
+	struct range_entries es = {0};
+	char cur[256];
+	unsigned n;
+	int r;
+
+	if (entries_load(dirfd, &es, err) < 0)
+		return -1;
+	n = reclaim_locked(p, dirfd, &es, grace_sec);
+	memset(s->count, 0, (size_t)s->n * sizeof(*s->count));
+	for (size_t i = 0; i < es.len; i++) {
+		hr_idslots_mark(s, es.e[i].start, es.e[i].size, 1);
+		if (!hr_idkey_read(dirfd, es.e[i].key, cur, sizeof(cur)) ||
+		    strcmp(cur, es.e[i].name) != 0)
+			hr_idkey_write(dirfd, es.e[i].key, es.e[i].name, NULL);
 	}
-	return true;
+	r = hr_idslots_save(dirfd, s, err);
+	if (reclaimed)
+		*reclaimed = n;
+	if (live)
+		*live = (unsigned)es.len;
+	entries_free(&es);
+	return r;
 }
 
-static int slot_find(const struct id_pool *pool, const struct range_entries *es, uint32_t size,
-		     uint32_t *start)
+static uint32_t range_size(const struct hr_policy *p, uint32_t size);
+
+/* The slot table of this pool, rebuilt when it does not describe it. */
+static int slots_open(const struct hr_policy *p, int dirfd, const struct id_pool *pool,
+		      struct id_slots *s, struct hr_error **err)
 {
-	for (size_t i = 0; i < pool->len; i++)
-		for (uint64_t s = pool->iv[i].start; s + size <= pool->iv[i].end; s += size)
-			if (slot_free(es, s, size)) {
-				*start = (uint32_t)s;
-				return 0;
-			}
-	return -1;
+	int r = hr_idslots_load(dirfd, pool->iv, pool->len, range_size(p, 0), s, err);
+
+	if (r == 0)
+		r = rebuild_locked(p, dirfd, s, HR_IDRANGE_GRACE_SEC, NULL, NULL, err);
+	return r < 0 ? hr_err_wrap(err, "id-range state") : 0;
+}
+
+/* key's entry as its index link names it: 1 and *e filled, 0 none. */
+static int key_entry(int dirfd, const char *key, struct range_entry *e)
+{
+	char name[256];
+
+	*e = (struct range_entry){0};
+	/* the link names an entry in this directory, nothing else */
+	if (!hr_idkey_read(dirfd, key, name, sizeof(name)) || strchr(name, '/') ||
+	    entry_read(dirfd, name, e) < 0)
+		return 0;
+	if (strcmp(e->key, key) == 0)
+		return 1;
+	entry_clear(e);
+	return 0;
+}
+
+/*
+ * key's entry, also in a state dir an older hardrun wrote (no slot table,
+ * so no index links yet): then by reading every entry, once.
+ */
+static int key_entry_any(int dirfd, const char *key, struct range_entry *e, struct hr_error **err)
+{
+	struct range_entries es = {0};
+	int r = key_entry(dirfd, key, e);
+
+	if (r || faccessat(dirfd, HR_IDSLOTS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return r;
+	if (entries_load(dirfd, &es, err) < 0)
+		return -1;
+	for (size_t i = 0; i < es.len && !r; i++)
+		if (strcmp(es.e[i].key, key) == 0) {
+			*e = es.e[i];
+			es.e[i] = es.e[--es.len];
+			r = 1;
+		}
+	entries_free(&es);
+	return r;
+}
+
+/*
+ * One step of the stale-range reclaim on each allocation: the entry of the
+ * next counted slot (a walker over the table), so a leaked range's mounts
+ * are detached long before the pool runs dry, at O(1) per allocation.
+ * Sharers' entries are left to the rebuild.
+ */
+static void reclaim_step(const struct hr_policy *p, int dirfd, struct id_slots *s)
+{
+	struct range_entry e = {0};
+	char name[16];
+	uint32_t start = hr_idslots_walk_next(s);
+
+	if (!start)
+		return;
+	hr_idslots_save_walk(s);
+	snprintf(name, sizeof(name), "%" PRIu32, start);
+	/* Mounts first: a range is free only once nothing maps to it. */
+	if (entry_read(dirfd, name, &e) == 0 && entry_stale(&e, HR_IDRANGE_GRACE_SEC) &&
+	    hr_idmount_release(p, e.key, NULL) == 0 && unlinkat(dirfd, name, 0) == 0) {
+		hr_idkey_drop(dirfd, e.key, name);
+		hr_idslots_add(s, e.start, e.size, -1, NULL);
+	}
+	entry_clear(&e);
+}
+
+/*
+ * A free run of slots for size ids, counted taken in the table (written
+ * through) before any entry names it: a writer killed after this leaves a
+ * slot counted and unnamed, which the next rebuild frees, never a slot
+ * named and uncounted.
+ */
+static int slot_take(const struct hr_policy *p, int dirfd, struct id_slots *s, uint32_t size,
+		     uint32_t *start, struct hr_error **err)
+{
+	unsigned live = 0;
+	char name[16];
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (hr_idslots_find(s, size, start) == 0) {
+			snprintf(name, sizeof(name), "%" PRIu32, *start);
+			/* named but not counted: a table an older hardrun left behind */
+			if (pass == 1 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				return hr_idslots_add(s, *start, size, 1, err);
+		}
+		if (pass == 0 &&
+		    rebuild_locked(p, dirfd, s, HR_IDRANGE_GRACE_SEC, NULL, &live, err) < 0)
+			return -1;
+	}
+	return hr_error_set(err, ENOSPC,
+			    "id pool exhausted: %u ranges in use, none free of %" PRIu32 " ids",
+			    live, size);
 }
 
 static uint32_t range_size(const struct hr_policy *p, uint32_t size)
@@ -397,12 +526,45 @@ static int reuse_locked(int dirfd, struct range_entry *e, const char *key, const
 	return 0;
 }
 
+/* key holds a range of another size: it gives way unless another runtime's container lives. */
+static int give_way(int dirfd, struct id_slots *s, struct range_entry *e, const char *root,
+		    struct hr_error **err)
+{
+	if (strcmp(e->root, root) != 0 && container_exists(e->root, e->key))
+		return hr_error_set(err, EBUSY,
+				    "container `%s` already holds id range %" PRIu32
+				    " under runtime root %s",
+				    e->key, e->start, e->root);
+	if (unlinkat(dirfd, e->name, 0) < 0 && errno != ENOENT)
+		return hr_error_set(err, errno, "drop old id range of `%s`", e->key);
+	/* uncounted only after the entry is gone: a kill in between overcounts */
+	return hr_idslots_add(s, e->start, e->size, -1, err);
+}
+
+/* Index link, then entry: an entry is never without its link. */
+static int entry_name_write(int dirfd, struct id_slots *s, uint32_t start, uint32_t size,
+			    const char *key, const char *root, const char *bundle, bool share,
+			    struct hr_error **err)
+{
+	_cleanup_free_ char *name =
+	    share ? hr_xasprintf("%" PRIu32 ".%s", start, key) : hr_xasprintf("%" PRIu32, start);
+
+	if (hr_idkey_write(dirfd, key, name, err) == 0 &&
+	    entry_write(dirfd, start, size, key, root, bundle, share, err) == 0)
+		return 0;
+	/* nothing names the slot: give it back */
+	hr_idkey_drop(dirfd, key, name);
+	hr_idslots_add(s, start, size, -1, NULL);
+	return -1;
+}
+
 int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *runtime_root,
 		       const char *bundle, uint32_t size, uint32_t *host_start,
 		       struct hr_error **err)
 {
 	_cleanup_close_ int dirfd = -1, lockfd = -1;
-	struct range_entries es = {0};
+	struct id_slots s = {.fd = -1};
+	struct range_entry e = {0};
 	struct id_pool pool = {0};
 	const char *root = hr_runtime_root(runtime_root);
 	int r = -1;
@@ -412,29 +574,22 @@ int hr_idrange_acquire(const struct hr_policy *p, const char *key, const char *r
 	size = range_size(p, size);
 	if (pool_load(p, &pool, err) < 0)
 		return -1;
-	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || slots_open(p, dirfd, &pool, &s, err) < 0)
 		goto out;
-	for (size_t i = 0; i < es.len; i++)
-		if (strcmp(es.e[i].key, key) == 0 && es.e[i].size == size) {
-			r = reuse_locked(dirfd, &es.e[i], key, root, bundle, host_start, err);
+	if (key_entry(dirfd, key, &e) == 1) {
+		if (e.size == size) {
+			r = reuse_locked(dirfd, &e, key, root, bundle, host_start, err);
 			goto out;
 		}
-	/*
-	 * Reclaim on every acquire, not only when the pool is exhausted: it
-	 * costs one lstat per entry, and a leaked range's idmapped mounts are
-	 * detached early instead of lingering until the pool runs dry.
-	 */
-	reclaim_locked(p, dirfd, &es, HR_IDRANGE_GRACE_SEC);
-	if (slot_find(&pool, &es, size, host_start) < 0) {
-		r = hr_error_set(err, ENOSPC,
-				 "id pool exhausted: %zu ranges in use, none free of %" PRIu32
-				 " ids",
-				 es.len, size);
-		goto out;
+		if (give_way(dirfd, &s, &e, root, err) < 0)
+			goto out;
 	}
-	r = entry_write(dirfd, *host_start, size, key, root, bundle, false, err);
+	reclaim_step(p, dirfd, &s);
+	if (slot_take(p, dirfd, &s, size, host_start, err) == 0)
+		r = entry_name_write(dirfd, &s, *host_start, size, key, root, bundle, false, err);
 out:
-	entries_free(&es);
+	entry_clear(&e);
+	hr_idslots_free(&s);
 	pool_free(&pool);
 	if (r < 0)
 		hr_err_wrap(err, "allocate id range for `%s`", key ? key : "");
@@ -445,58 +600,75 @@ int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host
 		      uint32_t *size, struct hr_error **err)
 {
 	_cleanup_close_ int dirfd = -1, lockfd = -1;
-	struct range_entries es = {0};
-	int r = 0;
+	struct range_entry e = {0};
+	int r;
 
 	if (!hr_file_name_ok(key))
 		return 0;
-	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0)
 		return -1;
-	for (size_t i = 0; i < es.len; i++)
-		if (strcmp(es.e[i].key, key) == 0) {
-			*host_start = es.e[i].start;
-			if (size)
-				*size = es.e[i].size;
-			r = 1;
-			break;
-		}
-	entries_free(&es);
+	r = key_entry_any(dirfd, key, &e, err);
+	if (r == 1) {
+		*host_start = e.start;
+		if (size)
+			*size = e.size;
+	}
+	entry_clear(&e);
 	return r;
+}
+
+/* Uncount a dropped entry's range, if the table describes this pool. */
+static void slots_uncount(const struct hr_policy *p, int dirfd, const struct range_entry *e)
+{
+	struct id_pool pool = {0};
+	struct id_slots s = {.fd = -1};
+
+	if (pool_load(p, &pool, NULL) == 0 &&
+	    hr_idslots_load(dirfd, pool.iv, pool.len, range_size(p, 0), &s, NULL) == 1)
+		hr_idslots_add(&s, e->start, e->size, -1, NULL);
+	hr_idslots_free(&s);
+	pool_free(&pool);
 }
 
 int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err)
 {
 	_cleanup_close_ int dirfd = -1, lockfd = -1;
-	struct range_entries es = {0};
+	struct range_entry e = {0};
 	int r = 0;
 
 	if (!hr_file_name_ok(key))
 		return 0;
-	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+	if (ranges_open(p, &dirfd, &lockfd, err) < 0)
 		return hr_err_wrap(err, "release id range of `%s`", key);
-	for (size_t i = 0; i < es.len; i++)
-		if (strcmp(es.e[i].key, key) == 0 && unlinkat(dirfd, es.e[i].name, 0) < 0 &&
-		    errno != ENOENT)
-			r = hr_error_set(err, errno, "release id range %s of `%s`", es.e[i].name,
-					 key);
-	entries_free(&es);
-	return r;
+	while ((r = key_entry_any(dirfd, key, &e, err)) == 1) {
+		if (unlinkat(dirfd, e.name, 0) < 0 && errno != ENOENT) {
+			r = hr_error_set(err, errno, "release id range %s of `%s`", e.name, key);
+			break;
+		}
+		/* entry, then link, then count: a kill in between leaves a count too many */
+		hr_idkey_drop(dirfd, key, e.name);
+		slots_uncount(p, dirfd, &e);
+		entry_clear(&e);
+	}
+	entry_clear(&e);
+	return r < 0 ? -1 : 0;
 }
 
 int hr_idrange_reclaim(const struct hr_policy *p, int grace_sec, unsigned *reclaimed,
 		       struct hr_error **err)
 {
 	_cleanup_close_ int dirfd = -1, lockfd = -1;
-	struct range_entries es = {0};
-	unsigned n;
+	struct id_slots s = {.fd = -1};
+	struct id_pool pool = {0};
+	int r = -1;
 
-	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
-		return hr_err_wrap(err, "reclaim id ranges");
-	n = reclaim_locked(p, dirfd, &es, grace_sec < 0 ? HR_IDRANGE_GRACE_SEC : grace_sec);
-	entries_free(&es);
-	if (reclaimed)
-		*reclaimed = n;
-	return 0;
+	if (pool_load(p, &pool, err) == 0 && ranges_open(p, &dirfd, &lockfd, err) == 0 &&
+	    hr_idslots_load(dirfd, pool.iv, pool.len, range_size(p, 0), &s, err) >= 0)
+		r = rebuild_locked(p, dirfd, &s, grace_sec < 0 ? HR_IDRANGE_GRACE_SEC : grace_sec,
+				   reclaimed, NULL, err);
+	hr_idslots_free(&s);
+	pool_free(&pool);
+	return r < 0 ? hr_err_wrap(err, "reclaim id ranges") : 0;
 }
 
 int hr_idpool_check(const struct hr_policy *p, uint64_t start, uint64_t size, const char *key,
@@ -525,24 +697,32 @@ int hr_idrange_share(const struct hr_policy *p, const char *key, const char *run
 		     const char *bundle, uint32_t host_start, uint32_t size, struct hr_error **err)
 {
 	_cleanup_close_ int dirfd = -1, lockfd = -1;
-	struct range_entries es = {0};
+	struct id_slots s = {.fd = -1};
+	struct range_entry e = {0};
+	struct id_pool pool = {0};
 	int r = -1;
 
 	if (!hr_file_name_ok(key))
 		return hr_error_set(err, EINVAL, "invalid container id for an id range");
-	if (ranges_open(p, &dirfd, &lockfd, err) < 0 || entries_load(dirfd, &es, err) < 0)
+	if (pool_load(p, &pool, err) < 0 || ranges_open(p, &dirfd, &lockfd, err) < 0 ||
+	    slots_open(p, dirfd, &pool, &s, err) < 0)
 		goto out;
 	/* An older entry of this id (a crash, another range) gives way. */
-	for (size_t i = 0; i < es.len; i++)
-		if (strcmp(es.e[i].key, key) == 0 && unlinkat(dirfd, es.e[i].name, 0) < 0 &&
-		    errno != ENOENT) {
+	if (key_entry(dirfd, key, &e) == 1) {
+		if (unlinkat(dirfd, e.name, 0) < 0 && errno != ENOENT) {
 			r = hr_error_set(err, errno, "drop old id range of `%s`", key);
 			goto out;
 		}
-	r = entry_write(dirfd, host_start, size, key, hr_runtime_root(runtime_root), bundle, true,
-			err);
+		hr_idslots_add(&s, e.start, e.size, -1, NULL);
+	}
+	/* counted before the entry names it, as an allocation */
+	if (hr_idslots_add(&s, host_start, size, 1, err) == 0)
+		r = entry_name_write(dirfd, &s, host_start, size, key,
+				     hr_runtime_root(runtime_root), bundle, true, err);
 out:
-	entries_free(&es);
+	entry_clear(&e);
+	hr_idslots_free(&s);
+	pool_free(&pool);
 	if (r < 0)
 		hr_err_wrap(err, "share id range %" PRIu32 " with `%s`", host_start, key);
 	return r;

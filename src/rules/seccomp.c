@@ -13,7 +13,10 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "hardrun/cleanup.h"
@@ -82,6 +85,32 @@ fail:
 }
 
 /*
+ * x32 code runs only on a kernel built with CONFIG_X86_X32_ABI and not
+ * booted with syscall.x32=n; elsewhere the kernel fails every x32 syscall
+ * with ENOSYS whatever a filter allows.  There an x32 branch gives a
+ * container nothing, and compiling it is the largest part of what runc pays
+ * for the profile at each start (docs/performance.md).  Without the branch
+ * an x32 call is killed by the filter (an architecture it does not list)
+ * instead of failing: no x32 call succeeds either way.  Probed only while
+ * hardrun runs without a filter of its own, which might kill it for that.
+ */
+static bool kernel_runs_x32(void)
+{
+#ifdef __x86_64__
+	char status[8192];
+	ssize_t n = hr_read_small_at(AT_FDCWD, "/proc/self/status", status, sizeof(status));
+	const char *mode = n > 0 ? strstr(status, "\nSeccomp:\t") : NULL;
+
+	if (!mode || mode[10] != '0')
+		return true;
+	errno = 0;
+	return !(syscall(0x40000000L | SYS_getpid) < 0 && errno == ENOSYS);
+#else
+	return true;
+#endif
+}
+
+/*
  * A filter carries a branch per listed architecture; on x86_64 only x86_64,
  * x86 and x32 code can run (aarch64: aarch64 and arm), so the others only
  * make every syscall of the container pay for a longer program.  Profiles
@@ -89,8 +118,8 @@ fail:
  */
 static void native_arches_only(struct hr_json *profile)
 {
-	static const char *const x86_64[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
-					     NULL};
+	const char *x86_64[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
+				kernel_runs_x32() ? "SCMP_ARCH_X32" : NULL, NULL};
 	static const char *const aarch64[] = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL};
 	uint32_t native = seccomp_arch_native();
 	const char *const *keep = native == SCMP_ARCH_X86_64	? x86_64

@@ -8,9 +8,13 @@
 #include <sched.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <time.h>
 
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
@@ -494,6 +498,218 @@ static void test_owner(void)
 	free(p.state_dir);
 }
 
+/* Owner entries on disk, as (start, size) pairs; returns how many. */
+static unsigned entries_on_disk(const struct hr_policy *p, uint32_t (*out)[2], unsigned max)
+{
+	_cleanup_free_ char *dir = hr_xasprintf("%s/ranges", hr_idmap_state_dir(p));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	while (d && (de = readdir(d)) && n < max) {
+		char path[512], text[4096];
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		FILE *f = fopen(path, "re");
+		size_t len = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[len] = '\0';
+		char *sz = strstr(text, "size=");
+		out[n][0] = (uint32_t)strtoul(de->d_name, NULL, 10);
+		out[n][1] = sz ? (uint32_t)strtoul(sz + 5, NULL, 10) : 0;
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static bool entries_disjoint(const struct hr_policy *p)
+{
+	uint32_t e[64][2];
+	unsigned n = entries_on_disk(p, e, 64);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (e[i][0] < e[j][0] + e[j][1] && e[j][0] < e[i][0] + e[i][1])
+				return false;
+	return true;
+}
+
+/* A child about to acquire key, stopped under ptrace before it starts. */
+static pid_t traced_acquire(const struct hr_policy *p, const char *key)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint32_t s = 0;
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(3);
+		raise(SIGSTOP);
+		_exit(hr_idrange_acquire(p, key, rtroot, NULL, 0, &s, NULL) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+/* SIGKILL the child right after its k-th system call returns: 1, or 0 if it finished first. */
+static int kill_after(pid_t pid, int k)
+{
+	int st = 0, n = 0;
+	bool in = false;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+		return -1;
+	ptrace(PTRACE_SETOPTIONS, pid, NULL,
+	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, pid, NULL, NULL) < 0 || waitpid(pid, &st, 0) != pid)
+			return -1;
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return 0;
+		if (!WIFSTOPPED(st) || WSTOPSIG(st) != (SIGTRAP | 0x80))
+			continue;
+		in = !in;
+		if (!in && ++n == k) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return 1;
+		}
+	}
+}
+
+/*
+ * An allocator killed after each of its system calls in turn (the slot
+ * counted, the index link written, the entry written, and with a torn
+ * table each step of its rebuild): whatever it left, the next allocation
+ * never gets the range a live container holds, no two entries on disk
+ * share ids, and once everything is released the whole pool can be
+ * allocated again.  The live range is held by a sharer alone (its owner
+ * deleted first), so no owner entry at its start gives it away.
+ */
+static int crash_pass(const struct hr_policy *p, bool torn, uint32_t held, int *killed)
+{
+	_cleanup_free_ char *slots = hr_xasprintf("%s/ranges/.slots", hr_idmap_state_dir(p));
+	uint32_t w = 0, s = 0;
+	int bad = 0, k, r = 1;
+
+	for (k = 1; k < 1000 && r == 1; k++) {
+		if (torn && truncate(slots, 10) < 0)
+			bad++;
+		r = kill_after(traced_acquire(p, "cr-v"), k);
+		if (r < 0)
+			return -1;
+		*killed += r;
+		if (hr_idrange_acquire(p, "cr-w", rtroot, NULL, 0, &w, NULL) < 0 || w == held ||
+		    !entries_disjoint(p))
+			bad++;
+		if (hr_idrange_lookup(p, "cr-v", &s, NULL, NULL) == 1 && (s == held || s == w))
+			bad++;
+		hr_idrange_release(p, "cr-w", NULL);
+		hr_idrange_release(p, "cr-v", NULL);
+	}
+	return bad;
+}
+
+static void test_crash(void)
+{
+	struct hr_policy p = policy(700000, 4);
+	struct hr_error *err = NULL;
+	uint32_t o = 0, w = 0, s = 0;
+	int killed = 0, torn = 0, bad;
+
+	live("cr-o");
+	live("cr-a");
+	live("cr-w");
+	ok(hr_idrange_acquire(&p, "cr-o", rtroot, NULL, 0, &o, &err) == 0 &&
+	       hr_idrange_share(&p, "cr-a", rtroot, NULL, o, RANGE, &err) == 0 &&
+	       hr_idrange_release(&p, "cr-o", &err) == 0,
+	   "a live sharer alone holds a range");
+	bad = crash_pass(&p, false, o, &killed);
+	ok(bad == 0 && killed > 10,
+	   "allocator killed after each of its %d system calls: the live range stays its own",
+	   killed);
+	bad = crash_pass(&p, true, o, &torn);
+	ok(bad == 0 && torn > killed, "the same through a rebuild of a torn table (%d kill points)",
+	   torn);
+	ok(hr_idrange_acquire(&p, "cr-w", rtroot, NULL, 0, &w, &err) == 0 &&
+	       hr_idrange_acquire(&p, "cr-x", rtroot, NULL, 0, &s, &err) == 0 &&
+	       hr_idrange_acquire(&p, "cr-y", rtroot, NULL, 0, &s, &err) == 0,
+	   "no slot leaked for good: the rest of the pool is allocated again (%s)",
+	   err ? err->msg : "");
+	hr_error_clear(&err);
+	for (const char *const *key = (const char *const[]){"cr-a", "cr-w", "cr-x", "cr-y", NULL};
+	     *key; key++)
+		hr_idrange_release(&p, *key, NULL);
+	ok(count_ranges(&p) == 0, "all released");
+	free(p.state_dir);
+}
+
+/* Write a file under the policy's ranges directory. */
+static void plant(const struct hr_policy *p, const char *name, const char *text)
+{
+	_cleanup_free_ char *path = hr_xasprintf("%s/ranges/%s", hr_idmap_state_dir(p), name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd >= 0 && write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fd = -1;
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * The slot table and the index are only ever trusted to count too much:
+ * an entry they do not know (an older hardrun's, a table lost or torn) is
+ * never handed out again.
+ */
+static void test_table(void)
+{
+	struct hr_policy p = policy(800000, 3);
+	struct hr_error *err = NULL;
+	uint32_t a = 0, b = 0, c = 0, s = 0;
+	_cleanup_free_ char *slots = hr_xasprintf("%s/ranges/.slots", p.state_dir);
+	char text[256];
+
+	live("tb-a");
+	live("tb-old");
+	live("tb-b");
+	ok(hr_idrange_acquire(&p, "tb-a", rtroot, NULL, 0, &a, &err) == 0 && a == 800000,
+	   "first range");
+	/* an entry written behind the table's back, at the next free slot */
+	snprintf(text, sizeof(text),
+		 "key=tb-old\nruntimeRoot=%s\nbundle=/b\ncreated=%lld\nsize=%u\n", rtroot,
+		 (long long)time(NULL), RANGE);
+	plant(&p, "865536", text);
+	ok(hr_idrange_acquire(&p, "tb-b", rtroot, NULL, 0, &b, &err) == 0 && b != a && b != 865536,
+	   "an entry the table does not count is not handed out (%" PRIu32 ")", b);
+	ok(hr_idrange_lookup(&p, "tb-old", &s, NULL, &err) == 1 && s == 865536,
+	   "and the recount indexed it");
+	hr_idrange_release(&p, "tb-b", NULL);
+	ok(truncate(slots, 10) == 0, "slot table torn");
+	ok(hr_idrange_acquire(&p, "tb-b", rtroot, NULL, 0, &c, &err) == 0 && c != a && c != 865536,
+	   "a torn table is rebuilt from the entries (%" PRIu32 ")", c);
+	ok(unlink(slots) == 0 && hr_idrange_lookup(&p, "tb-a", &s, NULL, &err) == 1 && s == a,
+	   "without a table, a lookup still finds the entry");
+	hr_idrange_release(&p, "tb-a", NULL);
+	hr_idrange_release(&p, "tb-b", NULL);
+	hr_idrange_release(&p, "tb-old", NULL);
+	ok(count_ranges(&p) == 0, "all released");
+	/* a stale entry is reclaimed by an ordinary acquire, pool not full */
+	ok(hr_idrange_acquire(&p, "tb-gone", rtroot, NULL, 0, &a, &err) == 0, "acquire tb-gone");
+	snprintf(text, sizeof(text), "key=tb-gone\nruntimeRoot=%s\nbundle=/b\ncreated=1\nsize=%u\n",
+		 rtroot, RANGE);
+	snprintf(text + 200, 40, "%" PRIu32, a);
+	plant(&p, text + 200, text);
+	ok(hr_idrange_acquire(&p, "tb-a", rtroot, NULL, 0, &b, &err) == 0 &&
+	       hr_idrange_lookup(&p, "tb-gone", &s, NULL, &err) == 0,
+	   "a stale range is reclaimed by the next acquire, the pool not full");
+	hr_idrange_release(&p, "tb-a", NULL);
+	ok(!err, "no error (%s)", err ? err->msg : "");
+	hr_error_clear(&err);
+	free(p.state_dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -506,6 +722,8 @@ int main(void)
 	test_never_zero();
 	test_concurrent();
 	test_share();
+	test_crash();
+	test_table();
 	test_subid();
 	test_mounts();
 	test_chown();
