@@ -9,6 +9,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/create.h"
 #include "hardrun/log.h"
+#include "hardrun/provision.h"
 #include "hardrun/schema.h"
 #include "hardrun/spec.h"
 #include "hardrun/testpoint.h"
@@ -44,6 +45,12 @@ static int load_config(const struct hr_cli *cli, const char *config_path, struct
 		if (h->spec->type != HR_JSON_OBJECT)
 			return hr_error_set(err, 0, "%s: the top level must be an object",
 					    config_path);
+		/* A bare config is judged as create would judge it in its directory. */
+		_cleanup_free_ char *real = hr_realpath(config_path);
+		char *slash = real ? strrchr(real, '/') : NULL;
+		if (slash)
+			h->bundle =
+			    slash == real ? hr_xstrdup("/") : hr_xstrndup(real, slash - real);
 		return 0;
 	}
 	h->bundle = hr_cli_bundle(cli, err);
@@ -91,6 +98,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	hr_test_point("claimed", NULL);
 	h->original = original_for(h->spec, mode);
 
+	_cleanup_(hr_plan_free) struct hr_plan plan = {0};
 	struct hr_ctx ctx = {
 	    .entry = HR_ENTRY_CREATE,
 	    .spec = h->spec,
@@ -103,15 +111,19 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	    .in_userns = hr_in_user_namespace(),
 	    .in_memory = mode == HR_HARDEN_IN_MEMORY,
 	    .rootfs_fd = -1,
+	    .plan = &plan,
 	};
 	int r = hr_rules_run(&ctx, err);
 	h->findings = ctx.findings;
-	h->rootfs_fd = ctx.rootfs_fd;
 	if (r < 0)
 		return -1;
 	if (h->findings.denials > 0)
 		return hr_refusal_error(&h->findings, "container", h->profile->name, err);
 	hr_test_point("decided", NULL);
+	/* Decided: now, and only now, make what the rules planned (never for check). */
+	if (mode != HR_HARDEN_CHECK &&
+	    hr_provision_run(policy, ctx.container_id, &plan, h->spec, &h->rootfs_fd, err) < 0)
+		return -1;
 	if (mode != HR_HARDEN_WRITE)
 		return 0;
 	/* Last step before the runtime, under the bundle lock: a crash before

@@ -17,12 +17,14 @@
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
+#include "hardrun/provision.h"
 #include "hardrun/util.h"
 
 #ifndef OVERLAYFS_SUPER_MAGIC
@@ -181,23 +183,17 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
-struct ovl_layers {
-	char **lower; /* top first */
-	char **data;  /* data-only layers (metacopy redirects), after "::" or datadir+ */
-	char *upper, *work;
-	char **extra; /* options passed through unchanged */
-};
-
-static void ovl_free(struct ovl_layers *o)
+void hr_ovl_paths_free(struct hr_ovl_paths *o)
 {
 	hr_strv_free(o->lower);
 	hr_strv_free(o->data);
 	hr_strv_free(o->extra);
 	free(o->upper);
 	free(o->work);
+	memset(o, 0, sizeof(*o));
 }
 
-/* Split a lowerdir value on unescaped ':'; layers after "::" are data-only. */
+/* Split a mountinfo lowerdir value on unescaped ':'; layers after "::" are data-only. */
 static void split_lower(char *v, char ***out, char ***data)
 {
 	char *start = v, *w = v;
@@ -222,11 +218,11 @@ static void split_lower(char *v, char ***out, char ***data)
 	}
 }
 
-static void ovl_option(struct ovl_layers *o, char *opt)
+static void ovl_option(struct hr_ovl_paths *o, char *opt)
 {
 	/* Not "volatile": its dirty marker would refuse the next start on our workdir. */
 	static const char *const keep[] = {"redirect_dir=", "metacopy=", "userxattr", NULL};
-	char *v = strchr(opt, '=');
+	char *v = NULL;
 
 	unescape(opt);
 	v = strchr(opt, '=');
@@ -275,6 +271,19 @@ static char *resolve_in(const char *base, const char *rel)
 	return NULL;
 }
 
+static int absolute_all(const char *mnt, const char *base, char **v, struct hr_error **err)
+{
+	for (; v && *v; v++) {
+		char *abs = resolve_in(base, *v);
+		if (!abs)
+			return hr_error_set(
+			    err, EINVAL, "overlay at %s: layer `%s` cannot be resolved", mnt, *v);
+		free(*v);
+		*v = abs;
+	}
+	return 0;
+}
+
 /*
  * Docker's overlay2 and containers/storage mount with short relative layer
  * paths ("l/ABC", "<id>/diff") from their storage root when the options
@@ -282,81 +291,110 @@ static char *resolve_in(const char *base, const char *rel)
  * mount point at <root>/<id>/merged, so relative paths resolve against the
  * mount point's grandparent; anything that does not resolve is an error.
  */
-static int ovl_absolute(const char *mnt, struct ovl_layers *o, struct hr_error **err)
+static int ovl_absolute(const char *mnt, struct hr_ovl_paths *o, struct hr_error **err)
 {
 	_cleanup_free_ char *parent = dir_name(mnt), *base = dir_name(parent);
-	char **all[] = {&o->upper, &o->work};
+	char *uw[] = {o->upper, o->work, NULL};
 
-	for (char **l = o->data; l && *l; l++) {
-		char *abs = resolve_in(base, *l);
-		if (!abs)
-			return hr_error_set(
-			    err, EINVAL, "overlay at %s: datadir `%s` cannot be resolved", mnt, *l);
-		free(*l);
-		*l = abs;
-	}
-	for (char **l = o->lower; *l; l++) {
-		char *abs = resolve_in(base, *l);
-		if (!abs)
-			return hr_error_set(err, EINVAL,
-					    "overlay at %s: lowerdir `%s` cannot be resolved", mnt,
-					    *l);
-		free(*l);
-		*l = abs;
-	}
-	for (size_t i = 0; i < 2 && o->upper; i++) {
-		char *abs = resolve_in(base, *all[i]);
-		if (!abs)
-			return hr_error_set(err, EINVAL, "overlay at %s: `%s` cannot be resolved",
-					    mnt, *all[i]);
-		free(*all[i]);
-		*all[i] = abs;
-	}
+	if (absolute_all(mnt, base, o->lower, err) < 0 ||
+	    absolute_all(mnt, base, o->data, err) < 0 || absolute_all(mnt, base, uw, err) < 0)
+		return -1;
+	o->upper = uw[0];
+	o->work = uw[1];
 	return 0;
 }
 
-/* Layers of the overlay mounted at mnt, from the last (topmost) mountinfo entry. */
-static int ovl_parse(const char *mnt, struct ovl_layers *o, struct hr_error **err)
+/* The options of mount mnt_id, if it is an overlay; *mnt gets its mount point. */
+static char *ovl_mountinfo(uint64_t mnt_id, char **mnt, struct hr_error **err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	_cleanup_free_ char *line = NULL, *opts = NULL;
+	_cleanup_free_ char *line = NULL;
+	char *opts = NULL;
 	size_t cap = 0;
-	char *save = NULL;
 
-	if (!f)
-		return hr_error_set(err, errno, "open /proc/self/mountinfo");
-	while (getline(&line, &cap, f) >= 0) {
-		char *fields[6] = {0}, *sep = strstr(line, " - "), *s = line;
+	if (!f) {
+		hr_error_set(err, errno, "open /proc/self/mountinfo");
+		return NULL;
+	}
+	while (!opts && getline(&line, &cap, f) >= 0) {
+		char *fields[6] = {0}, *sep = strstr(line, " - "), *s = line, *so;
 		if (!sep)
 			continue;
 		for (int i = 0; i < 6 && s; i++)
 			fields[i] = strsep(&s, " ");
-		if (!fields[4])
+		if (!fields[4] || strtoull(fields[0], NULL, 10) != mnt_id)
 			continue;
-		unescape(fields[4]);
 		/* sep+3: "<fstype> <source> <super options>\n" */
-		if (strcmp(fields[4], mnt) == 0 && strncmp(sep + 3, "overlay ", 8) == 0) {
-			char *so = strrchr(sep + 3, ' ');
-			free(opts);
-			opts = hr_xstrdup(so ? so + 1 : "");
-			opts[strcspn(opts, "\n")] = '\0';
-		}
+		if (strncmp(sep + 3, "overlay ", 8) != 0)
+			break;
+		unescape(fields[4]);
+		*mnt = hr_xstrdup(fields[4]);
+		so = strrchr(sep + 3, ' ');
+		opts = hr_xstrdup(so ? so + 1 : "");
+		opts[strcspn(opts, "\n")] = '\0';
 	}
 	if (!opts)
-		return hr_error_set(err, ENOENT, "no overlay mount at %s in mountinfo", mnt);
+		hr_error_set(err, ENOENT, "mount %" PRIu64 " is not an overlay in mountinfo",
+			     mnt_id);
+	return opts;
+}
+
+static bool is_overlay_root(int fd, uint64_t *mnt_id, struct hr_error **err)
+{
+	struct statfs sf;
+	struct statx sx;
+	struct stat parent;
+	_cleanup_close_ int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fstatfs(fd, &sf) < 0 || statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+					  STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0) {
+		hr_error_set(err, errno, "stat mount source");
+		return false;
+	}
+	if ((unsigned long)sf.f_type != OVERLAYFS_SUPER_MAGIC || !S_ISDIR(sx.stx_mode))
+		return false;
+	if (up < 0 || fstat(up, &parent) < 0) {
+		hr_error_set(err, errno, "stat parent of mount source");
+		return false;
+	}
+	*mnt_id = sx.stx_mnt_id;
+	/* Only the overlay's own root can be rebuilt from its layers. */
+	return makedev(sx.stx_dev_major, sx.stx_dev_minor) != parent.st_dev;
+}
+
+int hr_ovl_mounted(int fd, struct hr_ovl_paths *o, struct hr_error **err)
+{
+	_cleanup_free_ char *opts = NULL, *mnt = NULL;
+	struct hr_error *e2 = NULL;
+	uint64_t id = 0;
+	char *save = NULL;
+
+	memset(o, 0, sizeof(*o));
+	if (!is_overlay_root(fd, &id, &e2)) {
+		if (!e2)
+			return 0;
+		hr_error_clear(err);
+		*err = e2;
+		return -1;
+	}
+	opts = ovl_mountinfo(id, &mnt, err);
+	if (!opts)
+		return -1;
 	for (char *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		ovl_option(o, t);
 	if (!o->lower || (!o->upper != !o->work))
 		return hr_error_set(err, EINVAL, "overlay at %s: layers not understood", mnt);
-	return ovl_absolute(mnt, o, err);
+	if (hr_strv_len(o->lower) + hr_strv_len(o->data) > HR_MAX_LAYERS)
+		return hr_error_set(err, E2BIG, "overlay at %s: too many layers", mnt);
+	return ovl_absolute(mnt, o, err) < 0 ? -1 : 1;
 }
 
-/* Idmapped clone of path attached at dir/name; *fd gets an O_PATH fd on it. */
-static int layer_attach(const char *path, int userns, const char *dir, const char *name, int *fd,
+/* Idmapped clone of the object lfd attached at dir/name; *fd gets an O_PATH fd on it. */
+static int layer_attach(int lfd, int userns, const char *dir, const char *name, int *fd,
 			struct hr_error **err)
 {
 	_cleanup_free_ char *target = hr_xasprintf("%s/%s", dir, name);
-	_cleanup_close_ int m = clone_idmapped(AT_FDCWD, path, userns, false, err);
+	_cleanup_close_ int m = clone_idmapped(lfd, "", userns, false, err);
 
 	if (m < 0)
 		return -1;
@@ -375,32 +413,48 @@ static int fsconfig_fd(int fsfd, const char *key, int fd, struct hr_error **err)
 	return 0;
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The judged layer `fd` is still `name` in parent (nothing renamed in between). */
+static bool child_is(int parent, const char *name, int fd)
+{
+	_cleanup_close_ int c = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	return c >= 0 && same_file(c, fd);
+}
+
 /*
  * Upper and work must share one mount: idmap their common parent once.  The
  * original overlay stays mounted with its own workdir, which two live
  * overlays must never share (each cleans it at mount; a volatile one leaves
  * a marker that refuses any other), so ours is a sibling "<work>.hardrun",
- * created by root on the real path (root has no id in the idmapped view).
+ * created by root on the real directory (root has no id in the idmapped view).
  */
-static int ovl_upper(int fsfd, const struct ovl_layers *o, int userns, const char *dir,
+static int ovl_upper(int fsfd, const struct hr_ovl_fds *o, int userns, const char *dir,
 		     struct hr_error **err)
 {
-	_cleanup_free_ char *pu = dir_name(o->upper), *pw = dir_name(o->work);
-	_cleanup_free_ char *ours = hr_xasprintf("%s.hardrun", o->work);
+	_cleanup_free_ char *ours = hr_xasprintf("%s.hardrun", o->work_name);
+	_cleanup_close_ int pu = openat(o->upper, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int pw = openat(o->work, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int m = -1, u = -1, w = -1;
-	size_t n = strlen(pu);
 
-	if (strcmp(pu, pw) != 0)
-		return hr_error_set(err, EINVAL, "overlay upperdir %s and workdir %s not siblings",
-				    o->upper, o->work);
-	if (mkdir(ours, 0700) < 0 && errno != EEXIST)
+	if (pu < 0 || pw < 0 || !same_file(pu, pw) || !child_is(pu, o->upper_name, o->upper) ||
+	    !child_is(pu, o->work_name, o->work))
+		return hr_error_set(err, EINVAL, "overlay upperdir and workdir are not siblings");
+	if (mkdirat(pu, ours, 0700) < 0 && errno != EEXIST)
 		return hr_error_set(err, errno, "mkdir %s", ours);
 	if (layer_attach(pu, userns, dir, "upper", &m, err) < 0)
 		return -1;
-	u = openat(m, o->upper + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	w = openat(m, ours + n + (n > 1), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	u = openat(m, o->upper_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	w = openat(m, ours, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (u < 0 || w < 0)
-		return hr_error_set(err, errno, "open overlay upper/work under %s", pu);
+		return hr_error_set(err, errno, "open overlay upper/work");
 	if (fsconfig_fd(fsfd, "upperdir", u, err) < 0 || fsconfig_fd(fsfd, "workdir", w, err) < 0)
 		return -1;
 	return 0;
@@ -441,204 +495,88 @@ static int create_as_range(int fsfd, uint32_t host_start, struct hr_error **err)
 	return 0;
 }
 
-static int ovl_configure(int fsfd, struct ovl_layers *o, int userns, uint32_t host_start,
+static int ovl_layers_attach(int fsfd, const int *fds, size_t n, const char *key, char prefix,
+			     int userns, const char *dir, struct hr_error **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int lfd = -1;
+		char name[24];
+		snprintf(name, sizeof(name), "%c%zu", prefix, i);
+		if (layer_attach(fds[i], userns, dir, name, &lfd, err) < 0 ||
+		    fsconfig_fd(fsfd, key, lfd, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int ovl_configure(int fsfd, const struct hr_ovl_fds *o, int userns, uint32_t host_start,
 			 const char *dir, struct hr_error **err)
 {
-	unsigned i = 0;
-
-	for (char **l = o->lower; *l; l++, i++) {
-		_cleanup_close_ int lfd = -1;
-		char name[16];
-		snprintf(name, sizeof(name), "l%u", i);
-		if (layer_attach(*l, userns, dir, name, &lfd, err) < 0 ||
-		    fsconfig_fd(fsfd, "lowerdir+", lfd, err) < 0)
-			return -1;
-	}
-	for (char **d = o->data; d && *d; d++, i++) {
-		_cleanup_close_ int dfd = -1;
-		char name[16];
-		snprintf(name, sizeof(name), "d%u", i);
-		if (layer_attach(*d, userns, dir, name, &dfd, err) < 0 ||
-		    fsconfig_fd(fsfd, "datadir+", dfd, err) < 0)
-			return -1;
-	}
-	if (o->upper && ovl_upper(fsfd, o, userns, dir, err) < 0)
+	if (ovl_layers_attach(fsfd, o->lower, o->n_lower, "lowerdir+", 'l', userns, dir, err) < 0 ||
+	    ovl_layers_attach(fsfd, o->data, o->n_data, "datadir+", 'd', userns, dir, err) < 0)
+		return -1;
+	if (o->upper >= 0 && ovl_upper(fsfd, o, userns, dir, err) < 0)
 		return -1;
 	for (char **e = o->extra; e && *e; e++) {
-		char *v = strchr(*e, '=');
+		_cleanup_free_ char *k = hr_xstrdup(*e);
+		char *v = strchr(k, '=');
 		if (v)
 			*v++ = '\0';
-		if (fsconfig(fsfd, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, *e, v, 0) < 0)
-			return hr_error_set(err, errno, "overlay: set %s", *e);
+		if (fsconfig(fsfd, v ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, k, v, 0) < 0)
+			return hr_error_set(err, errno, "overlay: set %s", k);
 	}
 	return create_as_range(fsfd, host_start, err);
 }
 
 /*
- * A new overlay over idmapped clones of the layers of the overlay at mnt.
- * overlayfs refuses detached mounts as layers ("failed to clone upperpath"),
- * so the clones are attached under <state>/mounts/<id>/layers while the
- * overlay is built; it holds private clones of them, so they are detached
- * again right after.  Returns the detached overlay mount fd.
+ * A new overlay over idmapped clones of the judged layers.  overlayfs
+ * refuses detached mounts as layers ("failed to clone upperpath"), so the
+ * clones are attached under <state>/mounts/<id>/layers while the overlay is
+ * built; it holds private clones of them, so they are detached again right
+ * after.  Returns the detached overlay mount fd.
  */
-static int ovl_rebuild(const struct hr_policy *p, const char *id, const char *mnt, int userns,
-		       uint32_t host_start, struct hr_error **err)
+static int ovl_rebuild(const struct hr_policy *p, const char *id, const struct hr_ovl_fds *o,
+		       int userns, uint32_t host_start, struct hr_error **err)
 {
-	struct ovl_layers o = {0};
 	_cleanup_close_ int fsfd = -1;
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *dir = mount_dir(p, id, "layers", true, host_start, err);
 	int r = -1;
 
-	if (ovl_parse(mnt, &o, err) < 0)
-		goto out;
-	if (hr_strv_len(o.lower) + hr_strv_len(o.data) > HR_MAX_LAYERS) {
-		r = hr_error_set(err, E2BIG, "overlay at %s: too many layers", mnt);
-		goto out;
-	}
-	dir = mount_dir(p, id, "layers", true, host_start, err);
 	if (!dir)
-		goto out;
+		return hr_err_wrap(err, "overlay");
 	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
-		r = hr_error_set(err, errno, "fsopen overlay");
-		goto out;
+		hr_error_set(err, errno, "fsopen overlay");
+	} else if (ovl_configure(fsfd, o, userns, host_start, dir, err) == 0) {
+		r = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+		if (r < 0)
+			hr_error_set(err, errno, "fsmount overlay");
 	}
-	if (ovl_configure(fsfd, &o, userns, host_start, dir, err) < 0)
-		goto out;
-	r = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
-	if (r < 0)
-		hr_error_set(err, errno, "fsmount overlay");
-out:
-	if (dir && detach_tree(dir, r < 0 ? NULL : err) < 0 && r >= 0) {
+	if (detach_tree(dir, r < 0 ? NULL : err) < 0 && r >= 0) {
 		close(r);
 		r = -1;
 	}
-	ovl_free(&o);
 	if (r < 0)
-		hr_err_wrap(err, "overlay rootfs %s", mnt);
+		hr_err_wrap(err, "overlay rebuilt over idmapped layers");
 	return r;
 }
 
-static bool is_overlay_root(const char *path, struct hr_error **err)
+int hr_idmount_tree(const struct hr_policy *p, const char *id, const struct hr_view *v, int userns,
+		    struct hr_error **err)
 {
-	struct statfs sf;
-	struct stat st, parent;
-	_cleanup_free_ char *up = hr_xasprintf("%s/..", path);
-
-	if (statfs(path, &sf) < 0 || stat(path, &st) < 0 || stat(up, &parent) < 0) {
-		hr_error_set(err, errno, "stat rootfs %s", path);
-		return false;
-	}
-	/* Only the overlay's own root can be rebuilt from its layers. */
-	return (unsigned long)sf.f_type == OVERLAYFS_SUPER_MAGIC && st.st_dev != parent.st_dev;
+	if (v->is_ovl)
+		return ovl_rebuild(p, id, &v->ovl, userns, v->start, err);
+	return clone_idmapped(v->fd, "", userns, v->dir && v->recursive, err);
 }
 
-static int idmap_tree(const struct hr_policy *p, const char *id, const char *real, int userns,
-		      uint32_t host_start, struct hr_error **err)
+int hr_idmount_attach(const struct hr_policy *p, const char *id, const struct hr_view *v, int tree,
+		      char **path, struct hr_error **err)
 {
-	struct hr_error *e2 = NULL;
-	bool ovl = is_overlay_root(real, &e2);
+	_cleanup_free_ char *target = mount_dir(p, id, v->name, v->dir, v->owner, err);
 
-	if (e2) {
-		hr_error_clear(err);
-		*err = e2;
-		return -1;
-	}
-	if (ovl)
-		return ovl_rebuild(p, id, real, userns, host_start, err);
-	return clone_idmapped(AT_FDCWD, real, userns, true, err);
-}
-
-/* The idmapped tree of root_path, detached (*mfd), or -1 in *mfd after the chown fallback. */
-static int rootfs_tree(const struct hr_policy *p, const char *id, const char *real,
-		       uint32_t host_start, uint32_t size, bool chown_fallback, int *mfd,
-		       struct hr_error **err)
-{
-	_cleanup_close_ int userns = -1;
-	struct hr_error *why = NULL;
-	uint32_t first = 0;
-
-	*mfd = -1;
-	/* Leftovers of an earlier container with this id would shadow the new view. */
-	if (hr_idmount_release(p, id, err) < 0)
-		return -1;
-	userns = hr_userns_fd(host_start, size, err);
-	if (userns < 0)
-		return hr_err_wrap(err, "idmap rootfs %s", real);
-	*mfd = idmap_tree(p, id, real, userns, host_start, &why);
-	if (*mfd >= 0)
-		return 0;
-	if (!chown_fallback) {
-		hr_error_clear(err);
-		*err = why;
-		return hr_err_wrap(err,
-				   "rootfs %s cannot be idmapped and the policy does not allow "
-				   "the chown fallback (userns.chownFallback)",
-				   real);
-	}
-	hr_error_clear(&why);
-	if (hr_idpool_first(p, &first, err) < 0 ||
-	    hr_chown_tree(real, host_start, size, first, err) < 0)
-		return hr_err_wrap(err, "chown fallback for rootfs %s", real);
-	return 0;
-}
-
-int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
-		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
-		      struct hr_error **err)
-{
-	_cleanup_free_ char *real = hr_realpath(root_path), *target = NULL;
-	_cleanup_close_ int mfd = -1;
-
-	*new_path = NULL;
-	if (!real)
-		return hr_error_set(err, errno, "rootfs %s", root_path);
-	if (rootfs_tree(p, id, real, host_start, size, chown_fallback, &mfd, err) < 0)
-		return -1;
-	if (mfd < 0)
-		return 0;
-	target = mount_dir(p, id, "rootfs", true, host_start, err);
-	if (!target || attach(mfd, target, err) < 0)
-		return hr_err_wrap(err, "idmap rootfs %s", real);
-	*new_path = hr_steal_ptr(&target);
-	return 0;
-}
-
-int hr_idmount_rootfs_tree(const struct hr_policy *p, const char *id, const char *root_path,
-			   uint32_t host_start, uint32_t size, bool chown_fallback, int *tree_fd,
-			   struct hr_error **err)
-{
-	_cleanup_free_ char *real = hr_realpath(root_path);
-
-	*tree_fd = -1;
-	if (!real)
-		return hr_error_set(err, errno, "rootfs %s", root_path);
-	return rootfs_tree(p, id, real, host_start, size, chown_fallback, tree_fd, err);
-}
-
-int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
-		      uint32_t host_start, uint32_t size, uint32_t owner, char **new_path,
-		      struct hr_error **err)
-{
-	_cleanup_free_ char *real = hr_realpath(source), *target = NULL, *name = NULL;
-	_cleanup_close_ int userns = -1, mfd = -1;
-	struct stat st;
-
-	*new_path = NULL;
-	if (!real || stat(real, &st) < 0)
-		return hr_error_set(err, errno, "volume source %s", source);
-	userns = hr_userns_fd(host_start, size, err);
-	if (userns < 0)
-		return hr_err_wrap(err, "idmap volume %s", real);
-	mfd = S_ISDIR(st.st_mode) ? idmap_tree(p, id, real, userns, host_start, err)
-				  : clone_idmapped(AT_FDCWD, real, userns, false, err);
-	if (mfd < 0)
-		return hr_err_wrap(err, "volume %s cannot be idmapped", real);
-	name = hr_xasprintf("vol%u", index);
-	target = mount_dir(p, id, name, S_ISDIR(st.st_mode), owner, err);
-	if (!target || attach(mfd, target, err) < 0)
-		return hr_err_wrap(err, "idmap volume %s", real);
-	*new_path = hr_steal_ptr(&target);
+	if (!target || attach(tree, target, err) < 0)
+		return hr_err_wrap(err, "idmapped view %s", v->name);
+	*path = hr_steal_ptr(&target);
 	return 0;
 }
 

@@ -33,6 +33,20 @@ char *hr_data_dir(void)
 	return hr_xstrdup(HR_DATADIR);
 }
 
+/*
+ * Where the engines keep what belongs to containers: their volumes and the
+ * image layers of their rootfs (docs/policy.md, `volumeRoots`).
+ */
+const char *const hr_default_volume_roots[] = {
+    "/var/lib/docker/volumes",
+    "/var/lib/docker/overlay2",
+    "/var/lib/containers/storage/volumes",
+    "/var/lib/containers/storage/overlay",
+    "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs",
+    "/var/lib/kubelet/pods",
+    NULL,
+};
+
 static struct hr_json *load_json_file(const char *path, struct hr_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -67,6 +81,7 @@ void hr_policy_free(struct hr_policy *p)
 	hr_strv_free(p->image_allow);
 	hr_strv_free(p->annotation_profiles);
 	hr_strv_free(p->allowed_annotations);
+	hr_strv_free(p->volume_roots);
 	free(p);
 }
 
@@ -107,6 +122,7 @@ struct hr_policy *hr_policy_defaults(void)
 	hr_strv_push(&p->annotation_profiles, "restricted");
 	hr_strv_push(&p->annotation_profiles, "untrusted");
 	p->allowed_annotations = hr_xcalloc(1, sizeof(char *));
+	p->volume_roots = hr_strv_dup((char *const *)hr_default_volume_roots);
 	return p;
 }
 
@@ -190,21 +206,28 @@ static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct h
 	return 0;
 }
 
+/* Absolute, and never "/": everything would lie beneath it. */
+static int parse_volume_roots(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
+{
+	if (hr_policy_get_strv(j, "volumeRoots", &p->volume_roots, p->path, "", err) < 0)
+		return -1;
+	for (size_t i = 0; p->volume_roots[i]; i++) {
+		const char *v = p->volume_roots[i];
+		if (v[0] != '/' || v[strspn(v, "/")] == '\0')
+			return hr_error_set(err, 0,
+					    "%s: `volumeRoots[%zu]` must be an absolute path other "
+					    "than /: `%s`",
+					    p->path, i, v);
+	}
+	return 0;
+}
+
 static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
 {
-	static const char *const keys[] = {"defaultProfile",
-					   "runtime",
-					   "profilesDir",
-					   "seccompDir",
-					   "stateDir",
-					   "auditLog",
-					   "userns",
-					   "hooks",
-					   "images",
-					   "annotations",
-					   "mac",
-					   "configHandover",
-					   NULL};
+	static const char *const keys[] = {
+	    "defaultProfile", "runtime", "profilesDir", "seccompDir",  "stateDir", "auditLog",
+	    "userns",	      "hooks",	 "images",	"annotations", "mac",	   "configHandover",
+	    "volumeRoots",    NULL};
 	const char *f = p->path;
 	if (check_keys(j, f, "(top level)", keys, err) < 0)
 		return -1;
@@ -223,6 +246,8 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 			f);
 	if (p->state_dir[0] != '/')
 		return hr_error_set(err, 0, "%s: `stateDir` must be an absolute path", f);
+	if (parse_volume_roots(p, j, err) < 0)
+		return -1;
 	return parse_sections(p, j, err);
 }
 

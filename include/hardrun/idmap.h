@@ -126,34 +126,47 @@ int hr_userns_fd(uint32_t host_start, uint32_t size, struct hr_error **err);
  * so nothing is copied.  Where the filesystem cannot be idmapped and
  * chown_fallback is set, the tree is chowned in place instead (O(files)) and
  * *new_path is NULL; without chown_fallback that is an error.  The bundle's
- * rootfs mount is never changed (except by the chown fallback).
+ * rootfs mount is never changed (except by the chown fallback).  No policy
+ * is applied here: the userns rule decides what may be idmapped and the
+ * create path uses hr_provision_run() on its plan (provision.h).
  */
 int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
 		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
 		      struct hr_error **err);
 
-/*
- * The same idmapped tree, left detached: *tree_fd is an open_tree/fsmount
- * fd (O_CLOEXEC) for a runtime to attach in the container's own mount
- * namespace (move_mount), so nothing of it is mounted in the host's; -1
- * after the chown fallback.  The caller closes it.
- */
-int hr_idmount_rootfs_tree(const struct hr_policy *p, const char *id, const char *root_path,
-			   uint32_t host_start, uint32_t size, bool chown_fallback, int *tree_fd,
-			   struct hr_error **err);
+/* The layers of an overlay mount as mountinfo shows them, made absolute. */
+struct hr_ovl_paths {
+	char **lower, **data; /* NULL-terminated; lower top first */
+	char *upper, *work;   /* NULL for a read-only overlay */
+	char **extra;	      /* options kept for a rebuilt overlay */
+};
+void hr_ovl_paths_free(struct hr_ovl_paths *o);
 
 /*
- * Idmapped view of a bind-mount source (file or directory) for container id
- * at <state_dir>/mounts/<id>/vol<index>; *new_path receives it.  A mapping
- * other than the container's (a config mount's own uidMappings) is given as
- * host_start/size; only single-extent mappings "0 host_start size" exist.
- * owner is the host uid of the container's root: <state_dir>/mounts/<id>
- * is made its own (mode 0700) so runc can reach the views from inside the
- * user namespace while other host users cannot.
+ * Is the object fd the root of an overlay mount?  1 with *o filled (found
+ * in /proc/self/mountinfo by the mount id statx reports for fd, not by
+ * path), 0 when it is not, < 0 on error.
  */
-int hr_idmount_volume(const struct hr_policy *p, const char *id, unsigned index, const char *source,
-		      uint32_t host_start, uint32_t size, uint32_t owner, char **new_path,
-		      struct hr_error **err);
+int hr_ovl_mounted(int fd, struct hr_ovl_paths *o, struct hr_error **err);
+
+struct hr_view;
+/*
+ * The idmapped, detached tree of view v (provision.h): a clone of the
+ * judged object v->fd (recursive for an rbind or the rootfs), or a new
+ * overlay over idmapped clones of v->ovl's judged layers.  userns: an fd
+ * from hr_userns_fd() for v's mapping.
+ */
+int hr_idmount_tree(const struct hr_policy *p, const char *id, const struct hr_view *v, int userns,
+		    struct hr_error **err);
+
+/*
+ * Attach tree at <state_dir>/mounts/<id>/<v->name> (a directory, or an
+ * empty file for a file volume); *path receives it.  <state_dir>/mounts/<id>
+ * is made v->owner's (mode 0700) so runc can reach the views from inside
+ * the user namespace while other host users cannot.
+ */
+int hr_idmount_attach(const struct hr_policy *p, const char *id, const struct hr_view *v, int tree,
+		      char **path, struct hr_error **err);
 
 /*
  * Unmount (MNT_DETACH) everything under <state_dir>/mounts/<id> and remove

@@ -40,7 +40,13 @@ struct hr_policy {
 	char **allowed_annotations;   /* lower-runtime annotations allowed through */
 	bool idmap_chown_fallback;    /* allow recursive chown where idmap fails */
 	bool require_mac;	      /* refuse when no MAC (AppArmor/SELinux/Landlock) */
+	/* directories whose contents belong to containers (volumes, image
+	 * layers): the only places beside the bundle that are ever idmapped */
+	char **volume_roots;
 };
+
+/* The built-in `volumeRoots`: Docker's, Podman's, containerd's and kubelet's. */
+extern const char *const hr_default_volume_roots[];
 
 /* Per-rule configuration inside a profile. */
 struct hr_rule_config {

@@ -64,6 +64,7 @@ enum hr_entry {
 };
 
 struct hr_policy;  /* host policy, src/profile.c */
+struct hr_plan;	   /* what provision makes, include/hardrun/provision.h */
 struct hr_profile; /* effective profile, src/profile.c */
 
 struct hr_ctx {
@@ -94,6 +95,12 @@ struct hr_ctx {
 	 */
 	bool in_memory;
 	int rootfs_fd;
+	/*
+	 * What the rules decided must be made (idmapped views of judged
+	 * objects), carried out by hr_provision_run() only when nothing was
+	 * denied.  NULL: nothing may be planned (the rules still judge).
+	 */
+	struct hr_plan *plan;
 	struct hr_findings findings;
 
 	/* Set by the engine around each rule's apply(). */

@@ -8,6 +8,7 @@
 
 #include "hardrun/error.h"
 #include "hardrun/json.h"
+#include "hardrun/mountsrc.h"
 #include "hardrun/rules.h"
 
 #define HR_CRI_TYPE	  "io.kubernetes.cri.container-type"
@@ -64,6 +65,45 @@ int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error
 
 /* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
 void hr_userns_keep_locked_flags(struct hr_ctx *ctx);
+
+/* ---- the idmap allowlist (userns-mounts.c): decides, never mounts ---- */
+
+struct hr_userns_allow {
+	struct hr_roots bundle;	 /* the bundle directory */
+	struct hr_roots volumes; /* the policy's volumeRoots */
+	struct hr_roots state;	 /* hardrun's state dir: other containers' views */
+};
+
+void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a);
+void hr_userns_allow_free(struct hr_userns_allow *a);
+
+/*
+ * root.path is idmapped only when it resolves beneath the bundle directory
+ * or a volume root (overlay layers judged too); else a denial naming
+ * root.path.  With a container id and ctx->plan, the judged object becomes
+ * the plan's rootfs view; the undo record gets the old root.path.
+ */
+int hr_userns_decide_rootfs(struct hr_ctx *ctx, const struct hr_userns_allow *a,
+			    const struct hr_userns_plan *pl, struct hr_json *undo,
+			    struct hr_error **err);
+
+struct hr_userns_bind {
+	size_t index;	    /* mounts[index] */
+	const char *field;  /* what asked: mounts[i].options, .uidMappings, or .source */
+	const char *source; /* as the config names it */
+	bool asks;	    /* the config asked for an idmap (refuse when not allowed) */
+	bool recursive;	    /* rbind */
+	bool placeholder;   /* dry run: judge, plan nothing */
+	uint32_t start, size, owner;
+};
+
+/*
+ * A bind source is idmapped only when it resolves beneath a volume root.
+ * 1: planned (a view of the judged object); 0: not idmapped (a denial was
+ * recorded when b->asks); < 0 on error.
+ */
+int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
+			  const struct hr_userns_bind *b, struct hr_error **err);
 
 bool hr_userns_is_bind(const struct hr_json *m);
 bool hr_userns_has_opt(const struct hr_json *m, const char *want);

@@ -32,6 +32,7 @@
 #include "hardrun/idmap.h"
 #include "hardrun/json.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -60,6 +61,7 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 	struct userns_settings *s = hr_xcalloc(1, sizeof(*s));
 
 	s->idmap_rootfs = true;
+	s->idmap_volumes = true; /* only ever beneath the policy's volumeRoots */
 	if (section &&
 	    (hr_policy_check_keys(section, file, SECTION, keys, err) < 0 ||
 	     hr_policy_get_uint64(section, "rangeSize", &s->range_size, file, SECTION, err) < 0 ||
@@ -276,31 +278,6 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 	return 0;
 }
 
-static char *root_abs(struct hr_ctx *ctx, const char *path)
-{
-	if (path[0] == '/' || !ctx->bundle)
-		return hr_xstrdup(path);
-	return hr_xasprintf("%s/%s", ctx->bundle, path);
-}
-
-/*
- * An idmapped rootfs makes host root's files container root's.  That is the
- * point for an image, and a host takeover for the host's own directories.
- */
-static bool system_dir(const char *path)
-{
-	static const char *const dirs[] = {"/",	     "/etc",   "/usr",	 "/bin",  "/sbin", "/lib",
-					   "/lib32", "/lib64", "/boot",	 "/root", "/home", "/var",
-					   "/run",   "/proc",  "/sys",	 "/dev",  "/opt",  "/srv",
-					   "/tmp",   "/mnt",   "/media", NULL};
-	_cleanup_free_ char *real = hr_realpath(path);
-
-	for (size_t i = 0; real && dirs[i]; i++)
-		if (strcmp(real, dirs[i]) == 0)
-			return true;
-	return false;
-}
-
 /* At or under dir, by path components (both made real when they exist). */
 static bool path_under(const char *path, const char *dir)
 {
@@ -338,63 +315,6 @@ static void deny_state_binds(struct hr_ctx *ctx)
 				    "source inside hardrun's state directory (other containers' "
 				    "views and id ranges)");
 	}
-}
-
-static int fix_rootfs(struct hr_ctx *ctx, const struct userns_settings *s,
-		      const struct hr_userns_plan *pl, struct hr_json *undo, struct hr_error **err)
-{
-	const char *rp = NULL;
-	_cleanup_free_ char *abs = NULL, *view = NULL;
-	bool chown_ok = s->chown_fallback || ctx->policy->idmap_chown_fallback;
-
-	if (hr_spec_get_string(ctx->spec, "root/path", &rp, err) < 0)
-		return -1;
-	if (!rp)
-		return hr_error_set(err, 0, "config has no root.path to idmap");
-	abs = root_abs(ctx, rp);
-	if (in_state_dir(ctx, abs)) {
-		hr_report_unfixable(ctx, "root.path", rp,
-				    "rootfs inside hardrun's state directory is another "
-				    "container's view");
-		return 0;
-	}
-	if (system_dir(abs)) {
-		hr_report_unfixable(ctx, "root.path", rp,
-				    "rootfs is a host system directory: idmapping it would give "
-				    "container root the files of host root");
-		return 0;
-	}
-	if (ctx->in_memory) {
-		if (hr_idmount_rootfs_tree(ctx->policy, ctx->container_id, abs, pl->start, pl->size,
-					   chown_ok, &ctx->rootfs_fd, err) < 0)
-			return -1;
-	} else if (hr_idmount_rootfs(ctx->policy, ctx->container_id, abs, pl->start, pl->size,
-				     chown_ok, &view, err) < 0) {
-		return -1;
-	}
-	if (ctx->in_memory && ctx->rootfs_fd >= 0) {
-		/* root.path stays: the runtime mounts the view over it in the container */
-		snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
-		hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, rp,
-			     "rootfs shown through an idmapped mount, attached by the builtin "
-			     "runtime in the container's own mount namespace: files owned by "
-			     "host root appear owned by container root");
-		return 0;
-	}
-	if (!view) {
-		hr_report_as(ctx, HR_ACTION_WARN, "root.path", rp, NULL,
-			     "rootfs cannot be idmapped: chowned in place to host ids %" PRIu32
-			     "+%" PRIu32 " (chown fallback)",
-			     pl->start, pl->size);
-		return 0;
-	}
-	hr_json_set(undo, "root", hr_json_new_string(rp));
-	snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
-	hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, view,
-		     "rootfs shown through an idmapped mount: files owned by host root appear "
-		     "owned by container root");
-	hr_json_set(hr_json_get(ctx->spec, "root"), "path", hr_json_new_string(view));
-	return 0;
 }
 
 /* Drop "idmap"/"ridmap" options, which runc 1.1 would pass to mount(2) as data. */
@@ -477,14 +397,30 @@ static bool as_handed_over(const struct hr_ctx *ctx, size_t i, const char *src)
 	return osrc && strcmp(osrc, src) == 0;
 }
 
+/* The field that asked for the idmap, for the refusal's path. */
+static const char *asking_field(const struct hr_json *m, size_t i, bool asks, char **buf)
+{
+	bool maps = !hr_json_is_null(hr_json_get(m, "uidMappings")) ||
+		    !hr_json_is_null(hr_json_get(m, "gidMappings"));
+
+	*buf = hr_xasprintf("mounts[%zu].%s", i,
+			    !asks  ? "source"
+			    : maps ? "uidMappings"
+				   : "options");
+	return *buf;
+}
+
 /*
- * Bind mounts: those carrying uidMappings/gidMappings or an idmap option
- * (runc 1.1 cannot honour them) always, every other bind only when the
- * profile asks (idmapVolumes).  Kernel filesystems are never idmapped.
+ * Bind mounts: those asking for an idmap (uidMappings/gidMappings, or an
+ * idmap option runc 1.1 cannot honour) must resolve beneath a volume root
+ * or the container is refused; every other bind beneath a volume root is
+ * idmapped too when the profile says so (idmapVolumes, the default), so
+ * container root can write its volumes.  Nothing else is ever idmapped.
+ * Only the decision is made here; the views are made by provision.
  */
 static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s,
-		      const struct hr_userns_plan *pl, uint32_t pool_first, struct hr_json *undo,
-		      struct hr_error **err)
+		      const struct hr_userns_allow *a, const struct hr_userns_plan *pl,
+		      uint32_t pool_first, struct hr_json *undo, struct hr_error **err)
 {
 	struct hr_json *mounts = hr_json_get(ctx->spec, "mounts"), *saved = NULL;
 
@@ -492,36 +428,43 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s,
 		struct hr_json *m = mounts->arr.items[i];
 		const char *src = hr_json_as_string(hr_json_get(m, "source"));
 		bool asks = asks_idmap(m);
-		_cleanup_free_ char *path = hr_xasprintf("mounts[%zu]", i), *view = NULL;
-		uint32_t start, size;
+		_cleanup_free_ char *path = hr_xasprintf("mounts[%zu]", i), *field = NULL;
+		_cleanup_free_ char *view = NULL;
+		struct hr_userns_bind b = {.index = i,
+					   .source = src,
+					   .asks = asks,
+					   .recursive = hr_userns_has_opt(m, "rbind"),
+					   .placeholder = pl->placeholder,
+					   .owner = pl->start};
+		int r;
 
-		if (!hr_userns_is_bind(m) || !src || (!asks && !s->idmap_volumes) ||
-		    path_under(src, "/proc") || path_under(src, "/sys") || path_under(src, "/dev"))
+		if (!hr_userns_is_bind(m) || !src || (!asks && !s->idmap_volumes))
 			continue;
-		if (!mount_mapping(ctx, m, path, pool_first, pl, &start, &size))
+		b.field = asking_field(m, i, asks, &field);
+		if (!mount_mapping(ctx, m, path, pool_first, pl, &b.start, &b.size))
 			continue;
 		if (!as_handed_over(ctx, i, src)) {
 			if (asks)
 				hr_report_unfixable(ctx, path, src, "%s", NOT_HANDED_OVER);
-			else
-				hr_report_as(ctx, HR_ACTION_WARN, path, src, NULL, "%s",
-					     NOT_HANDED_OVER);
 			continue;
 		}
+		if ((r = hr_userns_decide_bind(ctx, a, &b, err)) < 0)
+			return hr_err_wrap(err, "%s", path);
+		if (r == 0)
+			continue;
 		if (pl->placeholder) {
 			hr_report_as(ctx, HR_ACTION_FIX, path, src, NULL,
 				     "bind mount would be idmapped (dry run: no mount made)");
 			continue;
 		}
-		if (hr_idmount_volume(ctx->policy, ctx->container_id, (unsigned)i, src, start, size,
-				      pl->start, &view, err) < 0)
-			return hr_err_wrap(err, "%s", path);
+		view = hr_xasprintf("%s/mounts/%s/vol%zu", hr_idmap_state_dir(ctx->policy),
+				    ctx->container_id, i);
 		if (!saved)
 			saved = hr_json_ensure_object(undo, "mounts");
 		hr_json_set(saved, path + 7, hr_json_clone(m));
 		hr_report_as(ctx, HR_ACTION_FIX, path, src, view,
-			     "bind mount source shown through an idmapped mount");
-		hr_json_set(m, "source", hr_json_new_string(view));
+			     "bind mount source (beneath a volume root) shown through an idmapped "
+			     "mount");
 		hr_json_remove(m, "uidMappings");
 		hr_json_remove(m, "gidMappings");
 		strip_idmap_opts(m);
@@ -552,6 +495,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 			  struct hr_error **err)
 {
 	struct hr_userns_plan pl = {0};
+	struct hr_userns_allow a;
 	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
 	_cleanup_free_ char *after = NULL;
 	int r = -1;
@@ -559,6 +503,7 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	/* Before anything is touched: a live container's range and mounts are its own. */
 	if (ctx->container_id && hr_runtime_has(ctx->runtime_root, ctx->container_id))
 		return hr_error_set(err, EEXIST, "container with id exists: %s", ctx->container_id);
+	hr_userns_allow_load(ctx, &a);
 	if (plan_range(ctx, s, pool_first, &pl, err) < 0)
 		goto out;
 	set_userns(ctx, &pl);
@@ -574,10 +519,15 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 				      "(placeholder: the pool start)"
 		     : pl.join	    ? "joins the user namespace owning the namespaces it shares"
 			       : "container root maps to an unprivileged host range of its own");
-	if (!pl.placeholder && s->idmap_rootfs && fix_rootfs(ctx, s, &pl, undo, err) < 0)
+	/* The same decisions for check (placeholder) and create: only the plan differs. */
+	if (s->idmap_rootfs && hr_userns_decide_rootfs(ctx, &a, &pl, undo, err) < 0)
 		goto out;
-	if (fix_mounts(ctx, s, &pl, pool_first, undo, err) < 0)
+	if (fix_mounts(ctx, s, &a, &pl, pool_first, undo, err) < 0)
 		goto out;
+	if (ctx->plan) {
+		ctx->plan->chown_fallback = s->chown_fallback || ctx->policy->idmap_chown_fallback;
+		ctx->plan->in_memory = ctx->in_memory;
+	}
 	hr_userns_keep_locked_flags(ctx);
 	if (!pl.placeholder) {
 		hr_json_set(undo, "for", hr_json_new_string(ctx->container_id));
@@ -586,11 +536,10 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	r = 0;
 out:
 	/* A refused container never starts: leave nothing behind for it either. */
-	if ((r < 0 || ctx->findings.denials) && ctx->container_id && !pl.placeholder) {
-		hr_idmount_release(ctx->policy, ctx->container_id, NULL);
-		if (pl.allocated)
-			hr_idrange_release(ctx->policy, pl.key, NULL);
-	}
+	if ((r < 0 || ctx->findings.denials) && ctx->container_id && !pl.placeholder &&
+	    pl.allocated)
+		hr_idrange_release(ctx->policy, pl.key, NULL);
+	hr_userns_allow_free(&a);
 	free(pl.join);
 	return r;
 }
@@ -654,7 +603,11 @@ static int check_own_userns(struct hr_ctx *ctx, const struct userns_settings *s,
 		report_asking_mounts(ctx);
 		return 0;
 	}
-	if (fix_mounts(ctx, &only_asked, &pl, pool_first, undo, err) < 0)
+	struct hr_userns_allow a;
+	hr_userns_allow_load(ctx, &a);
+	int r = fix_mounts(ctx, &only_asked, &a, &pl, pool_first, undo, err);
+	hr_userns_allow_free(&a);
+	if (r < 0)
 		return -1;
 	if (!pl.placeholder && undo->obj.len) {
 		hr_json_set(undo, "for", hr_json_new_string(ctx->container_id));

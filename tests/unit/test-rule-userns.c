@@ -15,6 +15,7 @@
 #include "hardrun/idmap.h"
 #include "hardrun/json.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "tap.h"
@@ -31,6 +32,7 @@ static char *rt_root; /* the runtime's state root these tests' containers are "l
 
 struct run {
 	struct hr_ctx ctx;
+	struct hr_plan plan;
 	struct hr_json *spec, *orig;
 	int r;
 	struct hr_error *err;
@@ -39,6 +41,7 @@ struct run {
 static void run_free(struct run *r)
 {
 	hr_findings_free(&r->ctx.findings);
+	hr_plan_free(&r->plan);
 	hr_json_free(r->spec);
 	hr_json_free(r->orig);
 	hr_error_clear(&r->err);
@@ -65,7 +68,12 @@ static struct run run(const char *config, enum hr_action action, const char *id,
 	r.ctx.cur_rule = "userns";
 	r.ctx.cur_action = action;
 	r.ctx.original = r.orig = hr_json_clone(r.spec);
+	r.ctx.plan = &r.plan;
 	r.r = hr_rule_userns.apply(&r.ctx, settings ? settings : defaults, &r.err);
+	/* As hr_harden(): what the rule planned is made once nothing was denied. */
+	if (r.r == 0 && id && r.ctx.findings.denials == 0 &&
+	    hr_provision_run(&pol, id, &r.plan, r.spec, NULL, &r.err) < 0)
+		r.r = -1;
 	return r;
 }
 
@@ -265,13 +273,19 @@ static void test_fix_and_reuse(void)
 	run_free(&r2);
 }
 
-#define MOUNTS                                                                                     \
-	",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","         \
+#define MOUNT_GOOD                                                                                 \
+	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","                      \
 	"\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":[{\"containerID\":0,"                   \
 	"\"hostID\":%" PRIu32 ",\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"             \
-	"\"hostID\":%" PRIu32 ",\"size\":65536}]},{\"destination\":\"/bad\",\"type\":"             \
+	"\"hostID\":%" PRIu32 ",\"size\":65536}]}"
+#define MOUNTS                                                                                     \
+	",\"mounts\":[" MOUNT_GOOD ",{\"destination\":\"/bad\",\"type\":"                          \
 	"\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"                \
 	"\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}"
+#define OWN_NS                                                                                     \
+	"{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"         \
+	"\"uidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}],"                \
+	"\"gidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}]}"
 
 struct settings_view { /* layout of userns.c's settings */
 	unsigned long long range_size;
@@ -298,13 +312,13 @@ static void test_mount_mappings(void)
 	struct settings_view s = {0, false, false, false};
 	_cleanup_free_ char *fresh =
 	    hr_xasprintf(PLAIN MOUNTS, tmp, (uint32_t)3000000, (uint32_t)3000000, tmp);
-	_cleanup_free_ char *own = hr_xasprintf(
-	    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
-	    "\"uidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}],"
-	    "\"gidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}]}" MOUNTS,
-	    tmp, (uint32_t)10000000, (uint32_t)10000000, tmp);
+	_cleanup_free_ char *own =
+	    hr_xasprintf(OWN_NS MOUNTS, tmp, (uint32_t)10000000, (uint32_t)10000000, tmp);
+	_cleanup_free_ char *own_good = hr_xasprintf(OWN_NS ",\"mounts\":[" MOUNT_GOOD "]}", tmp,
+						     (uint32_t)10000000, (uint32_t)10000000);
 	struct run r = {0};
 	uint64_t start;
+	_cleanup_free_ char *own_src = hr_xasprintf("%s/vol", tmp);
 
 	if (geteuid() != 0) {
 		ok(1, "# SKIP idmapped mounts need root");
@@ -329,9 +343,16 @@ static void test_mount_mappings(void)
 	r = run(own, HR_ACTION_FIX, "m2", false, &s);
 	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "mounts[1].uidMappings[0]") != NULL,
 	   "own user namespace: a mount mapping to host 0 is denied");
-	ok(owner_in(mount_source(&r, 0)) == 10000000,
-	   "own user namespace: the mount's own mapping is honoured");
+	is_str(mount_source(&r, 0), own_src,
+	       "own user namespace, refused: nothing was idmapped for it (all or nothing)");
 	hr_idmount_release(&pol, "m2", NULL);
+	run_free(&r);
+
+	/* Only the good mount: honoured with its own mapping. */
+	r = run(own_good, HR_ACTION_FIX, "m3", false, &s);
+	ok(r.r == 0 && r.ctx.findings.denials == 0 && owner_in(mount_source(&r, 0)) == 10000000,
+	   "own user namespace: the mount's own mapping is honoured: %s", r.err ? r.err->msg : "");
+	hr_idmount_release(&pol, "m3", NULL);
 	run_free(&r);
 }
 
@@ -591,6 +612,8 @@ int main(void)
 	pol.pool_start = POOL;
 	pol.pool_size = 64 * RANGE;
 	pol.range_size = RANGE;
+	/* the scratch dir holds the volumes (tmp/vol); the state dir below it stays refused */
+	pol.volume_roots = (char *[]){tmp, NULL};
 	if (hr_rule_userns.parse(NULL, "(defaults)", &defaults, NULL) < 0)
 		return 1;
 	test_parse();

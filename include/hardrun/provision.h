@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HARDRUN_PROVISION_H
+#define HARDRUN_PROVISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hardrun/error.h"
+#include "hardrun/json.h"
+
+struct hr_policy;
+
+/*
+ * Decide, then provision.  The rules read the spec, the policy and facts
+ * about resolved objects, and write what must be made into a plan; they
+ * never mount.  hr_provision_run() carries the plan out once every rule has
+ * passed (create; never for check), as one transaction: either every view
+ * exists and the spec names it, or nothing was made.
+ */
+
+/* An overlay rebuilt over idmapped clones of its layers, each a judged object. */
+struct hr_ovl_fds {
+	int *lower; /* top first; O_PATH fds owned by the plan */
+	size_t n_lower;
+	int *data; /* data-only layers */
+	size_t n_data;
+	int upper, work;  /* -1 for a read-only overlay */
+	char *upper_name; /* their names in their common parent */
+	char *work_name;
+	char **extra; /* options passed through (redirect_dir=, metacopy=, userxattr) */
+};
+
+/* One idmapped view of a judged object under <stateDir>/mounts/<id>/<name>. */
+struct hr_view {
+	char name[24]; /* "rootfs" or "vol<index>" */
+	bool rootfs;   /* else a volume: mounts[index].source */
+	size_t index;
+	int fd;		/* the object the rules judged (O_PATH), owned by the plan */
+	bool dir;	/* a directory (else a file volume) */
+	bool recursive; /* rbind: submounts too */
+	bool is_ovl;	/* an overlay's root: rebuilt over `ovl` */
+	struct hr_ovl_fds ovl;
+	uint32_t start, size; /* the mapping: container id 0 is host id start */
+	uint32_t owner;	      /* host uid of the container's root: owns mounts/<id> */
+};
+
+struct hr_plan {
+	struct hr_view *views;
+	size_t n_views;
+	bool chown_fallback; /* rootfs: chown in place where idmapping is impossible */
+	bool in_memory;	     /* rootfs left detached for the builtin runtime */
+};
+
+void hr_plan_free(struct hr_plan *pl);
+/* A zeroed view appended to the plan (fds at -1). */
+struct hr_view *hr_plan_add_view(struct hr_plan *pl);
+void hr_ovl_fds_free(struct hr_ovl_fds *o);
+
+/*
+ * Make every view of plan for container id and point spec at it (root.path
+ * or mounts[index].source; in memory, root.path stays and *rootfs_fd gets
+ * the detached tree).  All or nothing: on failure every view made so far
+ * is unmounted again.  The rootfs chown fallback (plan->chown_fallback,
+ * where the file system cannot be idmapped) cannot be undone, as before.
+ */
+int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err);
+
+#endif

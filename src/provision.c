@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Carrying out a plan the rules made (include/hardrun/provision.h): the
+ * idmapped views of the objects the userns rule judged, made from the very
+ * descriptors it judged, so nothing swapped on a path in between is
+ * mounted.  Runs only after every rule has passed.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/mountsrc.h"
+#include "hardrun/provision.h"
+#include "hardrun/util.h"
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+void hr_ovl_fds_free(struct hr_ovl_fds *o)
+{
+	close_all(o->lower, o->n_lower);
+	close_all(o->data, o->n_data);
+	if (o->upper >= 0)
+		close(o->upper);
+	if (o->work >= 0)
+		close(o->work);
+	free(o->upper_name);
+	free(o->work_name);
+	hr_strv_free(o->extra);
+	memset(o, 0, sizeof(*o));
+	o->upper = o->work = -1;
+}
+
+void hr_plan_free(struct hr_plan *pl)
+{
+	for (size_t i = 0; pl && i < pl->n_views; i++) {
+		if (pl->views[i].fd >= 0)
+			close(pl->views[i].fd);
+		hr_ovl_fds_free(&pl->views[i].ovl);
+	}
+	if (pl) {
+		free(pl->views);
+		pl->views = NULL;
+		pl->n_views = 0;
+	}
+}
+
+struct hr_view *hr_plan_add_view(struct hr_plan *pl)
+{
+	struct hr_view *v;
+
+	pl->views = hr_xrealloc(pl->views, (pl->n_views + 1) * sizeof(*pl->views));
+	v = &pl->views[pl->n_views++];
+	memset(v, 0, sizeof(*v));
+	v->fd = v->ovl.upper = v->ovl.work = -1;
+	return v;
+}
+
+/* The object's current path, for the chown fallback (nftw walks names). */
+static char *fd_path(int fd)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return hr_xstrdup(buf);
+}
+
+static int chown_fallback(const struct hr_policy *p, const struct hr_view *v, struct hr_error **err)
+{
+	_cleanup_free_ char *path = fd_path(v->fd);
+	uint32_t first = 0;
+
+	if (!path || path[0] != '/')
+		return hr_error_set(err, errno, "rootfs: path of the judged object");
+	if (hr_idpool_first(p, &first, err) < 0 ||
+	    hr_chown_tree(path, v->start, v->size, first, err) < 0)
+		return hr_err_wrap(err, "chown fallback for rootfs %s", path);
+	return 0;
+}
+
+static int point_spec(struct hr_json *spec, const struct hr_view *v, const char *path)
+{
+	struct hr_json *m = NULL, *mounts = hr_json_get(spec, "mounts");
+
+	if (v->rootfs) {
+		hr_json_set(hr_json_ensure_object(spec, "root"), "path", hr_json_new_string(path));
+		return 0;
+	}
+	if (!mounts || mounts->type != HR_JSON_ARRAY || v->index >= mounts->arr.len)
+		return -1;
+	m = mounts->arr.items[v->index];
+	hr_json_set(m, "source", hr_json_new_string(path));
+	return 0;
+}
+
+static int make_view(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     const struct hr_view *v, struct hr_json *spec, int *rootfs_fd,
+		     struct hr_error **err)
+{
+	_cleanup_close_ int userns = hr_userns_fd(v->start, v->size, err);
+	_cleanup_close_ int tree = -1;
+	_cleanup_free_ char *path = NULL;
+	struct hr_error *why = NULL;
+
+	if (userns < 0)
+		return -1;
+	tree = hr_idmount_tree(p, id, v, userns, &why);
+	if (tree < 0) {
+		if (!v->rootfs || !plan->chown_fallback) {
+			hr_error_clear(err);
+			*err = why;
+			return v->rootfs
+				   ? hr_err_wrap(err, "rootfs cannot be idmapped and the policy "
+						      "does not allow the chown fallback "
+						      "(userns.chownFallback)")
+				   : -1;
+		}
+		hr_error_clear(&why);
+		return chown_fallback(p, v, err); /* root.path stays */
+	}
+	if (v->rootfs && plan->in_memory) {
+		/* root.path stays: the builtin runtime attaches the tree over it */
+		*rootfs_fd = hr_steal_fd(&tree);
+		return 0;
+	}
+	if (hr_idmount_attach(p, id, v, tree, &path, err) < 0)
+		return -1;
+	if (point_spec(spec, v, path) < 0)
+		return hr_error_set(err, EINVAL, "mounts[%zu] vanished from the config", v->index);
+	return 0;
+}
+
+int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err)
+{
+	int tree = -1;
+
+	if (rootfs_fd)
+		*rootfs_fd = -1;
+	if (!plan || plan->n_views == 0)
+		return 0;
+	if (!id)
+		return hr_error_set(err, EINVAL, "provision without a container id");
+	/* Leftovers of an earlier container with this id would shadow the new views. */
+	if (hr_idmount_release(p, id, err) < 0)
+		return -1;
+	for (size_t i = 0; i < plan->n_views; i++) {
+		if (make_view(p, id, plan, &plan->views[i], spec, &tree, err) == 0)
+			continue;
+		/* All or nothing: a half-made set of views never reaches a runtime. */
+		if (tree >= 0)
+			close(tree);
+		hr_idmount_release(p, id, NULL);
+		return hr_err_wrap(err, "%s", plan->views[i].name);
+	}
+	if (rootfs_fd)
+		*rootfs_fd = tree;
+	else if (tree >= 0)
+		close(tree);
+	return 0;
+}
+
+/* Open every layer of o into v->ovl (no policy: the caller judged or trusts them). */
+static int open_layers(struct hr_view *v, const struct hr_ovl_paths *o, struct hr_error **err)
+{
+	size_t nl = hr_strv_len(o->lower), nd = hr_strv_len(o->data);
+
+	v->ovl.lower = hr_xcalloc(nl + 1, sizeof(int));
+	v->ovl.data = hr_xcalloc(nd + 1, sizeof(int));
+	for (size_t i = 0; i < nl; i++, v->ovl.n_lower++)
+		if ((v->ovl.lower[i] = open(o->lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return hr_error_set(err, errno, "overlay layer %s", o->lower[i]);
+	for (size_t i = 0; i < nd; i++, v->ovl.n_data++)
+		if ((v->ovl.data[i] = open(o->data[i], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return hr_error_set(err, errno, "overlay layer %s", o->data[i]);
+	if (o->upper) {
+		v->ovl.upper = open(o->upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		v->ovl.work = open(o->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (v->ovl.upper < 0 || v->ovl.work < 0)
+			return hr_error_set(err, errno, "overlay upper/work %s", o->upper);
+		v->ovl.upper_name = hr_xstrdup(strrchr(o->upper, '/') + 1);
+		v->ovl.work_name = hr_xstrdup(strrchr(o->work, '/') + 1);
+	}
+	v->ovl.extra = hr_strv_dup(o->extra ? o->extra : (char *[]){NULL});
+	return 0;
+}
+
+int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *root_path,
+		      uint32_t host_start, uint32_t size, bool chown_fallback, char **new_path,
+		      struct hr_error **err)
+{
+	struct hr_plan plan = {.chown_fallback = chown_fallback};
+	struct hr_view *v = hr_plan_add_view(&plan);
+	struct hr_ovl_paths o = {0};
+	_cleanup_json_ struct hr_json *spec = hr_json_new(HR_JSON_OBJECT);
+	int r = -1, ovl;
+
+	*new_path = NULL;
+	snprintf(v->name, sizeof(v->name), "rootfs");
+	v->rootfs = v->dir = v->recursive = true;
+	v->start = v->owner = host_start;
+	v->size = size;
+	v->fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v->fd < 0) {
+		hr_error_set(err, errno, "rootfs %s", root_path);
+		goto out;
+	}
+	ovl = hr_ovl_mounted(v->fd, &o, err);
+	if (ovl < 0 || (ovl == 1 && open_layers(v, &o, err) < 0))
+		goto out;
+	v->is_ovl = ovl == 1;
+	if (hr_provision_run(p, id, &plan, spec, NULL, err) < 0)
+		goto out;
+	const char *rp = hr_json_as_string(hr_json_get_path(spec, "root/path"));
+	*new_path = rp ? hr_xstrdup(rp) : NULL;
+	r = 0;
+out:
+	hr_ovl_paths_free(&o);
+	hr_plan_free(&plan);
+	return r;
+}

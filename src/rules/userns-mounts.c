@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The userns rule's allowlist: what may be shown to the container through
+ * an idmapped mount.  An idmapped view makes host root's files container
+ * root's, which is the point for the container's own image and volumes and
+ * a host takeover anywhere else.  So only two kinds of object qualify:
+ *
+ *  - the rootfs, when root.path lies beneath the bundle directory (and,
+ *    when it is an overlay the platform mounted there, its layers are not
+ *    hardrun's views), or beneath a volume root (Docker's and Podman's
+ *    rootfs live in their storage; an overlay there must have every layer
+ *    beneath a volume root too);
+ *  - a bind source beneath one of the policy's volume roots.
+ *
+ * Everything is decided on the object the source resolves to, opened once;
+ * the plan carries that descriptor to provision, which mounts exactly it.
+ * Nothing here allocates, mounts or enters a namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardrun/cleanup.h"
+#include "hardrun/idmap.h"
+#include "hardrun/mountsrc.h"
+#include "hardrun/profile.h"
+#include "hardrun/provision.h"
+#include "hardrun/rules.h"
+#include "hardrun/util.h"
+#include "userns-int.h"
+
+void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ctx->bundle)
+		hr_roots_add(&a->bundle, ctx->bundle);
+	hr_roots_load(&a->volumes, ctx->policy->volume_roots);
+	hr_roots_add(&a->state, hr_idmap_state_dir(ctx->policy));
+}
+
+void hr_userns_allow_free(struct hr_userns_allow *a)
+{
+	hr_roots_free(&a->bundle);
+	hr_roots_free(&a->volumes);
+	hr_roots_free(&a->state);
+}
+
+/* The state dir itself counts: its views are other containers'. */
+static bool in_state(const struct hr_userns_allow *a, const struct hr_src *s)
+{
+	return hr_src_beneath(s, &a->state) >= 0 ||
+	       (a->state.n && s->st.st_dev == a->state.st[0].st_dev &&
+		s->st.st_ino == a->state.st[0].st_ino);
+}
+
+/* Steal the judged layers' fds into the view. */
+static void take_layer(int **fds, size_t *n, struct hr_src *s)
+{
+	*fds = hr_xrealloc(*fds, (*n + 1) * sizeof(int));
+	(*fds)[(*n)++] = s->fd;
+	s->fd = -1;
+}
+
+static char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return hr_xstrdup(s ? s + 1 : p);
+}
+
+/* One overlay layer: opened, judged, and handed to the view.  false: denied (reported). */
+static bool judge_layer(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *field,
+			const char *path, bool bundle_ok, struct hr_src *s)
+{
+	if (hr_src_open(NULL, path, s) < 0) {
+		hr_report_unfixable(ctx, field, path, "overlay layer `%s` cannot be opened: %s",
+				    path, strerror(s->err));
+		return false;
+	}
+	if (in_state(a, s)) {
+		hr_report_unfixable(ctx, field, path,
+				    "overlay layer `%s` lies in hardrun's state directory: another "
+				    "container's view",
+				    path);
+		return false;
+	}
+	if (bundle_ok || hr_src_beneath(s, &a->volumes) >= 0)
+		return true;
+	hr_report_unfixable(ctx, field, path,
+			    "overlay layer `%s` (resolves to `%s`) lies outside the policy's "
+			    "volumeRoots: it would be idmapped",
+			    path, s->real);
+	return false;
+}
+
+/*
+ * The layers of the overlay whose root is v->fd, each judged (bundle_ok: the
+ * overlay was mounted beneath the bundle, by the platform, for this
+ * container) and moved into v->ovl.  false: denied (reported) or error.
+ */
+static int judge_overlay(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *field,
+			 struct hr_view *v, bool bundle_ok, struct hr_error **err)
+{
+	struct hr_ovl_paths o = {0};
+	int r = hr_ovl_mounted(v->fd, &o, err), ok = 1;
+
+	if (r <= 0)
+		return r < 0 ? -1 : 1;
+	v->is_ovl = true;
+	for (char **l = o.lower; ok && l && *l; l++) {
+		struct hr_src s = HR_SRC_INIT;
+		if ((ok = judge_layer(ctx, a, field, *l, bundle_ok, &s)))
+			take_layer(&v->ovl.lower, &v->ovl.n_lower, &s);
+		hr_src_close(&s);
+	}
+	for (char **l = o.data; ok && l && *l; l++) {
+		struct hr_src s = HR_SRC_INIT;
+		if ((ok = judge_layer(ctx, a, field, *l, bundle_ok, &s)))
+			take_layer(&v->ovl.data, &v->ovl.n_data, &s);
+		hr_src_close(&s);
+	}
+	for (int k = 0; ok && o.upper && k < 2; k++) {
+		struct hr_src s = HR_SRC_INIT;
+		const char *p = k ? o.work : o.upper;
+		if ((ok = judge_layer(ctx, a, field, p, bundle_ok, &s))) {
+			*(k ? &v->ovl.work : &v->ovl.upper) = s.fd;
+			*(k ? &v->ovl.work_name : &v->ovl.upper_name) = base_name(p);
+			s.fd = -1;
+		}
+		hr_src_close(&s);
+	}
+	v->ovl.extra = hr_strv_dup(o.extra ? o.extra : (char *[]){NULL});
+	hr_ovl_paths_free(&o);
+	return ok;
+}
+
+static char *view_path(const struct hr_ctx *ctx, const char *name)
+{
+	if (!ctx->container_id)
+		return NULL;
+	return hr_xasprintf("%s/mounts/%s/%s", hr_idmap_state_dir(ctx->policy), ctx->container_id,
+			    name);
+}
+
+/* Where root.path resolves: 1 beneath the bundle, 0 beneath a volume root, -1 denied. */
+static int rootfs_place(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *rp,
+			const struct hr_src *s)
+{
+	if (!S_ISDIR(s->st.st_mode)) {
+		hr_report_unfixable(ctx, "root.path", rp, "root.path `%s` is not a directory", rp);
+		return -1;
+	}
+	if (in_state(a, s)) {
+		hr_report_unfixable(ctx, "root.path", rp,
+				    "rootfs inside hardrun's state directory is another "
+				    "container's view");
+		return -1;
+	}
+	if (hr_src_beneath(s, &a->bundle) >= 0)
+		return 1;
+	if (hr_src_beneath(s, &a->volumes) >= 0)
+		return 0;
+	hr_report_unfixable(ctx, "root.path", rp,
+			    "root.path `%s` resolves to `%s`, outside the bundle directory and the "
+			    "policy's volumeRoots: idmapping it would give container root the "
+			    "host's files there",
+			    rp, s->real);
+	return -1;
+}
+
+int hr_userns_decide_rootfs(struct hr_ctx *ctx, const struct hr_userns_allow *a,
+			    const struct hr_userns_plan *pl, struct hr_json *undo,
+			    struct hr_error **err)
+{
+	const char *rp = hr_json_as_string(hr_json_get_path(ctx->spec, "root/path"));
+	struct hr_src s = HR_SRC_INIT;
+	struct hr_view tmp = {.fd = -1, .ovl = {.upper = -1, .work = -1}}, *v = &tmp;
+	_cleanup_free_ char *view = view_path(ctx, "rootfs");
+	int place, r = 0;
+
+	if (!rp)
+		return hr_error_set(err, 0, "config has no root.path to idmap");
+	if (hr_src_open(ctx->bundle, rp, &s) < 0) {
+		hr_report_unfixable(ctx, "root.path", rp, "root.path `%s` cannot be opened: %s", rp,
+				    strerror(s.err));
+		return 0;
+	}
+	if ((place = rootfs_place(ctx, a, rp, &s)) < 0)
+		goto out;
+	if (!pl->placeholder && ctx->plan)
+		v = hr_plan_add_view(ctx->plan);
+	snprintf(v->name, sizeof(v->name), "rootfs");
+	v->rootfs = v->dir = v->recursive = true;
+	v->fd = s.fd;
+	s.fd = -1;
+	v->start = v->owner = pl->start;
+	v->size = pl->size;
+	r = judge_overlay(ctx, a, "root.path", v, place == 1, err);
+	if (r <= 0)
+		goto out;
+	r = 0;
+	snprintf(ctx->rootfs_source, sizeof(ctx->rootfs_source), "%s", rp);
+	if (!view || ctx->in_memory) {
+		hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, rp,
+			     view ? "rootfs shown through an idmapped mount, attached by the "
+				    "builtin runtime in the container's own mount namespace"
+				  : "rootfs would be shown through an idmapped mount (dry run)");
+		goto out;
+	}
+	hr_json_set(undo, "root", hr_json_new_string(rp));
+	hr_report_as(ctx, HR_ACTION_FIX, "root.path", rp, view,
+		     "rootfs shown through an idmapped mount: files owned by host root appear "
+		     "owned by container root");
+out:
+	if (v == &tmp) {
+		if (tmp.fd >= 0)
+			close(tmp.fd);
+		hr_ovl_fds_free(&tmp.ovl);
+	}
+	hr_src_close(&s);
+	return r < 0 ? -1 : 0;
+}
+
+/* Refuse (asked) or quietly skip (only the profile's idmapVolumes would have). */
+static bool refuse(struct hr_ctx *ctx, bool asks, const char *field, const char *src,
+		   const char *why)
+{
+	if (asks)
+		hr_report_unfixable(ctx, field, src, "%s", why);
+	return false;
+}
+
+int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
+			  const struct hr_userns_bind *b, struct hr_error **err)
+{
+	struct hr_src s = HR_SRC_INIT;
+	struct hr_view tmp = {.fd = -1, .ovl = {.upper = -1, .work = -1}}, *v = &tmp;
+	_cleanup_free_ char *why = NULL;
+	bool ok = false;
+	int r = 0;
+
+	if (hr_src_open(ctx->bundle, b->source, &s) < 0) {
+		why = hr_xasprintf("idmapped bind source `%s` cannot be opened: %s", b->source,
+				   strerror(s.err));
+		return refuse(ctx, b->asks, b->field, b->source, why);
+	}
+	if (hr_src_kernel_fs(&s) || hr_src_beneath(&s, &a->volumes) < 0 || in_state(a, &s)) {
+		why = hr_xasprintf("`%s` asks for an idmapped mount of `%s` (resolves to `%s`), "
+				   "which lies outside the policy's volumeRoots: only container "
+				   "volumes are idmapped",
+				   b->field, b->source, s.real);
+		ok = refuse(ctx, b->asks, b->field, b->source, why);
+		goto out;
+	}
+	if (S_ISREG(s.st.st_mode) && s.st.st_nlink > 1) {
+		why = hr_xasprintf("idmapped bind source `%s` is a file with %ju links: it may be "
+				   "a host file's hardlink",
+				   b->source, (uintmax_t)s.st.st_nlink);
+		ok = refuse(ctx, b->asks, b->field, b->source, why);
+		goto out;
+	}
+	if (ctx->plan && !b->placeholder)
+		v = hr_plan_add_view(ctx->plan);
+	snprintf(v->name, sizeof(v->name), "vol%zu", b->index);
+	v->index = b->index;
+	v->dir = S_ISDIR(s.st.st_mode);
+	v->recursive = b->recursive;
+	v->start = b->start;
+	v->size = b->size;
+	v->owner = b->owner;
+	v->fd = s.fd;
+	s.fd = -1;
+	r = v->dir ? judge_overlay(ctx, a, b->field, v, false, err) : 1;
+	ok = r > 0;
+out:
+	if (v == &tmp) {
+		if (tmp.fd >= 0)
+			close(tmp.fd);
+		hr_ovl_fds_free(&tmp.ovl);
+	} else if (!ok) {
+		/* denied after the view was added: drop it again */
+		if (v->fd >= 0)
+			close(v->fd);
+		hr_ovl_fds_free(&v->ovl);
+		ctx->plan->n_views--;
+	}
+	hr_src_close(&s);
+	return r < 0 ? -1 : ok;
+}
