@@ -27,6 +27,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
+#include "hardrun/mountsrc.h"
 #include "hardrun/path.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules.h"
@@ -76,6 +77,7 @@ static const char *const default_deny[] = {
     "/run/cri-dockerd.sock",
     "/run/buildkit/**",
     "/run/systemd/private",
+    "/run/dbus/**", /* the system bus socket is 0666: any uid may talk to systemd, polkit */
     "/var/lib/docker",
     "/var/lib/containerd",
     "/var/lib/containers",
@@ -532,24 +534,34 @@ static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
 			 "shared propagation would let container mounts appear on the host");
 }
 
-/* Overlay layers are host paths read by mount(2) before pivot_root. */
-static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s, size_t i,
-			  const struct hr_json *opts)
+/*
+ * Overlay layers are host paths the kernel looks up at mount(2), before
+ * pivot_root.  They are judged as the kernel will read them: runc joins the
+ * options with ',' and the kernel splits and unescapes them
+ * (hr_ovl_layers), so `lowerdir+=/etc`, `index=off,lowerdir=/etc:...` and
+ * `lowerdir=/et\c` are all /etc.  Every layer then passes the bind-source
+ * policy, resolved and by identity; a relative layer (looked up from
+ * wherever the runtime's cwd is) cannot be judged and is refused.
+ */
+static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s,
+			  const struct host_ids *h, size_t i, const struct hr_json *opts)
 {
-	static const char *const dirs[] = {"lowerdir=", "upperdir=", "workdir=", NULL};
+	_cleanup_strv_ char **layers = NULL, **keys = NULL;
+	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].options", i);
 
-	for (size_t k = 0; opts && k < opts->arr.len; k++) {
-		const char *o = hr_json_as_string(opts->arr.items[k]);
-		for (size_t d = 0; dirs[d]; d++) {
-			if (strncmp(o, dirs[d], strlen(dirs[d])) != 0)
-				continue;
-			_cleanup_free_ char *list = hr_xstrdup(o + strlen(dirs[d]));
-			_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].options[%zu]", i, k);
-			char *save = NULL;
-			for (char *t = strtok_r(list, ":", &save); t;
-			     t = strtok_r(NULL, ":", &save))
-				check_host_path(ctx, s, where, t, d > 0, NULL);
+	hr_ovl_layers(opts, &layers, &keys);
+	for (size_t k = 0; layers[k]; k++) {
+		_cleanup_free_ char *real = NULL;
+		bool w = strcmp(keys[k], "upperdir") == 0 || strcmp(keys[k], "workdir") == 0;
+		if (layers[k][0] != '/') {
+			hr_report_unfixable(ctx, where, layers[k],
+					    "overlay %s `%s` is a relative path: the runtime would "
+					    "look it up from its working directory",
+					    keys[k], layers[k]);
+			continue;
 		}
+		if (check_host_path(ctx, s, where, layers[k], w, &real) == 0)
+			check_bind_identity(ctx, s, h, where, layers[k], real, w);
 	}
 }
 
@@ -591,7 +603,7 @@ static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s,
 	if (is_bind(type, opts)) {
 		check_bind(ctx, s, h, m, i, src, opts);
 	} else if (type && strcasecmp(type, "overlay") == 0) {
-		check_overlay(ctx, s, i, opts);
+		check_overlay(ctx, s, h, i, opts);
 	} else if (type && (strcasecmp(type, "proc") == 0 || strcasecmp(type, "sysfs") == 0)) {
 		check_kernfs(ctx, m, i, type, dest, opts);
 	}
