@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -77,6 +79,19 @@ void hr_src_close(struct hr_src *s)
 		close(s->parent);
 	free(s->real);
 	*s = (struct hr_src)HR_SRC_INIT;
+}
+
+char *hr_fd_path(int fd)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return hr_xstrdup(buf);
 }
 
 void hr_roots_add(struct hr_roots *r, const char *path)

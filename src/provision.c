@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
@@ -70,23 +71,9 @@ struct hr_view *hr_plan_add_view(struct hr_plan *pl)
 	return v;
 }
 
-/* The object's current path, for the chown fallback (nftw walks names). */
-static char *fd_path(int fd)
-{
-	char link[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	return hr_xstrdup(buf);
-}
-
 static int chown_fallback(const struct hr_policy *p, const struct hr_view *v, struct hr_error **err)
 {
-	_cleanup_free_ char *path = fd_path(v->fd);
+	_cleanup_free_ char *path = hr_fd_path(v->fd);
 	uint32_t first = 0;
 
 	if (!path || path[0] != '/')
@@ -97,46 +84,82 @@ static int chown_fallback(const struct hr_policy *p, const struct hr_view *v, st
 	return 0;
 }
 
-static int point_spec(struct hr_json *spec, const struct hr_view *v, const char *path)
+/* Point spec at the view; undo (may be NULL) records what was there. */
+static int point_spec(struct hr_json *spec, const struct hr_view *v, const char *path,
+		      struct hr_json *undo)
 {
 	struct hr_json *m = NULL, *mounts = hr_json_get(spec, "mounts");
+	struct hr_json *root = hr_json_ensure_object(spec, "root");
 
 	if (v->rootfs) {
-		hr_json_set(hr_json_ensure_object(spec, "root"), "path", hr_json_new_string(path));
+		if (undo && hr_json_get(root, "path"))
+			hr_json_set(undo, "root", hr_json_clone(hr_json_get(root, "path")));
+		hr_json_set(root, "path", hr_json_new_string(path));
 		return 0;
 	}
 	if (!mounts || mounts->type != HR_JSON_ARRAY || v->index >= mounts->arr.len)
 		return -1;
 	m = mounts->arr.items[v->index];
+	if (undo) {
+		struct hr_json *saved = hr_json_ensure_object(undo, "mounts");
+		char key[24];
+		snprintf(key, sizeof(key), "%zu", v->index);
+		if (!hr_json_get(saved, key))
+			hr_json_set(saved, key, hr_json_clone(m));
+	}
 	hr_json_set(m, "source", hr_json_new_string(path));
 	return 0;
 }
 
-static int make_view(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
-		     const struct hr_view *v, struct hr_json *spec, int *rootfs_fd,
-		     struct hr_error **err)
+/* A plain (not idmapped) detached clone of the judged object: a pinned bind. */
+static int clone_plain(const struct hr_view *v, struct hr_error **err)
 {
-	_cleanup_close_ int userns = hr_userns_fd(v->start, v->size, err);
-	_cleanup_close_ int tree = -1;
-	_cleanup_free_ char *path = NULL;
-	struct hr_error *why = NULL;
+	int fd = open_tree(v->fd, "",
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+			       (v->dir && v->recursive ? AT_RECURSIVE : 0));
 
-	if (userns < 0)
+	return fd < 0 ? hr_error_set(err, errno, "clone mount of the bind source") : fd;
+}
+
+#define CHOWNED (-2) /* the rootfs was chowned in place: no view */
+
+/* The detached tree of v: a plain clone, or idmapped; CHOWNED after the fallback. */
+static int view_tree(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     const struct hr_view *v, struct hr_error **err)
+{
+	_cleanup_close_ int userns = -1;
+	struct hr_error *why = NULL;
+	int tree;
+
+	if (!v->idmap)
+		return clone_plain(v, err);
+	if ((userns = hr_userns_fd(v->start, v->size, err)) < 0)
 		return -1;
 	tree = hr_idmount_tree(p, id, v, userns, &why);
-	if (tree < 0) {
-		if (!v->rootfs || !plan->chown_fallback) {
-			hr_error_clear(err);
-			*err = why;
-			return v->rootfs
-				   ? hr_err_wrap(err, "rootfs cannot be idmapped and the policy "
-						      "does not allow the chown fallback "
-						      "(userns.chownFallback)")
-				   : -1;
-		}
-		hr_error_clear(&why);
-		return chown_fallback(p, v, err); /* root.path stays */
+	if (tree >= 0)
+		return tree;
+	if (!v->rootfs || !plan->chown_fallback) {
+		hr_error_clear(err);
+		*err = why;
+		return v->rootfs ? hr_err_wrap(err, "rootfs cannot be idmapped and the policy does "
+						    "not allow the chown fallback "
+						    "(userns.chownFallback)")
+				 : -1;
 	}
+	hr_error_clear(&why);
+	return chown_fallback(p, v, err) < 0 ? -1 : CHOWNED; /* root.path stays */
+}
+
+static int make_view(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     const struct hr_view *v, struct hr_json *spec, struct hr_json *undo,
+		     int *rootfs_fd, struct hr_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	int t = view_tree(p, id, plan, v, err);
+	_cleanup_close_ int tree = t >= 0 ? t : -1;
+
+	if (t < 0)
+		return t == CHOWNED ? 0 : -1;
 	if (v->rootfs && plan->in_memory) {
 		/* root.path stays: the builtin runtime attaches the tree over it */
 		*rootfs_fd = hr_steal_fd(&tree);
@@ -144,14 +167,53 @@ static int make_view(const struct hr_policy *p, const char *id, const struct hr_
 	}
 	if (hr_idmount_attach(p, id, v, tree, &path, err) < 0)
 		return -1;
-	if (point_spec(spec, v, path) < 0)
+	if (point_spec(spec, v, path, undo) < 0)
 		return hr_error_set(err, EINVAL, "mounts[%zu] vanished from the config", v->index);
 	return 0;
+}
+
+/* Merge what provision replaced into the spec's undo record. */
+static void record_undo(struct hr_json *spec, struct hr_json *undo)
+{
+	struct hr_json *ann = NULL;
+	const char *text = NULL;
+	struct hr_json *rec = NULL;
+	_cleanup_free_ char *out = NULL;
+
+	if (undo->obj.len == 0)
+		return;
+	ann = hr_json_ensure_object(spec, "annotations");
+	text = hr_json_as_string(hr_json_get(ann, HR_UNDO_ANNOTATION));
+	rec = text ? hr_json_parse(text, strlen(text), NULL, NULL) : NULL;
+	if (!rec || rec->type != HR_JSON_OBJECT) {
+		hr_json_free(rec);
+		rec = hr_json_new(HR_JSON_OBJECT);
+	}
+	/* What a rule recorded first (the source before it stripped options) wins. */
+	for (size_t i = 0; i < undo->obj.len; i++) {
+		const char *k = undo->obj.members[i].key;
+		const struct hr_json *v = undo->obj.members[i].value;
+		struct hr_json *have = hr_json_get(rec, k);
+		if (!have) {
+			hr_json_set(rec, k, hr_json_clone(v));
+			continue;
+		}
+		for (size_t j = 0;
+		     have->type == HR_JSON_OBJECT && v->type == HR_JSON_OBJECT && j < v->obj.len;
+		     j++)
+			if (!hr_json_get(have, v->obj.members[j].key))
+				hr_json_set(have, v->obj.members[j].key,
+					    hr_json_clone(v->obj.members[j].value));
+	}
+	if (ann && hr_json_serialize(rec, false, &out, NULL, NULL) == 0)
+		hr_json_set(ann, HR_UNDO_ANNOTATION, hr_json_new_string(out));
+	hr_json_free(rec);
 }
 
 int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
 		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err)
 {
+	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
 	int tree = -1;
 
 	if (rootfs_fd)
@@ -164,7 +226,8 @@ int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_
 	if (hr_idmount_release(p, id, err) < 0)
 		return -1;
 	for (size_t i = 0; i < plan->n_views; i++) {
-		if (make_view(p, id, plan, &plan->views[i], spec, &tree, err) == 0)
+		if (make_view(p, id, plan, &plan->views[i], spec, plan->in_memory ? NULL : undo,
+			      &tree, err) == 0)
 			continue;
 		/* All or nothing: a half-made set of views never reaches a runtime. */
 		if (tree >= 0)
@@ -172,6 +235,7 @@ int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_
 		hr_idmount_release(p, id, NULL);
 		return hr_err_wrap(err, "%s", plan->views[i].name);
 	}
+	record_undo(spec, undo);
 	if (rootfs_fd)
 		*rootfs_fd = tree;
 	else if (tree >= 0)
@@ -216,7 +280,7 @@ int hr_idmount_rootfs(const struct hr_policy *p, const char *id, const char *roo
 
 	*new_path = NULL;
 	snprintf(v->name, sizeof(v->name), "rootfs");
-	v->rootfs = v->dir = v->recursive = true;
+	v->rootfs = v->dir = v->recursive = v->idmap = true;
 	v->start = v->owner = host_start;
 	v->size = size;
 	v->fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -40,6 +40,9 @@ struct hr_src {
 int hr_src_open(const char *base, const char *path, struct hr_src *s);
 void hr_src_close(struct hr_src *s);
 
+/* The path the kernel gives an open fd now (/proc/self/fd), NULL if none. */
+char *hr_fd_path(int fd);
+
 /* Directories whose contents belong to containers, opened once. */
 struct hr_roots {
 	struct stat *st;

@@ -37,6 +37,7 @@ struct hr_view {
 	bool rootfs;   /* else a volume: mounts[index].source */
 	size_t index;
 	int fd;		/* the object the rules judged (O_PATH), owned by the plan */
+	bool idmap;	/* idmapped with start/size; else a plain clone (a pinned bind) */
 	bool dir;	/* a directory (else a file volume) */
 	bool recursive; /* rbind: submounts too */
 	bool is_ovl;	/* an overlay's root: rebuilt over `ovl` */
@@ -52,17 +53,21 @@ struct hr_plan {
 	bool in_memory;	     /* rootfs left detached for the builtin runtime */
 };
 
+/* The record of what provision replaced, for the next create from the bundle. */
+#define HR_UNDO_ANNOTATION "run.hardrun.userns"
+
 void hr_plan_free(struct hr_plan *pl);
 /* A zeroed view appended to the plan (fds at -1). */
 struct hr_view *hr_plan_add_view(struct hr_plan *pl);
 void hr_ovl_fds_free(struct hr_ovl_fds *o);
 
 /*
- * Make every view of plan for container id and point spec at it (root.path
- * or mounts[index].source; in memory, root.path stays and *rootfs_fd gets
- * the detached tree).  All or nothing: on failure every view made so far
- * is unmounted again.  The rootfs chown fallback (plan->chown_fallback,
- * where the file system cannot be idmapped) cannot be undone, as before.
+ * Make every view of plan for container id and point spec at it (root.path * or
+ * mounts[index].source; in memory, root.path stays and *rootfs_fd gets the detached tree),
+ * recording what it replaced in the spec's HR_UNDO_ANNOTATION (not in memory: that config never
+ * reaches the bundle).  All or nothing: on failure every view made so far is unmounted again.  The
+ * rootfs chown fallback (plan->chown_fallback, where the file system cannot be idmapped) cannot be
+ * undone, as before.
  */
 int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
 		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err);

@@ -30,6 +30,7 @@
 #include "hardrun/mountsrc.h"
 #include "hardrun/path.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -276,7 +277,7 @@ static const struct deny_entry *denied(const struct mounts_settings *s, const ch
 
 /* Check one host path (bind source, overlay dir); reports and returns 1 if denied. */
 static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, const char *where,
-			   const char *raw, bool writable, char **resolved)
+			   const char *raw, bool writable, const char *opened, char **resolved)
 {
 	_cleanup_free_ char *abs = NULL;
 	_cleanup_free_ char *lex = NULL;
@@ -288,7 +289,8 @@ static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, 
 	else
 		abs = hr_xasprintf("%s/%s", ctx->bundle, raw);
 	lex = normalise(abs);
-	real = resolve_host(abs);
+	/* opened: the path of the object already opened (what will be mounted) */
+	real = opened ? normalise(opened) : resolve_host(abs);
 	if (!real) {
 		hr_report_unfixable(ctx, where, raw,
 				    "host path `%s` cannot be resolved (symlink loop)", raw);
@@ -352,12 +354,14 @@ static const struct file_id *host_ids_find(const struct host_ids *h, const struc
  */
 static void check_bind_identity(struct hr_ctx *ctx, const struct mounts_settings *s,
 				const struct host_ids *h, const char *where, const char *raw,
-				const char *real, bool writable)
+				const char *real, const struct stat *opened, bool writable)
 {
 	const struct file_id *f;
 	struct stat st;
 
-	if (stat(real, &st) < 0)
+	if (opened)
+		st = *opened;
+	else if (stat(real, &st) < 0)
 		return; /* runc creates a missing source as an empty directory */
 	if ((f = host_ids_find(h, &st, true, writable))) {
 		hr_report_unfixable(ctx, where, raw,
@@ -506,6 +510,80 @@ static const char *effective_source(struct hr_ctx *ctx, const struct hr_json *m,
 	return osrc;
 }
 
+/*
+ * The host uid of the container's root (the runtime binds the views from
+ * inside the user namespace, as that uid): the spec's mapping of container
+ * id 0, as the userns rule left it; 0 without a user namespace.
+ */
+static uint32_t container_root(const struct hr_ctx *ctx)
+{
+	const struct hr_json *maps = hr_json_get_path(ctx->spec, "linux/uidMappings");
+	uint64_t c = 1, h = 0;
+
+	for (size_t i = 0; maps && maps->type == HR_JSON_ARRAY && i < maps->arr.len; i++)
+		if (hr_json_as_uint64(hr_json_get(maps->arr.items[i], "containerID"), &c) &&
+		    c == 0 && hr_json_as_uint64(hr_json_get(maps->arr.items[i], "hostID"), &h) &&
+		    h <= UINT32_MAX)
+			return (uint32_t)h;
+	return 0;
+}
+
+/* The view the userns rule planned for mounts[i] (an idmapped volume), or NULL. */
+static const struct hr_view *planned_view(const struct hr_ctx *ctx, size_t i)
+{
+	for (size_t v = 0; ctx->plan && v < ctx->plan->n_views; v++)
+		if (!ctx->plan->views[v].rootfs && ctx->plan->views[v].index == i)
+			return &ctx->plan->views[v];
+	return NULL;
+}
+
+/*
+ * A bind is judged on the object its source opens to, and the runtime is
+ * handed that object: a view of it under hardrun's state directory (which
+ * no one else can write), so a symlink swapped on the source's path after
+ * this decision changes nothing.  An idmapped volume's object is the one
+ * the userns rule opened; every other source is opened here.  Kernel
+ * pseudo file systems are judged but not pinned (their objects are the
+ * kernel's, and /proc/self would be hardrun's own).  A source that cannot
+ * be opened is judged by its path as before; the runtime will fail on it.
+ */
+static void judge_source(struct hr_ctx *ctx, const struct mounts_settings *s,
+			 const struct host_ids *h, const char *where, size_t i, const char *src,
+			 const struct hr_json *opts)
+{
+	_cleanup_free_ char *real = NULL, *vreal = NULL;
+	const struct hr_view *view = planned_view(ctx, i);
+	struct hr_src o = HR_SRC_INIT;
+	bool w = opts_writable(opts);
+	size_t denials = ctx->findings.denials;
+	struct stat vst;
+
+	if (view && fstat(view->fd, &vst) == 0 && (vreal = hr_fd_path(view->fd))) {
+		if (check_host_path(ctx, s, where, src, w, vreal, &real) == 0)
+			check_bind_identity(ctx, s, h, where, src, real, &vst, w);
+		return;
+	}
+	if (hr_src_open(ctx->bundle, src, &o) < 0) {
+		if (check_host_path(ctx, s, where, src, w, NULL, &real) == 0)
+			check_bind_identity(ctx, s, h, where, src, real, NULL, w);
+		return;
+	}
+	if (check_host_path(ctx, s, where, src, w, o.real, &real) == 0)
+		check_bind_identity(ctx, s, h, where, src, real, &o.st, w);
+	if (ctx->findings.denials == denials && ctx->plan && ctx->container_id && !ctx->in_userns &&
+	    !hr_src_kernel_fs(&o)) {
+		struct hr_view *v = hr_plan_add_view(ctx->plan);
+		snprintf(v->name, sizeof(v->name), "vol%zu", i);
+		v->index = i;
+		v->dir = S_ISDIR(o.st.st_mode);
+		v->recursive = has_opt(opts, "rbind");
+		v->owner = container_root(ctx);
+		v->fd = o.fd;
+		o.fd = -1;
+	}
+	hr_src_close(&o);
+}
+
 static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
 		       const struct host_ids *h, struct hr_json *m, size_t i, const char *src,
 		       struct hr_json *opts)
@@ -517,12 +595,8 @@ static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
 	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].source", i);
 
 	src = effective_source(ctx, m, i, src);
-	if (src) {
-		_cleanup_free_ char *real = NULL;
-		bool w = opts_writable(opts);
-		if (check_host_path(ctx, s, where, src, w, &real) == 0)
-			check_bind_identity(ctx, s, h, where, src, real, w);
-	}
+	if (src)
+		judge_source(ctx, s, h, where, i, src, opts);
 	if (!has_opt(opts, "nosuid") || !has_opt(opts, "nodev") || has_opt(opts, "suid") ||
 	    has_opt(opts, "dev"))
 		fix_opts(ctx, m, i, nosuid_drop, nosuid_add, true,
@@ -560,8 +634,8 @@ static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s,
 					    keys[k], layers[k]);
 			continue;
 		}
-		if (check_host_path(ctx, s, where, layers[k], w, &real) == 0)
-			check_bind_identity(ctx, s, h, where, layers[k], real, w);
+		if (check_host_path(ctx, s, where, layers[k], w, NULL, &real) == 0)
+			check_bind_identity(ctx, s, h, where, layers[k], real, NULL, w);
 	}
 }
 

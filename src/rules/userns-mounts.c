@@ -193,7 +193,7 @@ int hr_userns_decide_rootfs(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 	if (!pl->placeholder && ctx->plan)
 		v = hr_plan_add_view(ctx->plan);
 	snprintf(v->name, sizeof(v->name), "rootfs");
-	v->rootfs = v->dir = v->recursive = true;
+	v->rootfs = v->dir = v->recursive = v->idmap = true;
 	v->fd = s.fd;
 	s.fd = -1;
 	v->start = v->owner = pl->start;
@@ -266,6 +266,7 @@ int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 		v = hr_plan_add_view(ctx->plan);
 	snprintf(v->name, sizeof(v->name), "vol%zu", b->index);
 	v->index = b->index;
+	v->idmap = true;
 	v->dir = S_ISDIR(s.st.st_mode);
 	v->recursive = b->recursive;
 	v->start = b->start;

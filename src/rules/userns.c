@@ -39,7 +39,7 @@
 #include "userns-int.h"
 
 #define SECTION "userns"
-#define HR_UNDO "run.hardrun.userns"
+#define HR_UNDO HR_UNDO_ANNOTATION
 
 struct userns_settings {
 	unsigned long long range_size; /* 0: the policy's */

@@ -41,7 +41,7 @@ n=0
 bundle() {
 	mkdir -p "$WORK/$1"
 	[ -e "$WORK/$1/rootfs" ] || cp -a "$B/rootfs" "$WORK/$1/"
-	jq --arg w "$WORK" --arg a "$ATTACK" "$2" "$WORK/pristine.json" >"$WORK/$1/config.json"
+	jq --arg w "$WORK" --arg a "$ATTACK" ".root.readonly = false | $2" "$WORK/pristine.json" >"$WORK/$1/config.json"
 }
 
 # refused DESC NAME FIELD HOSTFILE...: `run` of bundle NAME fails naming
@@ -166,5 +166,32 @@ if [ -L "$WORK/volumes/race" ] && [ ! -e "$WORK/hostdir/f" ] && [ -e "$WORK/volu
 else
 	tap_fail "a volume swapped after the decision: the judged directory is mounted" "rc=$rc" "$out" \
 		"$(ls -ln "$WORK/hostdir" "$WORK/volumes" 2>&1)"
+fi
+# 9. the same race on a plain (not idmapped) bind outside the volume
+# roots: the source is pinned to the object judged, so the swap to another
+# host directory after the decision shows the container the judged one.
+mkdir -p "$WORK/plain/src" "$WORK/other"
+echo judged >"$WORK/plain/src/marker"
+echo swapped >"$WORK/other/marker"
+chmod -R a+rX "$WORK/plain" "$WORK/other"
+cat >"$WORK/swap-plain" <<EOF
+#!/bin/sh
+case " \$* " in *" create "* | *" run "*)
+	mv "$WORK/plain/src" "$WORK/plain/src.judged" && ln -s "$WORK/other" "$WORK/plain/src" ;;
+esac
+exec runc "\$@"
+EOF
+chmod 755 "$WORK/swap-plain"
+bundle race-plain '.process.args=["cat","/x/marker"] |
+	.mounts += [{destination: "/x", type: "bind", source: ($w + "/plain/src"), options: ["rbind", "ro"]}]'
+n=$((n + 1))
+id="sm-idmap-$$-$n"
+IDS+=("$id")
+out=$(timeout 60 "$OCI_RUNTIME" --hardrun-runtime "$WORK/swap-plain" --root "$HR_TEST_ROOT" run -b "$WORK/race-plain" "$id" </dev/null 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -L "$WORK/plain/src" ] && [ "$out" = judged ]; then
+	tap_ok "a plain bind source swapped for a symlink after the decision: the container sees the judged directory"
+else
+	tap_fail "a plain bind swapped after the decision: the judged directory is mounted" "rc=$rc" "$out"
 fi
 tap_end

@@ -116,6 +116,16 @@ static bool below(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && p[n] == '/';
 }
 
+/* Views the plan idmaps (pinned plain binds are counted apart). */
+static size_t idmapped(const struct run *r)
+{
+	size_t n = 0;
+
+	for (size_t v = 0; v < r->plan.n_views; v++)
+		n += r->plan.views[v].idmap;
+	return n;
+}
+
 static const char *cfg(const char *root, const char *mounts)
 {
 	static char buf[16384];
@@ -146,7 +156,7 @@ static void test_rootfs(void)
 	   "root.path beneath the bundle: one rootfs view planned: %s", r.err ? r.err->msg : "");
 	run_free(&r);
 	r = run(cfg(outside, ""), "c2");
-	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "root.path") && r.plan.n_views == 0,
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "root.path") && idmapped(&r) == 0,
 	   "root.path = a host directory outside the bundle: refused, nothing planned");
 	run_free(&r);
 	r = run(cfg("rootlink", ""), "c3");
@@ -158,7 +168,7 @@ static void test_rootfs(void)
 	   "root.path climbing out of the bundle with '..': refused");
 	run_free(&r);
 	r = run(cfg(vol, ""), "c5");
-	ok(r.r == 0 && r.ctx.findings.denials == 0 && r.plan.n_views == 1,
+	ok(r.r == 0 && r.ctx.findings.denials == 0 && idmapped(&r) == 1,
 	   "root.path beneath a volume root (Docker's and Podman's storage): allowed");
 	run_free(&r);
 	r = run(cfg(".", ""), "c6");
@@ -194,7 +204,7 @@ static void test_binds(void)
 		_cleanup_free_ char *m = bind(src, cases[i].opts);
 		bool asks = strstr(cases[i].opts, "idmap") != NULL;
 		struct run r = run(cfg("rootfs", m), "b1");
-		bool planned = r.plan.n_views == 2;
+		bool planned = idmapped(&r) == 2;
 		bool denied = find(&r, HR_ACTION_DENY, NULL) != NULL;
 		ok(r.r == 0 && planned == cases[i].allowed && (cases[i].allowed || !asks || denied),
 		   "bind of %s (%s): %s", cases[i].what, cases[i].opts,
@@ -373,20 +383,31 @@ static char *gen_overlay(bool *bad)
 			    o);
 }
 
-/* Every planned view is the object of an allowed source; returns the first violation. */
+/*
+ * Every idmapped view is the object of an allowed source; every pinned
+ * (plain) bind is the object its source resolves to, on no kernel file
+ * system and not the deny-listed /etc.  Returns the first violation.
+ */
 static char *check_plan(const struct run *r, char **src, size_t n)
 {
 	for (size_t v = 0; v < r->plan.n_views; v++) {
 		const struct hr_view *w = &r->plan.views[v];
 		_cleanup_free_ char *real = fd_real(w->fd);
+		_cleanup_free_ char *want = NULL;
 		if (w->rootfs) {
-			if (!below(real, bundle) && !below(real, volroot))
+			if (!w->idmap || (!below(real, bundle) && !below(real, volroot)))
 				return hr_xasprintf("rootfs view of %s", real);
 			continue;
 		}
-		if (w->index >= n || !src[w->index] || !allowed_src(src[w->index]) ||
-		    !below(real, volroot))
-			return hr_xasprintf("mounts[%zu] view of %s", w->index, real);
+		if (w->index >= n || !src[w->index])
+			return hr_xasprintf("a view for mounts[%zu], which is no bind", w->index);
+		if (w->idmap && (!allowed_src(src[w->index]) || !below(real, volroot)))
+			return hr_xasprintf("mounts[%zu] idmapped view of %s", w->index, real);
+		want = hr_realpath(src[w->index]);
+		if (!w->idmap &&
+		    (!want || strcmp(want, real) != 0 || strncmp(real, "/proc", 5) == 0 ||
+		     strncmp(real, "/sys", 4) == 0 || strcmp(real, "/etc") == 0))
+			return hr_xasprintf("mounts[%zu] pinned view of %s", w->index, real);
 	}
 	return NULL;
 }
@@ -426,7 +447,7 @@ static void test_property(void)
 						     buf);
 			bad_cases++;
 		}
-		planned += (unsigned)r.plan.n_views;
+		planned += (unsigned)idmapped(&r);
 		refused += denied;
 		for (size_t i = 0; i < n; i++)
 			free(src[i]);
