@@ -40,7 +40,9 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 export HARDRUN_AUDIT_LOG=$T/audit.jsonl
 # The host policy a Docker host needs (docs/integration/docker.md): dockerd
 # itself is an allowed hook, for libnetwork's /proc/<pid>/exe prestart hook.
-jq -n --arg d "$(readlink -f "$(command -v dockerd)")" '{hooks: {allowed: [$d]}}' >"$T/policy.json"
+# The data roots are scratch dirs, not /var/lib/docker: listed in volumeRoots.
+jq -n --arg d "$(readlink -f "$(command -v dockerd)")" --arg t "$T" '{hooks: {allowed: [$d]},
+	volumeRoots: [("add", "json") | ($t + "/" + . + "/data/overlay2"), ($t + "/" + . + "/data/volumes")]}' >"$T/policy.json"
 export HARDRUN_POLICY=$T/policy.json
 integ_containerd_start "$T/containerd" || {
 	tap_fail "containerd for dockerd starts" "$(tail -n 5 "$T/containerd/containerd.log")"
