@@ -26,11 +26,38 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
 #include "hardrun/mountsrc.h"
+#include "hardrun/path.h"
 #include "hardrun/profile.h"
 #include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
+
+/*
+ * containers/storage (podman) keeps a container's bundle at
+ * <graphroot>/overlay-containers/<id>/userdata and its rootfs and volumes at
+ * <graphroot>/overlay and <graphroot>/volumes.  The bundle path comes from
+ * the engine's command line, not from config.json, so the storage it names
+ * is that engine's, wherever `--root` put it.
+ */
+static void storage_roots(struct hr_roots *r, const char *bundle)
+{
+	_cleanup_free_ char *b = hr_path_normalise(bundle), *o = NULL, *v = NULL;
+	char *p = NULL, *q = NULL;
+
+	for (char *s = b; (s = strstr(s, "/overlay-containers/")); s++)
+		p = s;
+	if (!p || p == b)
+		return;
+	q = strchr(p + strlen("/overlay-containers/"), '/');
+	if (!q || strcmp(q, "/userdata") != 0)
+		return;
+	*p = '\0';
+	o = hr_xasprintf("%s/overlay", b);
+	v = hr_xasprintf("%s/volumes", b);
+	hr_roots_add(r, o);
+	hr_roots_add(r, v);
+}
 
 void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a)
 {
@@ -38,6 +65,8 @@ void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a)
 	if (ctx->bundle)
 		hr_roots_add(&a->bundle, ctx->bundle);
 	hr_roots_load(&a->volumes, ctx->policy->volume_roots);
+	if (ctx->bundle)
+		storage_roots(&a->volumes, ctx->bundle);
 	hr_roots_add(&a->state, hr_idmap_state_dir(ctx->policy));
 }
 

@@ -181,6 +181,33 @@ static void test_rootfs(void)
 	run_free(&r);
 }
 
+/* containers/storage: the bundle's path names the engine's storage (podman --root). */
+static void test_podman_storage(void)
+{
+	_cleanup_free_ char *saved = bundle;
+	_cleanup_free_ char *merged = hr_xasprintf("%s/gr/overlay/L1/merged", tmp);
+	_cleanup_free_ char *other = hr_xasprintf("%s/gr/elsewhere", tmp);
+	struct run r;
+
+	bundle = hr_xasprintf("%s/gr/overlay-containers/C1/userdata", tmp);
+	r = run(cfg(merged, ""), "pm1");
+	ok(r.r == 0 && r.ctx.findings.denials == 0 && idmapped(&r) == 1,
+	   "podman bundle <root>/overlay-containers/<id>/userdata: rootfs in <root>/overlay "
+	   "allowed");
+	run_free(&r);
+	r = run(cfg(other, ""), "pm2");
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "root.path"), "but not elsewhere in that storage");
+	run_free(&r);
+	free(bundle);
+	bundle = hr_xasprintf("%s/gr/overlay-containers/C1/notuserdata", tmp);
+	r = run(cfg(merged, ""), "pm3");
+	ok(r.r == 0 && find(&r, HR_ACTION_DENY, "root.path"),
+	   "and only for a bundle laid out as containers/storage lays it out");
+	run_free(&r);
+	free(bundle);
+	bundle = hr_steal_ptr(&saved);
+}
+
 static void test_binds(void)
 {
 	static const struct {
@@ -489,7 +516,9 @@ static int setup(void)
 	state = hr_xasprintf("%s/state", tmp);
 	cmd = hr_xasprintf(
 	    "set -e; cd %s; mkdir -p bundle/rootfs volroot/v1 volroot/v2 outside/sub etc/cron.d "
-	    "state/mounts/x l u w rt; touch volroot/f outside/f; ln outside/f volroot/hl; "
+	    "state/mounts/x l u w rt gr/overlay/L1/merged gr/elsewhere "
+	    "gr/overlay-containers/C1/userdata gr/overlay-containers/C1/notuserdata; touch "
+	    "volroot/f outside/f; ln outside/f volroot/hl; "
 	    "ln -s ../outside volroot/out; ln -s v1 volroot/in; ln -s ../outside bundle/rootlink; "
 	    "ln -s nowhere volroot/dangling",
 	    tmp);
@@ -521,6 +550,7 @@ int main(void)
 	test_defaults();
 	test_rootfs();
 	test_binds();
+	test_podman_storage();
 	test_overlay_options();
 	test_property();
 	hr_rule_userns.free_settings(userns_set);
