@@ -9,10 +9,10 @@
  * resolving symlinks on the host the way the kernel will when runc mounts
  * them, so `/tmp/x -> /var/run/docker.sock` is seen as the socket.  A bind
  * source is then judged by identity (device and inode), since a hardlink or
- * a bind mount of a denied file carries no trace of its name, and a UNIX
- * socket must be listed in `allowSockets` (default: none).  A symlink or
- * mount swapped between this check and runc's mount() is outside what a
- * config rewrite can prevent; the directories that matter are root-owned.
+ * a bind mount of a denied file carries no trace of its name, and a UNIX * socket must be listed in `allowSockets` (default: none).  The source is
+ * opened once and that object is what is judged and what the runtime is
+ * handed (a view under hardrun's state dir, made by provision), so a
+ * symlink swapped after the decision changes nothing (mounts-src.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -34,6 +34,7 @@
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
+#include "mounts-int.h"
 
 #define SECTION "mounts"
 
@@ -109,65 +110,6 @@ static const char *const default_readonly[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-struct deny_entry {
-	char *path; /* normalised, /var/run folded to /run */
-	bool subtree;
-	bool rw_only;
-	char *text; /* as written, for findings */
-};
-
-struct mounts_settings {
-	struct deny_entry *deny;
-	size_t n_deny;
-	bool readonly_rootfs;
-	char **masked;
-	char **readonly;
-	char **allow_sockets; /* normalised host paths of sockets a bind may expose */
-};
-
-/*
- * A host file by identity: what a bind mount really exposes, whatever path
- * names it.  Filled once per apply() from the deny list and allowSockets.
- */
-struct file_id {
-	dev_t dev;
-	ino_t ino;
-	const struct deny_entry *deny; /* NULL for an allowSockets entry */
-};
-
-struct host_ids {
-	struct file_id *ids;
-	size_t len;
-};
-
-/* hr_path_normalise(), and /var/run is /run (a symlink on every distribution that matters). */
-static char *normalise(const char *path)
-{
-	char *out = hr_path_normalise(path);
-
-	if (strcmp(out, "/var/run") == 0 || strncmp(out, "/var/run/", 9) == 0)
-		memmove(out, out + 4, strlen(out + 4) + 1);
-	return out;
-}
-
-/* True if p is dir or lies below it. */
-static bool path_under(const char *p, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return true;
-	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
-/* hr_path_resolve_host(), with /var/run folded to /run; NULL on a symlink loop. */
-static char *resolve_host(const char *path)
-{
-	_cleanup_free_ char *r = hr_path_resolve_host(path);
-
-	return r ? normalise(r) : NULL;
-}
-
 static void free_settings(void *p)
 {
 	struct mounts_settings *s = p;
@@ -203,7 +145,7 @@ static int add_deny(struct mounts_settings *s, const char *text, const char *fil
 	if (t[0] != '/')
 		return hr_error_set(err, 0, "%s: %s.denyHostPaths: `%s` is not an absolute path",
 				    file, SECTION, text);
-	e.path = normalise(t);
+	e.path = hr_mounts_normalise(t);
 	e.text = hr_xstrdup(text);
 	s->deny = hr_xrealloc(s->deny, (s->n_deny + 1) * sizeof(*s->deny));
 	s->deny[s->n_deny++] = e;
@@ -248,7 +190,7 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 	    get_list(section, "allowSockets", no_sockets, &s->allow_sockets, file, err) < 0)
 		goto fail;
 	for (char **p = s->allow_sockets; *p; p++) {
-		char *n = normalise(*p);
+		char *n = hr_mounts_normalise(*p);
 		free(*p);
 		*p = n;
 	}
@@ -257,127 +199,6 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 fail:
 	free_settings(s);
 	return -1;
-}
-
-/* The deny entry covering host path p (normalised), or NULL. */
-static const struct deny_entry *denied(const struct mounts_settings *s, const char *p,
-				       bool writable)
-{
-	for (size_t i = 0; i < s->n_deny; i++) {
-		const struct deny_entry *e = &s->deny[i];
-		if (e->rw_only && !writable)
-			continue;
-		if (path_under(e->path, p))
-			return e; /* p is the entry or one of its parents */
-		if (e->subtree && path_under(p, e->path))
-			return e;
-	}
-	return NULL;
-}
-
-/* Check one host path (bind source, overlay dir); reports and returns 1 if denied. */
-static int check_host_path(struct hr_ctx *ctx, const struct mounts_settings *s, const char *where,
-			   const char *raw, bool writable, const char *opened, char **resolved)
-{
-	_cleanup_free_ char *abs = NULL;
-	_cleanup_free_ char *lex = NULL;
-	_cleanup_free_ char *real = NULL;
-	const struct deny_entry *e;
-
-	if (raw[0] == '/' || !ctx->bundle)
-		abs = hr_xasprintf("/%s", raw);
-	else
-		abs = hr_xasprintf("%s/%s", ctx->bundle, raw);
-	lex = normalise(abs);
-	/* opened: the path of the object already opened (what will be mounted) */
-	real = opened ? normalise(opened) : resolve_host(abs);
-	if (!real) {
-		hr_report_unfixable(ctx, where, raw,
-				    "host path `%s` cannot be resolved (symlink loop)", raw);
-		return 1;
-	}
-	e = denied(s, lex, writable);
-	if (!e)
-		e = denied(s, real, writable);
-	if (!e) {
-		if (resolved)
-			*resolved = hr_steal_ptr(&real);
-		return 0;
-	}
-	if (strcmp(lex, real) != 0)
-		hr_report_unfixable(ctx, where, raw,
-				    "host path `%s` resolves to `%s`, denied by `%s`", raw, real,
-				    e->text);
-	else
-		hr_report_unfixable(ctx, where, raw, "host path `%s` is denied by `%s`%s", raw,
-				    e->text, writable ? " (mounted writable)" : "");
-	return 1;
-}
-
-static void host_ids_add(struct host_ids *h, const char *path, const struct deny_entry *e)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return;
-	h->ids = hr_xrealloc(h->ids, (h->len + 1) * sizeof(*h->ids));
-	h->ids[h->len++] = (struct file_id){st.st_dev, st.st_ino, e};
-}
-
-/* stat() every deny-listed and allowed path that exists; missing ones cannot be bound. */
-static void host_ids_load(struct host_ids *h, const struct mounts_settings *s)
-{
-	for (size_t i = 0; i < s->n_deny; i++)
-		host_ids_add(h, s->deny[i].path, &s->deny[i]);
-	for (char **p = s->allow_sockets; *p; p++)
-		host_ids_add(h, *p, NULL);
-}
-
-static const struct file_id *host_ids_find(const struct host_ids *h, const struct stat *st,
-					   bool deny, bool writable)
-{
-	for (size_t i = 0; i < h->len; i++) {
-		const struct file_id *f = &h->ids[i];
-		if (f->dev != st->st_dev || f->ino != st->st_ino || !f->deny != !deny)
-			continue;
-		if (!deny || !f->deny->rw_only || writable)
-			return f;
-	}
-	return NULL;
-}
-
-/*
- * A bind exposes a file, not a path: a hardlink to the docker socket, or a
- * bind mount of it at /tmp/x/d.sock, passes every path check above.  So the
- * resolved source is compared by identity with the deny list, and any UNIX
- * socket needs to be listed in allowSockets, by path or identity.
- */
-static void check_bind_identity(struct hr_ctx *ctx, const struct mounts_settings *s,
-				const struct host_ids *h, const char *where, const char *raw,
-				const char *real, const struct stat *opened, bool writable)
-{
-	const struct file_id *f;
-	struct stat st;
-
-	if (opened)
-		st = *opened;
-	else if (stat(real, &st) < 0)
-		return; /* runc creates a missing source as an empty directory */
-	if ((f = host_ids_find(h, &st, true, writable))) {
-		hr_report_unfixable(ctx, where, raw,
-				    "host path `%s` is the same file as `%s` (a hardlink or bind "
-				    "mount of it), denied by `%s`",
-				    raw, f->deny->path, f->deny->text);
-		return;
-	}
-	if (!S_ISSOCK(st.st_mode) || hr_strv_contains(s->allow_sockets, real) ||
-	    host_ids_find(h, &st, false, writable))
-		return;
-	hr_report_unfixable(ctx, where, raw,
-			    "host path `%s` is a UNIX socket: runtime and agent sockets (docker, "
-			    "containerd, ssh-agent) are how container escapes start; list it in "
-			    "mounts.allowSockets to share it",
-			    raw);
 }
 
 /* Every element of a mount's options must be a string: runc would refuse anything else. */
@@ -396,29 +217,6 @@ static int options_of(struct hr_json *m, size_t i, struct hr_json **opts, struct
 			return hr_error_set(err, 0, "mounts[%zu].options[%zu]: expected string", i,
 					    k);
 	return 0;
-}
-
-static bool has_opt(const struct hr_json *opts, const char *o)
-{
-	for (size_t k = 0; opts && k < opts->arr.len; k++)
-		if (strcmp(hr_json_as_string(opts->arr.items[k]), o) == 0)
-			return true;
-	return false;
-}
-
-/* runc applies options in order; the last of ro/rw wins.  Exact case, as runc. */
-static bool opts_writable(const struct hr_json *opts)
-{
-	bool w = true;
-
-	for (size_t k = 0; opts && k < opts->arr.len; k++) {
-		const char *o = hr_json_as_string(opts->arr.items[k]);
-		if (strcmp(o, "ro") == 0 || strcmp(o, "rro") == 0)
-			w = false;
-		else if (strcmp(o, "rw") == 0 || strcmp(o, "rrw") == 0)
-			w = true;
-	}
-	return w;
 }
 
 /* Loose on purpose: anything that might be a bind is checked as one. */
@@ -448,7 +246,7 @@ static void edit_opts(struct hr_json *m, const char *const drop[], const char *c
 			}
 	}
 	for (size_t a = 0; add && add[a]; a++)
-		if (!has_opt(opts, add[a]))
+		if (!hr_mounts_has_opt(opts, add[a]))
 			hr_json_append(opts, hr_json_new_string(add[a]));
 }
 
@@ -499,89 +297,15 @@ static const char *effective_source(struct hr_ctx *ctx, const struct hr_json *m,
 
 	if (!src || !sd || !*sd || !om || om->type != HR_JSON_ARRAY || i >= om->arr.len)
 		return src;
-	_cleanup_free_ char *n = normalise(src);
-	_cleanup_free_ char *d = normalise(sd);
+	_cleanup_free_ char *n = hr_mounts_normalise(src);
+	_cleanup_free_ char *d = hr_mounts_normalise(sd);
 	const struct hr_json *o = om->arr.items[i];
 	const char *osrc = hr_json_as_string(hr_json_get(o, "source"));
 	const char *odst = hr_json_as_string(hr_json_get(o, "destination"));
 	const char *dst = hr_json_as_string(hr_json_get(m, "destination"));
-	if (!path_under(n, d) || !osrc || !odst || !dst || strcmp(odst, dst) != 0)
+	if (!hr_mounts_path_under(n, d) || !osrc || !odst || !dst || strcmp(odst, dst) != 0)
 		return src;
 	return osrc;
-}
-
-/*
- * The host uid of the container's root (the runtime binds the views from
- * inside the user namespace, as that uid): the spec's mapping of container
- * id 0, as the userns rule left it; 0 without a user namespace.
- */
-static uint32_t container_root(const struct hr_ctx *ctx)
-{
-	const struct hr_json *maps = hr_json_get_path(ctx->spec, "linux/uidMappings");
-	uint64_t c = 1, h = 0;
-
-	for (size_t i = 0; maps && maps->type == HR_JSON_ARRAY && i < maps->arr.len; i++)
-		if (hr_json_as_uint64(hr_json_get(maps->arr.items[i], "containerID"), &c) &&
-		    c == 0 && hr_json_as_uint64(hr_json_get(maps->arr.items[i], "hostID"), &h) &&
-		    h <= UINT32_MAX)
-			return (uint32_t)h;
-	return 0;
-}
-
-/* The view the userns rule planned for mounts[i] (an idmapped volume), or NULL. */
-static const struct hr_view *planned_view(const struct hr_ctx *ctx, size_t i)
-{
-	for (size_t v = 0; ctx->plan && v < ctx->plan->n_views; v++)
-		if (!ctx->plan->views[v].rootfs && ctx->plan->views[v].index == i)
-			return &ctx->plan->views[v];
-	return NULL;
-}
-
-/*
- * A bind is judged on the object its source opens to, and the runtime is
- * handed that object: a view of it under hardrun's state directory (which
- * no one else can write), so a symlink swapped on the source's path after
- * this decision changes nothing.  An idmapped volume's object is the one
- * the userns rule opened; every other source is opened here.  Kernel
- * pseudo file systems are judged but not pinned (their objects are the
- * kernel's, and /proc/self would be hardrun's own).  A source that cannot
- * be opened is judged by its path as before; the runtime will fail on it.
- */
-static void judge_source(struct hr_ctx *ctx, const struct mounts_settings *s,
-			 const struct host_ids *h, const char *where, size_t i, const char *src,
-			 const struct hr_json *opts)
-{
-	_cleanup_free_ char *real = NULL, *vreal = NULL;
-	const struct hr_view *view = planned_view(ctx, i);
-	struct hr_src o = HR_SRC_INIT;
-	bool w = opts_writable(opts);
-	size_t denials = ctx->findings.denials;
-	struct stat vst;
-
-	if (view && fstat(view->fd, &vst) == 0 && (vreal = hr_fd_path(view->fd))) {
-		if (check_host_path(ctx, s, where, src, w, vreal, &real) == 0)
-			check_bind_identity(ctx, s, h, where, src, real, &vst, w);
-		return;
-	}
-	if (hr_src_open(ctx->bundle, src, &o) < 0) {
-		if (check_host_path(ctx, s, where, src, w, NULL, &real) == 0)
-			check_bind_identity(ctx, s, h, where, src, real, NULL, w);
-		return;
-	}
-	if (check_host_path(ctx, s, where, src, w, o.real, &real) == 0)
-		check_bind_identity(ctx, s, h, where, src, real, &o.st, w);
-	if (ctx->findings.denials == denials && ctx->plan && ctx->container_id && !ctx->in_userns &&
-	    !hr_src_kernel_fs(&o)) {
-		struct hr_view *v = hr_plan_add_view(ctx->plan);
-		snprintf(v->name, sizeof(v->name), "vol%zu", i);
-		v->index = i;
-		v->dir = S_ISDIR(o.st.st_mode);
-		v->recursive = has_opt(opts, "rbind");
-		v->owner = container_root(ctx);
-		v->fd = o.fd;
-		o.fd = -1;
-	}
-	hr_src_close(&o);
 }
 
 static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
@@ -596,47 +320,16 @@ static void check_bind(struct hr_ctx *ctx, const struct mounts_settings *s,
 
 	src = effective_source(ctx, m, i, src);
 	if (src)
-		judge_source(ctx, s, h, where, i, src, opts);
-	if (!has_opt(opts, "nosuid") || !has_opt(opts, "nodev") || has_opt(opts, "suid") ||
-	    has_opt(opts, "dev"))
+		hr_mounts_judge_source(ctx, s, h, where, i, src, opts);
+	if (!hr_mounts_has_opt(opts, "nosuid") || !hr_mounts_has_opt(opts, "nodev") ||
+	    hr_mounts_has_opt(opts, "suid") || hr_mounts_has_opt(opts, "dev"))
 		fix_opts(ctx, m, i, nosuid_drop, nosuid_add, true,
 			 "bind mounts must be nosuid,nodev: a setuid binary or device node "
 			 "from the host must not work in the container");
 	opts = hr_json_get(m, "options");
-	if (has_opt(opts, "shared") || has_opt(opts, "rshared"))
+	if (hr_mounts_has_opt(opts, "shared") || hr_mounts_has_opt(opts, "rshared"))
 		fix_opts(ctx, m, i, shared_drop, shared_add, false,
 			 "shared propagation would let container mounts appear on the host");
-}
-
-/*
- * Overlay layers are host paths the kernel looks up at mount(2), before
- * pivot_root.  They are judged as the kernel will read them: runc joins the
- * options with ',' and the kernel splits and unescapes them
- * (hr_ovl_layers), so `lowerdir+=/etc`, `index=off,lowerdir=/etc:...` and
- * `lowerdir=/et\c` are all /etc.  Every layer then passes the bind-source
- * policy, resolved and by identity; a relative layer (looked up from
- * wherever the runtime's cwd is) cannot be judged and is refused.
- */
-static void check_overlay(struct hr_ctx *ctx, const struct mounts_settings *s,
-			  const struct host_ids *h, size_t i, const struct hr_json *opts)
-{
-	_cleanup_strv_ char **layers = NULL, **keys = NULL;
-	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].options", i);
-
-	hr_ovl_layers(opts, &layers, &keys);
-	for (size_t k = 0; layers[k]; k++) {
-		_cleanup_free_ char *real = NULL;
-		bool w = strcmp(keys[k], "upperdir") == 0 || strcmp(keys[k], "workdir") == 0;
-		if (layers[k][0] != '/') {
-			hr_report_unfixable(ctx, where, layers[k],
-					    "overlay %s `%s` is a relative path: the runtime would "
-					    "look it up from its working directory",
-					    keys[k], layers[k]);
-			continue;
-		}
-		if (check_host_path(ctx, s, where, layers[k], w, NULL, &real) == 0)
-			check_bind_identity(ctx, s, h, where, layers[k], real, NULL, w);
-	}
 }
 
 /* procfs and sysfs: only at their place, sysfs read-only; elsewhere they escape the masks. */
@@ -645,7 +338,7 @@ static void check_kernfs(struct hr_ctx *ctx, struct hr_json *m, size_t i, const 
 {
 	static const char *const ro_drop[] = {"rw", NULL};
 	static const char *const ro_add[] = {"ro", NULL};
-	_cleanup_free_ char *d = normalise(dest ? dest : "/");
+	_cleanup_free_ char *d = hr_mounts_normalise(dest ? dest : "/");
 	_cleanup_free_ char *where = hr_xasprintf("mounts[%zu].destination", i);
 	bool proc = strcasecmp(type, "proc") == 0;
 
@@ -656,7 +349,7 @@ static void check_kernfs(struct hr_ctx *ctx, struct hr_json *m, size_t i, const 
 				    type, dest ? dest : "");
 		return;
 	}
-	if (!proc && opts_writable(opts))
+	if (!proc && hr_mounts_opts_writable(opts))
 		fix_opts(ctx, m, i, ro_drop, ro_add, true, "/sys must be mounted read-only");
 }
 
@@ -677,7 +370,7 @@ static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s,
 	if (is_bind(type, opts)) {
 		check_bind(ctx, s, h, m, i, src, opts);
 	} else if (type && strcasecmp(type, "overlay") == 0) {
-		check_overlay(ctx, s, h, i, opts);
+		hr_mounts_check_overlay(ctx, s, h, i, opts);
 	} else if (type && (strcasecmp(type, "proc") == 0 || strcasecmp(type, "sysfs") == 0)) {
 		check_kernfs(ctx, m, i, type, dest, opts);
 	}
@@ -686,10 +379,10 @@ static int check_mount(struct hr_ctx *ctx, const struct mounts_settings *s,
 
 static bool list_has(const struct hr_json *arr, const char *want)
 {
-	_cleanup_free_ char *w = normalise(want);
+	_cleanup_free_ char *w = hr_mounts_normalise(want);
 
 	for (size_t k = 0; arr && k < arr->arr.len; k++) {
-		_cleanup_free_ char *n = normalise(hr_json_as_string(arr->arr.items[k]));
+		_cleanup_free_ char *n = hr_mounts_normalise(hr_json_as_string(arr->arr.items[k]));
 		if (strcmp(n, w) == 0)
 			return true;
 	}
@@ -745,9 +438,10 @@ static const struct deny_entry *rootfs_denied(const struct mounts_settings *s,
 	/* Equal to an entry or a parent of one; not below a subtree entry, since
 	 * engines keep bundles there (containerd's io.containerd.runtime.v2.task). */
 	for (size_t i = 0; i < s->n_deny; i++)
-		if ((!s->deny[i].rw_only || writable) && path_under(s->deny[i].path, real))
+		if ((!s->deny[i].rw_only || writable) &&
+		    hr_mounts_path_under(s->deny[i].path, real))
 			return &s->deny[i];
-	if (stat(real, &st) == 0 && (f = host_ids_find(h, &st, true, writable))) {
+	if (stat(real, &st) == 0 && (f = hr_mounts_host_ids_find(h, &st, true, writable))) {
 		*same_file = true;
 		return f->deny;
 	}
@@ -780,8 +474,8 @@ static int check_rootfs_host(struct hr_ctx *ctx, const struct mounts_settings *s
 		return 0; /* runc cannot use a missing rootfs either */
 	/* A view the userns rule made this run was replaced by its source above:
 	 * anything still in the state dir is another container's view. */
-	_cleanup_free_ char *rsd = sd && *sd ? resolve_host(sd) : NULL;
-	if (rsd && path_under(real, rsd)) {
+	_cleanup_free_ char *rsd = sd && *sd ? hr_mounts_resolve_host(sd) : NULL;
+	if (rsd && hr_mounts_path_under(real, rsd)) {
 		hr_report_unfixable(ctx, "root.path", rp,
 				    "the root filesystem `%s` lies in hardrun's state directory: "
 				    "another container's idmapped view, not an image",
@@ -851,7 +545,7 @@ static int apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err
 	mounts = hr_spec_get(ctx->spec, "mounts", HR_JSON_ARRAY, false, err);
 	if (!mounts && *err)
 		return -1;
-	host_ids_load(&h, s);
+	hr_mounts_host_ids_load(&h, s);
 	ids = h.ids;
 	for (size_t i = 0; r == 0 && mounts && i < mounts->arr.len; i++)
 		r = check_mount(ctx, s, &h, mounts->arr.items[i], i, err);
