@@ -210,30 +210,79 @@ static void record_undo(struct hr_json *spec, struct hr_json *undo)
 	hr_json_free(rec);
 }
 
+static struct hr_json *mapping(uint32_t start, uint32_t size)
+{
+	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY), *m = hr_json_new(HR_JSON_OBJECT);
+
+	hr_json_set(m, "containerID", hr_json_new_uint(0));
+	hr_json_set(m, "hostID", hr_json_new_uint(start));
+	hr_json_set(m, "size", hr_json_new_uint(size));
+	hr_json_append(arr, m);
+	return arr;
+}
+
+/*
+ * The range first: the views are made with it.  A range of its own is
+ * written into the mapping the userns rule left for it (after the
+ * runtime's "exists" check, which the rule made); a share only records
+ * that this container holds its pod's range.  *claimed: release on failure.
+ */
+static int claim_range(const struct hr_policy *p, const struct hr_range_claim *c,
+		       struct hr_json *spec, uint32_t *start, bool *claimed, struct hr_error **err)
+{
+	struct hr_json *linux_ = hr_json_get(spec, "linux");
+
+	*start = c->start;
+	*claimed = false;
+	switch (c->how) {
+	case HR_RANGE_NONE:
+		return 0;
+	case HR_RANGE_SHARE:
+		if (hr_idrange_share(p, c->key, c->runtime_root, c->bundle, c->start, c->size,
+				     err) < 0)
+			return -1;
+		*claimed = true;
+		return 0;
+	case HR_RANGE_ACQUIRE:
+		if (hr_idrange_acquire(p, c->key, c->runtime_root, c->bundle, c->size, start, err) <
+		    0)
+			return -1;
+		*claimed = true;
+		hr_json_set(linux_, "uidMappings", mapping(*start, c->size));
+		hr_json_set(linux_, "gidMappings", mapping(*start, c->size));
+		return 0;
+	}
+	return 0;
+}
+
 int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
 		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err)
 {
 	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
+	uint32_t start = 0;
+	bool claimed = false;
 	int tree = -1;
 
 	if (rootfs_fd)
 		*rootfs_fd = -1;
-	if (!plan || plan->n_views == 0)
+	if (!plan || (plan->n_views == 0 && plan->range.how == HR_RANGE_NONE))
 		return 0;
 	if (!id)
 		return hr_error_set(err, EINVAL, "provision without a container id");
+	if (claim_range(p, &plan->range, spec, &start, &claimed, err) < 0)
+		return hr_err_wrap(err, "id range");
 	/* Leftovers of an earlier container with this id would shadow the new views. */
-	if (hr_idmount_release(p, id, err) < 0)
-		return -1;
+	if (plan->n_views && hr_idmount_release(p, id, err) < 0)
+		goto fail;
 	for (size_t i = 0; i < plan->n_views; i++) {
-		if (make_view(p, id, plan, &plan->views[i], spec, plan->in_memory ? NULL : undo,
-			      &tree, err) == 0)
+		struct hr_view v = plan->views[i];
+		if (v.in_range)
+			v.start = v.owner = start;
+		if (make_view(p, id, plan, &v, spec, plan->in_memory ? NULL : undo, &tree, err) ==
+		    0)
 			continue;
-		/* All or nothing: a half-made set of views never reaches a runtime. */
-		if (tree >= 0)
-			close(tree);
-		hr_idmount_release(p, id, NULL);
-		return hr_err_wrap(err, "%s", plan->views[i].name);
+		hr_err_wrap(err, "%s", v.name);
+		goto fail;
 	}
 	record_undo(spec, undo);
 	if (rootfs_fd)
@@ -241,6 +290,14 @@ int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_
 	else if (tree >= 0)
 		close(tree);
 	return 0;
+fail:
+	/* All or nothing: a half-made set of views never reaches a runtime. */
+	if (tree >= 0)
+		close(tree);
+	hr_idmount_release(p, id, NULL);
+	if (claimed)
+		hr_idrange_release(p, plan->range.key, NULL);
+	return -1;
 }
 
 /* Open every layer of o into v->ovl (no policy: the caller judged or trusts them). */

@@ -44,9 +44,26 @@ struct hr_view {
 	struct hr_ovl_fds ovl;
 	uint32_t start, size; /* the mapping: container id 0 is host id start */
 	uint32_t owner;	      /* host uid of the container's root: owns mounts/<id> */
+	bool in_range;	      /* start and owner are the container's range, known at provision */
+};
+
+/* The container's host id range, claimed by provision (idmap.c's allocator). */
+enum hr_range_how {
+	HR_RANGE_NONE,	  /* nothing to claim (own mapping, dry run, rootless) */
+	HR_RANGE_ACQUIRE, /* a range of its own: start known only once acquired */
+	HR_RANGE_SHARE,	  /* another container's (a pod's) range, held while this one lives */
+};
+
+struct hr_range_claim {
+	enum hr_range_how how;
+	const char *key;	  /* the container id (borrowed) */
+	const char *runtime_root; /* borrowed, may be NULL */
+	const char *bundle;	  /* borrowed, may be NULL */
+	uint32_t start, size;	  /* SHARE: the owner's range; ACQUIRE: size only */
 };
 
 struct hr_plan {
+	struct hr_range_claim range;
 	struct hr_view *views;
 	size_t n_views;
 	bool chown_fallback; /* rootfs: chown in place where idmapping is impossible */
@@ -62,12 +79,15 @@ struct hr_view *hr_plan_add_view(struct hr_plan *pl);
 void hr_ovl_fds_free(struct hr_ovl_fds *o);
 
 /*
- * Make every view of plan for container id and point spec at it (root.path * or
- * mounts[index].source; in memory, root.path stays and *rootfs_fd gets the detached tree),
- * recording what it replaced in the spec's HR_UNDO_ANNOTATION (not in memory: that config never
- * reaches the bundle).  All or nothing: on failure every view made so far is unmounted again.  The
- * rootfs chown fallback (plan->chown_fallback, where the file system cannot be idmapped) cannot be
- * undone, as before.
+ * Claim the plan's id range (written into linux.uidMappings/gidMappings and
+ * into every view marked in_range), then make every view of plan for
+ * container id and point spec at it (root.path or mounts[index].source; in
+ * memory, root.path stays and *rootfs_fd gets the detached tree), recording
+ * what it replaced in the spec's HR_UNDO_ANNOTATION (not in memory: that
+ * config never reaches the bundle).  All or nothing: on failure every view
+ * made so far is unmounted and the range claimed here released.  The rootfs
+ * chown fallback (plan->chown_fallback, where the file system cannot be
+ * idmapped) cannot be undone, as before.
  */
 int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
 		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err);

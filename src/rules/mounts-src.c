@@ -214,6 +214,8 @@ void hr_mounts_judge_source(struct hr_ctx *ctx, const struct mounts_settings *s,
 		v->dir = S_ISDIR(o.st.st_mode);
 		v->recursive = hr_mounts_has_opt(opts, "rbind");
 		v->owner = container_root(ctx);
+		/* a range of its own is claimed at provision: the mapping holds a placeholder */
+		v->in_range = ctx->plan->range.how == HR_RANGE_ACQUIRE;
 		v->fd = o.fd;
 		o.fd = -1;
 	}

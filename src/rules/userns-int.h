@@ -20,7 +20,7 @@ struct hr_userns_plan {
 	char *join;	  /* user namespace path to join (pod member), or NULL */
 	const char *key;  /* range owner: container id or sandbox id */
 	bool placeholder; /* dry run: no range allocated */
-	bool allocated;	  /* this call acquired the range */
+	bool pending;	  /* the range is claimed by provision: start is the pool's */
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
 };
 
@@ -94,6 +94,7 @@ struct hr_userns_bind {
 	bool asks;	    /* the config asked for an idmap (refuse when not allowed) */
 	bool recursive;	    /* rbind */
 	bool placeholder;   /* dry run: judge, plan nothing */
+	bool in_range;	    /* start/owner are the container's range, known at provision */
 	uint32_t start, size, owner;
 };
 

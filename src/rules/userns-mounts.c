@@ -227,6 +227,7 @@ int hr_userns_decide_rootfs(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 	s.fd = -1;
 	v->start = v->owner = pl->start;
 	v->size = pl->size;
+	v->in_range = pl->pending;
 	r = judge_overlay(ctx, a, "root.path", v, place == 1, err);
 	if (r <= 0)
 		goto out;
@@ -301,6 +302,7 @@ int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 	v->start = b->start;
 	v->size = b->size;
 	v->owner = b->owner;
+	v->in_range = b->in_range;
 	v->fd = s.fd;
 	s.fd = -1;
 	r = v->dir ? judge_overlay(ctx, a, b->field, v, false, err) : 1;

@@ -222,6 +222,23 @@ static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct h
 
 /* ---- the fix ----------------------------------------------------------- */
 
+/* Ask provision to claim the range: ACQUIRE (start unknown until then) or SHARE. */
+static void claim(struct hr_ctx *ctx, struct hr_userns_plan *pl, enum hr_range_how how)
+{
+	pl->key = ctx->container_id;
+	if (!ctx->plan)
+		return;
+	ctx->plan->range = (struct hr_range_claim){
+	    .how = how,
+	    .key = ctx->container_id,
+	    .runtime_root = ctx->runtime_root,
+	    .bundle = ctx->bundle,
+	    .start = pl->start,
+	    .size = pl->size,
+	};
+	pl->pending = how == HR_RANGE_ACQUIRE;
+}
+
 /* A sharer keeps the owner's range allocated while it lives (see hr_idrange_share). */
 static int hold_shared(struct hr_ctx *ctx, struct hr_userns_plan *pl, struct hr_error **err)
 {
@@ -229,13 +246,8 @@ static int hold_shared(struct hr_ctx *ctx, struct hr_userns_plan *pl, struct hr_
 
 	if (in_pool < 0)
 		return -1;
-	if (in_pool == 0)
-		return 0;
-	if (hr_idrange_share(ctx->policy, ctx->container_id, ctx->runtime_root, ctx->bundle,
-			     pl->start, pl->size, err) < 0)
-		return -1;
-	pl->key = ctx->container_id;
-	pl->allocated = true;
+	if (in_pool == 1 || in_pool == 2)
+		claim(ctx, pl, HR_RANGE_SHARE);
 	return 0;
 }
 
@@ -269,12 +281,10 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 		pl->placeholder = true;
 		pl->start = pool_first;
 		return 0;
-	}
-	pl->key = ctx->container_id;
-	if (hr_idrange_acquire(ctx->policy, pl->key, ctx->runtime_root, ctx->bundle, pl->size,
-			       &pl->start, err) < 0)
-		return -1;
-	pl->allocated = true;
+	} /* The range itself is claimed by provision, once nothing was denied;
+	   * until then the mapping holds the pool start. */
+	pl->start = pool_first;
+	claim(ctx, pl, HR_RANGE_ACQUIRE);
 	return 0;
 }
 
@@ -433,6 +443,7 @@ static int fix_mounts(struct hr_ctx *ctx, const struct userns_settings *s,
 		struct hr_userns_bind b = {.index = i,
 					   .source = src,
 					   .asks = asks,
+					   .in_range = pl->pending,
 					   .recursive = hr_userns_has_opt(m, "rbind"),
 					   .placeholder = pl->placeholder,
 					   .owner = pl->start};
@@ -511,9 +522,12 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	if (hr_userns_preenter_netns(ctx, &pl, undo, err) < 0)
 		goto out;
 	hr_json_set(undo, "userns", hr_json_new_bool(true));
-	after = hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
-			     pl.join ? ",\"path\":\"" : "", pl.join ? pl.join : "",
-			     pl.join ? "\"" : "", pl.start, pl.size);
+	after = pl.pending ? hr_xasprintf("{\"type\":\"user\"} 0->(a range of its own, claimed "
+					  "once nothing is denied)+%" PRIu32,
+					  pl.size)
+			   : hr_xasprintf("{\"type\":\"user\"%s%s%s} 0->%" PRIu32 "+%" PRIu32,
+					  pl.join ? ",\"path\":\"" : "", pl.join ? pl.join : "",
+					  pl.join ? "\"" : "", pl.start, pl.size);
 	hr_report_as(ctx, HR_ACTION_FIX, "linux.uidMappings", NULL, after,
 		     pl.placeholder ? "dry run: container root would map to a range of its own "
 				      "(placeholder: the pool start)"
@@ -535,10 +549,6 @@ static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, u
 	}
 	r = 0;
 out:
-	/* A refused container never starts: leave nothing behind for it either. */
-	if ((r < 0 || ctx->findings.denials) && ctx->container_id && !pl.placeholder &&
-	    pl.allocated)
-		hr_idrange_release(ctx->policy, pl.key, NULL);
 	hr_userns_allow_free(&a);
 	free(pl.join);
 	return r;
