@@ -10,7 +10,7 @@ corpus=$HR_TOP/tests/corpus
 expect_hardrun || HR_CORE=0 hr_skip_all "bad-input checks" "they are about hardrun, not the runc control"
 need_root || hr_skip_all "bad-input checks" "needs root"
 work=$(mktemp -d /tmp/hr-bad.XXXXXX)
-trap 'umount -l "$work"/ro "$work"/full 2>/dev/null; rm -rf "$work" "$HR_TEST_ROOT"' EXIT
+trap 'umount -l "$work"/ro "$work"/full/rootfs "$work"/full 2>/dev/null; rm -rf "$work" "$HR_TEST_ROOT"' EXIT
 make_bundle "$work/template" true
 audit=$work/audit.log
 
@@ -138,7 +138,8 @@ fi
 mkdir -p "$work/full"
 if mount -t tmpfs -o size=64k tmpfs "$work/full"; then
 	cp "$work/template/config.json" "$work/full/config.json"
-	ln -s "$work/template/rootfs" "$work/full/rootfs"
+	# the image beneath the bundle (a symlink out of it is refused), as a bind mount
+	mkdir "$work/full/rootfs" && mount --bind "$work/template/rootfs" "$work/full/rootfs"
 	head -c 200000 /dev/zero >"$work/full/filler" 2>/dev/null
 	refused "fault/disk-full" "$work/full" "No space left"
 else
