@@ -45,32 +45,11 @@ struct host_ids {
 };
 
 /* hr_path_normalise(), and /var/run is /run (a symlink on every distribution that matters). */
-static inline char *hr_mounts_normalise(const char *path)
-{
-	char *out = hr_path_normalise(path);
-
-	if (strcmp(out, "/var/run") == 0 || strncmp(out, "/var/run/", 9) == 0)
-		memmove(out, out + 4, strlen(out + 4) + 1);
-	return out;
-}
-
+char *hr_mounts_normalise(const char *path);
 /* True if p is dir or lies below it. */
-static inline bool hr_mounts_path_under(const char *p, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return true;
-	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
+bool hr_mounts_path_under(const char *p, const char *dir);
 /* hr_path_resolve_host(), with /var/run folded to /run; NULL on a symlink loop. */
-static inline char *hr_mounts_resolve_host(const char *path)
-{
-	_cleanup_free_ char *r = hr_path_resolve_host(path);
-
-	return r ? hr_mounts_normalise(r) : NULL;
-}
+char *hr_mounts_resolve_host(const char *path);
 
 static inline bool hr_mounts_has_opt(const struct hr_json *opts, const char *o)
 {

@@ -22,7 +22,37 @@
 #include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
+#include "hardrun/path.h"
 #include "mounts-int.h"
+
+/* hr_path_normalise(), and /var/run is /run (a symlink on every distribution that matters). */
+char *hr_mounts_normalise(const char *path)
+{
+	char *out = hr_path_normalise(path);
+	size_t n = strlen(out);
+
+	if (n >= 8 && strncmp(out, "/var/run", 8) == 0 && (out[8] == '\0' || out[8] == '/'))
+		memmove(out, out + 4, n - 3);
+	return out;
+}
+
+/* True if p is dir or lies below it. */
+bool hr_mounts_path_under(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* hr_path_resolve_host(), with /var/run folded to /run; NULL on a symlink loop. */
+char *hr_mounts_resolve_host(const char *path)
+{
+	_cleanup_free_ char *r = hr_path_resolve_host(path);
+
+	return r ? hr_mounts_normalise(r) : NULL;
+}
 
 /* The deny entry covering host path p (normalised), or NULL. */
 const struct deny_entry *hr_mounts_denied(const struct mounts_settings *s, const char *p,

@@ -532,7 +532,9 @@ static int setup(void)
 	pol.pool_start = 1000000;
 	pol.pool_size = 64 * 65536;
 	pol.range_size = 65536;
-	pol.volume_roots = (char *[]){volroot, NULL};
+	static char *roots[2];
+	roots[0] = volroot;
+	pol.volume_roots = roots;
 	if (hr_rule_userns.parse(NULL, "(defaults)", &userns_set, NULL) < 0 ||
 	    hr_rule_mounts.parse(NULL, "(defaults)", &mounts_set, NULL) < 0)
 		return -1;
