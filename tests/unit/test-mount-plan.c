@@ -247,6 +247,20 @@ static void test_binds(void)
 	}
 }
 
+/* The system bus (0666) is a runtime socket like the others: its directory and the socket. */
+static void test_dbus(void)
+{
+	static const char *const srcs_dbus[] = {"/run/dbus", "/var/run/dbus/system_bus_socket",
+						"/run/./dbus/../dbus"};
+	for (size_t i = 0; i < sizeof(srcs_dbus) / sizeof(srcs_dbus[0]); i++) {
+		_cleanup_free_ char *m = bind(srcs_dbus[i], "\"rbind\"");
+		struct run r = run(cfg("rootfs", m), NULL);
+		ok(r.r == 0 && find(&r, HR_ACTION_DENY, "mounts[0].source"), "bind of %s: refused",
+		   srcs_dbus[i]);
+		run_free(&r);
+	}
+}
+
 static void test_overlay_options(void)
 {
 	static const char *const variants[] = {
@@ -553,6 +567,7 @@ int main(void)
 	test_rootfs();
 	test_binds();
 	test_podman_storage();
+	test_dbus();
 	test_overlay_options();
 	test_property();
 	hr_rule_userns.free_settings(userns_set);
