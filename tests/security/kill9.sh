@@ -5,8 +5,9 @@
 # (include/hardrun/testpoint.h): hardrun stops there and says so on a FIFO,
 # so each kill lands where it is meant to, never by a guessed delay.
 #   claimed         the id's record written, nothing allocated yet
-#   decided         rules done: id range and idmapped rootfs view held
-#   before-rename   the hardened config.json whole in a temporary file
+#   decided         rules done: nothing allocated yet (the rules only plan)
+#   before-rename   provisioned (id range, idmapped rootfs view held), the
+#                   hardened config.json whole in a temporary file
 #   before-exec     config.json replaced, keeper forked, runtime not yet run
 #   keeper-unlocked the keeper has let the bundle lock go
 # After each kill config.json is byte-identical to the caller's or the whole
@@ -77,7 +78,7 @@ point() {
 }
 
 point claimed original '^record $'
-point decided original '^range (mounts )?record (mounted )?$'
+point decided original '^record $'
 point before-rename:config.json original '^range (mounts )?record (mounted )?$'
 temps_left=$(find "$WORK/b" -maxdepth 1 -name '.config.json.hardrun-*' | wc -l)
 # The keeper was forked: it sees hardrun gone before any runtime read the
