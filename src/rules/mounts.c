@@ -9,7 +9,8 @@
  * resolving symlinks on the host the way the kernel will when runc mounts
  * them, so `/tmp/x -> /var/run/docker.sock` is seen as the socket.  A bind
  * source is then judged by identity (device and inode), since a hardlink or
- * a bind mount of a denied file carries no trace of its name, and a UNIX * socket must be listed in `allowSockets` (default: none).  The source is
+ * a bind mount of a denied file carries no trace of its name, and a UNIX
+ * socket must be listed in `allowSockets` (default: none).  The source is
  * opened once and that object is what is judged and what the runtime is
  * handed (a view under hardrun's state dir, made by provision), so a
  * symlink swapped after the decision changes nothing (mounts-src.c).
