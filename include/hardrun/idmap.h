@@ -100,6 +100,12 @@ int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host
 int hr_idrange_share(const struct hr_policy *p, const char *key, const char *runtime_root,
 		     const char *bundle, uint32_t host_start, uint32_t size, struct hr_error **err);
 
+/*
+ * The runtime root key's range was allocated under: 1 and *root
+ * (malloc'd), 0 when key holds none or the state cannot be read.
+ */
+int hr_idrange_root_of(const struct hr_policy *p, const char *key, char **root);
+
 /* Free the range held by key; no range is not an error.  Called after delete. */
 int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err);
 

@@ -8,6 +8,7 @@
 
 #include "hardrun/error.h"
 #include "hardrun/json.h"
+#include "hardrun/podrec.h"
 #include "hardrun/rules.h"
 
 #define HR_CRI_TYPE	  "io.kubernetes.cri.container-type"
@@ -23,24 +24,23 @@ struct hr_userns_plan {
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
 };
 
-/* Deny joining the host's user namespace, or one mapping root outside the pool. */
+/*
+ * The pod this container belongs to by hardrun's records (CRI container
+ * with a sandbox-id hardrun made): 1 and *pod filled, 0 none, < 0 error.
+ */
+int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err);
+
+/* Deny joining any user namespace by path but the pod's (hr_userns_pod_of). */
 void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first);
 
 /*
- * A CRI pod member joins the sandbox's user namespace (found through the
- * lower runtime's state of `sandbox` under root) and shares its mapping.
- * Fills pl.
+ * A CRI pod member joins the sandbox's user namespace and shares its
+ * mapping, only when hardrun's records hold `sandbox` as a pod it made
+ * under this runtime root (hr_pod_lookup): the annotation alone proves
+ * nothing.  Fills pl.
  */
-int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+int hr_userns_plan_pod_member(struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
 			      struct hr_userns_plan *pl, struct hr_error **err);
-
-/*
- * Namespaces joined by /proc/<pid>/ns path that belong to another user
- * namespace (docker --network container:X): 1 and pl->join set when the
- * container must join that one, 0 when not, < 0 on error.
- */
-int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_userns_plan *pl,
-			  struct hr_error **err);
 
 /*
  * After the user namespace is set: what only a namespace's owner may do

@@ -21,39 +21,11 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
 #include "hardrun/json.h"
+#include "hardrun/nsinfo.h"
+#include "hardrun/podrec.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
-
-static int ns_owner(const char *path, struct stat *owner);
-
-/* First extent of /proc/<pid>/<file> that maps container id 0. */
-static int read_proc_map(long pid, const char *file, uint32_t *start, uint32_t *size)
-{
-	_cleanup_free_ char *path = hr_xasprintf("/proc/%ld/%s", pid, file);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	unsigned long in, out, len;
-
-	while (f && fscanf(f, "%lu %lu %lu", &in, &out, &len) == 3)
-		if (in == 0) {
-			*start = (uint32_t)out;
-			*size = (uint32_t)len;
-			return 0;
-		}
-	return -1;
-}
-
-/* pid of /proc/<pid>/ns/user, or -1 for another path. */
-static long proc_pid(const char *path)
-{
-	char *end = NULL;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) != 0)
-		return -1;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && pid > 0 && strcmp(end, "/ns/user") == 0 ? pid : -1;
-}
 
 static bool same_ns(const char *a, const char *b)
 {
@@ -63,156 +35,77 @@ static bool same_ns(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-/*
- * The host's user namespace.  Only asked while hardrun itself runs in it
- * (apply() returns early otherwise), so our own namespace is the reference;
- * pid 1's link may not even be readable (ptrace rules).
- */
-static bool host_ns(const char *path)
+int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err)
 {
-	return same_ns(path, "/proc/self/ns/user") || same_ns(path, "/proc/1/ns/user");
+	return hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, pod, err);
 }
 
-/* A joined user namespace: not the host's, and not mapping host 0. */
+/* A user namespace joined by path: only the pod's, as hardrun's records know it. */
 void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first)
 {
-	long pid = proc_pid(path);
-	uint32_t start = 0, size = 0;
+	struct hr_ns_facts f;
+	struct hr_pod pod = {0};
+	struct hr_nsid self = {0};
+	struct hr_error *e = NULL;
+	int havepod;
 
-	if (strcmp(path, "/proc/1/ns/user") == 0 || strcmp(path, "/proc/self/ns/user") == 0 ||
-	    strcmp(path, "/proc/thread-self/ns/user") == 0 || host_ns(path)) {
+	(void)pool_first;
+	if (hr_ns_resolve(path, &f, &e) < 0) {
+		hr_report_unfixable(ctx, "linux.namespaces", path, "%s", e->msg);
+		hr_error_clear(&e);
+		return;
+	}
+	havepod = hr_userns_pod_of(ctx, &pod, &e);
+	if (havepod < 0) {
+		hr_report_unfixable(ctx, "linux.namespaces", path, "%s", e->msg);
+		hr_error_clear(&e);
+		return;
+	}
+	hr_ns_self(CLONE_NEWUSER, &self);
+	switch (hr_ns_judge(&f, CLONE_NEWUSER, &self, havepod ? &pod.userns : NULL)) {
+	case HR_NS_POD:
+		return;
+	case HR_NS_WRONG_TYPE:
+		hr_report_unfixable(ctx, "linux.namespaces", path,
+				    "the user namespace path is a namespace of another type");
+		return;
+	case HR_NS_HOST:
+	case HR_NS_HOST_OWNED:
 		hr_report_unfixable(ctx, "linux.namespaces", path,
 				    "joins the host user namespace: container root would be host "
 				    "root");
 		return;
-	}
-	if (pid > 0 && read_proc_map(pid, "uid_map", &start, &size) == 0 &&
-	    (start == 0 || start < pool_first))
+	case HR_NS_FOREIGN:
 		hr_report_unfixable(ctx, "linux.namespaces", path,
-				    "the joined user namespace maps container root to host id "
-				    "%" PRIu32 ", outside the id pool",
-				    start);
+				    "joins a user namespace hardrun did not make for this "
+				    "container's pod (its records, not annotations, decide)");
+		return;
+	}
 }
 
-/* init pid of a container of the lower runtime (runc's state.json under root). */
-static int sandbox_pid(const char *root, const char *sandbox, long *pid, struct hr_error **err)
-{
-	_cleanup_free_ char *path =
-	    hr_xasprintf("%s/%s/state.json", hr_runtime_root(root), sandbox);
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ struct hr_json *st = NULL;
-	size_t len = 0;
-	int64_t v = 0;
-
-	if (strchr(sandbox, '/') || hr_read_file_at(AT_FDCWD, path, 16u << 20, &buf, &len, err) < 0)
-		return hr_error_set(err, ENOENT, "pod sandbox `%s`: no runtime state", sandbox);
-	st = hr_json_parse(buf, len, NULL, err);
-	if (!st || !hr_json_as_int64(hr_json_get(st, "init_process_pid"), &v) || v <= 0)
-		return hr_error_set(err, 0, "%s: no init_process_pid", path);
-	*pid = (long)v;
-	return 0;
-}
-
-int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+int hr_userns_plan_pod_member(struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
 			      struct hr_userns_plan *pl, struct hr_error **err)
 {
-	long pid = 0;
-	_cleanup_free_ char *ns = NULL;
+	struct hr_pod pod = {0};
+	int r = hr_pod_lookup(ctx->policy, sandbox, ctx->runtime_root, &pod, err);
 
-	if (sandbox_pid(root, sandbox, &pid, err) < 0)
+	if (r < 0)
 		return -1;
-	ns = hr_xasprintf("/proc/%ld/ns/user", pid);
-	if (host_ns(ns))
+	if (r == 0)
 		return hr_error_set(err, 0,
-				    "pod sandbox `%s` runs in the host user namespace; its "
-				    "containers cannot share the pod's namespaces from their own",
-				    sandbox);
-	/* The kernel's mapping is the truth, whoever allocated the sandbox's range. */
-	if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
-		return hr_error_set(err, errno, "read uid_map of pod sandbox `%s`", sandbox);
-	if (pl->start < pool_first)
+				    "annotations.%s: `%s` is not a pod sandbox hardrun made under "
+				    "this runtime root; its namespaces are not this container's",
+				    HR_CRI_SANDBOX_ID, sandbox);
+	if (pod.start < pool_first)
 		return hr_error_set(err, 0,
 				    "pod sandbox `%s` maps container root to host id %" PRIu32
 				    ", outside the id pool",
-				    sandbox, pl->start);
+				    sandbox, pod.start);
+	pl->start = pod.start;
+	pl->size = pod.size;
 	pl->key = sandbox;
-	pl->join = hr_steal_ptr(&ns);
+	pl->join = hr_xasprintf("/proc/%ld/ns/user", pod.pid);
 	return 0;
-}
-
-/* pid of a /proc/<pid>/ns/<type> path, -1 for another path. */
-static long proc_ns_pid(const char *path)
-{
-	char *end = NULL;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) != 0)
-		return -1;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && pid > 0 && strncmp(end, "/ns/", 4) == 0 ? pid : -1;
-}
-
-/* Owner user namespace of the namespace at path: 1 ours (the host's), 0 another, -1 unknown. */
-static int ns_owner(const char *path, struct stat *owner)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int u = -1;
-	struct stat self;
-
-	if (fd < 0 || (u = ioctl(fd, NS_GET_USERNS)) < 0 || fstat(u, owner) < 0 ||
-	    stat("/proc/self/ns/user", &self) < 0)
-		return -1;
-	return owner->st_dev == self.st_dev && owner->st_ino == self.st_ino;
-}
-
-/*
- * A namespace joined by path that belongs to another user namespace (docker
- * --network container:X, a podman pod) can only be used from inside that
- * one: the container joins it and shares its range.
- */
-int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_userns_plan *pl,
-			  struct hr_error **err)
-{
-	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *type = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		_cleanup_free_ char *user = NULL;
-		struct stat owner, st;
-		long pid;
-		int h;
-
-		if (!type || !path || !*path || strcmp(type, "user") == 0 ||
-		    (h = ns_owner(path, &owner)) < 0)
-			continue;
-		if (h == 1)
-			continue;
-		pid = proc_ns_pid(path);
-		user = hr_xasprintf("/proc/%ld/ns/user", pid);
-		if (pid <= 0 || stat(user, &st) < 0 || st.st_dev != owner.st_dev ||
-		    st.st_ino != owner.st_ino)
-			return hr_error_set(
-			    err, 0,
-			    "%s namespace %s belongs to a user namespace that hardrun "
-			    "cannot name; join it through /proc/<pid>/ns",
-			    type, path);
-		if (pl->join && !same_ns(pl->join, user))
-			return hr_error_set(
-			    err, 0, "joined namespaces belong to different user namespaces");
-		if (!pl->join) {
-			if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
-				return hr_error_set(err, errno, "read uid_map of pid %ld", pid);
-			if (pl->start < pool_first)
-				return hr_error_set(err, 0,
-						    "%s namespace %s belongs to a user namespace "
-						    "mapping root to host id %" PRIu32
-						    ", outside the id pool",
-						    type, path, pl->start);
-			pl->join = hr_steal_ptr(&user);
-		}
-	}
-	return pl->join ? 1 : 0;
 }
 
 bool hr_userns_is_bind(const struct hr_json *m)
@@ -254,16 +147,24 @@ static bool netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *p
 	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
 		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
 		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		struct stat owner, target;
+		struct hr_ns_facts net, user;
+		struct hr_error *e = NULL;
 
 		if (!t || strcmp(t, "network") != 0)
 			continue;
 		if (!path || !*path)
 			return true;
-		if (ns_owner(path, &owner) < 0)
-			return true; /* unknown (dry run): leave sysfs to the runtime */
-		return pl->join && stat(pl->join, &target) == 0 && target.st_dev == owner.st_dev &&
-		       target.st_ino == owner.st_ino;
+		if (hr_ns_resolve(path, &net, &e) < 0) {
+			/* not a namespace (the namespaces rule refuses it), or a dry
+			 * run without it: leave sysfs to the runtime */
+			hr_error_clear(&e);
+			return true;
+		}
+		if (!pl->join || hr_ns_resolve(pl->join, &user, &e) < 0) {
+			hr_error_clear(&e);
+			return false;
+		}
+		return net.owner_known && hr_nsid_eq(&net.owner, &user.id);
 	}
 	return false;
 }
@@ -401,9 +302,11 @@ static bool has_net_sysctl(const struct hr_ctx *ctx)
 
 static int enter_netns(const char *path, struct hr_error **err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = hr_ns_open(path, err);
 
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+	if (fd < 0)
+		return -1;
+	if (setns(fd, CLONE_NEWNET) < 0)
 		return hr_error_set(err, errno, "enter network namespace %s", path);
 	return 0;
 }
@@ -495,7 +398,7 @@ int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error
 	struct hr_error *e = NULL;
 
 	/* No such container (yet): the runtime reports that, not us. */
-	if (!id || sandbox_pid(root, id, &pid, &e) < 0) {
+	if (!id || hr_runtime_init_pid(root, id, &pid, &e) < 0) {
 		hr_error_clear(&e);
 		return 0;
 	}

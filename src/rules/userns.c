@@ -253,15 +253,9 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		if (hr_userns_plan_pod_member(ctx->runtime_root, sandbox, pool_first, pl, err) < 0)
+		if (hr_userns_plan_pod_member(ctx, sandbox, pool_first, pl, err) < 0)
 			return -1;
 		return hold_shared(ctx, pl, err);
-	}
-	switch (hr_userns_plan_joined(ctx, pool_first, pl, err)) {
-	case -1:
-		return -1;
-	case 1:
-		return ctx->container_id ? hold_shared(ctx, pl, err) : 0;
 	}
 	if (!ctx->container_id) {
 		pl->placeholder = true;
@@ -273,6 +267,10 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			       &pl->start, err) < 0)
 		return -1;
 	pl->allocated = true;
+	/* Members join a sandbox's namespaces only by this record (sec-ns). */
+	if (type && strcmp(type, "sandbox") == 0)
+		return hr_pod_record(ctx->policy, pl->key, ctx->runtime_root, pl->start, pl->size,
+				     err);
 	return 0;
 }
 
