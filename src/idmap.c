@@ -747,3 +747,22 @@ int hr_idrange_root_of(const struct hr_policy *p, const char *key, char **root)
 	entries_free(&es);
 	return r;
 }
+
+/* sec-ns: lowest id of the pool and one past its highest (callers' mappings lie above). */
+int hr_idpool_bounds(const struct hr_policy *p, uint32_t *first, uint64_t *end,
+		     struct hr_error **err)
+{
+	struct id_pool pool = {0};
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (pool_load(p, &pool, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pool.len; i++) {
+		lo = pool.iv[i].start < lo ? pool.iv[i].start : lo;
+		hi = pool.iv[i].end > hi ? pool.iv[i].end : hi;
+	}
+	pool_free(&pool);
+	*first = (uint32_t)lo;
+	*end = hi;
+	return 0;
+}

@@ -56,6 +56,14 @@ void hr_idrange_sweep(const struct hr_policy *p);
 int hr_idpool_first(const struct hr_policy *p, uint32_t *first, struct hr_error **err);
 
 /*
+ * The pool's lowest id and one past its highest: a config's own mapping
+ * outside the pool must lie at or above *end (ids below belong to host
+ * users and their subordinate ranges).
+ */
+int hr_idpool_bounds(const struct hr_policy *p, uint32_t *first, uint64_t *end,
+		     struct hr_error **err);
+
+/*
  * May a config's own mapping use host ids [start, start + size)?  0: the
  * ids lie outside the pool; 1: inside the range key holds (key may be
  * NULL); 2: inside the pool but not key's range, so possibly another

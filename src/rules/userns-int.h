@@ -62,6 +62,16 @@ int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl
  * root: the runtime's state root. */
 int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err);
 
+/* What a caller's own mapping may use, for refusals (malloc'd). */
+char *hr_userns_caller_ranges(const struct hr_policy *p);
+
+/*
+ * A config's own mapping outside hardrun's pool: refused unless above the
+ * pool and claimed by no other live container; claimed for this one (with
+ * a container id).  Findings only.
+ */
+void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_);
+
 /* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
 void hr_userns_keep_locked_flags(struct hr_ctx *ctx);
 

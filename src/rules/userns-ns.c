@@ -414,3 +414,81 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 		sysfs_as_bind(ctx);
 	clamp_ping_range(ctx, pl->size);
 }
+
+char *hr_userns_caller_ranges(const struct hr_policy *p)
+{
+	uint32_t first = 0;
+	uint64_t end = 0;
+
+	if (hr_idpool_bounds(p, &first, &end, NULL) < 0 || end >= UINT32_MAX)
+		return hr_xstrdup("allowed: only the container's own range in hardrun's pool");
+	return hr_xasprintf("allowed: the container's own range in hardrun's pool (%" PRIu32
+			    "-%" PRIu64 "), or host ids %" PRIu64 "-4294967294 (above the pool), "
+			    "each used by one live container only; to run below, move the pool "
+			    "(userns.poolStart/poolSize or /etc/subuid for user \"hardrun\")",
+			    first, end - 1, end);
+}
+
+/* Extents of one mapping field that lie outside hardrun's pool. */
+static size_t caller_extents(struct hr_ctx *ctx, const struct hr_json *arr, char kind,
+			     struct hr_idext *ext, size_t n, size_t cap)
+{
+	for (size_t i = 0; arr && arr->type == HR_JSON_ARRAY && i < arr->arr.len && n < cap; i++) {
+		uint64_t host = 0, size = 0;
+		if (!hr_json_as_uint64(hr_json_get(arr->arr.items[i], "hostID"), &host) ||
+		    !hr_json_as_uint64(hr_json_get(arr->arr.items[i], "size"), &size) ||
+		    hr_idpool_check(ctx->policy, host, size, NULL, NULL) != 0)
+			continue; /* malformed, or in the pool: check_mappings judged it */
+		ext[n++] = (struct hr_idext){kind, host, size};
+	}
+	return n;
+}
+
+/*
+ * A mapping the caller brought, outside hardrun's pool: it must lie above
+ * the pool, and no other live container may map any of its ids (two
+ * containers sharing host ids share files and signals).  The claim is
+ * written with a container id, released with the container's records.
+ */
+void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
+{
+	struct hr_idext ext[64], above;
+	uint32_t first = 0;
+	uint64_t end = 0;
+	size_t n = caller_extents(ctx, hr_json_get(linux_, "uidMappings"), 'u', ext, 0, 64);
+	_cleanup_free_ char *allowed = hr_userns_caller_ranges(ctx->policy), *holder = NULL;
+	struct hr_error *e = NULL;
+
+	n = caller_extents(ctx, hr_json_get(linux_, "gidMappings"), 'g', ext, n, 64);
+	if (n == 0)
+		return;
+	if (hr_idpool_bounds(ctx->policy, &first, &end, &e) < 0) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL, "%s", e->msg);
+		hr_error_clear(&e);
+		return;
+	}
+	above = (struct hr_idext){'u', end, end < UINT32_MAX ? UINT32_MAX - end : 0};
+	for (size_t i = 0; i < n; i++)
+		if (!hr_idext_inside(&ext[i], &above, 1)) {
+			_cleanup_free_ char *b = hr_xasprintf("%" PRIu64 "+%" PRIu64, ext[i].start,
+							      ext[i].size);
+			hr_report_unfixable(ctx, ext[i].kind == 'u' ? "linux.uidMappings"
+								    : "linux.gidMappings",
+					    b, "host ids outside the ranges a caller's mapping may use; %s",
+					    allowed);
+			return;
+		}
+	if (!ctx->container_id)
+		return;
+	int r = hr_idclaim_caller(ctx->policy, ctx->container_id, ctx->runtime_root, ext, n,
+				  &holder, &e);
+	if (r < 0) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL, "%s", e->msg);
+		hr_error_clear(&e);
+	} else if (r == 1) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL,
+				    "host ids of this mapping are already mapped by live container "
+				    "`%s`: each container's ids must be its own; %s",
+				    holder, allowed);
+	}
+}

@@ -203,10 +203,11 @@ static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct h
 					    "host root");
 			bad = true;
 		} else if (pool_first && host < pool_first) {
+			_cleanup_free_ char *allowed = hr_userns_caller_ranges(ctx->policy);
 			hr_report_unfixable(ctx, path, b,
 					    "mapping reaches host ids below the id pool (%" PRIu32
-					    "), which belong to host users",
-					    pool_first);
+					    "), which belong to host users; %s",
+					    pool_first, allowed);
 			bad = true;
 		} else if (!own_range(ctx, host, size)) {
 			hr_report_unfixable(ctx, path, b,
@@ -637,6 +638,7 @@ static int check_own_userns(struct hr_ctx *ctx, const struct userns_settings *s,
 			      pool_first);
 	if (bad)
 		return 0;
+	hr_userns_claim_caller(ctx, linux_);
 	u = hr_json_get(linux_, "uidMappings");
 	if (!u || u->type != HR_JSON_ARRAY || u->arr.len == 0 ||
 	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "hostID"), &st) ||

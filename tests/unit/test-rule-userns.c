@@ -212,6 +212,23 @@ static void test_own_mapping(void)
 		       host_id(&r, "linux/uidMappings") == 10000000,
 		   "a mapping above the pool is kept as is");
 		run_free(&r);
+		r = run(above, HR_ACTION_FIX, "own2", false, NULL);
+		{
+			const struct hr_finding *d = find(&r, HR_ACTION_DENY, "linux.uidMappings");
+			ok(r.r == 0 && d && strstr(d->reason, "`own`") && strstr(d->reason, "allowed:"),
+			   "the same mapping for a second container is refused, naming the holder "
+			   "and the allowed ranges: %s",
+			   d ? d->reason : "accepted");
+		}
+		run_free(&r);
+		{
+			_cleanup_free_ char *dir = hr_xasprintf("%s/state/callers/own", tmp);
+			unlink(dir);
+		}
+		r = run(above, HR_ACTION_FIX, "own2", false, NULL);
+		ok(r.r == 0 && r.ctx.findings.denials == 0,
+		   "once the first container's claim is gone, the second may have the ids");
+		run_free(&r);
 		r = run(in, HR_ACTION_FIX, "own", false, NULL);
 		ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings[0]"),
 		   "a mapping inside the pool that is not the container's range is denied");
