@@ -470,12 +470,11 @@ void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 	above = (struct hr_idext){'u', end, end < UINT32_MAX ? UINT32_MAX - end : 0};
 	for (size_t i = 0; i < n; i++)
 		if (!hr_idext_inside(&ext[i], &above, 1)) {
-			_cleanup_free_ char *b = hr_xasprintf("%" PRIu64 "+%" PRIu64, ext[i].start,
-							      ext[i].size);
-			hr_report_unfixable(ctx, ext[i].kind == 'u' ? "linux.uidMappings"
-								    : "linux.gidMappings",
-					    b, "host ids outside the ranges a caller's mapping may use; %s",
-					    allowed);
+			_cleanup_free_ char *b =
+			    hr_xasprintf("%" PRIu64 "+%" PRIu64, ext[i].start, ext[i].size);
+			hr_report_unfixable(
+			    ctx, ext[i].kind == 'u' ? "linux.uidMappings" : "linux.gidMappings", b,
+			    "host ids outside the ranges a caller's mapping may use; %s", allowed);
 			return;
 		}
 	if (!ctx->container_id)

@@ -215,7 +215,8 @@ static void test_own_mapping(void)
 		r = run(above, HR_ACTION_FIX, "own2", false, NULL);
 		{
 			const struct hr_finding *d = find(&r, HR_ACTION_DENY, "linux.uidMappings");
-			ok(r.r == 0 && d && strstr(d->reason, "`own`") && strstr(d->reason, "allowed:"),
+			ok(r.r == 0 && d && strstr(d->reason, "`own`") &&
+			       strstr(d->reason, "allowed:"),
 			   "the same mapping for a second container is refused, naming the holder "
 			   "and the allowed ranges: %s",
 			   d ? d->reason : "accepted");
