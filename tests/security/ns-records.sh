@@ -81,11 +81,12 @@ amap=$(awk '$1 == 0 { print $2 }' "/proc/$apid/uid_map")
 users_before=$(procs_in "$apid" user)
 pids_before=$(procs_in "$apid" pid)
 
-# 1. join the victim's user namespace by path, with its mapping
+# 1. join the victim's user namespace by path (runc joins it whatever the
+# mapping says; one above the pool passes the mapping checks)
 bundle "$WORK/b1" sleep 1000
 bundle_set "$WORK/b1" ".linux.namespaces += [{type: \"user\", path: \"/proc/$apid/ns/user\"}]
-	| .linux.uidMappings = [{containerID: 0, hostID: $amap, size: 65536}]
-	| .linux.gidMappings = [{containerID: 0, hostID: $amap, size: 65536}]"
+	| .linux.uidMappings = [{containerID: 0, hostID: 300100000, size: 65536}]
+	| .linux.gidMappings = [{containerID: 0, hostID: 300100000, size: 65536}]"
 if attempt userpath "$WORK/b1" "did not make for this container's pod" &&
 	[ "$(procs_in "$apid" user)" = "$users_before" ]; then
 	tap_ok "joining another container's user namespace by path: refused, nothing new in it"
@@ -139,9 +140,11 @@ bundle "$WORK/b5" sleep 1000
 new_id dummy
 (rt --hardrun-profile baseline create --bundle "$WORK/b5" "$A" </dev/null >"$WORK/relive.log" 2>&1) 2>/dev/null
 rc=$?
-rt exec -d --pid-file "$WORK/exec.pid" "$A" sleep 300 </dev/null >"$WORK/exec.log" 2>&1
+# CAP_CHOWN: baseline's, not untrusted's.  The exec is judged by the profile
+# recorded at create: dropped (or refused), never granted.
+rt exec -d --cap CAP_CHOWN --pid-file "$WORK/exec.pid" "$A" sleep 300 </dev/null >"$WORK/exec.log" 2>&1
 epid=$(cat "$WORK/exec.pid" 2>/dev/null)
-if refused_status "$rc" && [ -n "$epid" ] && [ "$(capeff "$epid")" = "$(capeff "$apid")" ] &&
+if refused_status "$rc" && { [ -z "$epid" ] || [ "$(capeff "$epid")" = "$(capeff "$apid")" ]; } &&
 	[ "$(head -n1 "$STATE/containers/$A")" = untrusted ]; then
 	tap_ok "create of a live id refused; the live one's exec keeps its capabilities (CapEff $(capeff "$epid"))"
 else
