@@ -48,6 +48,9 @@ bool hr_resources_unapplied_fatal(const void *settings);
  */
 int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct hr_error **err);
 
+/* Is sysctl key in the resources rule's allow list (settings NULL: the default list)? */
+bool hr_resources_sysctl_listed(const void *settings, const char *key);
+
 /* What the host's cgroup file systems say about a linux.cgroupsPath. */
 struct hr_cgroup_facts {
 	bool is_root;	     /* it names a hierarchy's root */

@@ -601,3 +601,14 @@ bool hr_resources_unapplied_fatal(const void *settings)
 	const struct resources_settings *s = settings;
 	return !s || !s->unapplied_warn;
 }
+
+bool hr_resources_sysctl_listed(const void *settings, const char *key)
+{
+	const struct resources_settings *s = settings;
+	char *const *allow = s ? s->sysctl_allow : (char *const *)sysctl_default;
+
+	for (; allow && *allow; allow++)
+		if (fnmatch(*allow, key, 0) == 0)
+			return true;
+	return false;
+}

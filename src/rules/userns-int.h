@@ -52,11 +52,21 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 /*
  * A network namespace joined by path that the container's user namespace
  * will not own is entered by this process now (with a container id) and
- * dropped from the config, since runc 1.1 could not enter it.  The dropped
- * entry is kept in undo (the HR_UNDO record) for the bundle's next use.
+ * dropped from the config, since runc 1.1 could not enter it.  When it was
+ * made for this container or pod (owned by the initial user namespace, not
+ * the host's, no process in it or the recorded pod sandbox's), the net.*
+ * sysctls asked for are written there by hardrun and dropped from the
+ * config, and low ports are opened; elsewhere they are refused.  Dropped
+ * entries are kept in undo (the HR_UNDO record) for the bundle's next use.
  */
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
 			     struct hr_json *undo, struct hr_error **err);
+
+/* Will the container's network namespace belong to its user namespace? */
+bool hr_userns_netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl);
+
+/* ping_group_range clamped to the mapping's size (userns-netns.c). */
+void hr_userns_clamp_ping_range(struct hr_ctx *ctx, uint32_t size);
 
 /* exec: enter the network namespace of container id's init (no-op if ours);
  * root: the runtime's state root. */

@@ -27,14 +27,6 @@
 #include "hardrun/util.h"
 #include "userns-int.h"
 
-static bool same_ns(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err)
 {
 	return hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, pod, err);
@@ -140,7 +132,7 @@ bool hr_userns_has_opt(const struct hr_json *m, const char *want)
  * new one (no path) does; the host's (no entry) does not; one joined by
  * path does only if its owner is the user namespace the container joins.
  */
-static bool netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl)
+bool hr_userns_netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 {
 	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 
@@ -266,153 +258,11 @@ void hr_userns_keep_locked_flags(struct hr_ctx *ctx)
 	}
 }
 
-/*
- * net.ipv4.ping_group_range names gids of the network namespace's user
- * namespace; ids it does not map make the write fail (EINVAL), and Docker
- * sets "0 2147483647" by default.  Clamp it to the container's ids.
- */
-static void clamp_ping_range(struct hr_ctx *ctx, uint32_t size)
-{
-	struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
-	const char *v = hr_json_as_string(hr_json_get(sys, "net.ipv4.ping_group_range"));
-	unsigned long lo = 0, hi = 0;
-	char *after = NULL;
-
-	if (!v || sscanf(v, "%lu %lu", &lo, &hi) != 2 || hi < size)
-		return;
-	if (lo >= size)
-		lo = size - 1;
-	after = hr_xasprintf("%lu %" PRIu32, lo, size - 1);
-	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ping_group_range", v, after,
-		     "gids beyond the user namespace's %" PRIu32 " cannot be written", size);
-	hr_json_set(sys, "net.ipv4.ping_group_range", hr_json_new_string(after));
-	free(after);
-}
-
-/* net.* sysctls need the netns entry runc checks them against. */
-static bool has_net_sysctl(const struct hr_ctx *ctx)
-{
-	const struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
-
-	for (size_t i = 0; sys && sys->type == HR_JSON_OBJECT && i < sys->obj.len; i++)
-		if (strncmp(sys->obj.members[i].key, "net.", 4) == 0)
-			return true;
-	return false;
-}
-
-static int enter_netns(const char *path, struct hr_error **err)
-{
-	_cleanup_close_ int fd = hr_ns_open(path, err);
-
-	if (fd < 0)
-		return -1;
-	if (setns(fd, CLONE_NEWNET) < 0)
-		return hr_error_set(err, errno, "enter network namespace %s", path);
-	return 0;
-}
-
-static bool pod_sandbox(const struct hr_ctx *ctx)
-{
-	const char *t =
-	    hr_json_as_string(hr_json_get(hr_json_get(ctx->spec, "annotations"), HR_CRI_TYPE));
-	return t && strcmp(t, "sandbox") == 0;
-}
-
-/*
- * Binding ports below 1024 takes CAP_NET_BIND_SERVICE in the user namespace
- * owning the netns, which the pod's root no longer has in a CNI netns made
- * by the host.  The pod's own netns (never the host's: this runs only after
- * entering the pod's) lets every port be bound, as containerd 2 does for
- * pods and Kubernetes counts among its safe sysctls.
- */
-static int open_low_ports(struct hr_ctx *ctx, struct hr_error **err)
-{
-	const char *file = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
-	_cleanup_free_ char *before = NULL;
-
-	if (ctx->container_id) {
-		_cleanup_close_ int fd = -1;
-		if (hr_read_file_at(AT_FDCWD, file, 64, &before, NULL, NULL) == 0)
-			before[strcspn(before, "\n")] = '\0';
-		fd = open(file, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "0\n", 2) != 2)
-			return hr_error_set(err, errno, "write %s in the pod's netns", file);
-	}
-	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ip_unprivileged_port_start", before,
-		     "0",
-		     "pod root holds no capability in the host-made pod netns: low ports "
-		     "opened in that netns only");
-	return 0;
-}
-
-/*
- * runc 1.1 enters a user namespace before every other namespace, for create
- * and for exec alike, and from inside it cannot enter a network namespace
- * its user namespace does not own (a CNI netns containerd made as host
- * root): EPERM.  So hardrun enters that netns itself, before the runtime
- * runs, and drops it from the config; the runtime and the container
- * inherit it.  `hardrun exec` does the same from the container's init
- * (hr_userns_enter_init_netns).  Only with a container id: a dry run just
- * shows the rewrite.
- */
-int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
-			     struct hr_json *undo, struct hr_error **err)
-{
-	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		_cleanup_free_ char *before = NULL;
-
-		if (!t || strcmp(t, "network") != 0 || !path || !*path || netns_owned(ctx, pl))
-			continue;
-		before = hr_json_brief(nss->arr.items[i]);
-		if (has_net_sysctl(ctx)) {
-			hr_report_unfixable(
-			    ctx, "linux.sysctl", NULL,
-			    "net.* sysctls cannot be set from the container's user "
-			    "namespace in network namespace %s, which it does not own",
-			    path);
-			return 0;
-		}
-		if (ctx->container_id && enter_netns(path, err) < 0)
-			return -1;
-		if (pod_sandbox(ctx) && open_low_ports(ctx, err) < 0)
-			return -1;
-		hr_report_as(ctx, HR_ACTION_FIX, "linux.namespaces", before, NULL,
-			     "network namespace entered by hardrun before the runtime: runc 1.1 "
-			     "enters the user namespace first and could not enter it after");
-		/* A later container from this bundle must get its netns back. */
-		hr_json_set(undo, "netns", hr_json_clone(nss->arr.items[i]));
-		hr_json_array_remove(nss, i);
-		return 0;
-	}
-	return 0;
-}
-
-int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err)
-{
-	long pid = 0;
-	_cleanup_free_ char *ns = NULL;
-	struct hr_error *e = NULL;
-
-	/* No such container (yet): the runtime reports that, not us. */
-	if (!id || hr_runtime_init_pid(root, id, &pid, &e) < 0) {
-		hr_error_clear(&e);
-		return 0;
-	}
-	ns = hr_xasprintf("/proc/%ld/ns/net", pid);
-	if (same_ns(ns, "/proc/self/ns/net"))
-		return 0;
-	return enter_netns(ns, err);
-}
-
 void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 {
-	if (!netns_owned(ctx, pl))
+	if (!hr_userns_netns_owned(ctx, pl))
 		sysfs_as_bind(ctx);
-	clamp_ping_range(ctx, pl->size);
+	hr_userns_clamp_ping_range(ctx, pl->size);
 }
 
 char *hr_userns_caller_ranges(const struct hr_policy *p)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rule family `userns`: fix, deny and warn paths, pods, mounts asking for idmaps. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
@@ -450,6 +451,69 @@ static pid_t fake_sandbox(uint32_t start, bool own_ns)
 	return pid;
 }
 
+/*
+ * A netns made for the container (podman's default network, a CNI pod): no
+ * process in it.  Its net.* sysctls are hardrun's to write there, and low
+ * ports are opened there, in a child (the real run enters the netns).
+ */
+static void test_fresh_netns(void)
+{
+	_cleanup_free_ char *ns = hr_xasprintf("%s/fresh-netns", tmp), *cfg = NULL;
+	pid_t pid;
+	int st = 0;
+
+	close(open(ns, O_CREAT | O_WRONLY, 0600));
+	pid = fork();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 &&
+			      mount("/proc/self/ns/net", ns, NULL, MS_BIND, NULL) == 0
+			  ? 0
+			  : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || st != 0) {
+		ok(0, "a fresh netns bound at %s", ns);
+		return;
+	}
+	cfg = hr_xasprintf("{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{"
+			   "\"type\":\"network\",\"path\":\"%s\"}],\"sysctl\":{"
+			   "\"net.ipv4.ping_group_range\":\"0 0\",\"kernel.shmmax\":\"1\"}}}",
+			   ns);
+	struct run c = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
+	_cleanup_free_ char *sys = hr_json_brief(hr_json_get_path(c.spec, "linux/sysctl"));
+	ok(c.r == 0 && c.ctx.findings.denials == 0 &&
+	       find(&c, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ping_group_range") &&
+	       find(&c, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ip_unprivileged_port_start") &&
+	       strcmp(sys, "{\"kernel.shmmax\":\"1\"}") == 0,
+	   "podman's ping_group_range in a netns made for the container: hardrun's to set, "
+	   "dropped from the config, low ports opened (%s)",
+	   sys);
+	run_free(&c);
+	pid = fork();
+	if (pid == 0) {
+		struct run r = run(cfg, HR_ACTION_FIX, "fresh", false, NULL);
+		char buf[64] = "";
+		_cleanup_free_ char *want = NULL;
+		uint32_t held = 0;
+		hr_idrange_lookup(&pol, "fresh", &held, NULL, NULL);
+		want = hr_xasprintf("%" PRIu32 "\t%" PRIu32 "\n", held, held);
+		int ok1 = r.r == 0 &&
+			  hr_read_small_at(AT_FDCWD, "/proc/sys/net/ipv4/ping_group_range", buf,
+					   sizeof(buf)) > 0 &&
+			  strcmp(buf, want) == 0;
+		int ok2 =
+		    hr_read_small_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", buf,
+				     sizeof(buf)) > 0 &&
+		    strcmp(buf, "0\n") == 0;
+		hr_idmount_release(&pol, "fresh", NULL);
+		hr_idrange_release(&pol, "fresh", NULL);
+		_exit(ok1 && ok2 ? 0 : 1);
+	}
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0,
+	   "written in that netns: ping_group_range as host gids of the container's gid 0, "
+	   "ip_unprivileged_port_start 0");
+	umount2(ns, MNT_DETACH);
+	unlink(ns);
+}
+
 static void test_pod(void)
 {
 #define POD                                                                                        \
@@ -562,17 +626,32 @@ static void test_pod(void)
 		run_free(&b);
 	}
 	{
-		/* net.* sysctls cannot be set there from the container's user namespace */
+		/* net.* sysctls in the host's netns: never written, by anyone */
 		_cleanup_free_ char *cfg = hr_xasprintf(
 		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
 		    "\"network\",\"path\":\"/proc/%d/ns/net\"}],\"sysctl\":{"
 		    "\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}",
 		    (int)host);
 		struct run c = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
-		ok(c.r == 0 && find(&c, HR_ACTION_DENY, "linux.sysctl") != NULL,
-		   "net.* sysctls in a host-owned netns: denied with a reason");
+		const struct hr_finding *d =
+		    find(&c, HR_ACTION_DENY, "linux.sysctl.net.ipv4.ip_unprivileged_port_start");
+		ok(c.r == 0 && d && strstr(d->reason, "not one made for this container"),
+		   "net.* sysctls in the host's netns: denied with a reason (%s)",
+		   d ? d->reason : "none");
+		run_free(&c);
+		/* and in another container's (the fake sandbox's, with a process in it) */
+		_cleanup_free_ char *cfg2 = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
+		    "\"network\",\"path\":\"/proc/%d/ns/net\"}],\"sysctl\":{"
+		    "\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}",
+		    (int)sb);
+		c = run(cfg2, HR_ACTION_FIX, NULL, false, NULL);
+		ok(c.r == 0 &&
+		       find(&c, HR_ACTION_DENY, "linux.sysctl.net.ipv4.ip_unprivileged_port_start"),
+		   "net.* sysctls in another container's netns: denied");
 		run_free(&c);
 	}
+	test_fresh_netns();
 	{
 		/* --network host: a new user namespace cannot mount sysfs there */
 		struct run h = run("{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
