@@ -232,4 +232,53 @@ else
 	tap_fail "pod member joins its sandbox" "$same" "$(cat "$WORK/sb.log" "$WORK/m.log")"
 fi
 
+# 10. podman's default network with Debian's containers.conf: a netns the
+# host made for the container, net.ipv4.ping_group_range=0 0, a server on 80
+if command -v ip >/dev/null && ip netns add "sn-$$" 2>/dev/null; then
+	host_ping=$(cat /proc/sys/net/ipv4/ping_group_range)
+	host_port=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	bundle "$WORK/pm" sh -c 'nc -l -p 80 -e true & echo listening; sleep 1000'
+	ln -sf busybox "$WORK/pm/rootfs/bin/nc"
+	bundle_set "$WORK/pm" ".linux.sysctl = {\"net.ipv4.ping_group_range\": \"0 0\"}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/sn-$$\" else . end)"
+	new_id podman
+	pm=$id
+	rt run -d --bundle "$WORK/pm" "$pm" </dev/null >"$WORK/pm.log" 2>&1
+	pmpid=$(rt state "$pm" 2>/dev/null | jq -r .pid)
+	pmstart=$(awk '$1 == 0 { print $2 }' "/proc/${pmpid:-0}/gid_map" 2>/dev/null)
+	listen=no
+	for _ in $(seq 50); do # the server's bind, made observable: poll its socket table
+		ip netns exec "sn-$$" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq ':0050 [0-9A-F:]+ 0A' && {
+			listen=yes
+			break
+		}
+		sleep 0.1
+	done
+	inner=$(ip netns exec "sn-$$" cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')
+	if [ "$listen" = yes ] && [ -n "$pmstart" ] && [ "$inner" = "$pmstart $pmstart" ] &&
+		[ "$(readlink "/proc/$pmpid/ns/net")" = "$(ip netns exec "sn-$$" readlink /proc/self/ns/net)" ] &&
+		[ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$host_ping" ] &&
+		[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$host_port" ]; then
+		tap_ok "a netns made for the container: ping_group_range set there ($inner), a server binds port 80; the host's untouched"
+	else
+		tap_fail "podman-style netns with net sysctls" "listen=$listen inner='$inner' container gid 0=$pmstart" \
+			"$(cat "$WORK/pm.log")"
+	fi
+	# the same sysctls for the host's own netns: refused, the host untouched
+	bundle "$WORK/hn" true
+	bundle_set "$WORK/hn" ".linux.sysctl = {\"net.ipv4.ping_group_range\": \"0 0\"}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$$/ns/net\" else . end)"
+	if attempt hostnet "$WORK/hn" "not one made for this container" &&
+		[ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$host_ping" ]; then
+		tap_ok "net sysctls for the host's netns: refused; the host's ping_group_range is still '$host_ping'"
+	else
+		tap_fail "net sysctls for the host's netns" "$(cat "$WORK/hostnet.log")"
+	fi
+	rt delete -f "$pm" >/dev/null 2>&1
+	ip netns del "sn-$$"
+else
+	tap_skip "podman-style netns" "no ip(8) netns"
+	tap_skip "net sysctls for the host's netns" "no ip(8) netns"
+fi
+
 tap_end
