@@ -59,7 +59,7 @@ static const struct {
     {"user", "user", false}, {"time", "time", false},
 };
 #define N_NS (sizeof(ns_types) / sizeof(ns_types[0]))
-enum { NS_CGROUP = 4, NS_NETWORK = 5, NS_USER = 6 };
+enum { NS_IPC = 1, NS_UTS = 2, NS_CGROUP = 4, NS_NETWORK = 5, NS_USER = 6 };
 
 static int ns_index(const char *type)
 {
@@ -178,11 +178,28 @@ static int judge_path(struct hr_ctx *ctx, struct hr_json *item, int idx, const c
 	}
 	hr_ns_self(want, &self);
 	enum hr_ns_verdict v = hr_ns_judge(&f, want, &self, sc->have_pod ? &sc->pod.userns : NULL);
-	bool host = v == HR_NS_HOST || (v == HR_NS_HOST_OWNED && idx != NS_NETWORK);
+	/* Rootless (hardrun in a user namespace): "initial" is the caller's own,
+	 * whose namespaces (a rootless pod's) are not the host's; only the
+	 * identity of hardrun's own says host there. */
+	bool host =
+	    v == HR_NS_HOST || (v == HR_NS_HOST_OWNED && idx != NS_NETWORK && !ctx->in_userns);
 	if (v == HR_NS_WRONG_TYPE) {
 		hr_report_unfixable(ctx, path, before, "the path is not a %s namespace",
 				    ns_types[idx].type);
 		return -1;
+	}
+	if (v == HR_NS_FOREIGN && (idx == NS_IPC || idx == NS_UTS)) {
+		/* A podman pod's members share the infra's: nothing in the config
+		 * says the infra is a pod, so they get their own, as safe as it is
+		 * private (the network is shared without privilege, see above). */
+		_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", ns_types[idx].type);
+		if (hr_report(ctx, path, before, after,
+			      "the %s namespace of a user namespace hardrun did not make for this "
+			      "container's pod: sharing it would take joining that container; a "
+			      "private one instead",
+			      ns_types[idx].type))
+			hr_json_remove(item, "path");
+		return idx;
 	}
 	if (v == HR_NS_FOREIGN && idx != NS_NETWORK) {
 		hr_report_unfixable(ctx, path, before,

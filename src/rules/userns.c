@@ -156,8 +156,9 @@ static int undo_previous(struct hr_ctx *ctx, struct hr_error **err)
 	/* net.* sysctls hardrun wrote into the netns itself (userns-netns.c) */
 	struct hr_json *usys = hr_json_get(undo, "sysctl");
 	for (size_t i = 0; usys && usys->type == HR_JSON_OBJECT && i < usys->obj.len; i++)
-		hr_json_set(hr_json_ensure_object(hr_json_ensure_object(ctx->spec, "linux"), "sysctl"),
-			    usys->obj.members[i].key, hr_json_clone(usys->obj.members[i].value));
+		hr_json_set(
+		    hr_json_ensure_object(hr_json_ensure_object(ctx->spec, "linux"), "sysctl"),
+		    usys->obj.members[i].key, hr_json_clone(usys->obj.members[i].value));
 	hr_json_remove(ann, HR_UNDO);
 	return 0;
 }

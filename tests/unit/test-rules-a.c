@@ -593,7 +593,10 @@ static pid_t start_pod(int flags)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		char c = unshare(flags | CLONE_NEWUTS | CLONE_NEWNET) == 0 ? 'y' : 'n';
+		char c =
+		    unshare(flags | CLONE_NEWUTS | CLONE_NEWNET | (flags ? CLONE_NEWPID : 0)) == 0
+			? 'y'
+			: 'n';
 		if (write(p[1], &c, 1) != 1)
 			_exit(1);
 		pause();
@@ -638,7 +641,7 @@ static void pod_tests(void)
 	pid_t pod = start_pod(CLONE_NEWUSER);
 	have_pod = pod > 0;
 	if (!have_pod) {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			ok(1, "# SKIP cannot create namespaces for a pod stand-in");
 		return;
 	}
@@ -651,10 +654,11 @@ static void pod_tests(void)
 	int rc = run_one(&hr_rule_namespaces,
 			 "{\"hostNetwork\":\"deny\",\"requireNetworkNamespace\":true}", FIX, cfg,
 			 &spec, &f);
-	ok(rc == 0 && f.len == 1 && f.denials == 1 &&
-	       strcmp(f.items[0].path, "linux.namespaces[2]") == 0,
+	struct hr_json *uts0 = get_path(spec, "linux/namespaces/2");
+	_cleanup_free_ char *u0 = uts0 ? hr_json_brief(uts0) : NULL;
+	ok(rc == 0 && f.len == 1 && f.denials == 0 && u0 && strcmp(u0, "{\"type\":\"uts\"}") == 0,
 	   "ns: another container's uts namespace (owned by a user namespace hardrun made for no "
-	   "pod of this container) is refused, its network namespace is not");
+	   "pod of this container) becomes a private one; its network namespace is shared");
 	dump(&f);
 	hr_findings_free(&f);
 	hr_json_free(spec);
@@ -662,8 +666,21 @@ static void pod_tests(void)
 	rc = run_one(&hr_rule_namespaces, "{\"privateNetwork\":true}", FIX, cfg, &spec, &f);
 	struct hr_json *net = get_path(spec, "linux/namespaces/5");
 	_cleanup_free_ char *got = net ? hr_json_brief(net) : NULL;
-	ok(rc == 0 && count(&f, FIX) == 1 && got && strcmp(got, "{\"type\":\"network\"}") == 0,
+	ok(rc == 0 && count(&f, FIX) == 2 && got && strcmp(got, "{\"type\":\"network\"}") == 0,
 	   "ns: privateNetwork replaces a joined network namespace with a new one");
+	hr_findings_free(&f);
+	hr_json_free(spec);
+	spec = NULL;
+	/* its pid namespace: /proc/1/root of the other container would be ours */
+	_cleanup_free_ char *pcfg = hr_xasprintf(
+	    NS("{\"type\":\"pid\",\"path\":\"/proc/%d/ns/pid_for_children\"},{\"type\":\"ipc\"},"
+	       "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"},{\"type\":"
+	       "\"network\"}"),
+	    (int)pod);
+	rc = run_one(&hr_rule_namespaces, "{}", FIX, pcfg, &spec, &f);
+	ok(rc == 0 && f.denials == 1 && strcmp(f.items[0].path, "linux.namespaces[0]") == 0,
+	   "ns: another container's pid namespace is refused, never fixed");
+	dump(&f);
 	hr_findings_free(&f);
 	hr_json_free(spec);
 	spec = NULL;
