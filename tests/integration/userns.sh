@@ -289,7 +289,7 @@ if [ "$HR" = 1 ]; then
 	if [ "${xpid:-0}" -gt 0 ] 2>/dev/null; then
 		new_id joiner
 		jq --arg r "$B/rootfs" --arg net "/proc/$xpid/ns/net" '.root.path=$r |
-			.process.args=["sh","-c","cat /proc/self/uid_map; readlink /proc/self/ns/net /proc/self/ns/user"] |
+			.process.args=["sh","-c","cat /proc/self/uid_map; readlink /proc/self/ns/net; readlink /proc/self/ns/user"] |
 			.linux.namespaces |= map(if .type=="network" then .path=$net else . end)' \
 			"$WORK/pristine.json" >"$WORK/joiner/config.json"
 		out=$(rt run -b "$WORK/joiner" "$id" </dev/null 2>&1)
