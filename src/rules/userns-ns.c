@@ -43,7 +43,10 @@ void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_fi
 
 	(void)pool_first;
 	if (hr_ns_resolve(path, &f, &e) < 0) {
-		hr_report_unfixable(ctx, "linux.namespaces", path, "%s", e->msg);
+		/* pid 1's links may be unreadable (ptrace rules): still the host's */
+		hr_report_unfixable(
+		    ctx, "linux.namespaces", path, "%s%s", e->msg,
+		    strcmp(path, "/proc/1/ns/user") == 0 ? ": joins the host user namespace" : "");
 		hr_error_clear(&e);
 		return;
 	}

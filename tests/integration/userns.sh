@@ -297,8 +297,8 @@ if [ "$HR" = 1 ]; then
 		# X is no pod hardrun made: its netns is shared, its user namespace
 		# (and so X's processes and files) is not (issue 16).
 		if echo "$out" | grep -Eq "^ +0 +[1-9][0-9]* +65536$" && ! echo "$out" | grep -Eq "^ +0 +$want +" &&
-			echo "$out" | grep -qx "$(readlink "/proc/$xpid/ns/net")" &&
-			! echo "$out" | grep -qx "$(readlink "/proc/$xpid/ns/user")"; then
+			echo "$out" | grep -qxF "$(readlink "/proc/$xpid/ns/net")" &&
+			! echo "$out" | grep -qxF "$(readlink "/proc/$xpid/ns/user")"; then
 			tap_ok "--network container:X: in X's netns with a user namespace and range of its own (X: $want)"
 		else
 			tap_fail "--network container:X: X's netns, its own user namespace" "$out" "X: $want"
