@@ -154,13 +154,14 @@ struct ns_scan {
 /*
  * A namespace joined by path, judged by what it is: its type, and which
  * user namespace owns it.  The host's (or, except for the network, any
- * owned by the initial user namespace) loses its path; one owned by a user
- * namespace hardrun did not make for this container's pod is refused:
- * joining it would join that container (its pid namespace reaches its
- * files through /proc/1/root).  The network is the exception: the
- * container keeps a user namespace of its own there (docker --network
- * container:X; hardrun enters it before the runtime), which gives it no
- * privilege over the other container.
+ * owned by the initial user namespace) loses its path.  One owned by a
+ * user namespace hardrun did not make for this container's pod would join
+ * that container: its pid namespace (whose /proc/1/root is that
+ * container's files), mount or time namespace is refused; its ipc, uts
+ * and cgroup namespaces become private ones; its network is shared, the
+ * container keeping a user namespace of its own there (docker --network
+ * container:X; hardrun enters the netns before the runtime), which gives
+ * it no privilege over the other container.
  */
 static int judge_path(struct hr_ctx *ctx, struct hr_json *item, int idx, const char *nspath,
 		      const char *path, const char *before, struct ns_scan *sc)
@@ -188,7 +189,7 @@ static int judge_path(struct hr_ctx *ctx, struct hr_json *item, int idx, const c
 				    ns_types[idx].type);
 		return -1;
 	}
-	if (v == HR_NS_FOREIGN && (idx == NS_IPC || idx == NS_UTS)) {
+	if (v == HR_NS_FOREIGN && (idx == NS_IPC || idx == NS_UTS || idx == NS_CGROUP)) {
 		/* A podman pod's members share the infra's: nothing in the config
 		 * says the infra is a pod, so they get their own, as safe as it is
 		 * private (the network is shared without privilege, see above). */
