@@ -72,6 +72,11 @@ void hr_userns_clamp_ping_range(struct hr_ctx *ctx, uint32_t size);
  * root: the runtime's state root. */
 int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err);
 
+/* Is [start, start+size) inside one of the policy's userns.callerRanges (*shared: may be shared)?
+ */
+bool hr_userns_in_caller_range(const struct hr_policy *p, uint64_t start, uint64_t size,
+			       bool *shared);
+
 /* What a caller's own mapping may use, for refusals (malloc'd). */
 char *hr_userns_caller_ranges(const struct hr_policy *p);
 

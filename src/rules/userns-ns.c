@@ -23,6 +23,7 @@
 #include "hardrun/json.h"
 #include "hardrun/nsinfo.h"
 #include "hardrun/podrec.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
@@ -268,18 +269,50 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 	hr_userns_clamp_ping_range(ctx, pl->size);
 }
 
+/* The policy's userns.callerRanges, for refusals: "" or ", a-b (policy), ..." */
+static char *policy_ranges_text(const struct hr_policy *p)
+{
+	char *t = hr_xstrdup("");
+
+	for (size_t i = 0; i < p->n_caller_ranges; i++) {
+		const struct hr_caller_range *r = &p->caller_ranges[i];
+		char *n = hr_xasprintf("%s, %" PRIu32 "-%" PRIu64 "%s", t, r->start,
+				       (uint64_t)r->start + r->size - 1,
+				       r->shared ? " (policy, shared)" : " (policy)");
+		free(t);
+		t = n;
+	}
+	return t;
+}
+
 char *hr_userns_caller_ranges(const struct hr_policy *p)
 {
 	uint32_t first = 0;
 	uint64_t end = 0;
+	_cleanup_free_ char *pol = policy_ranges_text(p);
 
 	if (hr_idpool_bounds(p, &first, &end, NULL) < 0 || end >= UINT32_MAX)
-		return hr_xstrdup("allowed: only the container's own range in hardrun's pool");
+		return hr_xasprintf("allowed: the container's own range in hardrun's pool%s", pol);
 	return hr_xasprintf("allowed: the container's own range in hardrun's pool (%" PRIu32
-			    "-%" PRIu64 "), or host ids %" PRIu64 "-4294967294 (above the pool), "
-			    "each used by one live container only; to run below, move the pool "
-			    "(userns.poolStart/poolSize or /etc/subuid for user \"hardrun\")",
-			    first, end - 1, end);
+			    "-%" PRIu64 "), host ids %" PRIu64 "-4294967294 (above the pool)%s; "
+			    "each used by one live container only unless shared; for others, "
+			    "list them in the policy's userns.callerRanges",
+			    first, end - 1, end, pol);
+}
+
+bool hr_userns_in_caller_range(const struct hr_policy *p, uint64_t start, uint64_t size,
+			       bool *shared)
+{
+	for (size_t i = 0; i < p->n_caller_ranges; i++) {
+		const struct hr_caller_range *r = &p->caller_ranges[i];
+		struct hr_idext e = {'u', start, size}, in = {'u', r->start, r->size};
+		if (hr_idext_inside(&e, &in, 1)) {
+			if (shared)
+				*shared = r->shared;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Extents of one mapping field that lie outside hardrun's pool. */
@@ -321,7 +354,13 @@ void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 		return;
 	}
 	above = (struct hr_idext){'u', end, end < UINT32_MAX ? UINT32_MAX - end : 0};
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		bool shared = false;
+		if (hr_userns_in_caller_range(ctx->policy, ext[i].start, ext[i].size, &shared)) {
+			if (shared) /* the policy lets containers share these: no claim */
+				ext[i--] = ext[--n];
+			continue;
+		}
 		if (!hr_idext_inside(&ext[i], &above, 1)) {
 			_cleanup_free_ char *b =
 			    hr_xasprintf("%" PRIu64 "+%" PRIu64, ext[i].start, ext[i].size);
@@ -330,7 +369,8 @@ void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 			    "host ids outside the ranges a caller's mapping may use; %s", allowed);
 			return;
 		}
-	if (!ctx->container_id)
+	}
+	if (!ctx->container_id || n == 0)
 		return;
 	int r = hr_idclaim_caller(ctx->policy, ctx->container_id, ctx->runtime_root, ext, n,
 				  &holder, &e);

@@ -208,7 +208,8 @@ static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct h
 					    "mapping reaches host id 0: container ids would be "
 					    "host root");
 			bad = true;
-		} else if (pool_first && host < pool_first) {
+		} else if (pool_first && host < pool_first &&
+			   !hr_userns_in_caller_range(ctx->policy, host, size, NULL)) {
 			_cleanup_free_ char *allowed = hr_userns_caller_ranges(ctx->policy);
 			hr_report_unfixable(ctx, path, b,
 					    "mapping reaches host ids below the id pool (%" PRIu32

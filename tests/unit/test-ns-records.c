@@ -17,6 +17,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/nsinfo.h"
 #include "hardrun/podrec.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
 #include "tap.h"
@@ -184,8 +185,37 @@ static void test_cgroup(void)
 	}
 }
 
+static void test_policy(void)
+{
+	static const char ok_text[] =
+	    "{\"userns\":{\"callerRanges\":[{\"start\":100000,\"size\":65536,\"shared\":true}]}}";
+	static const char in_pool[] =
+	    "{\"userns\":{\"callerRanges\":[{\"start\":1048576,\"size\":65536}]}}";
+	static const char bad_key[] =
+	    "{\"userns\":{\"callerRanges\":[{\"start\":100000,\"count\":65536}]}}";
+	struct hr_error *err = NULL;
+	struct hr_policy *p = hr_policy_parse("(test)", ok_text, strlen(ok_text), &err);
+
+	ok(p && p->n_caller_ranges == 1 && p->caller_ranges[0].start == 100000 &&
+	       p->caller_ranges[0].shared,
+	   "policy userns.callerRanges parsed: %s", err ? err->msg : "ok");
+	hr_policy_free(p);
+	hr_error_clear(&err);
+	p = hr_policy_parse("(test)", in_pool, strlen(in_pool), &err);
+	ok(!p && err && strstr(err->msg, "callerRanges[0]"),
+	   "a caller range inside hardrun's pool is refused: %s", err ? err->msg : "accepted");
+	hr_policy_free(p);
+	hr_error_clear(&err);
+	p = hr_policy_parse("(test)", bad_key, strlen(bad_key), &err);
+	ok(!p && err && strstr(err->msg, "count"), "an unknown key is named: %s",
+	   err ? err->msg : "accepted");
+	hr_policy_free(p);
+	hr_error_clear(&err);
+}
+
 int main(void)
 {
+	test_policy();
 	test_judge();
 	test_nsfs();
 	test_extents();

@@ -235,6 +235,37 @@ static void test_own_mapping(void)
 		ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings[0]"),
 		   "a mapping inside the pool that is not the container's range is denied");
 		run_free(&r);
+		{
+			/* Docker userns-remap's range, listed by the host policy */
+			struct hr_caller_range cr = {100000, 65536, false};
+			_cleanup_free_ char *remap = hr_xasprintf(OWN, pre, 100000u, 100000u);
+			pol.caller_ranges = &cr;
+			pol.n_caller_ranges = 1;
+			r = run(remap, HR_ACTION_FIX, "cr1", false, NULL);
+			ok(r.r == 0 && r.ctx.findings.denials == 0,
+			   "a mapping below the pool inside the policy's callerRanges is accepted");
+			run_free(&r);
+			r = run(remap, HR_ACTION_FIX, "cr2", false, NULL);
+			ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings"),
+			   "and is the first container's alone");
+			run_free(&r);
+			cr.shared = true;
+			r = run(remap, HR_ACTION_FIX, "cr3", false, NULL);
+			ok(r.r == 0 && r.ctx.findings.denials == 0,
+			   "unless the policy marks the range shared");
+			run_free(&r);
+			pol.caller_ranges = NULL;
+			pol.n_caller_ranges = 0;
+			r = run(remap, HR_ACTION_FIX, "cr4", false, NULL);
+			const struct hr_finding *d =
+			    find(&r, HR_ACTION_DENY, "linux.uidMappings[0]");
+			ok(r.r == 0 && d && strstr(d->reason, "allowed:") &&
+			       strstr(d->reason, "userns.callerRanges"),
+			   "without it: refused, naming what is allowed and where to list more "
+			   "(%s)",
+			   d ? d->reason : "accepted");
+			run_free(&r);
+		}
 		if (hr_idrange_acquire(&pol, "own", NULL, NULL, 0, &mine, NULL) == 0) {
 			_cleanup_free_ char *m = hr_xasprintf(OWN, pre, mine, mine);
 			r = run(m, HR_ACTION_FIX, "own", false, NULL);
