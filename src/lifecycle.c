@@ -204,7 +204,17 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 		hr_error_clear(&e);
 		return;
 	}
-	if (hr_runtime_has(runtime_root, id) || (owner && !owned_by(policy, id, owner)))
+	if (hr_runtime_has(runtime_root, id)) {
+		/* A pod sandbox the runtime has just created: its user namespace
+		 * goes into hardrun's record now, before any member names it. */
+		struct hr_pod pod;
+		if (hr_pod_lookup(policy, id, runtime_root, &pod, &e) < 0) {
+			hr_log(HR_LOG_WARN, "pod record of %s: %s", id, e->msg);
+			hr_error_clear(&e);
+		}
+		return;
+	}
+	if (owner && !owned_by(policy, id, owner))
 		return;
 	/* delete with another --root: that runtime saying "gone" says nothing
 	 * of the container this id's records belong to. */

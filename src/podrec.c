@@ -114,10 +114,10 @@ int hr_pod_lookup(const struct hr_policy *p, const char *sandbox, const char *ru
 
 	if (!hr_file_name_ok(sandbox))
 		return 0;
-	d = state_subdir(p, "pods", err);
-	if (d < 0)
-		return -1;
-	if (hr_read_file_at(d, sandbox, 4096, &text, NULL, NULL) < 0)
+	/* No records yet (or none readable): no pod hardrun made. */
+	_cleanup_free_ char *dir = hr_xasprintf("%s/pods", hr_idmap_state_dir(p));
+	d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0 || hr_read_file_at(d, sandbox, 4096, &text, NULL, NULL) < 0)
 		return 0;
 	copy = hr_xstrdup(text);
 	if (pod_parse(copy, &pod, &root) < 0 || strcmp(root, hr_runtime_root(runtime_root)) != 0)

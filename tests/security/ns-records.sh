@@ -233,10 +233,13 @@ same=yes
 for t in user net ipc uts pid; do
 	[ -n "$mpid" ] && [ "$(readlink "/proc/$mpid/ns/$t")" = "$(readlink "/proc/$sbpid/ns/$t")" ] || same="no ($t)"
 done
-if [ "$same" = yes ] && [ -e "$STATE/pods/$sb" ]; then
-	tap_ok "a CRI member joins its recorded sandbox's user, net, ipc, uts and pid namespaces"
+# the record names the sandbox's user namespace by its nsfs inode
+sbino=$(readlink "/proc/$sbpid/ns/user" | tr -dc 0-9)
+if [ "$same" = yes ] && grep -qE "^userns=[0-9]+:$sbino\$" "$STATE/pods/$sb" 2>/dev/null; then
+	tap_ok "a CRI member joins its recorded sandbox's user, net, ipc, uts and pid namespaces (record: userns inode $sbino)"
 else
-	tap_fail "pod member joins its sandbox" "$same" "$(cat "$WORK/sb.log" "$WORK/m.log")"
+	tap_fail "pod member joins its sandbox" "$same" "$(cat "$WORK/sb.log" "$WORK/m.log")" \
+		"record: $(tr '\n' ' ' <"$STATE/pods/$sb" 2>/dev/null) sandbox: $sbino"
 fi
 
 # 10. podman's default network with Debian's containers.conf: a netns the
