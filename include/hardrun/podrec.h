@@ -16,9 +16,10 @@ struct hr_policy;
  * mapping is judged by (annotations and paths prove nothing):
  *
  *   <state>/pods/<sandbox>     a pod sandbox hardrun made a user namespace
- *                              for: its range, runtime root, and (from the
- *                              first member's join on) that namespace's
- *                              nsfs identity
+ *                              for: its range, runtime root, and (once
+ *                              the runtime has made it, or at the first
+ *                              member's join) that namespace's nsfs
+ *                              identity
  *   <state>/callers/<id>       host ids a live container's own mapping uses
  *   <state>/callers.lock       flock over every claim of callers/
  */
