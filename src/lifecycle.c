@@ -209,7 +209,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 		 * goes into hardrun's record now, before any member names it. */
 		struct hr_pod pod;
 		if (hr_pod_lookup(policy, id, runtime_root, &pod, &e) < 0) {
-			hr_log(HR_LOG_WARN, "pod record of %s: %s", id, e->msg);
+			hr_warn("pod record of %s: %s", id, e->msg);
 			hr_error_clear(&e);
 		}
 		return;
@@ -219,8 +219,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 	/* delete with another --root: that runtime saying "gone" says nothing
 	 * of the container this id's records belong to. */
 	if (!owner && !created_under(policy, id, runtime_root)) {
-		hr_log(HR_LOG_WARN,
-		       "%s was created under another runtime root: its resources are kept", id);
+		hr_warn("%s was created under another runtime root: its resources are kept", id);
 		return;
 	}
 	release_locked(policy, dfd, id);

@@ -571,7 +571,7 @@ static void test_pod(void)
 	   r.err ? r.err->msg : "accepted");
 	run_free(&r);
 	/* What the sandbox's own create records (plan_range, type sandbox). */
-	ok(hr_pod_record(&pol, "sb1", NULL, 4000000, 65536, NULL) == 0, "pod record of sb1");
+	ok(hr_pod_record(&pol, "sb1", rt_root, 4000000, 65536, NULL) == 0, "pod record of sb1");
 	r = run(c1, HR_ACTION_FIX, "podc", false, NULL);
 	ok(r.r == 0 && has_user_ns(&r, &nspath), "pod member gets a user namespace: %s",
 	   r.err ? r.err->msg : "ok");
@@ -696,7 +696,7 @@ static void test_pod(void)
 		   "host network: sysfs becomes a read-only bind of /sys (%s)", o);
 		run_free(&h);
 	}
-	hr_pod_record(&pol, "sb0", NULL, 4000000, 65536, NULL);
+	hr_pod_record(&pol, "sb0", rt_root, 4000000, 65536, NULL);
 	r = run(c0, HR_ACTION_FIX, "podd", false, NULL);
 	ok(r.r < 0 && r.err && strstr(r.err->msg, "not the one hardrun made"),
 	   "sandbox in the host user namespace: member refused: %s", r.err ? r.err->msg : "");
