@@ -90,8 +90,12 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	 * exec and update then judge by the command line's profile, and there
 	 * is nothing of this create's to release. */
 	struct hr_error *cerr = NULL;
-	if (mode != HR_HARDEN_CHECK &&
-	    hr_container_claim(policy, hr_cli_id(cli), h->profile->name, h->owner, &cerr) < 0) {
+	if (mode != HR_HARDEN_CHECK && hr_container_claim(policy, hr_cli_id(cli), cli->state_root,
+							  h->profile->name, h->owner, &cerr) < 0) {
+		if (cerr->errnum == EEXIST) { /* a live container's id: touch nothing */
+			*err = cerr;
+			return -1;
+		}
 		hr_warn("%s", cerr->msg);
 		hr_error_clear(&cerr);
 	}

@@ -727,3 +727,42 @@ out:
 		hr_err_wrap(err, "share id range %" PRIu32 " with `%s`", host_start, key);
 	return r;
 }
+
+/* sec-ns: the runtime root a key's range was allocated under (records as transactions). */
+int hr_idrange_root_of(const struct hr_policy *p, const char *key, char **root)
+{
+	_cleanup_close_ int dirfd = -1, lockfd = -1;
+	struct range_entries es = {0};
+	int r = 0;
+
+	*root = NULL;
+	if (!hr_file_name_ok(key) || ranges_open(p, &dirfd, &lockfd, NULL) < 0 ||
+	    entries_load(dirfd, &es, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < es.len && !r; i++)
+		if (strcmp(es.e[i].key, key) == 0) {
+			*root = hr_xstrdup(es.e[i].root);
+			r = 1;
+		}
+	entries_free(&es);
+	return r;
+}
+
+/* sec-ns: lowest id of the pool and one past its highest (callers' mappings lie above). */
+int hr_idpool_bounds(const struct hr_policy *p, uint32_t *first, uint64_t *end,
+		     struct hr_error **err)
+{
+	struct id_pool pool = {0};
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (pool_load(p, &pool, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pool.len; i++) {
+		lo = pool.iv[i].start < lo ? pool.iv[i].start : lo;
+		hi = pool.iv[i].end > hi ? pool.iv[i].end : hi;
+	}
+	pool_free(&pool);
+	*first = (uint32_t)lo;
+	*end = hi;
+	return 0;
+}

@@ -29,6 +29,7 @@
 #include "hardrun/testpoint.h"
 #include "hardrun/util.h"
 #include "hardrun/idmap.h"
+#include "hardrun/podrec.h"
 
 extern char **environ;
 
@@ -68,20 +69,31 @@ static int records_lock(const struct hr_policy *policy, const char *id, int *dir
 	return hr_steal_fd(&lock);
 }
 
-static int record_write(const struct hr_policy *policy, const char *id, const char *profile,
-			const char *owner, struct hr_error **err)
+/*
+ * The record: profile, owner token, runtime root.  Claimed only after the
+ * runtime's "exists" check, under the id's lock: a create of a live id (a
+ * refused one, or one racing the live one's) never rewrites that
+ * container's record, so its exec keeps the profile it was created with.
+ */
+static int record_claim(const struct hr_policy *policy, const char *id, const char *root,
+			const char *profile, const char *owner, struct hr_error **err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int lock = records_lock(policy, id, &dfd, err);
-	_cleanup_free_ char *text = hr_xasprintf("%s\n%s\n", profile, owner);
+	_cleanup_free_ char *r = NULL, *text = NULL;
 
 	if (lock < 0)
 		return -1;
+	if (hr_runtime_has(root, id))
+		return hr_error_set(err, EEXIST, "container with id exists: %s", id);
+	r = hr_xstrdup(hr_runtime_root(root));
+	r[strcspn(r, "\n")] = '\0';
+	text = hr_xasprintf("%s\n%s\n%s\n", profile, owner, r);
 	return hr_write_file_atomic(dfd, id, text, strlen(text), 0600, err);
 }
 
-int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
-		       char owner[HR_OWNER_LEN], struct hr_error **err)
+int hr_container_claim(const struct hr_policy *policy, const char *id, const char *runtime_root,
+		       const char *profile, char owner[HR_OWNER_LEN], struct hr_error **err)
 {
 	uint8_t r[(HR_OWNER_LEN - 1) / 2];
 
@@ -92,8 +104,10 @@ int hr_container_claim(const struct hr_policy *policy, const char *id, const cha
 		return hr_error_set(err, errno, "claim `%s`: getrandom", id);
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(owner + 2 * i, 3, "%02x", r[i]);
-	if (record_write(policy, id, profile, owner, err) < 0)
+	if (record_claim(policy, id, runtime_root, profile, owner, err) < 0) {
+		owner[0] = '\0';
 		return hr_err_wrap(err, "claim container id `%s`", id);
+	}
 	return 0;
 }
 
@@ -140,6 +154,7 @@ static void release_locked(const struct hr_policy *policy, int dirfd, const char
 		hr_warn("release SELinux categories of %s: %s", id, e->msg);
 		hr_error_clear(&e);
 	}
+	hr_records_forget(policy, id);
 	unlinkat(dirfd, id, 0);
 }
 
@@ -150,6 +165,26 @@ static bool owned_by(const struct hr_policy *policy, const char *id, const char 
 	char *nl = text ? strchr(text, '\n') : NULL;
 
 	return nl && strncmp(nl + 1, owner, strlen(owner)) == 0 && nl[1 + strlen(owner)] == '\n';
+}
+
+/*
+ * Was id created under runtime root `root`?  The record says (third line);
+ * without one, the id range's entry does.  Neither: nothing tells, and
+ * the runtime's own "gone" is all there is.
+ */
+static bool created_under(const struct hr_policy *policy, const char *id, const char *root)
+{
+	_cleanup_free_ char *text = record_read(policy, id), *rr = NULL;
+	const char *want = hr_runtime_root(root);
+	char *l2 = text ? strchr(text, '\n') : NULL, *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+
+	if (l3 && l3[1]) {
+		l3[1 + strcspn(l3 + 1, "\n")] = '\0';
+		return strcmp(l3 + 1, want) == 0;
+	}
+	if (hr_idrange_root_of(policy, id, &rr) == 1)
+		return strcmp(rr, want) == 0;
+	return true;
 }
 
 void hr_container_release_unless_live(const struct hr_policy *policy, const char *id,
@@ -169,8 +204,24 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 		hr_error_clear(&e);
 		return;
 	}
-	if (hr_runtime_has(runtime_root, id) || (owner && !owned_by(policy, id, owner)))
+	if (hr_runtime_has(runtime_root, id)) {
+		/* A pod sandbox the runtime has just created: its user namespace
+		 * goes into hardrun's record now, before any member names it. */
+		struct hr_pod pod;
+		if (hr_pod_lookup(policy, id, runtime_root, &pod, &e) < 0) {
+			hr_warn("pod record of %s: %s", id, e->msg);
+			hr_error_clear(&e);
+		}
 		return;
+	}
+	if (owner && !owned_by(policy, id, owner))
+		return;
+	/* delete with another --root: that runtime saying "gone" says nothing
+	 * of the container this id's records belong to. */
+	if (!owner && !created_under(policy, id, runtime_root)) {
+		hr_warn("%s was created under another runtime root: its resources are kept", id);
+		return;
+	}
 	release_locked(policy, dfd, id);
 }
 

@@ -82,6 +82,7 @@ void hr_policy_free(struct hr_policy *p)
 	hr_strv_free(p->annotation_profiles);
 	hr_strv_free(p->allowed_annotations);
 	hr_strv_free(p->volume_roots);
+	free(p->caller_ranges);
 	free(p);
 }
 
@@ -149,10 +150,47 @@ static int check_keys(const struct hr_json *o, const char *f, const char *sec,
 	return 0;
 }
 
+/* userns.callerRanges: [{"start": N, "size": M, "shared": bool}], outside the pool. */
+static int parse_caller_ranges(struct hr_policy *p, const struct hr_json *arr,
+			       struct hr_error **err)
+{
+	static const char *const keys[] = {"start", "size", "shared", NULL};
+	const char *f = p->path;
+
+	if (hr_json_is_null(arr))
+		return 0;
+	if (arr->type != HR_JSON_ARRAY)
+		return hr_error_set(err, 0, "%s: `userns.callerRanges` must be an array", f);
+	p->caller_ranges = hr_xcalloc(arr->arr.len + 1, sizeof(*p->caller_ranges));
+	for (size_t i = 0; i < arr->arr.len; i++) {
+		struct hr_caller_range *r = &p->caller_ranges[p->n_caller_ranges++];
+		const struct hr_json *o = arr->arr.items[i];
+		if (!o || o->type != HR_JSON_OBJECT ||
+		    check_keys(o, f, "userns.callerRanges", keys, err) < 0 ||
+		    get_u32(o, "start", &r->start, f, "userns.callerRanges", err) < 0 ||
+		    get_u32(o, "size", &r->size, f, "userns.callerRanges", err) < 0 ||
+		    hr_policy_get_bool(o, "shared", &r->shared, f, "userns.callerRanges", err) < 0)
+			return (err && *err)
+				   ? -1
+				   : hr_error_set(err, 0,
+						  "%s: `userns.callerRanges[%zu]` must be an "
+						  "object",
+						  f, i);
+		if (r->start == 0 || r->size == 0 || (uint64_t)r->start + r->size > UINT32_MAX ||
+		    (r->start < (uint64_t)p->pool_start + p->pool_size &&
+		     p->pool_start < (uint64_t)r->start + r->size))
+			return hr_error_set(err, 0,
+					    "%s: `userns.callerRanges[%zu]` must hold ids above 0, "
+					    "within 32 bits and outside hardrun's pool",
+					    f, i);
+	}
+	return 0;
+}
+
 static int parse_userns(struct hr_policy *p, const struct hr_json *o, struct hr_error **err)
 {
-	static const char *const keys[] = {"poolStart", "poolSize",	 "rangeSize",
-					   "useSubid",	"chownFallback", NULL};
+	static const char *const keys[] = {"poolStart",	    "poolSize",	    "rangeSize", "useSubid",
+					   "chownFallback", "callerRanges", NULL};
 	const char *f = p->path;
 	if (check_keys(o, f, "userns", keys, err) < 0 ||
 	    get_u32(o, "poolStart", &p->pool_start, f, "userns", err) < 0 ||
@@ -167,7 +205,7 @@ static int parse_userns(struct hr_policy *p, const struct hr_json *o, struct hr_
 				    "%s: `userns` pool must start above 0 and hold at least one "
 				    "range within 32-bit ids",
 				    f);
-	return 0;
+	return parse_caller_ranges(p, hr_json_get(o, "callerRanges"), err);
 }
 
 static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)

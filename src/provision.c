@@ -20,6 +20,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
 #include "hardrun/mountsrc.h"
+#include "hardrun/podrec.h"
 #include "hardrun/provision.h"
 #include "hardrun/util.h"
 
@@ -248,6 +249,9 @@ static int claim_range(const struct hr_policy *p, const struct hr_range_claim *c
 		    0)
 			return -1;
 		*claimed = true;
+		if (c->pod_record &&
+		    hr_pod_record(p, c->key, c->runtime_root, *start, c->size, err) < 0)
+			return -1;
 		hr_json_set(linux_, "uidMappings", mapping(*start, c->size));
 		hr_json_set(linux_, "gidMappings", mapping(*start, c->size));
 		return 0;
@@ -295,6 +299,8 @@ fail:
 	if (tree >= 0)
 		close(tree);
 	hr_idmount_release(p, id, NULL);
+	if (claimed && plan->range.pod_record)
+		hr_records_forget(p, plan->range.key);
 	if (claimed)
 		hr_idrange_release(p, plan->range.key, NULL);
 	return -1;

@@ -56,6 +56,14 @@ void hr_idrange_sweep(const struct hr_policy *p);
 int hr_idpool_first(const struct hr_policy *p, uint32_t *first, struct hr_error **err);
 
 /*
+ * The pool's lowest id and one past its highest: a config's own mapping
+ * outside the pool must lie at or above *end (ids below belong to host
+ * users and their subordinate ranges).
+ */
+int hr_idpool_bounds(const struct hr_policy *p, uint32_t *first, uint64_t *end,
+		     struct hr_error **err);
+
+/*
  * May a config's own mapping use host ids [start, start + size)?  0: the
  * ids lie outside the pool; 1: inside the range key holds (key may be
  * NULL); 2: inside the pool but not key's range, so possibly another
@@ -99,6 +107,12 @@ int hr_idrange_lookup(const struct hr_policy *p, const char *key, uint32_t *host
  */
 int hr_idrange_share(const struct hr_policy *p, const char *key, const char *runtime_root,
 		     const char *bundle, uint32_t host_start, uint32_t size, struct hr_error **err);
+
+/*
+ * The runtime root key's range was allocated under: 1 and *root
+ * (malloc'd), 0 when key holds none or the state cannot be read.
+ */
+int hr_idrange_root_of(const struct hr_policy *p, const char *key, char **root);
 
 /* Free the range held by key; no range is not an error.  Called after delete. */
 int hr_idrange_release(const struct hr_policy *p, const char *key, struct hr_error **err);

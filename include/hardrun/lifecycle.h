@@ -18,12 +18,15 @@
 
 /*
  * Claim id for a create that is about to allocate for it: write the record
- * with `profile` and a new owner token (into owner; "" for an id hardrun
- * keeps nothing for).  From then on only this create may release what is
- * held under the id, until it is deleted.
+ * with `profile`, a new owner token (into owner; "" for an id hardrun
+ * keeps nothing for) and the runtime root.  From then on only this create
+ * may release what is held under the id, until it is deleted, and only a
+ * delete under the same runtime root.  Refused (EEXIST, record untouched,
+ * owner "") when the runtime under runtime_root still has a container of
+ * that id: the caller must stop, the id is the live container's.
  */
-int hr_container_claim(const struct hr_policy *policy, const char *id, const char *profile,
-		       char owner[HR_OWNER_LEN], struct hr_error **err);
+int hr_container_claim(const struct hr_policy *policy, const char *id, const char *runtime_root,
+		       const char *profile, char owner[HR_OWNER_LEN], struct hr_error **err);
 /* Returns a malloc'd profile name, or NULL when nothing was recorded. */
 char *hr_container_profile(const struct hr_policy *policy, const char *id);
 
@@ -37,7 +40,8 @@ void hr_container_sweep(const struct hr_policy *policy, const char *id);
  * container of that id in its state root (runc's layout,
  * <runtime_root>/<id>; NULL for runc's default), or `owner` is given and a
  * newer create has claimed the id since (owner "": nothing was claimed,
- * nothing to release; NULL: whoever claimed it, for delete).  After a refused or failed create,
+ * nothing to release; NULL: whoever claimed it, for delete, and then only
+ * when the id was created under the same runtime root).  After a refused or failed create,
  * or a foreground run, nothing is left; a create that failed because the id
  * is taken does not free the live container's range; the late release of a
  * container never frees what a new container of the same id holds.

@@ -18,6 +18,16 @@
 
 #define HR_DEFAULT_POLICY_PATH "/etc/hardrun/policy.json"
 
+/*
+ * userns.callerRanges: host ids a config's own mapping may use besides those
+ * above the pool (Docker userns-remap's, podman --uidmap's); `shared`: live
+ * containers may map the same ids there.
+ */
+struct hr_caller_range {
+	uint32_t start, size;
+	bool shared;
+};
+
 struct hr_policy {
 	char *path;	       /* file it came from, or "(built-in defaults)" */
 	char *default_profile; /* "baseline" unless set */
@@ -31,6 +41,8 @@ struct hr_policy {
 	uint32_t pool_size;   /* ids in the pool */
 	uint32_t range_size;  /* ids per container (65536) */
 	bool pool_from_subid; /* pool taken from /etc/subuid entry of user "hardrun" */
+	struct hr_caller_range *caller_ranges; /* userns.callerRanges */
+	size_t n_caller_ranges;
 	char **allowed_hooks; /* absolute paths; NULL-terminated, may be empty */
 	char **image_allow;   /* glob patterns; NULL-terminated, empty means any */
 	bool image_require_digest;

@@ -60,6 +60,7 @@ struct hr_range_claim {
 	const char *runtime_root; /* borrowed, may be NULL */
 	const char *bundle;	  /* borrowed, may be NULL */
 	uint32_t start, size;	  /* SHARE: the owner's range; ACQUIRE: size only */
+	bool pod_record;	  /* ACQUIRE for a CRI sandbox: record the pod with it */
 };
 
 struct hr_plan {

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "hardrun/error.h"
 #include "hardrun/rules.h"
@@ -46,5 +47,35 @@ bool hr_resources_unapplied_fatal(const void *settings);
  * Shared by the namespaces and resources rules.
  */
 int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct hr_error **err);
+
+/* Is sysctl key in the resources rule's allow list (settings NULL: the default list)? */
+bool hr_resources_sysctl_listed(const void *settings, const char *key);
+
+/* What the host's cgroup file systems say about a linux.cgroupsPath. */
+struct hr_cgroup_facts {
+	bool is_root;	     /* it names a hierarchy's root */
+	bool exists;	     /* a cgroup of that path exists in some hierarchy */
+	unsigned long tasks; /* non-zero: it, or a cgroup below it, has tasks */
+};
+
+/*
+ * Gather them: the path as runc's cgroupfs manager reads it (absolute, or
+ * relative to hardrun's own cgroup, which the runtime it execs shares), and
+ * as the systemd form "slice:prefix:name" expands, in every v1 hierarchy
+ * that limits something and in the unified one.
+ */
+void hr_cgroup_facts(const char *cgroups_path, struct hr_cgroup_facts *f);
+
+/* Why a cgroupsPath with these facts is refused, NULL when it may be used.  Pure. */
+const char *hr_cgroup_verdict(const struct hr_cgroup_facts *f);
+
+/*
+ * Judge one linux.resources.unified entry: NULL when it may stay; else the
+ * reason, with fix[] the value to write instead ("" : remove the key).
+ * pids_max is the profile's pids limit, memory_max its memory limit (<= 0:
+ * none).  Pure.
+ */
+const char *hr_unified_verdict(const char *key, const char *value, int64_t pids_max,
+			       int64_t memory_max, char fix[32]);
 
 #endif

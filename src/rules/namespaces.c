@@ -14,6 +14,7 @@
  * is a finding too).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <stdint.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/nsinfo.h"
+#include "hardrun/podrec.h"
 #include "hardrun/path.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/rules.h"
@@ -56,7 +59,7 @@ static const struct {
     {"user", "user", false}, {"time", "time", false},
 };
 #define N_NS (sizeof(ns_types) / sizeof(ns_types[0]))
-enum { NS_CGROUP = 4, NS_NETWORK = 5, NS_USER = 6 };
+enum { NS_IPC = 1, NS_UTS = 2, NS_CGROUP = 4, NS_NETWORK = 5, NS_USER = 6 };
 
 static int ns_index(const char *type)
 {
@@ -68,23 +71,30 @@ static int ns_index(const char *type)
 
 int hr_ns_path_is_host(const char *type, const char *path, bool *is_host, struct hr_error **err)
 {
-	int idx = ns_index(type);
-	struct stat st, ref;
+	int want = hr_ns_clone_type(type);
+	struct hr_ns_facts f;
+	struct hr_nsid self = {0};
 
 	*is_host = false;
-	if (idx < 0)
+	if (!want)
 		return hr_error_set(err, 0, "unknown namespace type `%s`", type);
-	if (stat(path, &st) < 0)
-		return hr_error_set(err, errno, "namespace path `%s`", path);
-	/* Both references: hardrun may itself run in a container (pid 1 is
-	 * then not the host's init), and /proc/1 may be unreadable when it
-	 * runs unprivileged.  Either match is the host's namespace. */
-	const char *refs[] = {"/proc/1/ns/", "/proc/self/ns/"};
-	for (size_t i = 0; i < 2; i++) {
-		char p[64];
-		snprintf(p, sizeof(p), "%s%s", refs[i], ns_types[idx].proc);
-		if (stat(p, &ref) == 0 && ref.st_dev == st.st_dev && ref.st_ino == st.st_ino)
-			*is_host = true;
+	if (hr_ns_resolve(path, &f, err) < 0)
+		return -1;
+	hr_ns_self(want, &self);
+	switch (hr_ns_judge(&f, want, &self, NULL)) {
+	case HR_NS_WRONG_TYPE:
+		return hr_error_set(err, 0, "`%s` is not a %s namespace", path, type);
+	case HR_NS_HOST:
+		*is_host = true;
+		break;
+	case HR_NS_HOST_OWNED:
+		/* A network namespace the host made for a container (CNI) is
+		 * not the host's; any other kind owned by the initial user
+		 * namespace is host root's to judge, so the host's. */
+		*is_host = want != CLONE_NEWNET;
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
@@ -134,10 +144,84 @@ static void ns_free(void *settings)
 }
 
 struct ns_scan {
+	struct hr_pod pod; /* the pod by hardrun's records (have_pod) */
+	bool have_pod;
 	unsigned seen;	  /* bit per ns_types index */
 	ssize_t net_item; /* index of the network entry, -1 if none */
 	bool net_is_host; /* network entry joins the host's namespace */
 };
+
+/*
+ * A namespace joined by path, judged by what it is: its type, and which
+ * user namespace owns it.  The host's (or, except for the network, any
+ * owned by the initial user namespace) loses its path.  One owned by a
+ * user namespace hardrun did not make for this container's pod would join
+ * that container: its pid namespace (whose /proc/1/root is that
+ * container's files), mount or time namespace is refused; its ipc, uts
+ * and cgroup namespaces become private ones; its network is shared, the
+ * container keeping a user namespace of its own there (docker --network
+ * container:X; hardrun enters the netns before the runtime), which gives
+ * it no privilege over the other container.
+ */
+static int judge_path(struct hr_ctx *ctx, struct hr_json *item, int idx, const char *nspath,
+		      const char *path, const char *before, struct ns_scan *sc)
+{
+	int want = hr_ns_clone_type(ns_types[idx].type);
+	struct hr_ns_facts f;
+	struct hr_nsid self = {0};
+	struct hr_error *e = NULL;
+
+	if (hr_ns_resolve(nspath, &f, &e) < 0) {
+		hr_report_unfixable(ctx, path, before, "cannot verify the namespace path (%s)",
+				    e->msg);
+		hr_error_clear(&e);
+		return -1;
+	}
+	hr_ns_self(want, &self);
+	enum hr_ns_verdict v = hr_ns_judge(&f, want, &self, sc->have_pod ? &sc->pod.userns : NULL);
+	/* Rootless (hardrun in a user namespace): "initial" is the caller's own,
+	 * whose namespaces (a rootless pod's) are not the host's; only the
+	 * identity of hardrun's own says host there. */
+	bool host =
+	    v == HR_NS_HOST || (v == HR_NS_HOST_OWNED && idx != NS_NETWORK && !ctx->in_userns);
+	if (v == HR_NS_WRONG_TYPE) {
+		hr_report_unfixable(ctx, path, before, "the path is not a %s namespace",
+				    ns_types[idx].type);
+		return -1;
+	}
+	if (v == HR_NS_FOREIGN && (idx == NS_IPC || idx == NS_UTS || idx == NS_CGROUP)) {
+		/* A podman pod's members share the infra's: nothing in the config
+		 * says the infra is a pod, so they get their own, as safe as it is
+		 * private (the network is shared without privilege, see above). */
+		_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", ns_types[idx].type);
+		if (hr_report(ctx, path, before, after,
+			      "the %s namespace of a user namespace hardrun did not make for this "
+			      "container's pod: sharing it would take joining that container; a "
+			      "private one instead",
+			      ns_types[idx].type))
+			hr_json_remove(item, "path");
+		return idx;
+	}
+	if (v == HR_NS_FOREIGN && idx != NS_NETWORK) {
+		hr_report_unfixable(ctx, path, before,
+				    "joins the %s namespace of a user namespace hardrun did not "
+				    "make for this container's pod: that would be joining another "
+				    "container",
+				    ns_types[idx].type);
+		return -1;
+	}
+	if (idx == NS_NETWORK) {
+		sc->net_is_host = host;
+		return idx;
+	}
+	if (!host || !ns_types[idx].required)
+		return idx;
+	_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", ns_types[idx].type);
+	if (hr_report(ctx, path, before, after, "joins the host's %s namespace",
+		      ns_types[idx].type))
+		hr_json_remove(item, "path");
+	return idx;
+}
 
 /* Validate one entry; returns its ns_types index, -1 when skipped, -2 on error. */
 static int scan_entry(struct hr_ctx *ctx, struct hr_json *item, size_t i, struct ns_scan *sc,
@@ -180,24 +264,7 @@ static int scan_entry(struct hr_ctx *ctx, struct hr_json *item, size_t i, struct
 	if (!*nspath)
 		return idx;
 
-	bool host = false;
-	struct hr_error *e = NULL;
-	if (hr_ns_path_is_host(type, nspath, &host, &e) < 0) {
-		hr_report_unfixable(ctx, path, before, "cannot verify the namespace path (%s)",
-				    e->msg);
-		hr_error_clear(&e);
-		return -1;
-	}
-	if (idx == NS_NETWORK) {
-		sc->net_is_host = host;
-		return idx;
-	}
-	if (!host || !ns_types[idx].required)
-		return idx;
-	_cleanup_free_ char *after = hr_xasprintf("{\"type\":\"%s\"}", type);
-	if (hr_report(ctx, path, before, after, "joins the host's %s namespace", type))
-		hr_json_remove(item, "path");
-	return idx;
+	return judge_path(ctx, item, idx, nspath, path, before, sc);
 }
 
 static bool kernel_has_ns(int idx)
@@ -290,7 +357,6 @@ static const char *ns_path(const struct hr_json *entry)
 static bool userns_without_own_netns(const struct hr_json *arr)
 {
 	const struct hr_json *user = ns_find(arr, "user"), *net = ns_find(arr, "network");
-	struct stat owner, us;
 
 	if (!user)
 		return false;
@@ -298,14 +364,19 @@ static bool userns_without_own_netns(const struct hr_json *arr)
 		return true;
 	if (!ns_path(net))
 		return false;
-	_cleanup_close_ int fd = open(ns_path(net), O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int ufd = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
-	if (ufd < 0 || fstat(ufd, &owner) < 0)
+	struct hr_ns_facts nf, uf;
+	struct hr_error *e = NULL;
+	if (hr_ns_resolve(ns_path(net), &nf, &e) < 0 || !nf.owner_known) {
+		hr_error_clear(&e);
 		return false;
+	}
 	if (!ns_path(user))
 		return true;
-	return stat(ns_path(user), &us) < 0 || us.st_dev != owner.st_dev ||
-	       us.st_ino != owner.st_ino;
+	if (hr_ns_resolve(ns_path(user), &uf, &e) < 0) {
+		hr_error_clear(&e);
+		return true;
+	}
+	return !hr_nsid_eq(&uf.id, &nf.owner);
 }
 
 static struct hr_json *sys_bind(void)
@@ -374,9 +445,14 @@ static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **
 	const struct ns_settings *s = settings;
 	struct ns_scan sc = {.net_item = -1};
 	struct hr_json *arr = hr_spec_get(ctx->spec, "linux/namespaces", HR_JSON_ARRAY, false, err);
+	struct hr_error *e = NULL;
 
 	if (!arr && err && *err)
 		return -1;
+	/* The pod from hardrun's records; a record that does not hold is the
+	 * userns rule's refusal, here it only means "no pod". */
+	sc.have_pod = hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, &sc.pod, &e) == 1;
+	hr_error_clear(&e);
 	for (size_t i = 0; arr && i < arr->arr.len; i++)
 		if (scan_entry(ctx, arr->arr.items[i], i, &sc, err) == -2)
 			return -1;

@@ -439,6 +439,56 @@ static int check_sysctls(struct hr_ctx *ctx, const struct resources_settings *s,
 	return 0;
 }
 
+/* linux.cgroupsPath: a cgroup of the container's own, never one with tasks. */
+static int check_cgroups_path(struct hr_ctx *ctx, struct hr_error **err)
+{
+	const char *cg = NULL;
+	struct hr_cgroup_facts f;
+	const char *why;
+
+	if (hr_spec_get_string(ctx->spec, "linux/cgroupsPath", &cg, err) < 0)
+		return -1;
+	if (!cg || !*cg)
+		return 0;
+	hr_cgroup_facts(cg, &f);
+	why = hr_cgroup_verdict(&f);
+	if (why)
+		hr_report_unfixable(ctx, "linux.cgroupsPath", cg, "%s", why);
+	return 0;
+}
+
+/* linux.resources.unified: each key held to the profile like its v1 field. */
+static int check_unified(struct hr_ctx *ctx, const struct resources_settings *s,
+			 struct hr_error **err)
+{
+	struct hr_json *u =
+	    hr_spec_get(ctx->spec, "linux/resources/unified", HR_JSON_OBJECT, false, err);
+
+	if (!u)
+		return (err && *err) ? -1 : 0;
+	for (size_t i = u->obj.len; i-- > 0;) {
+		const char *key = u->obj.members[i].key;
+		const char *v = hr_json_as_string(u->obj.members[i].value);
+		char fix[32];
+		if (!v)
+			return hr_error_set(
+			    err, 0, "config: `linux.resources.unified.%.100s` must be a string",
+			    key);
+		const char *why = hr_unified_verdict(key, v, s->pids_max,
+						     s->have_memory ? s->memory_max : 0, fix);
+		if (!why)
+			continue;
+		_cleanup_free_ char *path = hr_xasprintf("linux.resources.unified.%.200s", key);
+		if (!*fix) {
+			hr_report_unfixable(ctx, path, v, "%s", why);
+			continue;
+		}
+		if (hr_report(ctx, path, v, fix, "%s", why))
+			hr_json_set(u, key, hr_json_new_string(fix));
+	}
+	return 0;
+}
+
 static int resources_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct resources_settings *s = settings;
@@ -451,7 +501,8 @@ static int resources_apply(struct hr_ctx *ctx, const void *settings, struct hr_e
 	if (s->have_memory && (cap_limit(ctx, "memory", "limit", s->memory_max, err) < 0 ||
 			       cap_swap(ctx, s->memory_max, err) < 0))
 		return -1;
-	if (check_rlimits(ctx, s, proc, err) < 0 || check_sysctls(ctx, s, err) < 0)
+	if (check_rlimits(ctx, s, proc, err) < 0 || check_sysctls(ctx, s, err) < 0 ||
+	    check_unified(ctx, s, err) < 0 || check_cgroups_path(ctx, err) < 0)
 		return -1;
 	return 0;
 }
@@ -512,6 +563,18 @@ int hr_resources_check_update(struct hr_ctx *ctx, const void *settings, const ch
 			if (present)
 				check_update_value(ctx, path, v, s->memory_max);
 		}
+		const struct hr_json *u = hr_json_get(res, "unified");
+		for (size_t i = 0; u && u->type == HR_JSON_OBJECT && i < u->obj.len; i++) {
+			const char *uv = hr_json_as_string(u->obj.members[i].value);
+			char fix[32];
+			const char *why =
+			    hr_unified_verdict(u->obj.members[i].key, uv ? uv : "", s->pids_max,
+					       s->have_memory ? s->memory_max : 0, fix);
+			_cleanup_free_ char *path =
+			    hr_xasprintf("unified.%.200s", u->obj.members[i].key);
+			if (why)
+				hr_report_unfixable(ctx, path, uv, "update: %s", why);
+		}
 	}
 	/* The sentinel only means "not given" for flags; a JSON value of
 	 * LLONG_MIN is just another negative (unlimited) limit. */
@@ -537,4 +600,15 @@ bool hr_resources_unapplied_fatal(const void *settings)
 {
 	const struct resources_settings *s = settings;
 	return !s || !s->unapplied_warn;
+}
+
+bool hr_resources_sysctl_listed(const void *settings, const char *key)
+{
+	const struct resources_settings *s = settings;
+	char *const *allow = s ? s->sysctl_allow : (char *const *)sysctl_default;
+
+	for (; allow && *allow; allow++)
+		if (fnmatch(*allow, key, 0) == 0)
+			return true;
+	return false;
 }

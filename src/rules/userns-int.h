@@ -9,6 +9,7 @@
 #include "hardrun/error.h"
 #include "hardrun/json.h"
 #include "hardrun/mountsrc.h"
+#include "hardrun/podrec.h"
 #include "hardrun/rules.h"
 
 #define HR_CRI_TYPE	  "io.kubernetes.cri.container-type"
@@ -24,24 +25,23 @@ struct hr_userns_plan {
 	bool own_userns;  /* the config brought the user namespace (and its mounts' maps) */
 };
 
-/* Deny joining the host's user namespace, or one mapping root outside the pool. */
+/*
+ * The pod this container belongs to by hardrun's records (CRI container
+ * with a sandbox-id hardrun made): 1 and *pod filled, 0 none, < 0 error.
+ */
+int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err);
+
+/* Deny joining any user namespace by path but the pod's (hr_userns_pod_of). */
 void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first);
 
 /*
- * A CRI pod member joins the sandbox's user namespace (found through the
- * lower runtime's state of `sandbox` under root) and shares its mapping.
- * Fills pl.
+ * A CRI pod member joins the sandbox's user namespace and shares its
+ * mapping, only when hardrun's records hold `sandbox` as a pod it made
+ * under this runtime root (hr_pod_lookup): the annotation alone proves
+ * nothing.  Fills pl.
  */
-int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+int hr_userns_plan_pod_member(struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
 			      struct hr_userns_plan *pl, struct hr_error **err);
-
-/*
- * Namespaces joined by /proc/<pid>/ns path that belong to another user
- * namespace (docker --network container:X): 1 and pl->join set when the
- * container must join that one, 0 when not, < 0 on error.
- */
-int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_userns_plan *pl,
-			  struct hr_error **err);
 
 /*
  * After the user namespace is set: what only a namespace's owner may do
@@ -53,15 +53,40 @@ void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl
 /*
  * A network namespace joined by path that the container's user namespace
  * will not own is entered by this process now (with a container id) and
- * dropped from the config, since runc 1.1 could not enter it.  The dropped
- * entry is kept in undo (the HR_UNDO record) for the bundle's next use.
+ * dropped from the config, since runc 1.1 could not enter it.  When it was
+ * made for this container or pod (owned by the initial user namespace, not
+ * the host's, no process in it or the recorded pod sandbox's), the net.*
+ * sysctls asked for are written there by hardrun and dropped from the
+ * config, and low ports are opened; elsewhere they are refused.  Dropped
+ * entries are kept in undo (the HR_UNDO record) for the bundle's next use.
  */
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
 			     struct hr_json *undo, struct hr_error **err);
 
+/* Will the container's network namespace belong to its user namespace? */
+bool hr_userns_netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl);
+
+/* ping_group_range clamped to the mapping's size (userns-netns.c). */
+void hr_userns_clamp_ping_range(struct hr_ctx *ctx, uint32_t size);
+
 /* exec: enter the network namespace of container id's init (no-op if ours);
  * root: the runtime's state root. */
 int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err);
+
+/* Is [start, start+size) inside one of the policy's userns.callerRanges (*shared: may be shared)?
+ */
+bool hr_userns_in_caller_range(const struct hr_policy *p, uint64_t start, uint64_t size,
+			       bool *shared);
+
+/* What a caller's own mapping may use, for refusals (malloc'd). */
+char *hr_userns_caller_ranges(const struct hr_policy *p);
+
+/*
+ * A config's own mapping outside hardrun's pool: refused unless above the
+ * pool and claimed by no other live container; claimed for this one (with
+ * a container id).  Findings only.
+ */
+void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_);
 
 /* Name the locked flags of every bind source's mount (runc 1.1 remounts binds). */
 void hr_userns_keep_locked_flags(struct hr_ctx *ctx);

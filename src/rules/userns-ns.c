@@ -21,198 +21,87 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
 #include "hardrun/json.h"
+#include "hardrun/nsinfo.h"
+#include "hardrun/podrec.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
 
-static int ns_owner(const char *path, struct stat *owner);
-
-/* First extent of /proc/<pid>/<file> that maps container id 0. */
-static int read_proc_map(long pid, const char *file, uint32_t *start, uint32_t *size)
+int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err)
 {
-	_cleanup_free_ char *path = hr_xasprintf("/proc/%ld/%s", pid, file);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	unsigned long in, out, len;
-
-	while (f && fscanf(f, "%lu %lu %lu", &in, &out, &len) == 3)
-		if (in == 0) {
-			*start = (uint32_t)out;
-			*size = (uint32_t)len;
-			return 0;
-		}
-	return -1;
+	return hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, pod, err);
 }
 
-/* pid of /proc/<pid>/ns/user, or -1 for another path. */
-static long proc_pid(const char *path)
-{
-	char *end = NULL;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) != 0)
-		return -1;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && pid > 0 && strcmp(end, "/ns/user") == 0 ? pid : -1;
-}
-
-static bool same_ns(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
-/*
- * The host's user namespace.  Only asked while hardrun itself runs in it
- * (apply() returns early otherwise), so our own namespace is the reference;
- * pid 1's link may not even be readable (ptrace rules).
- */
-static bool host_ns(const char *path)
-{
-	return same_ns(path, "/proc/self/ns/user") || same_ns(path, "/proc/1/ns/user");
-}
-
-/* A joined user namespace: not the host's, and not mapping host 0. */
+/* A user namespace joined by path: only the pod's, as hardrun's records know it. */
 void hr_userns_check_join(struct hr_ctx *ctx, const char *path, uint32_t pool_first)
 {
-	long pid = proc_pid(path);
-	uint32_t start = 0, size = 0;
+	struct hr_ns_facts f;
+	struct hr_pod pod = {0};
+	struct hr_nsid self = {0};
+	struct hr_error *e = NULL;
+	int havepod;
 
-	if (strcmp(path, "/proc/1/ns/user") == 0 || strcmp(path, "/proc/self/ns/user") == 0 ||
-	    strcmp(path, "/proc/thread-self/ns/user") == 0 || host_ns(path)) {
+	(void)pool_first;
+	if (hr_ns_resolve(path, &f, &e) < 0) {
+		/* pid 1's links may be unreadable (ptrace rules): still the host's */
+		hr_report_unfixable(
+		    ctx, "linux.namespaces", path, "%s%s", e->msg,
+		    strcmp(path, "/proc/1/ns/user") == 0 ? ": joins the host user namespace" : "");
+		hr_error_clear(&e);
+		return;
+	}
+	havepod = hr_userns_pod_of(ctx, &pod, &e);
+	if (havepod < 0) {
+		hr_report_unfixable(ctx, "linux.namespaces", path, "%s", e->msg);
+		hr_error_clear(&e);
+		return;
+	}
+	hr_ns_self(CLONE_NEWUSER, &self);
+	switch (hr_ns_judge(&f, CLONE_NEWUSER, &self, havepod ? &pod.userns : NULL)) {
+	case HR_NS_POD:
+		return;
+	case HR_NS_WRONG_TYPE:
+		hr_report_unfixable(ctx, "linux.namespaces", path,
+				    "the user namespace path is a namespace of another type");
+		return;
+	case HR_NS_HOST:
+	case HR_NS_HOST_OWNED:
 		hr_report_unfixable(ctx, "linux.namespaces", path,
 				    "joins the host user namespace: container root would be host "
 				    "root");
 		return;
-	}
-	if (pid > 0 && read_proc_map(pid, "uid_map", &start, &size) == 0 &&
-	    (start == 0 || start < pool_first))
+	case HR_NS_FOREIGN:
 		hr_report_unfixable(ctx, "linux.namespaces", path,
-				    "the joined user namespace maps container root to host id "
-				    "%" PRIu32 ", outside the id pool",
-				    start);
+				    "joins a user namespace hardrun did not make for this "
+				    "container's pod (its records, not annotations, decide)");
+		return;
+	}
 }
 
-/* init pid of a container of the lower runtime (runc's state.json under root). */
-static int sandbox_pid(const char *root, const char *sandbox, long *pid, struct hr_error **err)
-{
-	_cleanup_free_ char *path =
-	    hr_xasprintf("%s/%s/state.json", hr_runtime_root(root), sandbox);
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ struct hr_json *st = NULL;
-	size_t len = 0;
-	int64_t v = 0;
-
-	if (strchr(sandbox, '/') || hr_read_file_at(AT_FDCWD, path, 16u << 20, &buf, &len, err) < 0)
-		return hr_error_set(err, ENOENT, "pod sandbox `%s`: no runtime state", sandbox);
-	st = hr_json_parse(buf, len, NULL, err);
-	if (!st || !hr_json_as_int64(hr_json_get(st, "init_process_pid"), &v) || v <= 0)
-		return hr_error_set(err, 0, "%s: no init_process_pid", path);
-	*pid = (long)v;
-	return 0;
-}
-
-int hr_userns_plan_pod_member(const char *root, const char *sandbox, uint32_t pool_first,
+int hr_userns_plan_pod_member(struct hr_ctx *ctx, const char *sandbox, uint32_t pool_first,
 			      struct hr_userns_plan *pl, struct hr_error **err)
 {
-	long pid = 0;
-	_cleanup_free_ char *ns = NULL;
+	struct hr_pod pod = {0};
+	int r = hr_pod_lookup(ctx->policy, sandbox, ctx->runtime_root, &pod, err);
 
-	if (sandbox_pid(root, sandbox, &pid, err) < 0)
+	if (r < 0)
 		return -1;
-	ns = hr_xasprintf("/proc/%ld/ns/user", pid);
-	if (host_ns(ns))
+	if (r == 0)
 		return hr_error_set(err, 0,
-				    "pod sandbox `%s` runs in the host user namespace; its "
-				    "containers cannot share the pod's namespaces from their own",
-				    sandbox);
-	/* The kernel's mapping is the truth, whoever allocated the sandbox's range. */
-	if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
-		return hr_error_set(err, errno, "read uid_map of pod sandbox `%s`", sandbox);
-	if (pl->start < pool_first)
+				    "annotations.%s: `%s` is not a pod sandbox hardrun made under "
+				    "this runtime root; its namespaces are not this container's",
+				    HR_CRI_SANDBOX_ID, sandbox);
+	if (pod.start < pool_first)
 		return hr_error_set(err, 0,
 				    "pod sandbox `%s` maps container root to host id %" PRIu32
 				    ", outside the id pool",
-				    sandbox, pl->start);
+				    sandbox, pod.start);
+	pl->start = pod.start;
+	pl->size = pod.size;
 	pl->key = sandbox;
-	pl->join = hr_steal_ptr(&ns);
+	pl->join = hr_xasprintf("/proc/%ld/ns/user", pod.pid);
 	return 0;
-}
-
-/* pid of a /proc/<pid>/ns/<type> path, -1 for another path. */
-static long proc_ns_pid(const char *path)
-{
-	char *end = NULL;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) != 0)
-		return -1;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && pid > 0 && strncmp(end, "/ns/", 4) == 0 ? pid : -1;
-}
-
-/* Owner user namespace of the namespace at path: 1 ours (the host's), 0 another, -1 unknown. */
-static int ns_owner(const char *path, struct stat *owner)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int u = -1;
-	struct stat self;
-
-	if (fd < 0 || (u = ioctl(fd, NS_GET_USERNS)) < 0 || fstat(u, owner) < 0 ||
-	    stat("/proc/self/ns/user", &self) < 0)
-		return -1;
-	return owner->st_dev == self.st_dev && owner->st_ino == self.st_ino;
-}
-
-/*
- * A namespace joined by path that belongs to another user namespace (docker
- * --network container:X, a podman pod) can only be used from inside that
- * one: the container joins it and shares its range.
- */
-int hr_userns_plan_joined(struct hr_ctx *ctx, uint32_t pool_first, struct hr_userns_plan *pl,
-			  struct hr_error **err)
-{
-	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *type = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		_cleanup_free_ char *user = NULL;
-		struct stat owner, st;
-		long pid;
-		int h;
-
-		if (!type || !path || !*path || strcmp(type, "user") == 0 ||
-		    (h = ns_owner(path, &owner)) < 0)
-			continue;
-		if (h == 1)
-			continue;
-		pid = proc_ns_pid(path);
-		user = hr_xasprintf("/proc/%ld/ns/user", pid);
-		if (pid <= 0 || stat(user, &st) < 0 || st.st_dev != owner.st_dev ||
-		    st.st_ino != owner.st_ino)
-			return hr_error_set(
-			    err, 0,
-			    "%s namespace %s belongs to a user namespace that hardrun "
-			    "cannot name; join it through /proc/<pid>/ns",
-			    type, path);
-		if (pl->join && !same_ns(pl->join, user))
-			return hr_error_set(
-			    err, 0, "joined namespaces belong to different user namespaces");
-		if (!pl->join) {
-			if (read_proc_map(pid, "uid_map", &pl->start, &pl->size) < 0)
-				return hr_error_set(err, errno, "read uid_map of pid %ld", pid);
-			if (pl->start < pool_first)
-				return hr_error_set(err, 0,
-						    "%s namespace %s belongs to a user namespace "
-						    "mapping root to host id %" PRIu32
-						    ", outside the id pool",
-						    type, path, pl->start);
-			pl->join = hr_steal_ptr(&user);
-		}
-	}
-	return pl->join ? 1 : 0;
 }
 
 bool hr_userns_is_bind(const struct hr_json *m)
@@ -247,23 +136,31 @@ bool hr_userns_has_opt(const struct hr_json *m, const char *want)
  * new one (no path) does; the host's (no entry) does not; one joined by
  * path does only if its owner is the user namespace the container joins.
  */
-static bool netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl)
+bool hr_userns_netns_owned(const struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 {
 	const struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 
 	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
 		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
 		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		struct stat owner, target;
+		struct hr_ns_facts net, user;
+		struct hr_error *e = NULL;
 
 		if (!t || strcmp(t, "network") != 0)
 			continue;
 		if (!path || !*path)
 			return true;
-		if (ns_owner(path, &owner) < 0)
-			return true; /* unknown (dry run): leave sysfs to the runtime */
-		return pl->join && stat(pl->join, &target) == 0 && target.st_dev == owner.st_dev &&
-		       target.st_ino == owner.st_ino;
+		if (hr_ns_resolve(path, &net, &e) < 0) {
+			/* not a namespace (the namespaces rule refuses it), or a dry
+			 * run without it: leave sysfs to the runtime */
+			hr_error_clear(&e);
+			return true;
+		}
+		if (!pl->join || hr_ns_resolve(pl->join, &user, &e) < 0) {
+			hr_error_clear(&e);
+			return false;
+		}
+		return net.owner_known && hr_nsid_eq(&net.owner, &user.id);
 	}
 	return false;
 }
@@ -365,149 +262,125 @@ void hr_userns_keep_locked_flags(struct hr_ctx *ctx)
 	}
 }
 
-/*
- * net.ipv4.ping_group_range names gids of the network namespace's user
- * namespace; ids it does not map make the write fail (EINVAL), and Docker
- * sets "0 2147483647" by default.  Clamp it to the container's ids.
- */
-static void clamp_ping_range(struct hr_ctx *ctx, uint32_t size)
+void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 {
-	struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
-	const char *v = hr_json_as_string(hr_json_get(sys, "net.ipv4.ping_group_range"));
-	unsigned long lo = 0, hi = 0;
-	char *after = NULL;
-
-	if (!v || sscanf(v, "%lu %lu", &lo, &hi) != 2 || hi < size)
-		return;
-	if (lo >= size)
-		lo = size - 1;
-	after = hr_xasprintf("%lu %" PRIu32, lo, size - 1);
-	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ping_group_range", v, after,
-		     "gids beyond the user namespace's %" PRIu32 " cannot be written", size);
-	hr_json_set(sys, "net.ipv4.ping_group_range", hr_json_new_string(after));
-	free(after);
+	if (!hr_userns_netns_owned(ctx, pl))
+		sysfs_as_bind(ctx);
+	hr_userns_clamp_ping_range(ctx, pl->size);
 }
 
-/* net.* sysctls need the netns entry runc checks them against. */
-static bool has_net_sysctl(const struct hr_ctx *ctx)
+/* The policy's userns.callerRanges, for refusals: "" or ", a-b (policy), ..." */
+static char *policy_ranges_text(const struct hr_policy *p)
 {
-	const struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
+	char *t = hr_xstrdup("");
 
-	for (size_t i = 0; sys && sys->type == HR_JSON_OBJECT && i < sys->obj.len; i++)
-		if (strncmp(sys->obj.members[i].key, "net.", 4) == 0)
+	for (size_t i = 0; i < p->n_caller_ranges; i++) {
+		const struct hr_caller_range *r = &p->caller_ranges[i];
+		char *n = hr_xasprintf("%s, %" PRIu32 "-%" PRIu64 "%s", t, r->start,
+				       (uint64_t)r->start + r->size - 1,
+				       r->shared ? " (policy, shared)" : " (policy)");
+		free(t);
+		t = n;
+	}
+	return t;
+}
+
+char *hr_userns_caller_ranges(const struct hr_policy *p)
+{
+	uint32_t first = 0;
+	uint64_t end = 0;
+	_cleanup_free_ char *pol = policy_ranges_text(p);
+
+	if (hr_idpool_bounds(p, &first, &end, NULL) < 0 || end >= UINT32_MAX)
+		return hr_xasprintf("allowed: the container's own range in hardrun's pool%s", pol);
+	return hr_xasprintf("allowed: the container's own range in hardrun's pool (%" PRIu32
+			    "-%" PRIu64 "), host ids %" PRIu64 "-4294967294 (above the pool)%s; "
+			    "each used by one live container only unless shared; for others, "
+			    "list them in the policy's userns.callerRanges",
+			    first, end - 1, end, pol);
+}
+
+bool hr_userns_in_caller_range(const struct hr_policy *p, uint64_t start, uint64_t size,
+			       bool *shared)
+{
+	for (size_t i = 0; i < p->n_caller_ranges; i++) {
+		const struct hr_caller_range *r = &p->caller_ranges[i];
+		struct hr_idext e = {'u', start, size}, in = {'u', r->start, r->size};
+		if (hr_idext_inside(&e, &in, 1)) {
+			if (shared)
+				*shared = r->shared;
 			return true;
+		}
+	}
 	return false;
 }
 
-static int enter_netns(const char *path, struct hr_error **err)
+/* Extents of one mapping field that lie outside hardrun's pool. */
+static size_t caller_extents(struct hr_ctx *ctx, const struct hr_json *arr, char kind,
+			     struct hr_idext *ext, size_t n, size_t cap)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-		return hr_error_set(err, errno, "enter network namespace %s", path);
-	return 0;
-}
-
-static bool pod_sandbox(const struct hr_ctx *ctx)
-{
-	const char *t =
-	    hr_json_as_string(hr_json_get(hr_json_get(ctx->spec, "annotations"), HR_CRI_TYPE));
-	return t && strcmp(t, "sandbox") == 0;
+	for (size_t i = 0; arr && arr->type == HR_JSON_ARRAY && i < arr->arr.len && n < cap; i++) {
+		uint64_t host = 0, size = 0;
+		if (!hr_json_as_uint64(hr_json_get(arr->arr.items[i], "hostID"), &host) ||
+		    !hr_json_as_uint64(hr_json_get(arr->arr.items[i], "size"), &size) ||
+		    hr_idpool_check(ctx->policy, host, size, NULL, NULL) != 0)
+			continue; /* malformed, or in the pool: check_mappings judged it */
+		ext[n++] = (struct hr_idext){kind, host, size};
+	}
+	return n;
 }
 
 /*
- * Binding ports below 1024 takes CAP_NET_BIND_SERVICE in the user namespace
- * owning the netns, which the pod's root no longer has in a CNI netns made
- * by the host.  The pod's own netns (never the host's: this runs only after
- * entering the pod's) lets every port be bound, as containerd 2 does for
- * pods and Kubernetes counts among its safe sysctls.
+ * A mapping the caller brought, outside hardrun's pool: it must lie above
+ * the pool, and no other live container may map any of its ids (two
+ * containers sharing host ids share files and signals).  The claim is
+ * written with a container id, released with the container's records.
  */
-static int open_low_ports(struct hr_ctx *ctx, struct hr_error **err)
+void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 {
-	const char *file = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
-	_cleanup_free_ char *before = NULL;
-
-	if (ctx->container_id) {
-		_cleanup_close_ int fd = -1;
-		if (hr_read_file_at(AT_FDCWD, file, 64, &before, NULL, NULL) == 0)
-			before[strcspn(before, "\n")] = '\0';
-		fd = open(file, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "0\n", 2) != 2)
-			return hr_error_set(err, errno, "write %s in the pod's netns", file);
-	}
-	hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ip_unprivileged_port_start", before,
-		     "0",
-		     "pod root holds no capability in the host-made pod netns: low ports "
-		     "opened in that netns only");
-	return 0;
-}
-
-/*
- * runc 1.1 enters a user namespace before every other namespace, for create
- * and for exec alike, and from inside it cannot enter a network namespace
- * its user namespace does not own (a CNI netns containerd made as host
- * root): EPERM.  So hardrun enters that netns itself, before the runtime
- * runs, and drops it from the config; the runtime and the container
- * inherit it.  `hardrun exec` does the same from the container's init
- * (hr_userns_enter_init_netns).  Only with a container id: a dry run just
- * shows the rewrite.
- */
-int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
-			     struct hr_json *undo, struct hr_error **err)
-{
-	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
-
-	for (size_t i = 0; nss && nss->type == HR_JSON_ARRAY && i < nss->arr.len; i++) {
-		const char *t = hr_json_as_string(hr_json_get(nss->arr.items[i], "type"));
-		const char *path = hr_json_as_string(hr_json_get(nss->arr.items[i], "path"));
-		_cleanup_free_ char *before = NULL;
-
-		if (!t || strcmp(t, "network") != 0 || !path || !*path || netns_owned(ctx, pl))
-			continue;
-		before = hr_json_brief(nss->arr.items[i]);
-		if (has_net_sysctl(ctx)) {
-			hr_report_unfixable(
-			    ctx, "linux.sysctl", NULL,
-			    "net.* sysctls cannot be set from the container's user "
-			    "namespace in network namespace %s, which it does not own",
-			    path);
-			return 0;
-		}
-		if (ctx->container_id && enter_netns(path, err) < 0)
-			return -1;
-		if (pod_sandbox(ctx) && open_low_ports(ctx, err) < 0)
-			return -1;
-		hr_report_as(ctx, HR_ACTION_FIX, "linux.namespaces", before, NULL,
-			     "network namespace entered by hardrun before the runtime: runc 1.1 "
-			     "enters the user namespace first and could not enter it after");
-		/* A later container from this bundle must get its netns back. */
-		hr_json_set(undo, "netns", hr_json_clone(nss->arr.items[i]));
-		hr_json_array_remove(nss, i);
-		return 0;
-	}
-	return 0;
-}
-
-int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err)
-{
-	long pid = 0;
-	_cleanup_free_ char *ns = NULL;
+	struct hr_idext ext[64], above;
+	uint32_t first = 0;
+	uint64_t end = 0;
+	size_t n = caller_extents(ctx, hr_json_get(linux_, "uidMappings"), 'u', ext, 0, 64);
+	_cleanup_free_ char *allowed = hr_userns_caller_ranges(ctx->policy), *holder = NULL;
 	struct hr_error *e = NULL;
 
-	/* No such container (yet): the runtime reports that, not us. */
-	if (!id || sandbox_pid(root, id, &pid, &e) < 0) {
+	n = caller_extents(ctx, hr_json_get(linux_, "gidMappings"), 'g', ext, n, 64);
+	if (n == 0)
+		return;
+	if (hr_idpool_bounds(ctx->policy, &first, &end, &e) < 0) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL, "%s", e->msg);
 		hr_error_clear(&e);
-		return 0;
+		return;
 	}
-	ns = hr_xasprintf("/proc/%ld/ns/net", pid);
-	if (same_ns(ns, "/proc/self/ns/net"))
-		return 0;
-	return enter_netns(ns, err);
-}
-
-void hr_userns_adjust_shared(struct hr_ctx *ctx, const struct hr_userns_plan *pl)
-{
-	if (!netns_owned(ctx, pl))
-		sysfs_as_bind(ctx);
-	clamp_ping_range(ctx, pl->size);
+	above = (struct hr_idext){'u', end, end < UINT32_MAX ? UINT32_MAX - end : 0};
+	for (size_t i = 0; i < n; i++) {
+		bool shared = false;
+		if (hr_userns_in_caller_range(ctx->policy, ext[i].start, ext[i].size, &shared)) {
+			if (shared) /* the policy lets containers share these: no claim */
+				ext[i--] = ext[--n];
+			continue;
+		}
+		if (!hr_idext_inside(&ext[i], &above, 1)) {
+			_cleanup_free_ char *b =
+			    hr_xasprintf("%" PRIu64 "+%" PRIu64, ext[i].start, ext[i].size);
+			hr_report_unfixable(
+			    ctx, ext[i].kind == 'u' ? "linux.uidMappings" : "linux.gidMappings", b,
+			    "host ids outside the ranges a caller's mapping may use; %s", allowed);
+			return;
+		}
+	}
+	if (!ctx->container_id || n == 0)
+		return;
+	int r = hr_idclaim_caller(ctx->policy, ctx->container_id, ctx->runtime_root, ext, n,
+				  &holder, &e);
+	if (r < 0) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL, "%s", e->msg);
+		hr_error_clear(&e);
+	} else if (r == 1) {
+		hr_report_unfixable(ctx, "linux.uidMappings", NULL,
+				    "host ids of this mapping are already mapped by live container "
+				    "`%s`: each container's ids must be its own; %s",
+				    holder, allowed);
+	}
 }

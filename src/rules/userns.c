@@ -155,6 +155,12 @@ static int undo_previous(struct hr_ctx *ctx, struct hr_error **err)
 		hr_json_append(
 		    hr_json_ensure_array(hr_json_ensure_object(ctx->spec, "linux"), "namespaces"),
 		    hr_json_clone(hr_json_get(undo, "netns")));
+	/* net.* sysctls hardrun wrote into the netns itself (userns-netns.c) */
+	struct hr_json *usys = hr_json_get(undo, "sysctl");
+	for (size_t i = 0; usys && usys->type == HR_JSON_OBJECT && i < usys->obj.len; i++)
+		hr_json_set(
+		    hr_json_ensure_object(hr_json_ensure_object(ctx->spec, "linux"), "sysctl"),
+		    usys->obj.members[i].key, hr_json_clone(usys->obj.members[i].value));
 	hr_json_remove(ann, HR_UNDO);
 	return 0;
 }
@@ -204,11 +210,13 @@ static bool check_mappings(struct hr_ctx *ctx, const char *field, const struct h
 					    "mapping reaches host id 0: container ids would be "
 					    "host root");
 			bad = true;
-		} else if (pool_first && host < pool_first) {
+		} else if (pool_first && host < pool_first &&
+			   !hr_userns_in_caller_range(ctx->policy, host, size, NULL)) {
+			_cleanup_free_ char *allowed = hr_userns_caller_ranges(ctx->policy);
 			hr_report_unfixable(ctx, path, b,
 					    "mapping reaches host ids below the id pool (%" PRIu32
-					    "), which belong to host users",
-					    pool_first);
+					    "), which belong to host users; %s",
+					    pool_first, allowed);
 			bad = true;
 		} else if (!own_range(ctx, host, size)) {
 			hr_report_unfixable(ctx, path, b,
@@ -267,24 +275,22 @@ static int plan_range(struct hr_ctx *ctx, const struct userns_settings *s, uint3
 			pl->key = sandbox;
 			return 0;
 		}
-		if (hr_userns_plan_pod_member(ctx->runtime_root, sandbox, pool_first, pl, err) < 0)
+		if (hr_userns_plan_pod_member(ctx, sandbox, pool_first, pl, err) < 0)
 			return -1;
 		return hold_shared(ctx, pl, err);
-	}
-	switch (hr_userns_plan_joined(ctx, pool_first, pl, err)) {
-	case -1:
-		return -1;
-	case 1:
-		return ctx->container_id ? hold_shared(ctx, pl, err) : 0;
 	}
 	if (!ctx->container_id) {
 		pl->placeholder = true;
 		pl->start = pool_first;
 		return 0;
-	} /* The range itself is claimed by provision, once nothing was denied;
-	   * until then the mapping holds the pool start. */
+	}
+	/* The range itself is claimed by provision, once nothing was denied;
+	 * until then the mapping holds the pool start.  A sandbox's pod record
+	 * (members join its namespaces only by it) is written there too. */
 	pl->start = pool_first;
 	claim(ctx, pl, HR_RANGE_ACQUIRE);
+	if (ctx->plan && type && strcmp(type, "sandbox") == 0)
+		ctx->plan->range.pod_record = true;
 	return 0;
 }
 
@@ -598,6 +604,7 @@ static int check_own_userns(struct hr_ctx *ctx, const struct userns_settings *s,
 			      pool_first);
 	if (bad)
 		return 0;
+	hr_userns_claim_caller(ctx, linux_);
 	u = hr_json_get(linux_, "uidMappings");
 	if (!u || u->type != HR_JSON_ARRAY || u->arr.len == 0 ||
 	    !hr_json_as_uint64(hr_json_get(u->arr.items[0], "hostID"), &st) ||

@@ -461,10 +461,11 @@ static void test_owner(void)
 	uint32_t a = 0, b = 0, s = 0;
 	_cleanup_free_ char *prof = NULL;
 
-	ok(hr_container_claim(&p, "q1", "baseline", old, &err) == 0 && strlen(old) == 16,
+	ok(hr_container_claim(&p, "q1", rtroot, "baseline", old, &err) == 0 && strlen(old) == 16,
 	   "claim q1: a 16-digit owner (%s)", old);
 	ok(hr_idrange_acquire(&p, "q1", rtroot, "/b", 0, &a, &err) == 0, "q1 takes a range");
-	ok(hr_container_claim(&p, "q1", "restricted", new, &err) == 0 && strcmp(old, new) != 0,
+	ok(hr_container_claim(&p, "q1", rtroot, "restricted", new, &err) == 0 &&
+	       strcmp(old, new) != 0,
 	   "a new create of q1 claims it with another owner");
 	ok(hr_idrange_acquire(&p, "q1", rtroot, "/b", 0, &b, &err) == 0 && b == a,
 	   "and reuses the range");
@@ -486,13 +487,33 @@ static void test_owner(void)
 	hr_container_release_unless_live(&p, "q1", rtroot, new);
 	ok(hr_idrange_lookup(&p, "q1", &s, NULL, &err) == 0 && !hr_container_profile(&p, "q1"),
 	   "the owner's release frees the range and the record");
-	ok(hr_container_claim(&p, "q2", "baseline", none, &err) == 0 &&
+	ok(hr_container_claim(&p, "q2", rtroot, "baseline", none, &err) == 0 &&
 	       hr_idrange_acquire(&p, "q2", rtroot, "/b", 0, &s, &err) == 0,
 	   "claim and range for q2");
 	hr_container_release_unless_live(&p, "q2", rtroot, NULL);
 	ok(hr_idrange_lookup(&p, "q2", &s, NULL, &err) == 0, "delete (no owner) frees any claim");
-	ok(hr_container_claim(&p, "../x", "baseline", none, &err) == 0 && none[0] == '\0',
+	ok(hr_container_claim(&p, "../x", rtroot, "baseline", none, &err) == 0 && none[0] == '\0',
 	   "an id hardrun keeps nothing for gets no owner");
+	/* Records are transactions: a create of a live id rewrites nothing;
+	 * a delete under another runtime root frees nothing. */
+	ok(hr_container_claim(&p, "q3", rtroot, "untrusted", old, &err) == 0 &&
+	       hr_idrange_acquire(&p, "q3", rtroot, "/b", 0, &a, &err) == 0,
+	   "q3 claimed under its runtime root, with a range");
+	live("q3");
+	ok(hr_container_claim(&p, "q3", rtroot, "baseline", new, &err) < 0 && err &&
+	       err->errnum == EEXIST && new[0] == '\0',
+	   "a create of live q3 is refused (%s)", err ? err->msg : "no error");
+	hr_error_clear(&err);
+	prof = (free(prof), hr_container_profile(&p, "q3"));
+	ok(prof && strcmp(prof, "untrusted") == 0, "and q3's record still names its profile (%s)",
+	   prof ? prof : "(null)");
+	hr_container_release_unless_live(&p, "q3", "/nonexistent-root", NULL);
+	ok(hr_idrange_lookup(&p, "q3", &s, NULL, &err) == 1 && s == a,
+	   "delete under another runtime root leaves q3's range");
+	_cleanup_free_ char *d3 = hr_xasprintf("%s/q3", rtroot);
+	rmdir(d3);
+	hr_container_release_unless_live(&p, "q3", rtroot, NULL);
+	ok(hr_idrange_lookup(&p, "q3", &s, NULL, &err) == 0, "delete under its own root frees it");
 	ok(!err, "no error left (%s)", err ? err->msg : "");
 	hr_error_clear(&err);
 	free(p.state_dir);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rule family `userns`: fix, deny and warn paths, pods, mounts asking for idmaps. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
+#include "hardrun/podrec.h"
 #include "hardrun/json.h"
 #include "hardrun/profile.h"
 #include "hardrun/provision.h"
@@ -219,10 +221,59 @@ static void test_own_mapping(void)
 		       host_id(&r, "linux/uidMappings") == 10000000,
 		   "a mapping above the pool is kept as is");
 		run_free(&r);
+		r = run(above, HR_ACTION_FIX, "own2", false, NULL);
+		{
+			const struct hr_finding *d = find(&r, HR_ACTION_DENY, "linux.uidMappings");
+			ok(r.r == 0 && d && strstr(d->reason, "`own`") &&
+			       strstr(d->reason, "allowed:"),
+			   "the same mapping for a second container is refused, naming the holder "
+			   "and the allowed ranges: %s",
+			   d ? d->reason : "accepted");
+		}
+		run_free(&r);
+		{
+			_cleanup_free_ char *dir = hr_xasprintf("%s/state/callers/own", tmp);
+			unlink(dir);
+		}
+		r = run(above, HR_ACTION_FIX, "own2", false, NULL);
+		ok(r.r == 0 && r.ctx.findings.denials == 0,
+		   "once the first container's claim is gone, the second may have the ids");
+		run_free(&r);
 		r = run(in, HR_ACTION_FIX, "own", false, NULL);
 		ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings[0]"),
 		   "a mapping inside the pool that is not the container's range is denied");
 		run_free(&r);
+		{
+			/* Docker userns-remap's range, listed by the host policy */
+			struct hr_caller_range cr = {100000, 65536, false};
+			_cleanup_free_ char *remap = hr_xasprintf(OWN, pre, 100000u, 100000u);
+			pol.caller_ranges = &cr;
+			pol.n_caller_ranges = 1;
+			r = run(remap, HR_ACTION_FIX, "cr1", false, NULL);
+			ok(r.r == 0 && r.ctx.findings.denials == 0,
+			   "a mapping below the pool inside the policy's callerRanges is accepted");
+			run_free(&r);
+			r = run(remap, HR_ACTION_FIX, "cr2", false, NULL);
+			ok(r.r == 0 && find(&r, HR_ACTION_DENY, "linux.uidMappings"),
+			   "and is the first container's alone");
+			run_free(&r);
+			cr.shared = true;
+			r = run(remap, HR_ACTION_FIX, "cr3", false, NULL);
+			ok(r.r == 0 && r.ctx.findings.denials == 0,
+			   "unless the policy marks the range shared");
+			run_free(&r);
+			pol.caller_ranges = NULL;
+			pol.n_caller_ranges = 0;
+			r = run(remap, HR_ACTION_FIX, "cr4", false, NULL);
+			const struct hr_finding *d =
+			    find(&r, HR_ACTION_DENY, "linux.uidMappings[0]");
+			ok(r.r == 0 && d && strstr(d->reason, "allowed:") &&
+			       strstr(d->reason, "userns.callerRanges"),
+			   "without it: refused, naming what is allowed and where to list more "
+			   "(%s)",
+			   d ? d->reason : "accepted");
+			run_free(&r);
+		}
 		if (hr_idrange_acquire(&pol, "own", NULL, NULL, 0, &mine, NULL) == 0) {
 			_cleanup_free_ char *m = hr_xasprintf(OWN, pre, mine, mine);
 			r = run(m, HR_ACTION_FIX, "own", false, NULL);
@@ -284,8 +335,8 @@ static void test_fix_and_reuse(void)
 	"\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}"
 #define OWN_NS                                                                                     \
 	"{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"         \
-	"\"uidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}],"                \
-	"\"gidMappings\":[{\"containerID\":0,\"hostID\":10000000,\"size\":65536}]}"
+	"\"uidMappings\":[{\"containerID\":0,\"hostID\":20000000,\"size\":65536}],"                \
+	"\"gidMappings\":[{\"containerID\":0,\"hostID\":20000000,\"size\":65536}]}"
 
 struct settings_view { /* layout of userns.c's settings */
 	unsigned long long range_size;
@@ -313,9 +364,9 @@ static void test_mount_mappings(void)
 	_cleanup_free_ char *fresh =
 	    hr_xasprintf(PLAIN MOUNTS, tmp, (uint32_t)3000000, (uint32_t)3000000, tmp);
 	_cleanup_free_ char *own =
-	    hr_xasprintf(OWN_NS MOUNTS, tmp, (uint32_t)10000000, (uint32_t)10000000, tmp);
+	    hr_xasprintf(OWN_NS MOUNTS, tmp, (uint32_t)20000000, (uint32_t)20000000, tmp);
 	_cleanup_free_ char *own_good = hr_xasprintf(OWN_NS ",\"mounts\":[" MOUNT_GOOD "]}", tmp,
-						     (uint32_t)10000000, (uint32_t)10000000);
+						     (uint32_t)20000000, (uint32_t)20000000);
 	struct run r = {0};
 	uint64_t start;
 	_cleanup_free_ char *own_src = hr_xasprintf("%s/vol", tmp);
@@ -346,11 +397,12 @@ static void test_mount_mappings(void)
 	is_str(mount_source(&r, 0), own_src,
 	       "own user namespace, refused: nothing was idmapped for it (all or nothing)");
 	hr_idmount_release(&pol, "m2", NULL);
+	hr_records_forget(&pol, "m2"); /* as a refused create gives its caller claim back */
 	run_free(&r);
 
 	/* Only the good mount: honoured with its own mapping. */
 	r = run(own_good, HR_ACTION_FIX, "m3", false, &s);
-	ok(r.r == 0 && r.ctx.findings.denials == 0 && owner_in(mount_source(&r, 0)) == 10000000,
+	ok(r.r == 0 && r.ctx.findings.denials == 0 && owner_in(mount_source(&r, 0)) == 20000000,
 	   "own user namespace: the mount's own mapping is honoured: %s", r.err ? r.err->msg : "");
 	hr_idmount_release(&pol, "m3", NULL);
 	run_free(&r);
@@ -452,6 +504,69 @@ static pid_t fake_sandbox(uint32_t start, bool own_ns)
 	return pid;
 }
 
+/*
+ * A netns made for the container (podman's default network, a CNI pod): no
+ * process in it.  Its net.* sysctls are hardrun's to write there, and low
+ * ports are opened there, in a child (the real run enters the netns).
+ */
+static void test_fresh_netns(void)
+{
+	_cleanup_free_ char *ns = hr_xasprintf("%s/fresh-netns", tmp), *cfg = NULL;
+	pid_t pid;
+	int st = 0;
+
+	close(open(ns, O_CREAT | O_WRONLY, 0600));
+	pid = fork();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 &&
+			      mount("/proc/self/ns/net", ns, NULL, MS_BIND, NULL) == 0
+			  ? 0
+			  : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || st != 0) {
+		ok(0, "a fresh netns bound at %s", ns);
+		return;
+	}
+	cfg = hr_xasprintf("{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{"
+			   "\"type\":\"network\",\"path\":\"%s\"}],\"sysctl\":{"
+			   "\"net.ipv4.ping_group_range\":\"0 0\",\"kernel.shmmax\":\"1\"}}}",
+			   ns);
+	struct run c = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
+	_cleanup_free_ char *sys = hr_json_brief(hr_json_get_path(c.spec, "linux/sysctl"));
+	ok(c.r == 0 && c.ctx.findings.denials == 0 &&
+	       find(&c, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ping_group_range") &&
+	       find(&c, HR_ACTION_FIX, "linux.sysctl.net.ipv4.ip_unprivileged_port_start") &&
+	       strcmp(sys, "{\"kernel.shmmax\":\"1\"}") == 0,
+	   "podman's ping_group_range in a netns made for the container: hardrun's to set, "
+	   "dropped from the config, low ports opened (%s)",
+	   sys);
+	run_free(&c);
+	pid = fork();
+	if (pid == 0) {
+		struct run r = run(cfg, HR_ACTION_FIX, "fresh", false, NULL);
+		char buf[64] = "";
+		_cleanup_free_ char *want = NULL;
+		uint32_t held = 0;
+		hr_idrange_lookup(&pol, "fresh", &held, NULL, NULL);
+		want = hr_xasprintf("%" PRIu32 "\t%" PRIu32 "\n", held, held);
+		int ok1 = r.r == 0 &&
+			  hr_read_small_at(AT_FDCWD, "/proc/sys/net/ipv4/ping_group_range", buf,
+					   sizeof(buf)) > 0 &&
+			  strcmp(buf, want) == 0;
+		int ok2 =
+		    hr_read_small_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", buf,
+				     sizeof(buf)) > 0 &&
+		    strcmp(buf, "0\n") == 0;
+		hr_idmount_release(&pol, "fresh", NULL);
+		hr_idrange_release(&pol, "fresh", NULL);
+		_exit(ok1 && ok2 ? 0 : 1);
+	}
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0,
+	   "written in that netns: ping_group_range as host gids of the container's gid 0, "
+	   "ip_unprivileged_port_start 0");
+	umount2(ns, MNT_DETACH);
+	unlink(ns);
+}
+
 static void test_pod(void)
 {
 #define POD                                                                                        \
@@ -473,6 +588,13 @@ static void test_pod(void)
 	host = fake_sandbox(0, false);
 	want = hr_xasprintf("/proc/%d/ns/user", (int)sb);
 	r = run(c1, HR_ACTION_FIX, "podc", false, NULL);
+	ok(r.r < 0 && r.err && strstr(r.err->msg, "not a pod sandbox hardrun made"),
+	   "a sandbox-id hardrun holds no pod record for is refused: %s",
+	   r.err ? r.err->msg : "accepted");
+	run_free(&r);
+	/* What the sandbox's own create records (plan_range, type sandbox). */
+	ok(hr_pod_record(&pol, "sb1", rt_root, 4000000, 65536, NULL) == 0, "pod record of sb1");
+	r = run(c1, HR_ACTION_FIX, "podc", false, NULL);
 	ok(r.r == 0 && has_user_ns(&r, &nspath), "pod member gets a user namespace: %s",
 	   r.err ? r.err->msg : "ok");
 	is_str(nspath, want, "pod member joins its sandbox's user namespace");
@@ -488,25 +610,22 @@ static void test_pod(void)
 	hr_idmount_release(&pol, "podc", NULL);
 	run_free(&r);
 	{
-		/* docker --network container:X: no annotations, X's netns by path */
+		/* docker --network container:X: no annotations, X's netns by path (dry
+		 * run: a real one would enter that netns) */
 		_cleanup_free_ char *cfg = hr_xasprintf(
 		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
 		    "\"network\",\"path\":\"/proc/%d/ns/net\"}]},\"mounts\":[{\"destination\":"
 		    "\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]}",
 		    (int)sb);
-		struct run j = run(cfg, HR_ACTION_FIX, "joiner", false, NULL);
-		uint32_t held = 0;
-		ok(j.r == 0 && has_user_ns(&j, &nspath) && nspath && strcmp(nspath, want) == 0,
-		   "joining a netns owned by another user namespace joins that one: %s",
+		struct run j = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
+		nspath = NULL;
+		ok(j.r == 0 && has_user_ns(&j, &nspath) && !nspath,
+		   "joining a netns owned by another user namespace keeps a user namespace of its "
+		   "own: %s",
 		   j.err ? j.err->msg : (nspath ? nspath : "no path"));
-		ok(host_id(&j, "linux/uidMappings") == 4000000 &&
-		       hr_idrange_lookup(&pol, "joiner", &held, NULL, NULL) == 1 && held == 4000000,
-		   "and shares its range");
 		is_str(hr_json_as_string(
 			   hr_json_get(hr_json_get_path(j.spec, "mounts")->arr.items[0], "type")),
-		       "sysfs", "sysfs kept: the joined user namespace owns that netns");
-		hr_idmount_release(&pol, "joiner", NULL);
-		hr_idrange_release(&pol, "joiner", NULL);
+		       "bind", "sysfs becomes a bind: that netns is not its user namespace's");
 		run_free(&j);
 	}
 	{
@@ -560,17 +679,32 @@ static void test_pod(void)
 		run_free(&b);
 	}
 	{
-		/* net.* sysctls cannot be set there from the container's user namespace */
+		/* net.* sysctls in the host's netns: never written, by anyone */
 		_cleanup_free_ char *cfg = hr_xasprintf(
 		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
 		    "\"network\",\"path\":\"/proc/%d/ns/net\"}],\"sysctl\":{"
 		    "\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}",
 		    (int)host);
 		struct run c = run(cfg, HR_ACTION_FIX, NULL, false, NULL);
-		ok(c.r == 0 && find(&c, HR_ACTION_DENY, "linux.sysctl") != NULL,
-		   "net.* sysctls in a host-owned netns: denied with a reason");
+		const struct hr_finding *d =
+		    find(&c, HR_ACTION_DENY, "linux.sysctl.net.ipv4.ip_unprivileged_port_start");
+		ok(c.r == 0 && d && strstr(d->reason, "not one made for this container"),
+		   "net.* sysctls in the host's netns: denied with a reason (%s)",
+		   d ? d->reason : "none");
+		run_free(&c);
+		/* and in another container's (the fake sandbox's, with a process in it) */
+		_cleanup_free_ char *cfg2 = hr_xasprintf(
+		    "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":"
+		    "\"network\",\"path\":\"/proc/%d/ns/net\"}],\"sysctl\":{"
+		    "\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}",
+		    (int)sb);
+		c = run(cfg2, HR_ACTION_FIX, NULL, false, NULL);
+		ok(c.r == 0 &&
+		       find(&c, HR_ACTION_DENY, "linux.sysctl.net.ipv4.ip_unprivileged_port_start"),
+		   "net.* sysctls in another container's netns: denied");
 		run_free(&c);
 	}
+	test_fresh_netns();
 	{
 		/* --network host: a new user namespace cannot mount sysfs there */
 		struct run h = run("{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
@@ -584,8 +718,9 @@ static void test_pod(void)
 		   "host network: sysfs becomes a read-only bind of /sys (%s)", o);
 		run_free(&h);
 	}
+	hr_pod_record(&pol, "sb0", rt_root, 4000000, 65536, NULL);
 	r = run(c0, HR_ACTION_FIX, "podd", false, NULL);
-	ok(r.r < 0 && r.err && strstr(r.err->msg, "host user namespace"),
+	ok(r.r < 0 && r.err && strstr(r.err->msg, "not the one hardrun made"),
 	   "sandbox in the host user namespace: member refused: %s", r.err ? r.err->msg : "");
 	run_free(&r);
 	kill(sb, SIGKILL);
