@@ -333,6 +333,19 @@ static void v1_dirs(const struct hr_rt_config *c, char *dirs[N_LIMITED])
 			      : NULL;
 }
 
+static char *freezer_state(const char *path);
+
+/* FROZEN or on its way there (v1 FREEZING; v2 cgroup.freeze set). */
+static bool cgroup_freezing(const char *path)
+{
+	_cleanup_free_ char *s = NULL;
+
+	if (is_v2())
+		return hr_rt_cgroup_frozen(path);
+	s = freezer_state(path);
+	return s && strcmp(s, "THAWED") != 0;
+}
+
 /*
  * Two steps around the clone: the directories before it (the init joins
  * them first thing), the limits after it, while the init builds its rootfs
@@ -343,6 +356,10 @@ int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err)
 	char *dirs[N_LIMITED];
 	int r = 0;
 
+	/* an existing frozen cgroup would stop the init as it joins, and
+	 * create would wait for it forever: refuse, as runc does */
+	if (cgroup_freezing(c->cgroups_path))
+		return hr_error_set(err, EBUSY, "container's cgroup unexpectedly frozen");
 	if (is_v2())
 		return create_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	v1_dirs(c, dirs);

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/path.h"
 #include "hardrun/util.h"
 #include "rt.h"
 
@@ -52,7 +53,43 @@ static const struct {
     {"norelatime", true, MS_RELATIME},
     {"strictatime", false, MS_STRICTATIME},
     {"nostrictatime", true, MS_STRICTATIME},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
     {"defaults", false, 0},
+};
+
+/*
+ * runc 1.1's recursive options, applied with mount_setattr(AT_RECURSIVE) to
+ * the whole tree after the mount.  An atime mode is one value of the
+ * MOUNT_ATTR__ATIME field, never a bit: setting one clears the field, and
+ * the negations (ratime, rnorelatime, rnostrictatime) go back to the
+ * kernel's default, relatime.
+ */
+static const struct {
+	const char *name;
+	bool clear;
+	uint64_t attr;
+} rec_attrs[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+static const struct {
+	const char *name;
+	uint64_t mode;
+} rec_atime[] = {
+    {"rnoatime", MOUNT_ATTR_NOATIME},	  {"rstrictatime", MOUNT_ATTR_STRICTATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME},	  {"ratime", MOUNT_ATTR_RELATIME},
+    {"rnorelatime", MOUNT_ATTR_RELATIME}, {"rnostrictatime", MOUNT_ATTR_RELATIME},
 };
 
 static const struct {
@@ -101,6 +138,33 @@ static const char *str_member(const struct hr_json *obj, const char *name)
 	return hr_json_as_string(hr_json_get(obj, name));
 }
 
+/* One of the recursive options: true when o is one (m updated). */
+static bool parse_rec_option(struct hr_rt_mount *m, const char *o)
+{
+	for (size_t k = 0; k < sizeof(rec_attrs) / sizeof(rec_attrs[0]); k++) {
+		if (strcmp(o, rec_attrs[k].name) != 0)
+			continue;
+		if (rec_attrs[k].clear) {
+			m->rec_set &= ~rec_attrs[k].attr;
+			m->rec_clr |= rec_attrs[k].attr;
+		} else {
+			m->rec_set |= rec_attrs[k].attr;
+			m->rec_clr &= ~rec_attrs[k].attr;
+		}
+		m->rec = true;
+		return true;
+	}
+	for (size_t k = 0; k < sizeof(rec_atime) / sizeof(rec_atime[0]); k++) {
+		if (strcmp(o, rec_atime[k].name) != 0)
+			continue;
+		m->rec_set = (m->rec_set & ~(uint64_t)MOUNT_ATTR__ATIME) | rec_atime[k].mode;
+		m->rec_clr |= MOUNT_ATTR__ATIME;
+		m->rec = true;
+		return true;
+	}
+	return false;
+}
+
 int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
 			      struct hr_error **err)
 {
@@ -135,6 +199,8 @@ int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
 			}
 			known = true;
 		}
+		if (!known)
+			known = parse_rec_option(m, o);
 		for (size_t k = 0;
 		     !known && k < sizeof(propagation_table) / sizeof(propagation_table[0]); k++) {
 			if (strcmp(o, propagation_table[k].name) != 0)
@@ -162,6 +228,49 @@ int hr_rt_parse_mount_options(struct hr_rt_mount *m, const struct hr_json *opts,
 	return 0;
 }
 
+/* lxcfs's files: the only mounts inside /proc runc lets through. */
+static const char *proc_files[] = {
+    "/proc/cpuinfo", "/proc/diskstats",
+    "/proc/meminfo", "/proc/stat",
+    "/proc/swaps",   "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+/*
+ * What the parent can refuse of one mount.  Mount data is for a filesystem
+ * to parse: a bind or the cgroup view take none, so an option nobody knows
+ * ("rro" to a runtime without it, a typo) is an error, never dropped.  At
+ * /proc only a proc filesystem: the init reaches exec.fifo and checks its
+ * cwd through it, and a bind there is the host's or the image's choice of
+ * what /proc/self means.  The child checks the resolved destination again
+ * (a symlink in the image can make another name land on /proc).
+ */
+static int check_mount(const struct hr_rt_mount *m, size_t i, struct hr_error **err)
+{
+	_cleanup_free_ char *dest = hr_path_normalise(m->dest);
+	bool proc = strcmp(m->type, "proc") == 0 && !m->bind;
+
+	if (m->data && (m->bind || strcmp(m->type, "cgroup") == 0))
+		return hr_error_set(err, EINVAL, "mounts[%zu] (%s): unknown mount option(s) %s", i,
+				    m->dest, m->data);
+	if (!dest)
+		return hr_error_set(err, EINVAL, "mounts[%zu]: destination %s", i, m->dest);
+	if (strcmp(dest, "/proc") == 0 && !proc)
+		return hr_error_set(err, EINVAL,
+				    "mounts[%zu]: %s cannot be mounted because it is not of type "
+				    "proc",
+				    i, m->dest);
+	if (strncmp(dest, "/proc/", 6) != 0)
+		return 0;
+	for (size_t k = 0; k < sizeof(proc_files) / sizeof(proc_files[0]); k++)
+		if (strcmp(dest, proc_files[k]) == 0 && m->bind)
+			return 0;
+	return hr_error_set(err, EINVAL,
+			    "mounts[%zu]: %s cannot be mounted because it is inside /proc", i,
+			    m->dest);
+}
+
 static int load_mounts(struct hr_rt_config *c, const struct hr_json *spec, struct hr_error **err)
 {
 	const struct hr_json *ms = hr_json_get(spec, "mounts");
@@ -187,6 +296,8 @@ static int load_mounts(struct hr_rt_config *c, const struct hr_json *spec, struc
 			return hr_err_wrap(err, "mounts[%zu]", i);
 		if (strcmp(m->type, "bind") == 0)
 			m->bind = true;
+		if (check_mount(m, i, err) < 0)
+			return -1;
 		if (!src)
 			src = m->type;
 		/* bind sources are host paths, relative to the bundle as runc reads them */

@@ -320,5 +320,9 @@ out:
 	hr_rt_cgroup_join_close(&x.cgroups);
 	hr_rt_state_free(&x.s);
 	hr_rt_process_free(&x.proc);
+	/* as runc: the runtime's own failures exit 255, apart from any status
+	 * the process could have exited with; a bad command line stays 2 */
+	if (r < 0 && *err && (*err)->status == HR_EXIT_ERROR)
+		(*err)->status = 255; /* runc exec's own failure status */
 	return r;
 }

@@ -28,6 +28,9 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 
 static const char *default_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
@@ -144,10 +147,45 @@ static unsigned long locked_flags(const char *path)
 	return f;
 }
 
+/* runc's recursive options, on the mount at `path` and every mount under it. */
+static void set_rec_attrs(const struct hr_rt_mount *m, const char *path, int sync)
+{
+	struct mount_attr attr = {.attr_set = m->rec_set, .attr_clr = m->rec_clr};
+
+	if (m->rec &&
+	    syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		hr_rt_die(sync, errno, "mount %s: apply its recursive options", m->dest);
+}
+
 static int bind_remount(const char *target, unsigned long flags, unsigned long clear)
 {
 	unsigned long f = (locked_flags(target) & ~clear) | flags;
 	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | f, NULL);
+}
+
+/*
+ * The resolved target of a mount that is not a proc filesystem must not be
+ * the rootfs's /proc nor inside a proc filesystem: a symlink in the image
+ * (/p -> /proc) can make a name the parent accepted land there.  Inside
+ * proc only the lxcfs files the parent let through by their own name.
+ */
+static void check_not_proc(int rootfd, const struct hr_rt_mount *m, int fd, int sync)
+{
+	_cleanup_close_ int procfd = openat2_in(rootfd, "/proc", O_PATH, 0);
+	struct stat a, b;
+	struct statfs sf;
+
+	if (fstat(fd, &a) < 0 || fstatfs(fd, &sf) < 0)
+		hr_rt_die(sync, errno, "mount %s: inspect the mount point", m->dest);
+	if (sf.f_type == PROC_SUPER_MAGIC && strncmp(m->dest, "/proc/", 6) == 0 &&
+	    !S_ISDIR(a.st_mode))
+		return;
+	if (sf.f_type == PROC_SUPER_MAGIC ||
+	    (procfd >= 0 && fstat(procfd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		hr_rt_die(sync, EINVAL,
+			  "mount %s: its destination resolves to /proc, where only proc may be "
+			  "mounted",
+			  m->dest);
 }
 
 static int do_bind(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync)
@@ -168,6 +206,7 @@ static int do_bind(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync)
 	fd = make_target(rootfd, m->dest, !S_ISDIR(st.st_mode));
 	if (fd < 0)
 		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
+	check_not_proc(rootfd, m, fd, sync);
 	fdpath(path, fd);
 	if (mount(srcfd >= 0 ? src : m->source, path, NULL, MS_BIND | (m->flags & MS_REC), NULL) <
 	    0)
@@ -184,6 +223,7 @@ static int do_bind(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync)
 	for (size_t i = 0; i < m->n_propagation; i++)
 		if (mount(NULL, path, NULL, m->propagation[i], NULL) < 0)
 			hr_rt_die(sync, errno, "mount %s: propagation", m->dest);
+	set_rec_attrs(m, path, sync);
 	return 0;
 }
 
@@ -233,6 +273,8 @@ static int do_mount(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync
 	fd = make_target(rootfd, m->dest, false);
 	if (fd < 0)
 		hr_rt_die(sync, errno, "mount %s: create the mount point", m->dest);
+	if (strcmp(type, "proc") != 0)
+		check_not_proc(rootfd, m, fd, sync);
 	fdpath(path, fd);
 	r = mount(m->source, path, type, flags, m->data);
 	if (r < 0 && errno == EINVAL && strcmp(type, "devpts") == 0 && m->data) {
@@ -244,12 +286,18 @@ static int do_mount(int rootfd, const struct hr_rt_mount *m, int srcfd, int sync
 		return bind_host_fallback(rootfd, m, "/sys", sync);
 	if (r < 0)
 		hr_rt_die(sync, errno, "mount %s (%s)", m->dest, m->type);
-	for (size_t i = 0; i < m->n_propagation; i++) {
-		_cleanup_close_ int nfd = openat2_in(rootfd, m->dest, O_PATH, 0);
-		fdpath(path, nfd);
-		if (nfd < 0 || mount(NULL, path, NULL, m->propagation[i], NULL) < 0)
+	if (m->n_propagation == 0 && !m->rec)
+		return 0;
+	/* the O_PATH fd still names the covered dentry: resolve the new mount */
+	close(fd);
+	fd = openat2_in(rootfd, m->dest, O_PATH, 0);
+	if (fd < 0)
+		hr_rt_die(sync, errno, "mount %s: reopen", m->dest);
+	fdpath(path, fd);
+	for (size_t i = 0; i < m->n_propagation; i++)
+		if (mount(NULL, path, NULL, m->propagation[i], NULL) < 0)
 			hr_rt_die(sync, errno, "mount %s: propagation", m->dest);
-	}
+	set_rec_attrs(m, path, sync);
 	return 0;
 }
 

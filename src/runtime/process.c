@@ -173,6 +173,47 @@ static char **with_home(const struct hr_rt_process *p, char **buf, size_t size)
 	return buf;
 }
 
+/*
+ * chdir to the cwd, then check that it is inside our root: a symlink to
+ * /proc/self/fd/N (a descriptor the caller left open, of a host directory)
+ * would otherwise leave the process in the host's tree.  getcwd() fails
+ * with ENOENT for a directory the root cannot reach.  Returns false when
+ * denied and `first` (retried after the ids change).
+ */
+static bool enter_cwd(const struct hr_rt_process *p, int sync, bool first)
+{
+	char buf[PATH_MAX];
+
+	if (chdir(p->cwd) < 0) {
+		if (first && (errno == EACCES || errno == EPERM))
+			return false;
+		hr_rt_die(sync, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+	}
+	errno = 0;
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		hr_rt_die(sync, errno ? errno : EPERM,
+			  "current working directory %s is outside of the container's root",
+			  p->cwd);
+	return true;
+}
+
+/*
+ * Before READY: the name wait_fifo() will open must be our exec.fifo, or
+ * `create` would report a container that dies (or waits elsewhere) at once.
+ */
+static void check_fifo(int fifo, int sync)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo);
+	errno = 0;
+	if (fstat(fifo, &a) < 0 || stat(path, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino)
+		hr_rt_die(sync, errno ? errno : EINVAL,
+			  "exec.fifo cannot be reached through the container's /proc");
+}
+
 /* Block until `start` opens exec.fifo for reading. */
 static void wait_fifo(int fifo, int sync)
 {
@@ -201,13 +242,18 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop */
 	if (p->bpf && !p->no_new_privs && hr_rt_bpf_load(p) < 0)
 		hr_rt_die(sync, errno, "load the seccomp filter");
+	/* runc's order: the cwd while still privileged (a directory only the
+	 * container's root may enter), again as the process user if denied */
+	bool in_cwd = enter_cwd(p, sync, true);
 	apply_caps(p, sync);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		hr_rt_die(sync, errno, "PR_SET_NO_NEW_PRIVS");
-	if (chdir(p->cwd) < 0)
-		hr_rt_die(sync, errno, "chdir to cwd %s", p->cwd);
+	if (!in_cwd)
+		enter_cwd(p, sync, false);
 	if (resolve_exe(p, exe, sizeof(exe)) < 0)
 		hr_rt_die(sync, errno, "exec: %s: executable file not found", p->args[0]);
+	if (exec_fifo >= 0)
+		check_fifo(exec_fifo, sync);
 	if (report_ready)
 		hr_rt_send(sync, HR_MSG_READY, 0, "ready");
 	if (exec_fifo >= 0)

@@ -35,6 +35,10 @@ struct hr_rt_mount {
 	unsigned long propagation[4];
 	size_t n_propagation;
 	bool bind;
+	/* runc's recursive options (rro, rnosuid, ...): MOUNT_ATTR_* for
+	 * mount_setattr(AT_RECURSIVE) on the whole tree once it is mounted */
+	bool rec;
+	uint64_t rec_set, rec_clr;
 };
 
 struct hr_rt_device {

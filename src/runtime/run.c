@@ -131,8 +131,10 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	st->dirfd = hr_rt_state_dir(cli, id, true, true, err);
 	if (st->dirfd < 0)
 		return -1;
-	if (hr_rt_cgroup_create(&st->config, err) < 0 ||
-	    (create && (fifo = make_fifo(st->dirfd, err)) < 0))
+	/* refused (a frozen cgroup) or not made: none of ours to remove */
+	if (hr_rt_cgroup_create(&st->config, err) < 0)
+		goto fail_state;
+	if (create && (fifo = make_fifo(st->dirfd, err)) < 0)
 		goto fail;
 	hr_rfc3339_now(now, sizeof(now));
 	st->state = (struct hr_rt_state){.id = hr_xstrdup(id),
@@ -179,6 +181,7 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	return 0;
 fail:
 	hr_rt_cgroup_remove(st->config.cgroups_path);
+fail_state:
 	close(st->dirfd);
 	st->dirfd = -1;
 	/* The create's own failure is the error; a state dir that cannot go

@@ -34,9 +34,11 @@ int hr_rt_recv(int fd, int *errnum, char *buf, size_t size)
 	struct msg m;
 	ssize_t n;
 
+	/* ECONNRESET: the peer exited with our "go" unread.  The error is
+	 * reported once; what it queued before exiting (its reason) follows. */
 	do
 		n = recv(fd, &m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 	if (n < 0)
 		return -1;
 	if (n == 0)

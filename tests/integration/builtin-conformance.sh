@@ -1,0 +1,239 @@
+#!/bin/bash
+# The builtin runtime behaves as runc 1.1.5 where hardening does not say
+# otherwise (issue 19, issue 16 point 6).  Runtime-agnostic: against runc
+# (the control) every check holds too, except the documented differences
+# (docs/builtin.md), which say so in their names.  Against hardrun, runc is
+# off PATH and `--hardrun-runtime builtin` is used.  TAP.
+# hr-control: yes
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+HR_CORE=1
+
+RUNC_BIN=$(command -v runc || echo /usr/sbin/runc)
+if ! need_root || [ ! -x /bin/busybox ] || ! command -v jq >/dev/null; then
+	tap_skip "builtin conformance" "needs root, busybox and jq"
+	tap_end
+	exit $?
+fi
+WORK=$(mktemp -d /tmp/hr-bi-conf.XXXXXX)
+chmod 755 "$WORK"
+U=$$
+HR=0
+if is_hardrun; then
+	HR=1
+	# /usr/bin/runc may link to /usr/sbin/runc: a bin dir with all but runc
+	mkdir -p "$WORK/bin"
+	for f in /usr/bin/*; do
+		case "${f##*/}" in runc | crun) ;; *) ln -s "$f" "$WORK/bin/" ;; esac
+	done
+fi
+if [ $HR = 1 ]; then
+	RTC=(env PATH=/usr/local/bin:$WORK/bin "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin)
+else
+	RTC=("$RUNC_BIN" --root "$HR_TEST_ROOT")
+fi
+RT() { "${RTC[@]}" "$@"; }
+# T SECONDS ARGS...: the runtime, which must not hang (124: it did)
+T() {
+	local s=$1
+	shift
+	timeout -k 2 "$s" "${RTC[@]}" "$@"
+}
+# jqset DIR JQ-ARGS...: edit DIR/config.json in place
+jqset() {
+	local d=$1
+	shift
+	jq "$@" "$d/config.json" >"$d/config.json.new" && mv "$d/config.json.new" "$d/config.json"
+}
+IDS=()
+FROZEN=
+cleanup() {
+	local id
+	for id in "${IDS[@]}"; do RT delete -f "$id" >/dev/null 2>&1; done
+	if [ -n "$FROZEN" ]; then
+		echo THAWED >"$FROZEN/freezer.state" 2>/dev/null
+		rmdir "$FROZEN" 2>/dev/null
+	fi
+	grep -o " $WORK/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$WORK"
+	[ "$HR_OWN_ROOT" = 1 ] && rm -rf "$HR_TEST_ROOT"
+}
+trap cleanup EXIT
+newid() { # newid NAME: sets $id
+	id="bi-$1-$U"
+	IDS+=("$id")
+}
+bundle() { PATH=$(dirname "$RUNC_BIN"):$PATH make_bundle "$@"; }
+echo "# runtime under test: $([ $HR = 1 ] && echo "hardrun builtin" || echo "$RUNC_BIN")"
+
+# ---- 1. recursive mount options (mount_setattr AT_RECURSIVE) ----
+# A world-writable volume with a submount: a plain rbind lets the container
+# write in the submount (the control), rro makes the whole tree read-only.
+mkdir -p "$WORK/vol/sub"
+chmod 777 "$WORK/vol"
+mount -t tmpfs -o mode=1777 bi-sub "$WORK/vol/sub"
+B=$WORK/rec
+# (make_bundle splits arguments at newlines: one line)
+bundle "$B" sh -c 'touch /vol/sub/w-$0 && echo sub=rw || echo sub=ro; touch /vol/w-$0 && echo top=rw || echo top=ro; grep " /vol/sub " /proc/self/mountinfo | cut -d" " -f6'
+for opts in '["rbind"]' '["rbind","rro"]' '["rbind","rnoexec","rnosuid","rnodev"]'; do
+	jqset "$B" --argjson o "$opts" --arg s "$WORK/vol" \
+		'.mounts += [{"destination":"/vol","type":"bind","source":$s,"options":$o}]
+		| .mounts |= (map(select(.destination != "/vol")) + [last])'
+	tag=$(echo "$opts" | tr -dc 'a-z')
+	jqset "$B" --arg t "$tag" '.process.args[3] = $t'
+	newid "rec-$tag"
+	got=$(cd "$B" && T 30 run "$id" 2>&1)
+	case "$opts" in
+	'["rbind"]')
+		echo "$got" | grep -qx sub=rw && [ -e "$WORK/vol/sub/w-$tag" ] &&
+			tap_ok "rbind alone: the submount is writable (control)" ||
+			tap_fail "rbind alone: the submount is writable (control)" "$got"
+		;;
+	*rro*)
+		echo "$got" | grep -qx sub=ro && echo "$got" | grep -qx top=ro &&
+			[ ! -e "$WORK/vol/sub/w-$tag" ] && [ ! -e "$WORK/vol/w-$tag" ] &&
+			tap_ok "rro: the bind and its submount are read-only, nothing landed on the host" ||
+			tap_fail "rro makes the whole tree read-only" "$got" "$(ls "$WORK/vol" "$WORK/vol/sub")"
+		;;
+	*)
+		o=$(echo "$got" | tail -1)
+		case ",$o," in
+		*,nosuid,*nodev,*noexec,*) tap_ok "rnoexec,rnosuid,rnodev reach the submount ($o)" ;;
+		*) tap_fail "rnoexec,rnosuid,rnodev reach the submount" "$got" ;;
+		esac
+		;;
+	esac
+done
+
+# An option nobody knows, on a bind: runc 1.1.5 hands it to mount(2) as
+# data, which a bind ignores; the builtin refuses it (docs/builtin.md).
+bundle_set "$B" '.mounts |= map(if .destination == "/vol" then .options = ["rbind","rro-typo"] else . end)'
+newid unknown
+jqset "$B" '.process.args[3] = "unknown"'
+got=$(cd "$B" && T 30 run "$id" 2>&1)
+rc=$?
+if [ $HR = 1 ]; then
+	[ $rc = 1 ] && echo "$got" | grep -q 'rro-typo' && [ ! -e "$WORK/vol/sub/w-unknown" ] &&
+		tap_ok "an unknown bind option is an error naming it (exit 1), the container never ran" ||
+		tap_fail "unknown bind option refused" "exit $rc" "$got"
+else
+	[ $rc = 0 ] && tap_ok "runc 1.1.5 ignores an unknown bind option (differs by design)" ||
+		tap_fail "runc 1.1.5 ignores an unknown bind option" "exit $rc" "$got"
+fi
+
+# ---- 2. /proc is proc only ----
+mkdir -p "$WORK/fakeproc"
+B=$WORK/procbind
+bundle "$B" sh -c 'echo ran >/tmp/ran; sleep 30'
+jqset "$B" --arg s "$WORK/fakeproc" \
+	'.mounts |= map(if .destination == "/proc" then {"destination":"/proc","type":"bind","source":$s,"options":["rbind"]} else . end)'
+newid procbind
+got=$(cd "$B" && T 30 create "$id" 2>&1)
+rc=$?
+st=$(T 10 state "$id" 2>/dev/null | jq -r .status 2>/dev/null)
+[ $rc != 0 ] && [ $rc != 124 ] && echo "$got" | grep -q 'proc' && [ -z "$st" ] &&
+	tap_ok "a bind at /proc is refused at create, no container left (exit $rc)" ||
+	tap_fail "a bind at /proc is refused" "exit $rc, state '$st'" "$got"
+# the same through a symlink in the image
+B=$WORK/proclink
+bundle "$B" true
+ln -s /proc "$B/rootfs/p"
+jqset "$B" --arg s "$WORK/fakeproc" \
+	'.mounts += [{"destination":"/p","type":"bind","source":$s,"options":["rbind"]}]'
+newid proclink
+got=$(cd "$B" && T 30 run "$id" 2>&1)
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && echo "$got" | grep -q 'proc' &&
+	tap_ok "a bind whose destination is a symlink to /proc is refused (exit $rc)" ||
+	tap_fail "a bind through a symlink to /proc is refused" "exit $rc" "$got"
+B=$WORK/procfile
+bundle "$B" sh -c 'cat /proc/uptime'
+echo "4242.00 1.00" >"$WORK/uptime"
+jqset "$B" --arg s "$WORK/uptime" \
+	'.mounts += [{"destination":"/proc/uptime","type":"bind","source":$s,"options":["bind","ro"]}]'
+newid procfile
+got=$(cd "$B" && T 30 run "$id" 2>&1)
+[ "$got" = "4242.00 1.00" ] && tap_ok "an lxcfs-style bind of /proc/uptime is still allowed" ||
+	tap_fail "a bind of /proc/uptime is allowed" "$got"
+
+# ---- 3. the working directory stays inside the container ----
+# /lnk -> /proc/self/fd/7, with fd 7 a host directory the caller left open.
+mkdir -p "$WORK/hostdir"
+echo host-marker >"$WORK/hostdir/marker"
+B=$WORK/cwd
+bundle "$B" sh -c 'cat marker 2>/dev/null; pwd'
+ln -s /proc/self/fd/7 "$B/rootfs/lnk"
+bundle_set "$B" '.process.cwd = "/lnk"'
+newid cwd-run
+got=$(cd "$B" && T 30 run "$id" 2>&1 7<"$WORK/hostdir")
+rc=$?
+[ $rc != 0 ] && ! echo "$got" | grep -q host-marker &&
+	tap_ok "run: cwd through /proc/self/fd/N to a host directory is refused (exit $rc)" ||
+	tap_fail "run: cwd through a leaked fd refused" "exit $rc" "$got"
+B=$WORK/cwdexec
+bundle "$B" sleep 60
+ln -s /proc/self/fd/7 "$B/rootfs/lnk"
+newid cwd-exec
+if (cd "$B" && T 30 run -d "$id" >/dev/null 2>&1 </dev/null); then
+	got=$(T 30 exec --cwd /lnk "$id" sh -c 'cat marker; ls /' 2>&1 7<"$WORK/hostdir")
+	rc=$?
+	[ $rc != 0 ] && ! echo "$got" | grep -q host-marker &&
+		tap_ok "exec --cwd through /proc/self/fd/N to a host directory is refused (exit $rc)" ||
+		tap_fail "exec --cwd through a leaked fd refused" "exit $rc" "$got"
+	got=$(T 30 exec --cwd /tmp "$id" sh -c pwd 2>&1)
+	[ "$got" = /tmp ] && tap_ok "exec --cwd /tmp still works" || tap_fail "exec --cwd /tmp" "$got"
+	# ---- 4. exec: the runtime's own errors exit 255 ----
+	T 30 exec "$id" /nonexistent-bin >"$WORK/out" 2>&1
+	rc=$?
+	[ $rc = 255 ] && grep -q nonexistent-bin "$WORK/out" &&
+		tap_ok "exec of a missing binary: exit 255 with the name" ||
+		tap_fail "exec of a missing binary: exit 255" "exit $rc" "$(cat "$WORK/out")"
+else
+	tap_fail "run -d for the exec checks"
+fi
+T 30 exec "bi-nosuch-$U" true >"$WORK/out" 2>&1
+rc=$?
+[ $rc = 255 ] && tap_ok "exec into a missing container: exit 255" ||
+	tap_fail "exec into a missing container: exit 255" "exit $rc" "$(cat "$WORK/out")"
+
+# ---- 5. a failing init keeps its reason ----
+B=$WORK/noexe
+bundle "$B" /nonexistent-entrypoint
+newid noexe
+got=$(cd "$B" && T 30 create "$id" 2>&1)
+rc=$?
+st=$(T 10 state "$id" 2>/dev/null | jq -r .status 2>/dev/null)
+[ $rc = 1 ] && echo "$got" | grep -q nonexistent-entrypoint && [ -z "$st" ] &&
+	! echo "$got" | grep -qi 'connection reset' &&
+	tap_ok "create of a missing entrypoint: exit 1 naming it, no container" ||
+	tap_fail "create of a missing entrypoint keeps the reason" "exit $rc, state '$st'" "$got"
+B=$WORK/nosrc
+bundle "$B" true
+jqset "$B" --arg s "$WORK/no-such-source" \
+	'.mounts += [{"destination":"/x","type":"bind","source":$s,"options":["rbind"]}]'
+newid nosrc
+got=$(cd "$B" && T 30 run "$id" 2>&1)
+rc=$?
+[ $rc = 1 ] && echo "$got" | grep -q no-such-source && ! echo "$got" | grep -qi 'connection reset' &&
+	tap_ok "a missing bind source: exit 1 naming it" ||
+	tap_fail "a missing bind source keeps the reason" "exit $rc" "$got"
+
+# ---- 6. a pre-existing frozen cgroup: refused, never a hang ----
+if [ -w /sys/fs/cgroup/freezer ]; then
+	FROZEN=/sys/fs/cgroup/freezer/bi-frozen-$U
+	mkdir -p "$FROZEN"
+	echo FROZEN >"$FROZEN/freezer.state"
+	B=$WORK/frozen
+	bundle "$B" sleep 30
+	jqset "$B" --arg p "/bi-frozen-$U" '.linux.cgroupsPath = $p'
+	newid frozen
+	got=$(cd "$B" && T 30 run -d "$id" 2>&1 </dev/null)
+	rc=$?
+	[ $rc != 0 ] && [ $rc != 124 ] && echo "$got" | grep -q 'unexpectedly frozen' &&
+		tap_ok "run -d into a frozen cgroup: refused, \"container's cgroup unexpectedly frozen\"" ||
+		tap_fail "run -d into a frozen cgroup refused" "exit $rc" "$got"
+else
+	tap_skip "frozen cgroup" "no writable v1 freezer hierarchy"
+fi
+
+tap_end
