@@ -362,6 +362,24 @@ fail:
 	return -1;
 }
 
+/* The init ended without a word (a signal, the OOM killer): say how. */
+static void init_gone(pid_t pid, struct hr_error **err)
+{
+	int st = 0;
+	bool ours;
+
+	kill(pid, SIGKILL);
+	ours = waitpid(pid, &st, 0) == pid;
+	if (ours && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		hr_error_set(err, 0, "the container init was killed by signal %d during setup",
+			     WTERMSIG(st));
+	else if (ours && WIFEXITED(st))
+		hr_error_set(err, 0, "the container init exited with status %d during setup",
+			     WEXITSTATUS(st));
+	else
+		hr_error_set(err, 0, "the container init exited during setup");
+}
+
 /*
  * Follow the child through setup: run the runtime-side hooks when it asks,
  * return 0 at READY (create) or EOF (exec'd), -1 with its error otherwise.
@@ -378,8 +396,8 @@ int hr_rt_launch_wait(struct hr_rt_launch *l, int sock, pid_t pid, const struct 
 		if ((t == 0 && !l->create) || t == HR_MSG_READY)
 			break;
 		if (t == 0) {
-			hr_error_set(err, 0, "the container init exited during setup");
-			goto fail;
+			init_gone(pid, err);
+			return -1;
 		}
 		if (t == HR_MSG_HOOKS) {
 			if (hr_rt_run_hooks(l->config, HR_HOOK_PRESTART, state, err) < 0 ||

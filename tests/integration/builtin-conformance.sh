@@ -49,11 +49,12 @@ IDS=()
 FROZEN=
 cleanup() {
 	local id
-	for id in "${IDS[@]}"; do RT delete -f "$id" >/dev/null 2>&1; done
 	if [ -n "$FROZEN" ]; then
 		echo THAWED >"$FROZEN/freezer.state" 2>/dev/null
-		rmdir "$FROZEN" 2>/dev/null
+		RT delete -f "bi-frozen-$U" >/dev/null 2>&1
+		rmdir /sys/fs/cgroup/*/"${FROZEN##*/}" 2>/dev/null
 	fi
+	for id in "${IDS[@]}"; do RT delete -f "$id" >/dev/null 2>&1; done
 	grep -o " $WORK/[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$WORK"
 	[ "$HR_OWN_ROOT" = 1 ] && rm -rf "$HR_TEST_ROOT"
@@ -227,8 +228,10 @@ if [ -w /sys/fs/cgroup/freezer ]; then
 	bundle "$B" sleep 30
 	jqset "$B" --arg p "/bi-frozen-$U" '.linux.cgroupsPath = $p'
 	newid frozen
-	got=$(cd "$B" && T 30 run -d "$id" 2>&1 </dev/null)
+	# to a file: a frozen init would hold a $(...) pipe open for ever
+	(cd "$B" && T 30 run -d "$id" >"$WORK/frozen.out" 2>&1 </dev/null)
 	rc=$?
+	got=$(cat "$WORK/frozen.out")
 	[ $rc != 0 ] && [ $rc != 124 ] && echo "$got" | grep -q 'unexpectedly frozen' &&
 		tap_ok "run -d into a frozen cgroup: refused, \"container's cgroup unexpectedly frozen\"" ||
 		tap_fail "run -d into a frozen cgroup refused" "exit $rc" "$got"
