@@ -41,7 +41,8 @@ int hr_rt_parse_signal(const char *s, int *sig)
 		return -1;
 	n = strtol(s, &end, 10);
 	if (*end == 0) {
-		if (n <= 0 || n > SIGRTMAX)
+		/* 0, as runc: only asks whether the container is still there */
+		if (n < 0 || n > SIGRTMAX)
 			return -1;
 		*sig = (int)n;
 		return 0;
@@ -215,7 +216,14 @@ static char *owner_of(int rootfd, const char *id)
 	return name ? name : hr_xasprintf("#%u", (unsigned)st.st_uid);
 }
 
-/* All containers as state objects (owner filled), in directory order. */
+static int by_id(const void *a, const void *b)
+{
+	const struct hr_json *x = *(struct hr_json *const *)a, *y = *(struct hr_json *const *)b;
+	return strcmp(hr_json_as_string(hr_json_get(x, "id")),
+		      hr_json_as_string(hr_json_get(y, "id")));
+}
+
+/* All containers as state objects (owner filled), sorted by id as runc lists them. */
 static struct hr_json *list_all(const struct hr_cli *cli)
 {
 	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
@@ -247,6 +255,8 @@ static struct hr_json *list_all(const struct hr_cli *cli)
 	}
 	if (d)
 		closedir(d);
+	if (arr->arr.len > 1)
+		qsort(arr->arr.items, arr->arr.len, sizeof(arr->arr.items[0]), by_id);
 	return arr;
 }
 
@@ -354,14 +364,17 @@ static int cmd_ps(const struct hr_cli *cli, struct hr_error **err)
 
 	if (fd < 0)
 		return -1;
-	if (strcmp(status, "stopped") == 0) {
-		r = hr_error_set(err, 0, "container %s is not running", s.id);
-	} else if (hr_rt_cgroup_pids(s.cgroups_path, &pids, &n, err) == 0) {
+	/* stopped, as runc: no process, so the header alone (json: null) */
+	if (strcmp(status, "stopped") == 0 ||
+	    hr_rt_cgroup_pids(s.cgroups_path, &pids, &n, err) == 0) {
 		if (format && strcmp(format, "json") == 0) {
 			_cleanup_json_ struct hr_json *arr = hr_json_new(HR_JSON_ARRAY);
 			for (size_t i = 0; i < n; i++)
 				hr_json_append(arr, hr_json_new_int(pids[i]));
-			r = print_json(arr, false, true, err);
+			if (n == 0)
+				r = printf("null\n") < 0 ? hr_error_set(err, errno, "write") : 0;
+			else
+				r = print_json(arr, false, true, err);
 		} else {
 			r = ps_table(pids, n, cli->args + 1, err);
 		}

@@ -251,7 +251,12 @@ static int prepare(const struct hr_cli *cli, struct exec_ctx *x, struct hr_error
 	if (dirfd < 0 || hr_rt_state_read(dirfd, id, &x->s, err) < 0)
 		return -1;
 	status = hr_rt_state_status(dirfd, &x->s);
-	if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0)
+	if (strcmp(status, "paused") == 0 && !hr_cli_flag_bool(cli, "ignore-paused"))
+		return hr_error_set(err, 0,
+				    "cannot exec in a paused container (use --ignore-paused to "
+				    "override)");
+	if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0 &&
+	    strcmp(status, "paused") != 0)
 		return hr_error_set(err, 0, "cannot exec in a %s container", status);
 	if (!(spec = hr_rt_stored_config(dirfd, err)) ||
 	    !(proc = exec_process_json(cli, spec, err)))

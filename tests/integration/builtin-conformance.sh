@@ -239,4 +239,47 @@ else
 	tap_skip "frozen cgroup" "no writable v1 freezer hierarchy"
 fi
 
+# ---- 7. commands: list order, kill 0, ps of a stopped container, paused exec ----
+B=$WORK/cmds
+bundle "$B" sleep 60
+newid zz-cmd
+idz=$id
+newid aa-cmd
+ida=$id
+if (cd "$B" && T 30 run -d "$idz" </dev/null >/dev/null 2>&1 && T 30 run -d "$ida" </dev/null >/dev/null 2>&1); then
+	got=$(T 10 list -q | grep -E "^bi-(zz|aa)-cmd-$U\$" | tr '\n' ' ')
+	[ "$got" = "$ida $idz " ] && tap_ok "list is sorted by id" || tap_fail "list is sorted by id" "$got"
+	T 10 kill -a "$idz" 0 && T 10 kill "$idz" 0 &&
+		tap_ok "kill [-a] ID 0: the container is there, nothing delivered" ||
+		tap_fail "kill ID 0 accepted"
+	T 10 kill "$idz" KILL
+	for _ in $(seq 200); do
+		[ "$(T 10 state "$idz" | jq -r .status)" = stopped ] && break
+		sleep 0.02
+	done
+	got=$(T 10 ps "$idz" 2>&1)
+	rc=$?
+	[ $rc = 0 ] && [ "$(echo "$got" | wc -l)" = 1 ] && echo "$got" | grep -qw PID &&
+		tap_ok "ps of a stopped container: the header, exit 0" ||
+		tap_fail "ps of a stopped container" "exit $rc" "$got"
+	got=$(T 10 ps --format json "$idz" 2>&1)
+	[ "$got" = null ] && tap_ok "ps --format json of a stopped container: null" ||
+		tap_fail "ps --format json of a stopped container" "$got"
+	T 10 kill "$idz" 0 >/dev/null 2>&1
+	rc=$?
+	[ $rc = 1 ] && tap_ok "kill ID 0 of a stopped container: exit 1" || tap_fail "kill 0 stopped" "exit $rc"
+	if [ -w /sys/fs/cgroup/freezer ] && T 10 pause "$ida"; then
+		T 10 exec "$ida" true >"$WORK/out" 2>&1
+		rc=$?
+		[ $rc = 255 ] && grep -q 'paused' "$WORK/out" &&
+			tap_ok "exec into a paused container: refused, exit 255" ||
+			tap_fail "exec into a paused container refused" "exit $rc" "$(cat "$WORK/out")"
+		T 10 resume "$ida"
+	else
+		tap_skip "exec into a paused container" "no freezer or pause failed"
+	fi
+else
+	tap_fail "run -d for the command checks"
+fi
+
 tap_end
