@@ -83,6 +83,27 @@ static int add_caps(const struct hr_cli *cli, struct hr_json *caps, struct hr_er
 	return 0;
 }
 
+/* --additional-gids (repeatable), after the stored ones, as runc adds them. */
+static int add_gids(const struct hr_cli *cli, struct hr_json *proc, struct hr_error **err)
+{
+	_cleanup_free_ const char **list = hr_cli_flag_all(cli, "additional-gids");
+
+	for (size_t i = 0; list && list[i]; i++) {
+		char *end = NULL;
+		unsigned long g;
+
+		errno = 0;
+		g = strtoul(list[i], &end, 10);
+		if (end == list[i] || *end || errno || g > 0xfffffffeUL || list[i][0] == '-')
+			return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+						   "--additional-gids %s: not a gid", list[i]);
+		hr_json_append(
+		    hr_json_ensure_array(hr_json_ensure_object(proc, "user"), "additionalGids"),
+		    hr_json_new_uint(g));
+	}
+	return 0;
+}
+
 /* The process object: --process, or the container's with the flags applied. */
 static struct hr_json *exec_process_json(const struct hr_cli *cli, const struct hr_json *spec,
 					 struct hr_error **err)
@@ -111,6 +132,8 @@ static struct hr_json *exec_process_json(const struct hr_cli *cli, const struct 
 		if ((v = hr_cli_flag(cli, "cwd")))
 			hr_json_set(p, "cwd", hr_json_new_string(v));
 		if ((v = hr_cli_flag(cli, "user")) && parse_user(v, p, err) < 0)
+			return NULL;
+		if (add_gids(cli, p, err) < 0)
 			return NULL;
 		hr_json_set(p, "terminal", hr_json_new_bool(hr_cli_flag_bool(cli, "tty")));
 	}
@@ -263,6 +286,8 @@ static int prepare(const struct hr_cli *cli, struct exec_ctx *x, struct hr_error
 		return -1;
 	if (hr_rt_process_load(&x->proc, proc, hr_json_get_path(spec, "linux/seccomp"), err) < 0)
 		return hr_err_wrap(err, "exec process");
+	if (hr_rt_preserve_fds(cli, &x->proc, err) < 0)
+		return -1;
 	if (x->proc.terminal && !console)
 		return hr_error_set(err, 0,
 				    "--tty needs --console-socket with the builtin runtime");

@@ -265,8 +265,10 @@ void hr_rt_exec_process(const struct hr_rt_process *p, int sync, int exec_fifo, 
 			hr_rt_die(sync, e ? e->errnum : 0, "startContainer hook: %s",
 				  e ? e->msg : "failed");
 	}
-	/* nothing of hardrun's may reach the container but stdio: whatever the caller left open */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
+	/* nothing of hardrun's may reach the container but stdio and the
+	 * --preserve-fds the caller passed: whatever else it left open */
+	if (syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
+	    errno != ENOSYS)
 		hr_rt_die(sync, errno, "close_range");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -90,8 +90,9 @@ struct hr_rt_process {
 	mode_t umask;
 	bool no_new_privs;
 	bool terminal;
-	cap_t caps;	   /* effective, permitted, inheritable */
-	uint64_t bounding; /* bit N: keep capability N */
+	unsigned preserve_fds; /* --preserve-fds: fds 3..3+N-1 stay open across execve */
+	cap_t caps;	       /* effective, permitted, inheritable */
+	uint64_t bounding;     /* bit N: keep capability N */
 	uint64_t ambient;
 	struct hr_rt_rlimit *rlimits;
 	size_t n_rlimits;
@@ -291,6 +292,8 @@ int hr_rt_wait_forward(pid_t pid, int *exit_status);
 /* tty.c: relay a pty master to our stdio until pid exits (signals blocked by the caller). */
 int hr_rt_tty_relay(pid_t pid, int master, int *exit_status);
 int hr_rt_parse_signal(const char *s, int *sig);
+/* --preserve-fds N of the command line into p (0 when absent). */
+int hr_rt_preserve_fds(const struct hr_cli *cli, struct hr_rt_process *p, struct hr_error **err);
 
 int hr_rt_start(const struct hr_cli *cli, struct hr_error **err);
 

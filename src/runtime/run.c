@@ -56,6 +56,23 @@ static int write_pid_file(const char *path, pid_t pid, struct hr_error **err)
 	return hr_write_file_atomic(dirfd, slash ? slash + 1 : path, text, strlen(text), 0644, err);
 }
 
+int hr_rt_preserve_fds(const struct hr_cli *cli, struct hr_rt_process *p, struct hr_error **err)
+{
+	const char *v = hr_cli_flag(cli, "preserve-fds");
+	char *end = NULL;
+	unsigned long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || *end || errno || n > 65536 || v[0] == '-')
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+					   "--preserve-fds %s: need a number of descriptors", v);
+	p->preserve_fds = (unsigned)n;
+	return 0;
+}
+
 /* Copy of the hardened config: `exec` applies the same caps, no_new_privs and filter. */
 static int save_config(int dirfd, const struct hr_json *spec, struct hr_error **err)
 {
@@ -125,6 +142,8 @@ static int start_container(const struct hr_cli *cli, struct hr_json *spec, const
 	if (host && host->rootfs_tree >= 0)
 		st->config.rootfs_tree = host->rootfs_tree;
 	st->config.res.unapplied_ok = host && host->unapplied_ok;
+	if (hr_rt_preserve_fds(cli, &st->config.proc, err) < 0)
+		return -1;
 	console = open_console(cli, st, detach || create, err);
 	if (console == -2 || (console < 0 && *err))
 		return -1;
@@ -253,7 +272,9 @@ int hr_rt_run(const struct hr_cli *cli, struct hr_json *spec, const char *bundle
 		else
 			hr_rt_wait_forward(st.pid, exit_status);
 		flock(st.dirfd, LOCK_EX);
-		teardown(cli, &st);
+		/* --keep: left stopped for `state` and `delete` (which runs poststop) */
+		if (!hr_cli_flag_bool(cli, "keep"))
+			teardown(cli, &st);
 	} else if (r < 0 && st.dirfd >= 0) {
 		teardown(cli, &st);
 	}

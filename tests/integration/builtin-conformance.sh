@@ -282,4 +282,34 @@ else
 	tap_fail "run -d for the command checks"
 fi
 
+# ---- 8. exec --additional-gids, --preserve-fds; run --preserve-fds, --keep ----
+B=$WORK/xflags
+bundle "$B" sleep 60
+newid xflags
+if (cd "$B" && T 30 run -d "$id" </dev/null >/dev/null 2>&1); then
+	got=$(T 10 exec --additional-gids 10 --additional-gids 20 "$id" id -G 2>&1)
+	echo " $got " | grep -q ' 10 ' && echo " $got " | grep -q ' 20 ' &&
+		tap_ok "exec --additional-gids 10 --additional-gids 20 ($got)" ||
+		tap_fail "exec --additional-gids" "$got"
+	echo preserved >"$WORK/pfd"
+	got=$(T 10 exec --preserve-fds 1 "$id" cat /proc/self/fd/3 2>&1 3<"$WORK/pfd")
+	[ "$got" = preserved ] && tap_ok "exec --preserve-fds 1: fd 3 reaches the process" ||
+		tap_fail "exec --preserve-fds 1" "$got"
+	got=$(T 10 exec "$id" sh -c 'ls /proc/self/fd/3 >/dev/null 2>&1 && echo open || echo closed' 2>&1 3<"$WORK/pfd")
+	[ "$got" = closed ] && tap_ok "exec without --preserve-fds: the caller's fd 3 does not reach the process" ||
+		tap_fail "exec closes the caller's fd 3" "$got"
+else
+	tap_fail "run -d for the exec flag checks"
+fi
+B=$WORK/keep
+bundle "$B" sh -c 'cat <&3; exit 3'
+newid keep
+got=$(cd "$B" && T 30 run --keep --preserve-fds 1 "$id" 2>&1 3<"$WORK/pfd")
+rc=$?
+st=$(T 10 state "$id" 2>/dev/null | jq -r .status)
+[ $rc = 3 ] && [ "$got" = preserved ] && tap_ok "run --preserve-fds 1: fd 3 reaches the process" ||
+	tap_fail "run --preserve-fds 1" "exit $rc" "$got"
+[ "$st" = stopped ] && T 10 delete "$id" && ! T 10 state "$id" >/dev/null 2>&1 &&
+	tap_ok "run --keep: left stopped, then deleted" || tap_fail "run --keep" "state '$st'"
+
 tap_end
