@@ -104,7 +104,7 @@ static int limit_or_warn(bool ok, const char *dir, const char *file, const char 
 	return cg_write(dir, file, value, err);
 }
 
-static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_error **err)
+int hr_rt_cgroup_apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_error **err)
 {
 	char v[64];
 
@@ -121,6 +121,12 @@ static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_err
 				  "resources/memory", err) < 0)
 			return -1;
 	}
+	if (r->memory_reservation) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->memory_reservation);
+		if (limit_or_warn(dirs[1], "memory.soft_limit_in_bytes", v,
+				  "resources/memory/reservation", err) < 0)
+			return -1;
+	}
 	if (r->memory_swap && dirs[1]) {
 		_cleanup_free_ char *f = hr_xasprintf("%s/memory.memsw.limit_in_bytes", dirs[1]);
 		snprintf(v, sizeof(v), "%lld", (long long)r->memory_swap);
@@ -135,6 +141,7 @@ static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_err
 		    0)
 			return -1;
 	}
+	/* period before quota: the kernel checks a quota against the period in force */
 	if (r->cpu_period) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_period);
 		if (limit_or_warn(r->unapplied_ok, dirs[2], "cpu.cfs_period_us", v, "resources/cpu",
@@ -150,7 +157,9 @@ static int apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_err
 	return 0;
 }
 
-static int apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_error **err)
+/* cgroup2 files: the v1 values converted as runc converts them; cpu period
+ * and quota are one write to cpu.max. */
+int hr_rt_cgroup_apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_error **err)
 {
 	char v[64];
 
@@ -160,9 +169,16 @@ static int apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_
 		if (cg_write(dir, "pids.max", v, err) < 0)
 			return -1;
 	}
-	if (r->memory_limit > 0) {
-		snprintf(v, sizeof(v), "%lld", (long long)r->memory_limit);
+	if (r->memory_limit) {
+		snprintf(v, sizeof(v), r->memory_limit > 0 ? "%lld" : "max",
+			 (long long)r->memory_limit);
 		if (cg_write(dir, "memory.max", v, err) < 0)
+			return -1;
+	}
+	if (r->memory_reservation) {
+		snprintf(v, sizeof(v), r->memory_reservation > 0 ? "%lld" : "max",
+			 (long long)r->memory_reservation);
+		if (cg_write(dir, "memory.low", v, err) < 0)
 			return -1;
 	}
 	if (r->cpu_shares) {
@@ -212,7 +228,7 @@ static int limit_v2(const struct hr_rt_config *c, struct hr_error **err)
 		return hr_error_set(err, 0,
 				    "device rules cannot be applied on cgroup v2 and the policy "
 				    "does not let the container start without them");
-	return apply_v2(&c->res, dir, err);
+	return hr_rt_cgroup_apply_v2(&c->res, dir, err);
 }
 
 /*
@@ -226,7 +242,7 @@ static bool v1_needed(const struct hr_rt_resources *r, size_t i)
 	case 0:
 		return true;
 	case 1:
-		return r->memory_limit || r->memory_swap;
+		return r->memory_limit || r->memory_swap || r->memory_reservation;
 	case 2:
 		return r->cpu_shares || r->cpu_quota || r->cpu_period;
 	default:
@@ -383,7 +399,7 @@ int hr_rt_cgroup_limit(const struct hr_rt_config *c, struct hr_error **err)
 	if (is_v2())
 		return limit_v2(c, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	v1_dirs(c, dirs);
-	r = apply_v1(&c->res, dirs, err);
+	r = hr_rt_cgroup_apply_v1(&c->res, dirs, err);
 	if (r == 0)
 		r = limit_devices_v1(c, err);
 	for (size_t i = 0; i < N_LIMITED; i++)
@@ -523,7 +539,7 @@ int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struc
 
 	if (is_v2()) {
 		_cleanup_free_ char *d = cg_dir(NULL, path);
-		return apply_v2(r, d, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
+		return hr_rt_cgroup_apply_v2(r, d, err) < 0 ? hr_err_wrap(err, "cgroup") : 0;
 	}
 	for (size_t i = 0; i < 3 && ret == 0; i++) {
 		struct stat st;
@@ -537,7 +553,7 @@ int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struc
 			ret = adopt(path, dirs[i], err);
 	}
 	if (ret == 0)
-		ret = apply_v1(r, dirs, err);
+		ret = hr_rt_cgroup_apply_v1(r, dirs, err);
 	for (size_t i = 0; i < N_LIMITED; i++)
 		free(dirs[i]);
 	return ret < 0 ? hr_err_wrap(err, "cgroup") : 0;

@@ -473,6 +473,10 @@ static int update_resources(const struct hr_cli *cli, struct hr_rt_resources *r,
 	if ((v = hr_cli_flag(cli, "memory-swap")) && parse_bytes(v, &r->memory_swap) < 0)
 		return hr_error_set_status(err, HR_EXIT_USAGE, 0, "--memory-swap %s: not a size",
 					   v);
+	if ((v = hr_cli_flag(cli, "memory-reservation")) &&
+	    parse_bytes(v, &r->memory_reservation) < 0)
+		return hr_error_set_status(err, HR_EXIT_USAGE, 0,
+					   "--memory-reservation %s: not a size", v);
 	if ((v = hr_cli_flag(cli, "cpu-share")))
 		r->cpu_shares = strtoull(v, NULL, 10);
 	if ((v = hr_cli_flag(cli, "cpu-quota")))

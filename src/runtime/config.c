@@ -410,6 +410,8 @@ void hr_rt_resources_load(const struct hr_json *r, struct hr_rt_resources *out)
 		hr_json_as_int64(v, &out->memory_limit);
 	if ((v = hr_json_get_path(r, "memory/swap")))
 		hr_json_as_int64(v, &out->memory_swap);
+	if ((v = hr_json_get_path(r, "memory/reservation")))
+		hr_json_as_int64(v, &out->memory_reservation);
 	if ((v = hr_json_get_path(r, "cpu/shares")))
 		hr_json_as_uint64(v, &out->cpu_shares);
 	if ((v = hr_json_get_path(r, "cpu/quota")))

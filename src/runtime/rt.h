@@ -113,6 +113,7 @@ struct hr_rt_resources {
 	int64_t pids_limit; /* 0: unset */
 	int64_t memory_limit;
 	int64_t memory_swap;
+	int64_t memory_reservation; /* v1 memory.soft_limit_in_bytes, v2 memory.low */
 	uint64_t cpu_shares;
 	int64_t cpu_quota;
 	uint64_t cpu_period;
@@ -234,6 +235,10 @@ bool hr_rt_pid_alive(pid_t pid, unsigned long long starttime);
 int hr_rt_state_remove(const struct hr_cli *cli, const char *id, struct hr_error **err);
 
 /* cgroup.c */
+/* The limits of r written into one cgroup2 directory / the v1 controllers'
+ * directories (pids, memory, cpu; NULL: not joined), as create and update do. */
+int hr_rt_cgroup_apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_error **err);
+int hr_rt_cgroup_apply_v1(const struct hr_rt_resources *r, char *dirs[], struct hr_error **err);
 /* Apply the set fields of r to a running container (update). */
 int hr_rt_cgroup_update(const char *path, const struct hr_rt_resources *r, struct hr_error **err);
 /* Make the container's cgroups (before the clone), then write their limits (after it). */
