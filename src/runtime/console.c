@@ -42,7 +42,7 @@ static int send_master(int sock, int master, const char *name)
 	return hr_rt_send_fd_with(sock, master, name, strlen(name));
 }
 
-int hr_rt_console_setup(int console_sock, int sync)
+int hr_rt_console_setup(int console_sock, int sync, uid_t owner)
 {
 	char name[64];
 	int master, slave;
@@ -55,6 +55,10 @@ int hr_rt_console_setup(int console_sock, int sync)
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		hr_rt_die(sync, errno, "open %s", name);
+	/* the process's own terminal, as runc leaves it (its gid stays the
+	 * devpts mount's); only the pty made here, never the caller's stdio */
+	if (fchown(slave, owner, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+		hr_rt_die(sync, errno, "chown %s to uid %u", name, (unsigned)owner);
 	if (send_master(console_sock, master, name) < 0)
 		hr_rt_die(sync, errno, "send the pty master to the console socket");
 	close(master);

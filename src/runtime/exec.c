@@ -201,7 +201,7 @@ static __attribute__((noreturn)) void exec_child(const struct hr_rt_process *p, 
 	if (chdir("/") < 0)
 		hr_rt_die(sync, errno, "chdir /");
 	if (console >= 0)
-		hr_rt_console_setup(console, sync);
+		hr_rt_console_setup(console, sync, p->uid);
 	hr_rt_exec_process(p, sync, -1, false);
 }
 

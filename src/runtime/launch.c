@@ -175,7 +175,7 @@ static __attribute__((noreturn)) void init_main(const struct hr_rt_launch *l, in
 	}
 	hr_rt_finish_rootfs(c, sync);
 	if (l->console_sock >= 0)
-		hr_rt_console_setup(l->console_sock, sync);
+		hr_rt_console_setup(l->console_sock, sync, l->config->proc.uid);
 	if (!runtime_hooks && hr_rt_wait_go(sync) < 0)
 		_exit(1);
 	proc.start_hooks = c->hooks[HR_HOOK_START_CONTAINER];

@@ -274,8 +274,9 @@ struct hr_json *hr_rt_stored_config(int dirfd, struct hr_error **err);
 
 /* console.c */
 int hr_rt_console_connect(const char *path, struct hr_error **err);
-/* Child: allocate a pty in the container's devpts, send the master, make the slave our tty. */
-int hr_rt_console_setup(int console_sock, int sync);
+/* Child: allocate a pty in the container's devpts, owned by `owner` (the
+ * process uid), send the master, make the slave our tty. */
+int hr_rt_console_setup(int console_sock, int sync, uid_t owner);
 
 /* run.c */
 struct hr_rt_launch {

@@ -312,4 +312,38 @@ st=$(T 10 state "$id" 2>/dev/null | jq -r .status)
 [ "$st" = stopped ] && T 10 delete "$id" && ! T 10 state "$id" >/dev/null 2>&1 &&
 	tap_ok "run --keep: left stopped, then deleted" || tap_fail "run --keep" "state '$st'"
 
+# ---- 9. the pty belongs to the process's uid ----
+if command -v python3 >/dev/null; then
+	cat >"$WORK/recv.py" <<'PY'
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
+out = b""
+while True:
+    try:
+        d = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+open(sys.argv[2], "wb").write(out)
+PY
+	B=$WORK/ptyown
+	bundle "$B" sh -c 'echo owner=$(stat -c %u "$(tty)")'
+	jqset "$B" '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	newid ptyown
+	python3 - "$WORK/pty.sock" "$WORK/pty.out" <"$WORK/recv.py" &
+	for _ in $(seq 200); do [ -S "$WORK/pty.sock" ] && break; sleep 0.05; done
+	(cd "$B" && T 30 run -d --console-socket "$WORK/pty.sock" "$id" >"$WORK/pty.err" 2>&1 </dev/null)
+	wait
+	got=$(tr -d '\r' <"$WORK/pty.out" 2>/dev/null)
+	[ "$got" = owner=1000 ] && tap_ok "the pty is owned by the process uid (1000)" ||
+		tap_fail "the pty is owned by the process uid" "$got" "$(cat "$WORK/pty.err")"
+else
+	tap_skip "pty owner" "no python3 to receive the pty master"
+fi
+
 tap_end
