@@ -210,6 +210,7 @@ struct exec_ctx {
 	struct hr_rt_process proc;
 	int ns[N_NS];
 	int console;
+	int console_peer; /* -t without --console-socket: the master arrives here */
 	int pidns;
 	struct hr_rt_cgjoin cgroups;
 };
@@ -288,10 +289,19 @@ static int prepare(const struct hr_cli *cli, struct exec_ctx *x, struct hr_error
 		return hr_err_wrap(err, "exec process");
 	if (hr_rt_preserve_fds(cli, &x->proc, err) < 0)
 		return -1;
-	if (x->proc.terminal && !console)
-		return hr_error_set(err, 0,
-				    "--tty needs --console-socket with the builtin runtime");
-	if (x->proc.terminal && (x->console = hr_rt_console_connect(console, err)) < 0)
+	if (x->proc.terminal && !console) {
+		/* a foreground terminal, relayed to our stdio as `run` does */
+		int sv[2];
+		if (hr_cli_flag_bool(cli, "detach"))
+			return hr_error_set(err, 0,
+					    "cannot allocate tty if hardrun will detach without "
+					    "setting console socket");
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return hr_error_set(err, errno, "socketpair for the terminal");
+		x->console_peer = sv[0];
+		x->console = sv[1];
+	}
+	if (x->proc.terminal && console && (x->console = hr_rt_console_connect(console, err)) < 0)
 		return -1;
 	if (open_namespaces(x->s.pid, x->ns, err) < 0)
 		return -1;
@@ -305,7 +315,8 @@ static int prepare(const struct hr_cli *cli, struct exec_ctx *x, struct hr_error
 
 int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err)
 {
-	struct exec_ctx x = {.console = -1, .pidns = -1};
+	struct exec_ctx x = {.console = -1, .console_peer = -1, .pidns = -1};
+	_cleanup_close_ int master = -1;
 	bool detach = hr_cli_flag_bool(cli, "detach");
 	_cleanup_close_ int sock = -1;
 	pid_t pid = -1;
@@ -335,7 +346,14 @@ int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err
 		if (fd < 0 || write(fd, text, strlen(text)) < 0)
 			r = hr_error_set(err, errno, "pid file %s", pf);
 	}
-	if (r == 0 && !detach)
+	if (r == 0 && x.console_peer >= 0 && (master = hr_rt_recv_fd(x.console_peer)) < 0) {
+		r = hr_error_set(err, errno, "receive the pty master");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (r == 0 && !detach && master >= 0)
+		hr_rt_tty_relay(pid, master, exit_status);
+	else if (r == 0 && !detach)
 		hr_rt_wait_forward(pid, exit_status);
 out:
 	if (!detach)
@@ -347,6 +365,8 @@ out:
 		close(x.pidns);
 	if (x.console >= 0)
 		close(x.console);
+	if (x.console_peer >= 0)
+		close(x.console_peer);
 	hr_rt_cgroup_join_close(&x.cgroups);
 	hr_rt_state_free(&x.s);
 	hr_rt_process_free(&x.proc);

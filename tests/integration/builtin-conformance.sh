@@ -346,4 +346,25 @@ else
 	tap_skip "pty owner" "no python3 to receive the pty master"
 fi
 
+# ---- 10. exec -t without --console-socket: a foreground terminal ----
+if command -v script >/dev/null; then
+	B=$WORK/exect
+	bundle "$B" sleep 60
+	newid exect
+	if (cd "$B" && T 30 run -d "$id" </dev/null >/dev/null 2>&1); then
+		# script(1) gives the runtime a terminal of its own to relay
+		printf '%q ' "${RTC[@]}" exec -t "$id" sh -c 'tty; echo exit-tty; exit 4' >"$WORK/exect.cmd"
+		timeout -k 2 30 script -qefc "$(cat "$WORK/exect.cmd")" /dev/null </dev/null >"$WORK/exect.out" 2>&1
+		rc=$?
+		got=$(tr -d '\r\000' <"$WORK/exect.out")
+		echo "$got" | grep -q '/dev/pts/[0-9]' && echo "$got" | grep -qx exit-tty && [ "$rc" = 4 ] &&
+			tap_ok "exec -t without --console-socket: a tty relayed, exit status kept" ||
+			tap_fail "exec -t without --console-socket" "exit $rc" "$got"
+	else
+		tap_fail "run -d for exec -t"
+	fi
+else
+	tap_skip "exec -t without --console-socket" "no script(1) to give the runtime a terminal"
+fi
+
 tap_end
