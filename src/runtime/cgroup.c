@@ -123,7 +123,7 @@ int hr_rt_cgroup_apply_v1(const struct hr_rt_resources *r, char *dirs[], struct 
 	}
 	if (r->memory_reservation) {
 		snprintf(v, sizeof(v), "%lld", (long long)r->memory_reservation);
-		if (limit_or_warn(dirs[1], "memory.soft_limit_in_bytes", v,
+		if (limit_or_warn(r->unapplied_ok, dirs[1], "memory.soft_limit_in_bytes", v,
 				  "resources/memory/reservation", err) < 0)
 			return -1;
 	}
