@@ -367,4 +367,28 @@ else
 	tap_skip "exec -t without --console-socket" "no script(1) to give the runtime a terminal"
 fi
 
+# ---- 11. cgroup limits seen from inside: reservation, cpu, update -r - ----
+if [ -f /sys/fs/cgroup/memory/memory.soft_limit_in_bytes ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] &&
+	[ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
+	B=$WORK/limits
+	bundle "$B" sleep 60
+	jqset "$B" '.linux.resources.memory = {"limit": 268435456, "reservation": 134217728}
+		| .linux.resources.cpu = {"quota": 50000, "period": 200000}'
+	newid limits
+	if (cd "$B" && T 30 run -d "$id" </dev/null >"$WORK/limits.err" 2>&1); then
+		got=$(T 10 exec "$id" sh -c 'cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us' 2>&1 | tr '\n' ' ')
+		[ "$got" = "134217728 200000 50000 " ] &&
+			tap_ok "memory.reservation and cpu period/quota applied (seen inside: $got)" ||
+			tap_fail "memory reservation and cpu limits" "$got"
+		echo '{"pids": {"limit": 42}}' | T 10 update -r - "$id"
+		got=$(T 10 exec "$id" cat /sys/fs/cgroup/pids/pids.max 2>&1)
+		[ "$got" = 42 ] && tap_ok "update -r - (resources from stdin): pids.max 42 inside" ||
+			tap_fail "update -r -" "$got"
+	else
+		tap_fail "run -d with memory and cpu limits" "$(cat "$WORK/limits.err")"
+	fi
+else
+	tap_skip "cgroup limits" "no v1 memory, cpu and pids hierarchies"
+fi
+
 tap_end

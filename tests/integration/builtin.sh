@@ -381,8 +381,9 @@ else
 	P=$WORK/podman
 	mkdir -p "$P"
 	echo '{"runtime":"builtin","userns":{"chownFallback":true}}' >"$P/policy.json"
-	printf '#!/bin/sh\nexec "%s" --root "%s" --hardrun-policy "%s" "$@"\n' \
-		"$HARDRUN" "$P/state" "$P/policy.json" >"$P/hardrun"
+	# podman does not pass our environment on: the profiles' place in the wrapper
+	printf '#!/bin/sh\nHARDRUN_DATADIR="%s" exec "%s" --root "%s" --hardrun-policy "%s" "$@"\n' \
+		"$HARDRUN_DATADIR" "$HARDRUN" "$P/state" "$P/policy.json" >"$P/hardrun"
 	chmod 755 "$P/hardrun"
 	printf '[containers]\ndefault_ulimits = []\nnetns = "none"\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$P/containers.conf"
 	pm() { CONTAINERS_CONF=$P/containers.conf podman --root "$P/storage" --runroot "$P/runroot" --tmpdir "$P/tmp" "$@"; }
