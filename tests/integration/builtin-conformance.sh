@@ -7,6 +7,7 @@
 # hr-control: yes
 set -u
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck disable=SC2034 # read by tap_skip (common.sh)
 HR_CORE=1
 
 RUNC_BIN=$(command -v runc || echo /usr/sbin/runc)
@@ -28,7 +29,7 @@ if is_hardrun; then
 	done
 fi
 if [ $HR = 1 ]; then
-	RTC=(env PATH=/usr/local/bin:$WORK/bin "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin)
+	RTC=(env "PATH=/usr/local/bin:$WORK/bin" "$HARDRUN" --root "$HR_TEST_ROOT" --hardrun-runtime builtin)
 else
 	RTC=("$RUNC_BIN" --root "$HR_TEST_ROOT")
 fi
