@@ -5,6 +5,7 @@
  * only leftovers like hugetlb in "unified").  A limit with no controller
  * to hold it is a warning the caller can make fatal, never a silent no-op.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -518,6 +519,25 @@ bool hr_rt_cgroup_frozen(const char *path)
 	return s && strcmp(s, "FROZEN") == 0;
 }
 
+/* Sub-cgroups first (a cgroup with children cannot go), deepest first. */
+static void remove_tree(const char *dir, int depth)
+{
+	DIR *d = depth < 16 ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *child = hr_xasprintf("%s/%s", dir, de->d_name);
+		remove_tree(child, depth + 1);
+	}
+	if (d)
+		closedir(d);
+	/* the last tasks may still be exiting: a short retry */
+	for (int k = 0; k < 100 && rmdir(dir) < 0 && errno == EBUSY; k++)
+		usleep(1000);
+}
+
 void hr_rt_cgroup_remove(const char *path)
 {
 	if (!path)
@@ -526,9 +546,7 @@ void hr_rt_cgroup_remove(const char *path)
 
 	for (size_t i = 0; i < (v2 ? 1 : N_V1); i++) {
 		_cleanup_free_ char *d = cg_dir(v2 ? NULL : v1_controllers[i], path);
-		/* the last tasks may still be exiting: a short retry */
-		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
-			usleep(1000);
+		remove_tree(d, 0);
 	}
 }
 

@@ -392,4 +392,24 @@ else
 	tap_skip "cgroup limits" "no v1 memory, cpu and pids hierarchies"
 fi
 
+# ---- 12. delete --force removes sub-cgroups too ----
+if [ -w /sys/fs/cgroup/pids ]; then
+	B=$WORK/subcg
+	bundle "$B" sleep 60
+	jqset "$B" --arg p "/bi-subcg-$U" '.linux.cgroupsPath = $p'
+	newid subcg
+	if (cd "$B" && T 30 run -d "$id" </dev/null >/dev/null 2>&1) && [ -d "/sys/fs/cgroup/pids/bi-subcg-$U" ]; then
+		mkdir -p "/sys/fs/cgroup/pids/bi-subcg-$U/sub/deeper"
+		T 30 delete --force "$id"
+		[ ! -e "/sys/fs/cgroup/pids/bi-subcg-$U" ] &&
+			tap_ok "delete --force removes the container's cgroup with its sub-cgroups" ||
+			tap_fail "delete --force with sub-cgroups" "$(find "/sys/fs/cgroup/pids/bi-subcg-$U" -type d)"
+	else
+		tap_fail "run -d in /bi-subcg-$U (pids cgroup made)"
+	fi
+	rmdir "/sys/fs/cgroup/pids/bi-subcg-$U/sub/deeper" "/sys/fs/cgroup/pids/bi-subcg-$U/sub" "/sys/fs/cgroup/pids/bi-subcg-$U" 2>/dev/null
+else
+	tap_skip "delete --force with sub-cgroups" "no writable v1 pids hierarchy"
+fi
+
 tap_end
