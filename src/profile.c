@@ -116,6 +116,7 @@ struct hr_policy *hr_policy_defaults(void)
 	p->range_size = 65536;
 	p->pool_from_subid = true;
 	p->allowed_hooks = hr_xcalloc(1, sizeof(char *));
+	p->engine_hooks = true;
 	p->image_allow = hr_xcalloc(1, sizeof(char *));
 	p->image_unnamed_allowed = true;
 	p->annotation_profiles = hr_xcalloc(1, sizeof(char *));
@@ -210,7 +211,7 @@ static int parse_userns(struct hr_policy *p, const struct hr_json *o, struct hr_
 
 static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
 {
-	static const char *const hook_keys[] = {"allowed", NULL};
+	static const char *const hook_keys[] = {"allowed", "engines", NULL};
 	static const char *const image_keys[] = {"allow", "requireDigest", "allowUnnamed", NULL};
 	static const char *const ann_keys[] = {"profiles", "allowLooser", "allowed", NULL};
 	static const char *const mac_keys[] = {"require", NULL};
@@ -221,7 +222,8 @@ static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct h
 		return -1;
 	o = hr_json_get(j, "hooks");
 	if (check_keys(o, f, "hooks", hook_keys, err) < 0 ||
-	    hr_policy_get_strv(o, "allowed", &p->allowed_hooks, f, "hooks", err) < 0)
+	    hr_policy_get_strv(o, "allowed", &p->allowed_hooks, f, "hooks", err) < 0 ||
+	    hr_policy_get_bool(o, "engines", &p->engine_hooks, f, "hooks", err) < 0)
 		return -1;
 	o = hr_json_get(j, "images");
 	if (check_keys(o, f, "images", image_keys, err) < 0 ||

@@ -44,6 +44,7 @@ struct hr_policy {
 	struct hr_caller_range *caller_ranges; /* userns.callerRanges */
 	size_t n_caller_ranges;
 	char **allowed_hooks; /* absolute paths; NULL-terminated, may be empty */
+	bool engine_hooks;    /* the engines' own hooks (dockerd's libnetwork hook) run */
 	char **image_allow;   /* glob patterns; NULL-terminated, empty means any */
 	bool image_require_digest;
 	bool image_unnamed_allowed;   /* a config that names no image */

@@ -2,21 +2,39 @@
 /*
  * Rule family `hooks`: OCI hooks run on the host, as root, outside every
  * namespace the container gets, so a hook is arbitrary code execution on
- * the node.  Only binaries the host policy lists (allowed_hooks) may run.
+ * the node.  Two kinds may run:
  *
- * A hook path is accepted only if it names an allowlisted path exactly after
- * lexical normalisation AND the kernel's resolution of it (realpath) is the
- * resolution of that allowlisted path: `..` and symlinked directories cannot
- * make an allowed-looking string point at another binary.  Every member of
- * the hooks object is checked, whatever its name, so a case variant or a
- * hook kind newer than this code cannot slip past.
+ * - the engines' own hooks (host policy `hooks.engines`, on by default):
+ *   Docker's libnetwork puts `/proc/<dockerd pid>/exe libnetwork-setkey ...`
+ *   in every container with a network namespace of its own.  Such a hook is
+ *   recognised by the file it executes, never by its path string: the path
+ *   is resolved by the kernel (stat follows /proc/<pid>/exe to the running
+ *   binary) and compared by device and inode with the engine binary the
+ *   host installed in a system directory (root's, writable by root only).
+ *   Its arguments must be the engine's own (args[0] selects dockerd's
+ *   re-exec handler) and it may carry no environment (LD_PRELOAD would turn
+ *   dockerd into any library's loader).  The path is then pinned to the
+ *   installed binary, so that a /proc/<pid> that a later process reuses
+ *   cannot change what runs.
+ * - binaries the host policy lists (hooks.allowed): accepted only if the
+ *   path names an allowlisted path exactly after lexical normalisation AND
+ *   the kernel's resolution of it (realpath) is the resolution of that
+ *   allowlisted path: `..` and symlinked directories cannot make an
+ *   allowed-looking string point at another binary.  /proc/<pid>/exe is
+ *   accepted when the file it stands for is an allowlisted binary (same
+ *   device and inode).
+ *
+ * Every member of the hooks object is checked, whatever its name, so a case
+ * variant or a hook kind newer than this code cannot slip past.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
@@ -54,37 +72,116 @@ static int parse(const struct hr_json *section, const char *file, void **setting
 	return 0;
 }
 
+/* Where a package manager installs an engine; never a directory from PATH. */
+static const char *const system_dirs[] = {"/usr/bin",	     "/usr/sbin", "/usr/local/bin",
+					  "/usr/local/sbin", "/bin",	  "/sbin"};
+
+/* The engines' own hooks: the binary and the args[0] its engine runs it with. */
+static const struct engine_hook {
+	const char *binary;
+	const char *arg0;
+	const char *option; /* the one option the engine passes, "-name=" */
+} engine_hooks[] = {
+    {"dockerd", "libnetwork-setkey", "-exec-root="},
+};
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /*
- * Docker's libnetwork puts `/proc/<dockerd pid>/exe libnetwork-setkey` in
- * every bridge-networked container's prestart hooks: a path no allowlist can
- * name ahead.  Accept /proc/<pid>/exe when the binary it stands for is
- * allowlisted (e.g. /usr/sbin/dockerd); what runs is then an allowed binary.
+ * The installed `binary` whose file is `want`: its resolved path
+ * (malloc'd), or NULL.  Only root's files that only root can write count:
+ * anything else in a system directory is not the host's engine.
  */
+static char *installed_engine(const char *binary, const struct stat *want)
+{
+	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		_cleanup_free_ char *p = hr_xasprintf("%s/%s", system_dirs[i], binary);
+		struct stat st;
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & 022) || !same_file(&st, want))
+			continue;
+		return hr_realpath(p);
+	}
+	return NULL;
+}
+
+/* Are the hook's args and env exactly what the engine writes? */
+static bool engine_args_ok(const struct engine_hook *e, const struct hr_json *h)
+{
+	const struct hr_json *args = hr_json_get(h, "args"), *env = hr_json_get(h, "env");
+
+	if (!hr_json_is_null(env) && (env->type != HR_JSON_ARRAY || env->arr.len > 0))
+		return false;
+	if (!args || args->type != HR_JSON_ARRAY || args->arr.len < 1 || args->arr.len > 8)
+		return false;
+	for (size_t i = 0; i < args->arr.len; i++) {
+		const char *a = hr_json_as_string(args->arr.items[i]);
+		if (!a || (i == 0 && strcmp(a, e->arg0) != 0))
+			return false;
+		if (i > 0 && a[0] == '-' && !hr_startswith(a, e->option))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An engine's own hook?  NULL when it is not an engine binary at all;
+ * otherwise *pin (the installed binary to run) or *why (the refusal).
+ */
+static bool engine_hook(const struct hr_json *h, const char *path, char **pin, char **why)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	for (size_t i = 0; i < sizeof(engine_hooks) / sizeof(engine_hooks[0]); i++) {
+		const struct engine_hook *e = &engine_hooks[i];
+		_cleanup_free_ char *inst = installed_engine(e->binary, &st);
+		if (!inst)
+			continue;
+		if (engine_args_ok(e, h))
+			*pin = hr_steal_ptr(&inst);
+		else
+			*why = hr_xasprintf("hook `%s` runs %s, but not as its engine's own hook "
+					    "(args[0] `%s`, no environment)",
+					    path, inst, e->arg0);
+		return true;
+	}
+	return false;
+}
+
+/* /proc/<pid>/exe standing for an allowlisted binary (same file). */
 static bool proc_exe_allowed(const struct hr_policy *policy, const char *lex)
 {
-	char target[PATH_MAX], areal[PATH_MAX];
+	struct stat st, ast;
 	if (strncmp(lex, "/proc/", 6) != 0)
 		return false; /* before any look past the prefix: lex may be "/" */
 	const char *p = lex + 6;
 	size_t digits = strspn(p, "0123456789");
 
-	if (digits == 0 || strcmp(p + digits, "/exe") != 0)
+	if (digits == 0 || strcmp(p + digits, "/exe") != 0 || stat(lex, &st) < 0)
 		return false;
-	ssize_t n = readlink(lex, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
 	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++)
-		if (realpath(*a, areal) && strcmp(target, areal) == 0)
+		if (stat(*a, &ast) == 0 && S_ISREG(ast.st_mode) && same_file(&st, &ast))
 			return true;
 	return false;
 }
 
-/* NULL when allowed, else a malloc'd reason. */
+static const char *policy_file(const struct hr_policy *policy)
+{
+	return policy && policy->path && policy->path[0] == '/' ? policy->path
+								: HR_DEFAULT_POLICY_PATH;
+}
+
+/* NULL when allowed (with *pin set when the path is to be pinned), else a malloc'd reason. */
 static char *refusal(const struct hooks_settings *s, const struct hr_policy *policy,
-		     const char *path)
+		     const struct hr_json *h, const char *path, char **pin)
 {
 	char real[PATH_MAX], areal[PATH_MAX];
+	char *why = NULL;
 
 	if (!s->allow)
 		return hr_xstrdup("this profile allows no hooks");
@@ -93,6 +190,8 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 	if (path[0] != '/')
 		return hr_xasprintf("hook path `%s` is not absolute", path);
 	_cleanup_free_ char *lex = hr_path_normalise(path);
+	if (policy && policy->engine_hooks && engine_hook(h, path, pin, &why))
+		return why;
 	if (proc_exe_allowed(policy, lex))
 		return NULL;
 	bool listed = false;
@@ -106,7 +205,21 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 	}
 	if (listed)
 		return hr_xasprintf("hook `%s` does not resolve to the allowlisted binary", path);
-	return hr_xasprintf("hook `%s` is not in the host policy's allowed hooks", path);
+	return hr_xasprintf("hook `%s` is neither an engine's own hook nor in the host policy's "
+			    "allowed hooks; remedy: add the binary to `hooks.allowed` in %s",
+			    path, policy_file(policy));
+}
+
+static void pin_hook(struct hr_ctx *ctx, struct hr_json *h, const char *where, const char *path,
+		     const char *pin)
+{
+	if (strcmp(path, pin) == 0)
+		return;
+	/* A fix whatever the rule's action: the hook is allowed either way,
+	 * and pinned it runs the very file that was checked. */
+	hr_report_as(ctx, HR_ACTION_FIX, where, path, pin,
+		     "engine hook pinned to the installed binary it resolves to");
+	hr_json_set(h, "path", hr_json_new_string(pin));
 }
 
 static int check_kind(struct hr_ctx *ctx, const struct hooks_settings *s, const char *kind,
@@ -125,14 +238,17 @@ static int check_kind(struct hr_ctx *ctx, const struct hooks_settings *s, const 
 					    orig, hr_json_type_name(h->type));
 		if (hr_spec_get_string(h, "path", &path, err) < 0)
 			return hr_err_wrap(err, "hooks.%s[%zu]", kind, orig);
-		_cleanup_free_ char *why = refusal(s, ctx->policy, path);
+		_cleanup_free_ char *pin = NULL;
+		_cleanup_free_ char *why = refusal(s, ctx->policy, h, path, &pin);
+		_cleanup_free_ char *where = hr_xasprintf("hooks.%s[%zu]", kind, orig);
 		if (!why) {
+			if (pin)
+				pin_hook(ctx, h, where, path, pin);
 			i++;
 			continue;
 		}
-		_cleanup_free_ char *where = hr_xasprintf("hooks.%s[%zu]", kind, orig);
 		_cleanup_free_ char *before = hr_json_brief(h);
-		if (hr_report(ctx, where, before, NULL, "%s: hooks run as root on the host", why))
+		if (hr_report(ctx, where, before, NULL, "%s (hooks run as root on the host)", why))
 			hr_json_array_remove(list, i);
 		else
 			i++;

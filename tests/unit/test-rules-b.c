@@ -34,7 +34,8 @@ extern const struct hr_rule hr_rule_mounts, hr_rule_hooks, hr_rule_images, hr_ru
 #include "hardrun/lsm.h"
 #include "fake-lsm.h"
 
-static char tmp[64]; /* scratch dir: hook binaries, symlinks */
+static char tmp[64];		 /* scratch dir: hook binaries, symlinks */
+static const char *dockerd_real; /* @D@: the installed dockerd, resolved */
 
 #define SHA "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -57,12 +58,15 @@ struct tcase {
 static char *fill(const char *t)
 {
 	size_t n = strlen(t);
-	char *out = hr_xmalloc(n * 4 + 256);
+	char *out = hr_xmalloc(n * 4 + 512);
 	size_t o = 0;
 
 	for (const char *p = t; *p; p++) {
 		if (strncmp(p, "@T@", 3) == 0) {
 			o += (size_t)sprintf(out + o, "%s", tmp);
+			p += 2;
+		} else if (strncmp(p, "@D@", 3) == 0 && dockerd_real) {
+			o += (size_t)sprintf(out + o, "%s", dockerd_real);
 			p += 2;
 		} else {
 			out[o++] = *p == '\'' ? '"' : *p;
@@ -643,7 +647,7 @@ static const struct tcase hooks_cases[] = {
     {"allowlisted hook", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
      HOOK("prestart", "@T@/hooks/ok"), 0, 0, 0, "/hooks/ok", NULL, NULL},
     {"unlisted hook removed", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
-     HOOK("createRuntime", "@T@/evil/x"), 0, 0, 1, NULL, "evil", "not in the host policy"},
+     HOOK("createRuntime", "@T@/evil/x"), 0, 0, 1, NULL, "evil", "host policy's allowed hooks"},
     {"unlisted hook refused", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
      HOOK("poststart", "@T@/evil/x"), 0, 1, 1, "evil", NULL, NULL},
     {"unlisted hook warned", &hr_rule_hooks, NULL, NULL, HR_ACTION_WARN,
@@ -672,9 +676,9 @@ static const struct tcase hooks_cases[] = {
      "sh'}]}}",
      0, 0, 2, "/hooks/ok'}]", "/bin/", NULL},
     {"hook path the root directory", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
-     HOOK("prestart", "/"), 0, 1, 1, NULL, NULL, "not in the host policy"},
+     HOOK("prestart", "/"), 0, 1, 1, NULL, NULL, "host policy's allowed hooks"},
     {"hook path shorter than /proc/", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
-     HOOK("prestart", "/pro"), 0, 1, 1, NULL, NULL, "not in the host policy"},
+     HOOK("prestart", "/pro"), 0, 1, 1, NULL, NULL, "host policy's allowed hooks"},
     {"hook path /proc/<pid>/exe of an unlisted binary", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
      HOOK("prestart", "/proc/1/exe"), 0, 1, 1, NULL, NULL, NULL},
     {"hook kind not an array", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
@@ -684,6 +688,78 @@ static const struct tcase hooks_cases[] = {
     {"allow not a bool", &hr_rule_hooks, NULL, "{'allow':'yes'}", HR_ACTION_FIX, "{}", -2, 0, 0,
      NULL, NULL, NULL},
 };
+
+static struct hr_policy engine_pol;
+
+/* The engine binary installed on this host, as the rule looks for it. */
+static const char *installed_dockerd(void)
+{
+	static const char *const c[] = {"/usr/bin/dockerd", "/usr/sbin/dockerd",
+					"/usr/local/bin/dockerd", NULL};
+	for (size_t i = 0; c[i]; i++)
+		if (access(c[i], X_OK) == 0)
+			return c[i];
+	return NULL;
+}
+
+#define SETKEY(path, extra)                                                                        \
+	"{'hooks':{'prestart':[{'path':'" path "','args':['libnetwork-setkey','-exec-root=/var/"   \
+	"run/docker','0123abcd','cafe']" extra "}]}}"
+
+/*
+ * dockerd's libnetwork hook is recognised by the file it runs (device and
+ * inode of the installed dockerd), with the engine's own arguments and no
+ * environment; the path is pinned to the installed binary.
+ */
+static void test_engine_hooks(void)
+{
+	const char *d = installed_dockerd();
+	if (!d) {
+		for (int i = 0; i < 8; i++)
+			ok(1, "# SKIP engine hooks: no dockerd installed on this host");
+		return;
+	}
+	char *real = hr_realpath(d);
+	char *link = hr_xasprintf("%s/dockerd-link", tmp), *copy = hr_xasprintf("%s/dockerd", tmp);
+	char *cmd = hr_xasprintf("cp '%s' '%s'", real, copy);
+	if (symlink(real, link) < 0 || system(cmd) != 0)
+		perror(link);
+	struct tcase c[] = {
+	    {"engine hook: the installed dockerd, its own args", &hr_rule_hooks, &engine_pol, NULL,
+	     HR_ACTION_DENY, SETKEY("@D@", ""), 0, 0, 0, "libnetwork-setkey", NULL, NULL},
+	    {"engine hook: a symlink to dockerd is pinned to the installed file", &hr_rule_hooks,
+	     &engine_pol, NULL, HR_ACTION_DENY, SETKEY("@T@/dockerd-link", ""), 0, 0, 1, "@D@",
+	     "dockerd-link", "pinned"},
+	    {"engine hook: a copy of dockerd (same bytes, other inode) is not dockerd",
+	     &hr_rule_hooks, &engine_pol, NULL, HR_ACTION_DENY, SETKEY("@T@/dockerd", ""), 0, 1, 1,
+	     NULL, NULL, "remedy: add the binary to `hooks.allowed`"},
+	    {"engine hook: dockerd with other arguments", &hr_rule_hooks, &engine_pol, NULL,
+	     HR_ACTION_DENY,
+	     "{'hooks':{'prestart':[{'path':'@D@','args':['dockerd','--config-file=/tmp/x']}]}}", 0,
+	     1, 1, NULL, NULL, "not as its engine's own hook"},
+	    {"engine hook: an option libnetwork does not pass", &hr_rule_hooks, &engine_pol, NULL,
+	     HR_ACTION_DENY,
+	     "{'hooks':{'prestart':[{'path':'@D@','args':['libnetwork-setkey','--debug','a','b']}]}"
+	     "}",
+	     0, 1, 1, NULL, NULL, "not as its engine's own hook"},
+	    {"engine hook: LD_PRELOAD in the hook's env", &hr_rule_hooks, &engine_pol, NULL,
+	     HR_ACTION_DENY, SETKEY("@D@", ",'env':['LD_PRELOAD=/tmp/x.so']"), 0, 1, 1, NULL, NULL,
+	     "not as its engine's own hook"},
+	    {"engine hook: this test binary via /proc/self/exe", &hr_rule_hooks, &engine_pol, NULL,
+	     HR_ACTION_DENY, SETKEY("/proc/self/exe", ""), 0, 1, 1, NULL, NULL,
+	     "neither an engine's own hook"},
+	    {"engine hook: policy hooks.engines false", &hr_rule_hooks, &nohooks_pol, NULL,
+	     HR_ACTION_DENY, SETKEY("@D@", ""), 0, 1, 1, NULL, NULL, NULL},
+	};
+	dockerd_real = real;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		run_case(&c[i]);
+	dockerd_real = NULL;
+	free(cmd);
+	free(link);
+	free(copy);
+	free(real);
+}
 
 #define IMG(k, v) "{'annotations':{'" k "':'" v "'}}"
 #define CRI	  "io.kubernetes.cri.image-name"
@@ -1212,6 +1288,9 @@ static void setup(void)
 	default_pol.allowed_annotations = none;
 	nohooks_pol = default_pol;
 	nohooks_pol.allowed_hooks = none;
+	engine_pol = default_pol;
+	engine_pol.allowed_hooks = none;
+	engine_pol.engine_hooks = true;
 	digest_pol = default_pol;
 	digest_pol.image_require_digest = true;
 	open_pol = default_pol;
@@ -1240,6 +1319,7 @@ int main(void)
 	test_sysfs_chain();
 	test_socket_bind_mounted();
 	RUN_TABLE(hooks_cases);
+	test_engine_hooks();
 	RUN_TABLE(images_cases);
 	RUN_TABLE(annotations_cases);
 	RUN_TABLE(lsm_cases);
