@@ -14,6 +14,16 @@
  * would silently drop it, but a runtime with a newer capability table might
  * not, and hardrun cannot tell what it would grant.
  *
+ * One rule for what the engine asked for: a set within the engines' own
+ * default set (Docker's, which containerd's and CRI's equal and podman's and
+ * `runc spec`'s are subsets of) is what every container gets without a
+ * flag, so what the profile does not allow of it (Docker's NET_RAW) is cut
+ * by the rule's action and audited.  A capability beyond that set was asked
+ * for by someone (`--privileged`, `--cap-add`, a pod's securityContext): if
+ * the profile does not allow it the container is refused, even under `fix`,
+ * with one finding naming the flag to drop.  Silently running without what
+ * was asked for only moves the failure into the workload.
+ *
  * Settings: "allow" (capability names; default Docker's set minus NET_RAW),
  * "neverAllowed" (names added to the built-in never-allowed set; a name in
  * both lists is a policy error).
@@ -25,6 +35,7 @@
 #include <strings.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -100,6 +111,12 @@ static const char *const allow_default[] = {
     "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",  "AUDIT_WRITE",
 };
 
+/* The engines' default set: Docker's, containerd's and CRI's (NET_RAW included). */
+static const char *const engine_default[] = {
+    "CHOWN",  "DAC_OVERRIDE", "FSETID",	 "FOWNER", "MKNOD",	  "NET_RAW",	"SETGID",
+    "SETUID", "SETFCAP",      "SETPCAP", "KILL",   "AUDIT_WRITE", "SYS_CHROOT", "NET_BIND_SERVICE",
+};
+
 /*
  * Each set is filtered on its own: a capability named only in ambient (with
  * an empty inheritable set, as `runc spec` writes it) is still removed, since
@@ -113,6 +130,7 @@ enum { N_SETS = 5 };
 struct caps_settings {
 	uint64_t allow;
 	uint64_t never;
+	uint64_t engine_default; /* engine_default[] as a mask */
 };
 
 /*
@@ -182,6 +200,8 @@ static int caps_parse(const struct hr_json *section, const char *file, void **se
 	}
 	if (names_to_mask(never, &s->never, file, "neverAllowed", err) < 0)
 		return -1;
+	for (size_t i = 0; i < sizeof(engine_default) / sizeof(engine_default[0]); i++)
+		s->engine_default |= UINT64_C(1) << cap_lookup(engine_default[i]);
 	if (s->allow & s->never) {
 		int c = __builtin_ctzll(s->allow & s->never);
 		return hr_error_set(err, 0,
@@ -300,6 +320,79 @@ static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct h
 	return 0;
 }
 
+/* Every known capability named in any set (unknown names and bad types: later). */
+static uint64_t requested_union(const struct hr_json *caps)
+{
+	uint64_t u = 0;
+	for (int set = 0; set < N_SETS; set++) {
+		const struct hr_json *arr = hr_json_get(caps, set_names[set]);
+		for (size_t i = 0; arr && arr->type == HR_JSON_ARRAY && i < arr->arr.len; i++) {
+			const char *n = hr_json_as_string(arr->arr.items[i]);
+			int c = n ? cap_lookup(n) : -1;
+			if (c >= 0)
+				u |= UINT64_C(1) << c;
+		}
+	}
+	return u;
+}
+
+/* "--cap-add A --cap-add B" for the capabilities of mask (exec: runc's --cap). */
+static char *cap_add_flags(const char *flag, uint64_t mask)
+{
+	char *out = NULL;
+	for (size_t c = 0; c < N_CAPS; c++) {
+		if (!(mask & (UINT64_C(1) << c)))
+			continue;
+		char *n =
+		    hr_xasprintf("%s%s%s %s", out ? out : "", out ? " " : "", flag, cap_names[c]);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/*
+ * One refusal for the whole object, with the remedy: what was asked for
+ * beyond the engine's default set (explicit), or under `deny` what the
+ * profile does not allow of the default set.
+ */
+static void refuse_once(struct hr_ctx *ctx, const struct caps_settings *s, const char *prefix,
+			uint64_t requested, uint64_t excess, uint64_t explicit)
+{
+	const char *prof = ctx->profile && ctx->profile->name ? ctx->profile->name : "this";
+	_cleanup_free_ char *names = NULL;
+
+	if (__builtin_popcountll(requested) >= 30 && (excess & s->never)) {
+		hr_report_unfixable(ctx, prefix, NULL,
+				    "the container asks for every capability (--privileged), "
+				    "which hardrun never grants; remedy: drop --privileged and "
+				    "add only what the program needs with --cap-add");
+		return;
+	}
+	if (explicit) {
+		append_names(&names,
+			     (explicit & s->never) == explicit ? "never allowed"
+							       : "not in the profile's allowlist",
+			     explicit);
+		_cleanup_free_ char *flags =
+		    cap_add_flags(ctx->entry == HR_ENTRY_EXEC ? "--cap" : "--cap-add", explicit);
+		hr_report_unfixable(ctx, prefix, NULL,
+				    "asked for beyond the engine's default capabilities: %s; "
+				    "remedy: drop %s%s",
+				    names, flags,
+				    (explicit & s->never) == explicit
+					? ""
+					: ", or use a profile whose allowlist has it");
+		return;
+	}
+	append_names(&names, "not in the profile's allowlist", excess);
+	_cleanup_free_ char *keep = cap_add_flags("--cap-add", s->allow & ~s->never);
+	hr_report_unfixable(ctx, prefix, NULL,
+			    "%s; remedy: --cap-drop ALL%s%s, or a profile that fixes instead of "
+			    "refusing (profile `%s` refuses)",
+			    names, keep ? " " : "", keep ? keep : "", prof);
+}
+
 static int caps_check(struct hr_ctx *ctx, const void *settings, const char *path,
 		      const char *prefix, struct hr_error **err)
 {
@@ -309,6 +402,14 @@ static int caps_check(struct hr_ctx *ctx, const void *settings, const char *path
 	struct hr_json *caps = hr_spec_get(ctx->spec, path, HR_JSON_OBJECT, false, err);
 	if (!caps)
 		return (err && *err) ? -1 : 0;
+	uint64_t requested = requested_union(caps);
+	uint64_t excess = requested & ~(s->allow & ~s->never);
+	uint64_t explicit = excess & ~s->engine_default;
+	if (excess && ctx->cur_action != HR_ACTION_WARN &&
+	    (explicit || ctx->cur_action == HR_ACTION_DENY)) {
+		refuse_once(ctx, s, prefix, requested, excess, explicit);
+		return 0;
+	}
 	for (int set = 0; set < N_SETS; set++)
 		if (check_set(ctx, s, caps, set, prefix, err) < 0)
 			return -1;

@@ -440,6 +440,26 @@ static void sysfs_without_netns(struct hr_ctx *ctx, const struct hr_json *nss)
 	}
 }
 
+/*
+ * The host's pid, ipc or uts namespace is asked for explicitly (`--pid
+ * host`, hostPID...): no engine leaves them out by default, so a container
+ * run in a private one instead would fail in ways nobody can trace back.
+ * Refused, with the flag to drop.  The host's UTS namespace comes with the
+ * host's network (docker --network host, hostNetwork pods): that one is
+ * still given a private UTS namespace, as the network rule decides.
+ */
+static bool host_ns_refused(struct hr_ctx *ctx, int idx, bool host_net)
+{
+	static const char *const flag[] = {"--pid host (Kubernetes: hostPID)",
+					   "--ipc host (Kubernetes: hostIPC)", "--uts host"};
+	if (idx > 2 || (idx == 2 && host_net))
+		return false;
+	hr_report_unfixable(ctx, "linux.namespaces", NULL,
+			    "the container asks for the host's %s namespace; remedy: drop %s",
+			    ns_types[idx].type, flag[idx]);
+	return true;
+}
+
 static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct ns_settings *s = settings;
@@ -460,6 +480,8 @@ static int ns_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **
 		if (!ns_types[idx].required || (sc.seen & (1u << idx)))
 			continue;
 		if (idx == NS_CGROUP && !kernel_has_ns(idx))
+			continue;
+		if (host_ns_refused(ctx, idx, sc.net_item < 0 || sc.net_is_host))
 			continue;
 		_cleanup_free_ char *why = hr_xasprintf(
 		    "no %s namespace: the container shares the host's", ns_types[idx].type);
