@@ -86,12 +86,14 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	if (!h->profile)
 		return -1;
 	/* Before any rule allocates: from here on only this create releases.
+	 * The record keeps the profile's file, so exec and update judge by the
+	 * profile the container was created with, also one given by path.
 	 * A state dir hardrun cannot write (rootless) leaves the id unclaimed:
 	 * exec and update then judge by the command line's profile, and there
 	 * is nothing of this create's to release. */
 	struct hr_error *cerr = NULL;
 	if (mode != HR_HARDEN_CHECK && hr_container_claim(policy, hr_cli_id(cli), cli->state_root,
-							  h->profile->name, h->owner, &cerr) < 0) {
+							  h->profile->path, h->owner, &cerr) < 0) {
 		if (cerr->errnum == EEXIST) { /* a live container's id: touch nothing */
 			*err = cerr;
 			return -1;

@@ -122,13 +122,13 @@ void hr_container_sweep(const struct hr_policy *policy, const char *id)
 	hr_idrange_sweep(policy);
 }
 
-/* The record's text (profile, then owner), or NULL. */
+/* The record's text (profile file, then owner), or NULL. */
 static char *record_read(const struct hr_policy *policy, const char *id)
 {
 	_cleanup_free_ char *path = hr_xasprintf("%s/containers/%s", policy->state_dir, id);
 	char *buf = NULL;
 
-	if (hr_read_file_at(AT_FDCWD, path, 256, &buf, NULL, NULL) < 0)
+	if (hr_read_file_at(AT_FDCWD, path, PATH_MAX + 128, &buf, NULL, NULL) < 0)
 		return NULL;
 	return buf;
 }

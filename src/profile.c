@@ -374,8 +374,14 @@ static bool valid_name(const char *n)
 
 static char *profile_path(const struct hr_policy *policy, const char *name, struct hr_error **err)
 {
-	if (strchr(name, '/'))
-		return hr_xstrdup(name);
+	/* Absolute and resolved: the container's record keeps this path for
+	 * exec and update, which may run from another working directory. */
+	if (strchr(name, '/')) {
+		char *real = hr_realpath(name);
+		if (!real)
+			hr_error_set(err, errno, "profile file `%s`", name);
+		return real;
+	}
 	if (!valid_name(name)) {
 		hr_error_set(err, 0, "invalid profile name `%s`", name);
 		return NULL;
