@@ -146,6 +146,17 @@ static const struct hr_flag_spec f_check[] = {
     {"format", "f", V}, {"help", "h", B},    {NULL, NULL, B},
 };
 
+static const struct hr_flag_spec f_install[] = {{"uninstall", NULL, HR_FLAG_BOOL},
+						{"config", NULL, HR_FLAG_VALUE},
+						{"help", "h", HR_FLAG_BOOL},
+						{NULL, NULL, HR_FLAG_BOOL}};
+
+static const struct hr_flag_spec f_doctor[] = {{"docker-config", NULL, HR_FLAG_VALUE},
+					       {"containerd-config", NULL, HR_FLAG_VALUE},
+					       {"podman-config", NULL, HR_FLAG_VALUE},
+					       {"help", "h", HR_FLAG_BOOL},
+					       {NULL, NULL, HR_FLAG_BOOL}};
+
 /*
  * A command: its flags, how many positional arguments runc's checkArgs
  * wants (max < 0: no upper bound) and the usage line of its help.
@@ -181,6 +192,9 @@ static const struct command commands[] = {
     {"help", f_none, false, 0, -1, "[command]"},
     {"h", f_none, false, 0, -1, "[command]"},
     {"check", f_check, false, 0, 1, "(--bundle DIR | --config FILE | FILE)"},
+    {"install", f_install, false, 1, 1, "docker|containerd|podman [--uninstall] [--config PATH]"},
+    {"doctor", f_doctor, false, 0, 0,
+     "[--docker-config F] [--containerd-config F] [--podman-config F]"},
     {NULL, NULL, false, 0, 0, NULL},
 };
 #undef ID

@@ -11,6 +11,7 @@
 #include "hardrun/cli.h"
 #include "hardrun/create.h"
 #include "hardrun/delegate.h"
+#include "hardrun/install.h"
 #include "hardrun/log.h"
 #include "hardrun/profile.h"
 #include "hardrun/rules-resources.h"
@@ -35,6 +36,9 @@ static const char usage_text[] =
     "                           findings and the hardened diff; exit 1 if refused\n"
     "  features                 the lower runtime's features, plus user namespaces\n"
     "                           and idmapped mounts\n"
+    "  install docker|containerd|podman [--uninstall] [--config PATH]\n"
+    "                           register hardrun and its profiles with an engine\n"
+    "  doctor                   host readiness and what will be refused\n"
     "\n"
     "hardrun's options (before the command; never passed to the lower runtime):\n"
     "  --hardrun-profile NAME   profile (default: policy's defaultProfile; a binary\n"
@@ -285,6 +289,10 @@ static int dispatch(struct hr_cli *cli, const struct hr_policy *policy, const ch
 		return hr_check_main(cli, policy, cli->opts.profile, err);
 	if (!strcmp(cmd, "features"))
 		return hr_features_main(runtime, err);
+	if (!strcmp(cmd, "install"))
+		return hr_install_main(cli, err);
+	if (!strcmp(cmd, "doctor"))
+		return hr_doctor_main(cli, err);
 	if (is_create_like(cmd))
 		return create_path(cli, policy, runtime, err);
 	if (!strcmp(cmd, "exec") || !strcmp(cmd, "update")) {
@@ -389,7 +397,8 @@ int main(int argc, char **argv)
 		ret = usage_main(&cli, usage, runtime, &err);
 		if (ret < 0)
 			ret = fail(err);
-	} else if (!runtime && strcmp(cli.command, "check") != 0) {
+	} else if (!runtime && strcmp(cli.command, "check") != 0 &&
+		   strcmp(cli.command, "install") != 0 && strcmp(cli.command, "doctor") != 0) {
 		ret = fail(err);
 		err = NULL;
 	} else {
