@@ -200,5 +200,5 @@ int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
 	for (size_t i = 0; findings && i < findings->len; i++)
 		hr_json_append(arr, hr_finding_json(&findings->items[i]));
 	hr_json_set(rec, "findings", arr);
-	return hr_audit_append(path, rec, err);
+	return hr_audit_append(path, policy->audit_max_bytes, rec, err);
 }

@@ -86,6 +86,20 @@ static void warn_to_log(const char *msg)
 	hr_log(HR_LOG_WARN, "%s", msg);
 }
 
+/* A broken policy refuses every create: recorded where the defaults would. */
+static void audit_broken_policy(const struct hr_cli *cli, const struct hr_error *e)
+{
+	struct hr_policy *d = hr_policy_defaults();
+	const char *path = cli->opts.audit_log ? cli->opts.audit_log : d->audit_log;
+	struct hr_error *aerr = NULL;
+
+	if (!cli->opts.no_audit && strcmp(cli->command, "check") != 0 &&
+	    hr_audit_refusal(path, d->audit_max_bytes, cli->command, hr_cli_id(cli), e->msg,
+			     &aerr) < 0)
+		hr_error_clear(&aerr);
+	hr_policy_free(d);
+}
+
 static int fail(struct hr_error *err)
 {
 	int status = err->status ? err->status : HR_EXIT_ERROR;
@@ -365,8 +379,10 @@ int main(int argc, char **argv)
 	enum hr_cli_usage usage = hr_cli_usage_of(&cli);
 	bool strict = cli.command && needs_policy(cli.command) && usage == HR_CLI_RUN;
 	policy = hr_policy_load(cli.opts.policy, &err);
-	if (!policy && strict)
+	if (!policy && strict) {
+		audit_broken_policy(&cli, err);
 		return fail(err);
+	}
 	if (!policy) {
 		/* Never block state/kill/delete on a broken policy file. */
 		hr_log(HR_LOG_WARN, "%s (using built-in defaults for `%s`)", err->msg,

@@ -100,6 +100,24 @@ static char *default_state_dir(void)
 	return hr_xstrdup("/run/hardrun");
 }
 
+/*
+ * /var/log/hardrun/audit.log, or for a rootless caller (as for the state
+ * dir) $XDG_STATE_HOME/hardrun/audit.log, else ~/.local/state/...: a
+ * rootless decision is recorded where that user can write.
+ */
+static char *default_audit_log(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0 && !hr_in_user_namespace())
+		return hr_xstrdup("/var/log/hardrun/audit.log");
+	if (xdg && xdg[0] == '/')
+		return hr_xasprintf("%s/hardrun/audit.log", xdg);
+	if (home && home[0] == '/')
+		return hr_xasprintf("%s/.local/state/hardrun/audit.log", home);
+	return hr_xstrdup("/var/log/hardrun/audit.log");
+}
+
 struct hr_policy *hr_policy_defaults(void)
 {
 	_cleanup_free_ char *dd = hr_data_dir();
@@ -109,7 +127,8 @@ struct hr_policy *hr_policy_defaults(void)
 	p->profiles_dir = hr_xasprintf("%s/policies", dd);
 	p->seccomp_dir = hr_xasprintf("%s/seccomp", dd);
 	p->state_dir = default_state_dir();
-	p->audit_log = hr_xstrdup("/var/log/hardrun/audit.log");
+	p->audit_log = default_audit_log();
+	p->audit_max_bytes = 16u << 20;
 	/* Far above any distribution's uid allocations and below 2^31. */
 	p->pool_start = 1u << 20;
 	p->pool_size = 65536u * 4096u;
@@ -264,10 +283,11 @@ static int parse_volume_roots(struct hr_policy *p, const struct hr_json *j, stru
 
 static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
 {
-	static const char *const keys[] = {
-	    "defaultProfile", "runtime", "profilesDir", "seccompDir",  "stateDir", "auditLog",
-	    "userns",	      "hooks",	 "images",	"annotations", "mac",	   "configHandover",
-	    "volumeRoots",    NULL};
+	static const char *const keys[] = {"defaultProfile", "runtime",	      "profilesDir",
+					   "seccompDir",     "stateDir",      "auditLog",
+					   "userns",	     "hooks",	      "images",
+					   "annotations",    "mac",	      "configHandover",
+					   "volumeRoots",    "auditMaxBytes", NULL};
 	const char *f = p->path;
 	if (check_keys(j, f, "(top level)", keys, err) < 0)
 		return -1;
@@ -278,6 +298,10 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 	    hr_policy_get_string(j, "stateDir", &p->state_dir, f, "", err) < 0 ||
 	    hr_policy_get_string(j, "auditLog", &p->audit_log, f, "", err) < 0)
 		return -1;
+	unsigned long long max = p->audit_max_bytes;
+	if (hr_policy_get_uint64(j, "auditMaxBytes", &max, f, "", err) < 0)
+		return -1;
+	p->audit_max_bytes = max;
 	/* Of hardrun 0.x, which had a second hand-over: a host policy written
 	 * for it still loads, and says the key does nothing now. */
 	if (hr_json_get(j, "configHandover"))

@@ -3,6 +3,7 @@
 #define HARDRUN_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "hardrun/json.h"
 
@@ -22,10 +23,25 @@ void hr_log_init(const char *path, const char *format, bool debug);
 
 void hr_log(enum hr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The audit log "path" that sends records to syslog (LOG_AUTHPRIV) instead. */
+#define HR_AUDIT_SYSLOG "syslog"
+
 /*
  * Append one audit record (an object) as a single JSON line to path, with
- * one write(2), creating the directory when missing.  Returns < 0 on error.
+ * one write(2), creating the directory when missing; compacted (long
+ * before/after texts cut; exec and update keep only findings that changed
+ * or refused something).  When the file would grow beyond max_bytes (0: no
+ * limit) it is renamed to PATH.1 first.  path HR_AUDIT_SYSLOG: to syslog.
+ * Returns < 0 on error.
  */
-int hr_audit_append(const char *path, const struct hr_json *record, struct hr_error **err);
+int hr_audit_append(const char *path, uint64_t max_bytes, const struct hr_json *record,
+		    struct hr_error **err);
+
+/*
+ * A refusal decided before any profile (the host policy does not load):
+ * one record with the command, the id and the error.
+ */
+int hr_audit_refusal(const char *path, uint64_t max_bytes, const char *command, const char *id,
+		     const char *error, struct hr_error **err);
 
 #endif

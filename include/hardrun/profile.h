@@ -29,13 +29,14 @@ struct hr_caller_range {
 };
 
 struct hr_policy {
-	char *path;	       /* file it came from, or "(built-in defaults)" */
-	char *default_profile; /* "baseline" unless set */
-	char *runtime;	       /* "runc", a path, "builtin", or NULL: search PATH */
-	char *profiles_dir;    /* where <name>.json profiles live */
-	char *seccomp_dir;     /* where seccomp profiles named by rules live */
-	char *state_dir;       /* hardrun's own state (id ranges, mounts) */
-	char *audit_log;       /* JSON lines; NULL or "" disables */
+	char *path;		  /* file it came from, or "(built-in defaults)" */
+	char *default_profile;	  /* "baseline" unless set */
+	char *runtime;		  /* "runc", a path, "builtin", or NULL: search PATH */
+	char *profiles_dir;	  /* where <name>.json profiles live */
+	char *seccomp_dir;	  /* where seccomp profiles named by rules live */
+	char *state_dir;	  /* hardrun's own state (id ranges, mounts) */
+	char *audit_log;	  /* JSON lines; NULL or "" disables; "syslog" */
+	uint64_t audit_max_bytes; /* rotate to <audit_log>.1 beyond this; 0: never */
 	/* id-range pool for user namespaces */
 	uint32_t pool_start;  /* first host id of the pool */
 	uint32_t pool_size;   /* ids in the pool */

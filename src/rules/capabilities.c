@@ -280,8 +280,16 @@ static struct hr_json *mask_to_array(uint64_t mask)
 	return arr;
 }
 
+/* What filtering the sets did, reported once for all of them. */
+struct caps_change {
+	uint64_t removed; /* capabilities taken out of some set */
+	char *sets;	  /* names of the sets changed, ", "-joined */
+	bool renamed;	  /* spelling or duplicates rewritten */
+	bool fixed;	  /* the spec was rewritten (action fix) */
+};
+
 static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct hr_json *caps,
-		     int set, const char *prefix, struct hr_error **err)
+		     int set, const char *prefix, struct caps_change *ch, struct hr_error **err)
 {
 	struct hr_json *arr = hr_json_get(caps, set_names[set]);
 	_cleanup_free_ char *path = hr_xasprintf("%s.%s", prefix, set_names[set]);
@@ -295,29 +303,40 @@ static int check_set(struct hr_ctx *ctx, const struct caps_settings *s, struct h
 	if (scan_set(ctx, arr, path, &scan, err) < 0)
 		return -1;
 
-	uint64_t never = scan.requested & s->never;
-	uint64_t not_allowed = scan.requested & ~s->allow & ~never;
 	uint64_t keep = scan.requested & s->allow & ~s->never;
-	if (!never && !not_allowed && !scan.rewrite)
+	if (keep == scan.requested && !scan.rewrite)
 		return 0;
-
-	_cleanup_free_ char *reason = NULL;
-	append_names(&reason, "never allowed", never);
-	append_names(&reason, "not in the profile's allowlist", not_allowed);
-	_cleanup_free_ char *before = hr_json_brief(arr);
-	struct hr_json *repl = mask_to_array(keep);
-	_cleanup_free_ char *after = hr_json_brief(repl);
-	bool fix;
-	if (reason)
-		fix = hr_report(ctx, path, before, after, "capabilities not allowed: %s", reason);
-	else
-		fix = hr_report(ctx, path, before, after,
-				"capability names rewritten to canonical form, duplicates removed");
-	if (fix)
-		hr_json_set(caps, set_names[set], repl);
-	else
-		hr_json_free(repl);
+	ch->removed |= scan.requested & ~keep;
+	char *sets =
+	    hr_xasprintf("%s%s%s", ch->sets ? ch->sets : "", ch->sets ? ", " : "", set_names[set]);
+	free(ch->sets);
+	ch->sets = sets;
+	if (ctx->cur_action == HR_ACTION_FIX) {
+		hr_json_set(caps, set_names[set], mask_to_array(keep));
+		ch->fixed = true;
+	}
 	return 0;
+}
+
+/*
+ * One finding for every set changed: the capabilities taken out and where
+ * from (an audit record per exec stays small).
+ */
+static void report_change(struct hr_ctx *ctx, const char *prefix, struct caps_change *ch)
+{
+	_cleanup_free_ char *names = NULL;
+	_cleanup_free_ char *where = hr_xasprintf("%s.{%s}", prefix, ch->sets);
+
+	if (!ch->sets)
+		return;
+	append_names(&names, "not in the profile's allowlist", ch->removed);
+	if (ch->removed)
+		hr_report(ctx, where, NULL, NULL, "capabilities %s: %s",
+			  ch->fixed ? "removed" : "not allowed", names);
+	else
+		hr_report(ctx, where, NULL, NULL,
+			  "capability names rewritten to canonical form, duplicates removed");
+	free(ch->sets);
 }
 
 /* Every known capability named in any set (unknown names and bad types: later). */
@@ -410,9 +429,13 @@ static int caps_check(struct hr_ctx *ctx, const void *settings, const char *path
 		refuse_once(ctx, s, prefix, requested, excess, explicit);
 		return 0;
 	}
+	struct caps_change ch = {0};
 	for (int set = 0; set < N_SETS; set++)
-		if (check_set(ctx, s, caps, set, prefix, err) < 0)
+		if (check_set(ctx, s, caps, set, prefix, &ch, err) < 0) {
+			free(ch.sets);
 			return -1;
+		}
+	report_change(ctx, prefix, &ch);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/log.h"
 #include "hardrun/util.h"
 #include "tap.h"
 
@@ -28,6 +29,53 @@ static unsigned entries(void)
 	_cleanup_free_ char *cmd = hr_xasprintf("ls -A %s | wc -l", tmp);
 
 	return tap_count(cmd);
+}
+
+/*
+ * The audit log: records compacted (exec keeps only what changed, long
+ * texts cut), rotated to PATH.1 before the file outgrows its cap, and no
+ * record lost or split by the rotation.
+ */
+static void test_audit(void)
+{
+	struct hr_error *err = NULL;
+	char *path = hr_xasprintf("%s/audit.log", tmp), *old = hr_xasprintf("%s.1", path);
+	char big[600];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	_cleanup_json_ struct hr_json *rec = hr_json_new(HR_JSON_OBJECT);
+	struct hr_json *fs = hr_json_new(HR_JSON_ARRAY), *w = hr_json_new(HR_JSON_OBJECT),
+		       *f = hr_json_new(HR_JSON_OBJECT);
+	hr_json_set(rec, "command", hr_json_new_string("exec"));
+	hr_json_set(w, "action", hr_json_new_string("warn"));
+	hr_json_set(f, "action", hr_json_new_string("fix"));
+	hr_json_set(f, "before", hr_json_new_string(big));
+	hr_json_append(fs, w);
+	hr_json_append(fs, f);
+	hr_json_set(rec, "findings", fs);
+	ok(hr_audit_append(path, 0, rec, &err) == 0, "audit: exec record appended");
+	_cleanup_free_ char *line = slurp(-1, path);
+	ok(line && !strstr(line, "\"warn\"") && strstr(line, "\"fix\"") &&
+	       strstr(line, "... (599 bytes)") && strlen(line) < 400,
+	   "audit: exec keeps only what changed, long texts cut (%zu bytes)",
+	   line ? strlen(line) : 0);
+	unlink(path);
+	int n = 0;
+	for (n = 0; n < 40; n++)
+		if (hr_audit_append(path, 1000, rec, &err) < 0)
+			break;
+	struct stat a, b;
+	_cleanup_free_ char *c1 = hr_xasprintf("cat %s %s | grep -c fix", path, old);
+	_cleanup_free_ char *c2 = hr_xasprintf("cat %s %s | jq -c . | wc -l", path, old);
+	unsigned lines = tap_count(c1);
+	ok(n == 40 && stat(path, &a) == 0 && a.st_size <= 1000 && stat(old, &b) == 0 &&
+	       b.st_size <= 1000 && lines >= 2,
+	   "audit: rotated at 1000 bytes (%lld + %lld bytes, %u whole records in the two files)",
+	   (long long)a.st_size, (long long)b.st_size, lines);
+	ok(tap_count(c2) == lines, "audit: every line in both files is a whole JSON record");
+	free(path);
+	free(old);
 }
 
 int main(void)
@@ -98,5 +146,6 @@ int main(void)
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
+	test_audit();
 	return tap_done();
 }
