@@ -11,6 +11,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/delegate.h"
+#include "hardrun/log.h"
 #include "hardrun/util.h"
 
 extern char **environ;
@@ -82,8 +83,14 @@ char *hr_delegate_find(const char *requested, bool allow_builtin, struct hr_erro
 	char *p = search_path("runc");
 	if (!p)
 		p = search_path("crun");
-	if (!p && allow_builtin)
+	/* Said every time: a host that lost runc must not quietly change
+	 * runtimes (the builtin one is a different code path). */
+	if (!p && allow_builtin) {
+		hr_log(HR_LOG_WARN, "neither runc nor crun is on PATH: using hardrun's builtin "
+				    "runtime (install runc, or set `runtime: \"builtin\"` in the "
+				    "host policy to choose it)");
 		return hr_xstrdup(HR_RUNTIME_BUILTIN);
+	}
 	if (!p)
 		hr_error_set(err, 0,
 			     "no lower runtime found: neither runc nor crun is on PATH (set "

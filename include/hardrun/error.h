@@ -16,7 +16,7 @@ struct hr_error {
 	char *msg;  /* human-readable, one line */
 };
 
-/* Documented exit codes of the hardrun binary (see docs/hardrun.1). */
+/* Documented exit codes of the hardrun binary (see docs/hardrun.1.in). */
 enum hr_exit {
 	HR_EXIT_OK = 0,	      /* success; for `check`: no denial */
 	HR_EXIT_ERROR = 1,    /* any failure, or a container refused by policy (as runc) */
