@@ -4,7 +4,8 @@
 #   sudo bash scripts/install-deps.sh [--integrations]
 #
 # --integrations adds docker.io, podman and containerd for the integration
-# tests that drive real orchestrators.  Idempotent: when dpkg already has
+# tests that drive real orchestrators, and what those tests need around
+# them (CNI plugins, python3-grpcio for the CRI pod tests).  Idempotent: when dpkg already has
 # every package, apt is not touched at all (no network, no lock).
 set -euo pipefail
 
@@ -35,7 +36,12 @@ if [ "$want_integrations" = 1 ]; then
 	# The orchestrators' recommended helpers the tests rely on are named
 	# here, since --no-install-recommends would leave them out.
 	packages+=(docker.io podman containerd iptables xz-utils
-		containernetworking-plugins slirp4netns fuse-overlayfs tini)
+		containernetworking-plugins slirp4netns fuse-overlayfs tini
+		# kubernetes.sh's CRI client (pods must run, not skip, in CI)
+		# and its manifest check
+		python3-grpcio python3-protobuf python3-yaml
+		# docker.sh's unix-socket client, built static
+		libc6-dev)
 fi
 
 missing=()
