@@ -18,12 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include "hardrun/cleanup.h"
+#include "hardrun/profile.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 
 #define rlimit_names hr_rlimit_names
 #define N_RLIMITS    HR_N_RLIMITS
@@ -489,6 +496,39 @@ static int check_unified(struct hr_ctx *ctx, const struct resources_settings *s,
 	return 0;
 }
 
+/*
+ * A rootless caller on cgroup v1 has no pids cgroup of its own, so runc
+ * cannot apply hardrun's pids limit and fails with "cannot set pids limit",
+ * which names neither hardrun nor the profile.  Said here instead, as the
+ * builtin runtime's `unapplied` says it: refused with the remedy, or under
+ * "warn" started without the limit.  The builtin runtime decides for itself.
+ */
+static void rootless_v1_pids(struct hr_ctx *ctx, const struct resources_settings *s)
+{
+	struct hr_json *pids = hr_json_get_path(ctx->spec, "linux/resources/pids");
+	struct statfs sf;
+	const char *prof = ctx->profile && ctx->profile->name ? ctx->profile->name : "this";
+
+	if (ctx->in_memory || (!ctx->in_userns && geteuid() == 0) || hr_json_is_null(pids) ||
+	    hr_json_is_null(hr_json_get(pids, "limit")) || statfs("/sys/fs/cgroup", &sf) < 0 ||
+	    sf.f_type == CGROUP2_SUPER_MAGIC)
+		return;
+	if (s->unapplied_warn) {
+		hr_report_as(ctx, HR_ACTION_WARN, "linux.resources.pids.limit", NULL, NULL,
+			     "not applied: a rootless container on cgroup v1 has no pids cgroup "
+			     "(resources.unapplied is warn)");
+		hr_json_remove(pids, "limit");
+		return;
+	}
+	hr_report_as(
+	    ctx, HR_ACTION_DENY, "linux.resources.pids.limit", NULL, NULL,
+	    "hardrun's pids limit (profile `%s`, resources.pidsLimit) cannot be applied: a "
+	    "rootless container on cgroup v1 has no pids cgroup of its own; remedy: "
+	    "cgroup v2 (systemd.unified_cgroup_hierarchy=1), or a profile with "
+	    "resources.unapplied \"warn\"",
+	    prof);
+}
+
 static int resources_apply(struct hr_ctx *ctx, const void *settings, struct hr_error **err)
 {
 	const struct resources_settings *s = settings;
@@ -498,6 +538,7 @@ static int resources_apply(struct hr_ctx *ctx, const void *settings, struct hr_e
 		return -1;
 	if (cap_limit(ctx, "pids", "limit", s->pids_max, err) < 0)
 		return -1;
+	rootless_v1_pids(ctx, s);
 	if (s->have_memory && (cap_limit(ctx, "memory", "limit", s->memory_max, err) < 0 ||
 			       cap_swap(ctx, s->memory_max, err) < 0))
 		return -1;

@@ -143,6 +143,23 @@ else
 	tap_fail "a bind of / is refused with hardrun's reason" "rc=$rc" "$out"
 fi
 
+# What a user asked for beyond the profile is refused with the flag to
+# drop, never run without it.
+out=$(c run --rm --runc-binary "$HARDRUN" --privileged "$IMG" hr-t6 sh -c "$STATUS_SH" 2>&1)
+if printf '%s' "$out" | grep -q 'refused by hardrun' && printf '%s' "$out" | grep -q 'remedy: drop --privileged' &&
+	! printf '%s' "$out" | grep -q '^CapEff'; then
+	tap_ok "ctr run --privileged refused; ctr shows the reason and the remedy"
+else
+	tap_fail "ctr run --privileged refused with the remedy" "$out"
+fi
+out=$(c run --rm --runc-binary "$HARDRUN" --cap-add CAP_SYS_ADMIN "$IMG" hr-t7 true 2>&1)
+if printf '%s' "$out" | grep -q 'remedy: drop --cap-add SYS_ADMIN'; then
+	tap_ok "ctr run --cap-add CAP_SYS_ADMIN refused; the remedy names the capability"
+else
+	tap_fail "ctr run --cap-add CAP_SYS_ADMIN refused with the remedy" "$out"
+fi
+c container delete hr-t6 hr-t7 >/dev/null 2>&1
+
 # The binary name picks the profile: a hardrun-restricted symlink is what a
 # containerd handler per profile points BinaryName at.  restricted refuses a
 # container running as root with the default capabilities.
