@@ -290,8 +290,9 @@ rootless() {
 	if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
 		# cgroup v1: no pids cgroup for a rootless container, so hardrun's
 		# pids limit cannot be applied.  baseline (resources.unapplied
-		# "warn") starts it without the limit and records why; untrusted
-		# ("deny") is refused by hardrun naming its limit, not by runc.
+		# "warn") starts it without the limit and records why; with
+		# unapplied "deny" (restricted, untrusted) it is refused by hardrun
+		# naming its limit, not by runc.
 		if jq -se 'any(.[]; .verdict == "allowed" and any(.findings[]?;
 			.action == "warn" and (.reason | test("rootless container on cgroup v1"))))' \
 			"/home/$RL_USER/.local/state/hardrun/audit.log" >/dev/null 2>&1; then
@@ -300,11 +301,15 @@ rootless() {
 			tap_fail "rootless on cgroup v1, baseline: audited warning about the pids limit" "$out" \
 				"$(tail -c 600 "/home/$RL_USER/.local/state/hardrun/audit.log" 2>&1)"
 		fi
-		out2=$(rl podman --runtime hardrun --runtime-flag hardrun-profile=untrusted run --rm hr-busybox true 2>&1)
+		jq '.name = "baseline-limits" | .rules.resources.unapplied = "deny"' \
+			"${HARDRUN_DATADIR:-$HR_TOP/profiles}/policies/baseline.json" >"$T/limits.json"
+		chmod 644 "$T/limits.json"
+		out2=$(rl podman --runtime hardrun --runtime-flag "hardrun-profile=$T/limits.json" \
+			run --rm hr-busybox true 2>&1)
 		if printf '%s' "$out2" | grep -q "hardrun's pids limit" &&
 			printf '%s' "$out2" | grep -q 'remedy: cgroup v2' &&
 			! printf '%s' "$out2" | grep -q 'cannot set pids limit'; then
-			tap_ok "rootless on cgroup v1, untrusted: refused by hardrun naming its pids limit and the remedy"
+			tap_ok "rootless on cgroup v1, unapplied deny: refused by hardrun naming its pids limit and the remedy"
 		else
 			tap_fail "rootless on cgroup v1: hardrun's own message about its pids limit" "$out2"
 		fi
