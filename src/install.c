@@ -402,6 +402,13 @@ int hr_install_main(const struct hr_cli *cli, struct hr_error **err)
 
 	if (!self)
 		return hr_error_set(err, errno, "resolve /proc/self/exe");
+	/* A config that is a symlink (a node's config.toml kept elsewhere) is
+	 * edited where it points and stays a link. */
+	char *real = access(path, F_OK) == 0 ? hr_realpath(path) : NULL;
+	if (real) {
+		free(path);
+		path = real;
+	}
 	if (read_config(path, &old, &exists, &mode, err) < 0 ||
 	    e->edit(old, self, uninstall, path, &text, err) < 0)
 		return hr_err_wrap(err, "hardrun install %s", e->name);

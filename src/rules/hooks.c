@@ -181,7 +181,6 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 		     const struct hr_json *h, const char *path, char **pin)
 {
 	char real[PATH_MAX], areal[PATH_MAX];
-	char *why = NULL;
 
 	if (!s->allow)
 		return hr_xstrdup("this profile allows no hooks");
@@ -190,8 +189,12 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 	if (path[0] != '/')
 		return hr_xasprintf("hook path `%s` is not absolute", path);
 	_cleanup_free_ char *lex = hr_path_normalise(path);
-	if (policy && policy->engine_hooks && engine_hook(h, path, pin, &why))
-		return why;
+	/* An engine binary run otherwise than as its hook may still be one
+	 * the policy lists: the allowlist decides then, and its reason stands
+	 * only when the policy does not allow it either. */
+	_cleanup_free_ char *engine_why = NULL;
+	if (policy && policy->engine_hooks && engine_hook(h, path, pin, &engine_why) && !engine_why)
+		return NULL;
 	if (proc_exe_allowed(policy, lex))
 		return NULL;
 	bool listed = false;
@@ -203,6 +206,8 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 		if (realpath(path, real) && realpath(alex, areal) && strcmp(real, areal) == 0)
 			return NULL;
 	}
+	if (engine_why)
+		return hr_steal_ptr(&engine_why);
 	if (listed)
 		return hr_xasprintf("hook `%s` does not resolve to the allowlisted binary", path);
 	return hr_xasprintf("hook `%s` is neither an engine's own hook nor in the host policy's "

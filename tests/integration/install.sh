@@ -102,6 +102,15 @@ if same "$C" "$T/config.orig"; then
 else
 	tap_fail "install containerd --uninstall restores the original" "$(diff "$T/config.orig" "$C")"
 fi
+mkdir -p "$T/real"
+printf 'version = 2\n' >"$T/real/config.toml"
+ln -s real/config.toml "$T/link.toml"
+"$H" install containerd --config "$T/link.toml" >/dev/null 2>&1
+if [ -L "$T/link.toml" ] && grep -q 'runtimes.hardrun]' "$T/real/config.toml"; then
+	tap_ok "install containerd on a symlinked config: edited where it points, still a link"
+else
+	tap_fail "install containerd follows a symlinked config" "$(ls -l "$T/link.toml" "$T/real" 2>&1)"
+fi
 printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hardrun]\n  runtime_type = "io.containerd.runc.v2"\n' >"$T/hand.toml"
 cp "$T/hand.toml" "$T/hand.orig"
 out=$("$H" install containerd --config "$T/hand.toml" 2>&1)

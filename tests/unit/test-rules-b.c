@@ -720,6 +720,10 @@ static void test_engine_hooks(void)
 		return;
 	}
 	char *real = hr_realpath(d);
+	static char *listed[2];
+	static struct hr_policy listed_pol;
+	listed_pol = engine_pol;
+	listed_pol.allowed_hooks = listed;
 	char *link = hr_xasprintf("%s/dockerd-link", tmp), *copy = hr_xasprintf("%s/dockerd", tmp);
 	char *cmd = hr_xasprintf("cp '%s' '%s'", real, copy);
 	if (symlink(real, link) < 0 || system(cmd) != 0)
@@ -748,10 +752,15 @@ static void test_engine_hooks(void)
 	    {"engine hook: this test binary via /proc/self/exe", &hr_rule_hooks, &engine_pol, NULL,
 	     HR_ACTION_DENY, SETKEY("/proc/self/exe", ""), 0, 1, 1, NULL, NULL,
 	     "neither an engine's own hook"},
+	    {"engine hook: dockerd with other arguments, but listed in hooks.allowed",
+	     &hr_rule_hooks, &listed_pol, NULL, HR_ACTION_DENY,
+	     "{'hooks':{'prestart':[{'path':'@D@','args':['dockerd','--version']}]}}", 0, 0, 0,
+	     NULL, NULL, NULL},
 	    {"engine hook: policy hooks.engines false", &hr_rule_hooks, &nohooks_pol, NULL,
 	     HR_ACTION_DENY, SETKEY("@D@", ""), 0, 1, 1, NULL, NULL, NULL},
 	};
 	dockerd_real = real;
+	listed[0] = real;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		run_case(&c[i]);
 	dockerd_real = NULL;
