@@ -382,6 +382,12 @@ if printf '%s' "$out" | grep -q 'refused by hardrun' && printf '%s' "$out" | gre
 else
 	tap_fail "docker run --pid host refused with reason and remedy" "$out"
 fi
+out=$(drun --rm --ipc host hr-busybox true 2>&1)
+if printf '%s' "$out" | grep -q "refused by hardrun profile \`baseline\`: namespaces: the container asks for the host's ipc namespace; remedy: drop --ipc host"; then
+	tap_ok "docker run --ipc host refused; the first reason is the host ipc namespace, with its remedy"
+else
+	tap_fail "docker run --ipc host refused with its own reason first" "$out"
+fi
 out=$(drun --rm --cap-add NET_ADMIN hr-busybox true 2>&1)
 if printf '%s' "$out" | grep -q 'remedy: drop --cap-add NET_ADMIN'; then
 	tap_ok "docker run --cap-add NET_ADMIN refused: remedy names the flag"
@@ -414,6 +420,12 @@ if [ "$(printf '%s\n' "$e_out" | awk 'NR==1 {print $2}')" != 0 ] &&
 else
 	tap_fail "profile by path keeps exec and update working" "run: $out" "exec: $e_out" \
 		"update 500: rc=$u_ok_rc $u_ok" "update 5000: rc=$u_no_rc $u_no"
+fi
+x_out=$(dk exec --privileged hr-mine grep CapEff /proc/self/status 2>&1)
+if printf '%s' "$x_out" | grep -q 'exec refused by hardrun' && ! printf '%s' "$x_out" | grep -q '^CapEff'; then
+	tap_ok "docker exec --privileged refused by hardrun"
+else
+	tap_fail "docker exec --privileged refused" "$x_out"
 fi
 dk rm -f hr-mine >/dev/null 2>&1
 
