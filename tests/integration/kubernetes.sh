@@ -506,6 +506,16 @@ EOF
 		tap_fail "pod with runtimeClassName hardrun runs a hardened container" "$CRI_ERR" "$CRI_OUT"
 	fi
 
+	# hostPID asked for by the pod: refused with the field to drop, never
+	# run in a private pid namespace instead.
+	cri_pod hostpid hardrun '{"namespace_options": {"network": 0, "pid": 2, "ipc": 0}}' '{}'
+	if printf '%s' "$CRI_ERR" | grep -q 'refused by hardrun profile `baseline`' &&
+		printf '%s' "$CRI_ERR" | grep -q 'remedy: drop --pid host (Kubernetes: hostPID)'; then
+		tap_ok "a hostPID pod is refused under hardrun, the reason naming hostPID"
+	else
+		tap_fail "a hostPID pod is refused with its remedy" "$CRI_ERR" "$CRI_OUT"
+	fi
+
 	# restricted: a pod meeting the "restricted" Pod Security Standard runs
 	# (its sandbox as the pod's non-root user, as the kubelet sends it); in
 	# such a pod, a container running as root is refused, and the reason is
