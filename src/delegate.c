@@ -11,7 +11,6 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/delegate.h"
-#include "hardrun/log.h"
 #include "hardrun/util.h"
 
 extern char **environ;
@@ -86,9 +85,9 @@ char *hr_delegate_find(const char *requested, bool allow_builtin, struct hr_erro
 	/* Said every time: a host that lost runc must not quietly change
 	 * runtimes (the builtin one is a different code path). */
 	if (!p && allow_builtin) {
-		hr_log(HR_LOG_WARN, "neither runc nor crun is on PATH: using hardrun's builtin "
-				    "runtime (install runc, or set `runtime: \"builtin\"` in the "
-				    "host policy to choose it)");
+		hr_warn(
+		    "neither runc nor crun is on PATH: using hardrun's builtin runtime (install "
+		    "runc, or set `runtime: \"builtin\"` in the host policy to choose it)");
 		return hr_xstrdup(HR_RUNTIME_BUILTIN);
 	}
 	if (!p)
