@@ -29,6 +29,19 @@ skip_all() {
 need_root || skip_all "needs root"
 command -v podman >/dev/null || skip_all "podman not installed (apt-get install podman)"
 integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
+# Podman passes the runtime only an environment of its own making, so the
+# HARDRUN_DATADIR that points an uninstalled build at this tree's profiles
+# (what `meson install` puts in <prefix>/share/hardrun) does not reach it.
+# A two-line wrapper stands in for the install: it sets the variables and
+# execs the build's binary under its own name, nothing else.
+if [ ! -d "$(dirname "$HARDRUN")/../share/hardrun/policies" ]; then
+	mkdir -p "$T/bin"
+	chmod 755 "$T" "$T/bin"
+	printf '#!/bin/sh\nexport HARDRUN_DATADIR=%q HARDRUN_LANDLOCK_HELPER=%q\nexec %q "$@"\n' \
+		"$HARDRUN_DATADIR" "${HARDRUN_LANDLOCK_HELPER:-}" "$HARDRUN" >"$T/bin/hardrun"
+	chmod 755 "$T/bin/hardrun"
+	HARDRUN=$T/bin/hardrun
+fi
 
 # Debian's stock containers.conf (default_sysctls, default_capabilities as
 # shipped) with hardrun merged in as docs/integration/podman.md says
