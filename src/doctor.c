@@ -278,12 +278,6 @@ int hr_doctor_main(const struct hr_cli *cli, struct hr_error **err)
 	_cleanup_free_ char *self = hr_realpath("/proc/self/exe");
 	int userns = -1;
 
-	if (hr_cli_flag_bool(cli, "help")) {
-		puts("usage: hardrun doctor [--docker-config F] [--containerd-config F] "
-		     "[--podman-config F]\n"
-		     "host readiness and what will be refused (see hardrun(1))");
-		return 0;
-	}
 	printf("hardrun doctor: %s\n\n", self ? self : "hardrun");
 	struct hr_policy *p = check_policy(&r, cli);
 	check_runtime(&r, cli, p);

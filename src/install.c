@@ -384,13 +384,6 @@ int hr_install_main(const struct hr_cli *cli, struct hr_error **err)
 	const struct engine *e = NULL;
 	bool uninstall = hr_cli_flag_bool(cli, "uninstall");
 
-	if (hr_cli_flag_bool(cli, "help")) {
-		puts("usage: hardrun install docker|containerd|podman [--uninstall] [--config "
-		     "PATH]\n"
-		     "register hardrun and its per-profile runtimes with an engine (see "
-		     "hardrun(1))");
-		return 0;
-	}
 	for (size_t i = 0; name && i < sizeof(engines) / sizeof(engines[0]); i++)
 		if (strcmp(name, engines[i].name) == 0)
 			e = &engines[i];

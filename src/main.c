@@ -339,7 +339,8 @@ static int usage_main(struct hr_cli *cli, enum hr_cli_usage usage, const char *r
 		      struct hr_error **err)
 {
 	bool own = !runtime || strcmp(runtime, HR_RUNTIME_BUILTIN) == 0 ||
-		   strcmp(cli->command, "check") == 0;
+		   strcmp(cli->command, "check") == 0 || strcmp(cli->command, "install") == 0 ||
+		   strcmp(cli->command, "doctor") == 0;
 	if (!own) {
 		hr_cli_reduce_to_usage(cli, usage == HR_CLI_HELP);
 		return hr_delegate_exec(runtime, cli, err);
