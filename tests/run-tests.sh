@@ -196,6 +196,17 @@ else
 fi
 stage_done
 
+# --- 4b. layering ------------------------------------------------------------------
+# src/'s directories follow the flow (docs/architecture.md): no include circle.
+stage "layering (no include circle between src/ directories)"
+t0=$(hr_now)
+if python3 "$TOP/scripts/layers.py" >"$HR_LOGS/layers.log" 2>&1; then
+	hr_pass_one "layering" "$(hr_elapsed "$t0")"
+else
+	hr_fail_one "layering" "$(grep '^circle' "$HR_LOGS/layers.log" | head -n 3)" "$(hr_elapsed "$t0")"
+fi
+stage_done
+
 # --- 5. the runner itself --------------------------------------------------------
 stage "harness self-test"
 hr_run_tap "lib/selftest" "$HR_LOGS/selftest" bash "$TOP/tests/lib/selftest.sh"

@@ -9,6 +9,7 @@
 #include "hardrun/json.h"
 #include "hardrun/lifecycle.h"
 #include "hardrun/profile.h"
+#include "hardrun/audit.h"
 #include "hardrun/rules.h"
 
 /*
@@ -60,15 +61,6 @@ void hr_hardened_clear(struct hr_hardened *h);
 void hr_harden_audit(const struct hr_cli *cli, const struct hr_policy *policy,
 		     const struct hr_hardened *h, const struct hr_error *failure);
 
-/*
- * Audit record for one decision: the container's id, the orchestrator's
- * names (pod, namespace, image from annotations), profile, verdict and every
- * finding.  Written to the policy's audit log unless disabled.
- */
-int hr_audit_decision(const struct hr_cli *cli, const struct hr_policy *policy,
-		      const struct hr_json *spec, const char *profile,
-		      const struct hr_findings *findings, const char *error, struct hr_error **err);
-
 /* `hardrun check`: print findings and the diff; exit code 0 (allowed) or 1. */
 int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 		  struct hr_error **err);
@@ -80,8 +72,5 @@ int hr_check_main(const struct hr_cli *cli, const struct hr_policy *policy, cons
  */
 int hr_exec_harden(struct hr_cli *cli, const struct hr_policy *policy, const char *profile,
 		   struct hr_error **err);
-
-/* An --process file as runc reads it: through its name, a pipe included (at most 4 MiB). */
-int hr_exec_read_process(const char *path, char **out, size_t *len, struct hr_error **err);
 
 #endif

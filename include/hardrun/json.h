@@ -153,4 +153,7 @@ const char *hr_json_as_string(const struct hr_json *j);
 /* Short type name for error messages ("string", "object", ...). */
 const char *hr_json_type_name(enum hr_json_type t);
 
+/* Compact JSON text of j (for before/after); malloc'd, never NULL. */
+char *hr_json_brief(const struct hr_json *j);
+
 #endif

@@ -128,9 +128,6 @@ void hr_report_unfixable(struct hr_ctx *ctx, const char *path, const char *befor
 void hr_report_as(struct hr_ctx *ctx, enum hr_action action, const char *path, const char *before,
 		  const char *after, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Compact JSON text of j (for before/after); malloc'd, never NULL. */
-char *hr_json_brief(const struct hr_json *j);
-
 /*
  * A rule family.  parse() reads the rule's section of a profile strictly
  * (unknown key: error naming file and key; "action" is handled by the

@@ -109,4 +109,12 @@ int hr_rlimit_resource(const char *name);
 /* RFC 3339 timestamp with nanoseconds in UTC, into buf (>= 40 bytes). */
 void hr_rfc3339_now(char *buf, size_t size);
 
+/*
+ * A file the caller names (exec --process, update -r) read as runc reads
+ * it: through the name given, a pipe or a socket included, at most 4 MiB,
+ * never a directory or a device; a FIFO with no writer reads as empty.
+ * *out is malloc'd.  Returns < 0 with *err.
+ */
+int hr_read_caller_file(const char *path, char **out, size_t *len, struct hr_error **err);
+
 #endif

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
-#include "hardrun/create.h"
 #include "hardrun/runtime.h"
 #include "hardrun/util.h"
 #include "rt.h"
@@ -461,7 +460,7 @@ static int update_resources(const struct hr_cli *cli, struct hr_rt_resources *r,
 		_cleanup_json_ struct hr_json *j = NULL;
 		size_t len = 0;
 		/* hardrun's private copy (/proc/self/fd/N), read as runc reads it */
-		if (hr_exec_read_process(file, &text, &len, err) < 0 ||
+		if (hr_read_caller_file(file, &text, &len, err) < 0 ||
 		    !(j = hr_json_parse(text, len, NULL, err)))
 			return hr_err_wrap(err, "--resources %s", file);
 		hr_rt_resources_load(j, r);

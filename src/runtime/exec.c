@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "hardrun/cleanup.h"
-#include "hardrun/create.h"
 #include "hardrun/runtime.h"
 #include "hardrun/util.h"
 #include "rt.h"
@@ -117,7 +116,7 @@ static struct hr_json *exec_process_json(const struct hr_cli *cli, const struct 
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
 		/* hardrun's private copy (/proc/self/fd/N), read as runc reads it */
-		if (hr_exec_read_process(pfile, &text, &len, err) < 0 ||
+		if (hr_read_caller_file(pfile, &text, &len, err) < 0 ||
 		    !(p = hr_json_parse(text, len, NULL, err)))
 			return hr_err_wrap(err, "--process %s", pfile), NULL;
 	} else {

@@ -156,48 +156,6 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 }
 
 /*
- * The caller's --process as runc reads it: through the name given
- * (`<(echo ...)` is a /dev/fd symlink to a pipe; runc os.Open()s it), a
- * regular file or a pipe.  Reading what the caller may read anyway gives
- * nothing away.  A FIFO with no writer reads as empty, so this never
- * blocks on a name alone.
- */
-int hr_exec_read_process(const char *path, char **out, size_t *len, struct hr_error **err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	size_t cap = 4096, max = 4u << 20;
-
-	if (fd < 0)
-		return hr_error_set(err, errno, "open `%s`", path);
-	if (fstat(fd, &st) < 0)
-		return hr_error_set(err, errno, "stat `%s`", path);
-	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
-		return hr_error_set(err, 0, "`%s` is not a file or a pipe", path);
-	if (fcntl(fd, F_SETFL, 0) < 0)
-		return hr_error_set(err, errno, "`%s`", path);
-	_cleanup_free_ char *buf = hr_xmalloc(cap);
-	*len = 0;
-	for (;;) {
-		if (*len == cap) {
-			if (cap > max)
-				return hr_error_set(err, 0, "`%s` is over %zu bytes", path, max);
-			buf = hr_xrealloc(buf, cap *= 2);
-		}
-		ssize_t r = read(fd, buf + *len, cap - *len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return hr_error_set(err, errno, "read `%s`", path);
-		if (r == 0)
-			break;
-		*len += (size_t)r;
-	}
-	*out = hr_steal_ptr(&buf);
-	return 0;
-}
-
-/*
  * The process runc is given: a private copy only hardrun wrote, never the
  * caller's file (which stays as it was and which the caller could swap
  * after the check).  A memfd, left open across the exec and named through
@@ -270,7 +228,7 @@ static int load_process(struct hr_cli *cli, const char *pfile, struct hr_json **
 		return (*proc = process_from_flags(cli, err)) ? 0 : -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	if (hr_exec_read_process(pfile, &buf, &len, err) < 0)
+	if (hr_read_caller_file(pfile, &buf, &len, err) < 0)
 		return hr_err_wrap(err, "exec --process");
 	*proc = hr_json_parse(buf, len, NULL, err);
 	if (!*proc)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "hardrun/cleanup.h"
-#include "hardrun/rules.h"
+#include "hardrun/json.h"
 #include "hardrun/schema.h"
 #include "hardrun/util.h"
 

@@ -439,3 +439,45 @@ bool hr_file_name_ok(const char *s)
 	return s && *s && strlen(s) < 1024 && !strchr(s, '/') && !strchr(s, '\n') &&
 	       strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
+
+/*
+ * The caller's --process as runc reads it: through the name given
+ * (`<(echo ...)` is a /dev/fd symlink to a pipe; runc os.Open()s it), a
+ * regular file or a pipe.  Reading what the caller may read anyway gives
+ * nothing away.  A FIFO with no writer reads as empty, so this never
+ * blocks on a name alone.
+ */
+int hr_read_caller_file(const char *path, char **out, size_t *len, struct hr_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	size_t cap = 4096, max = 4u << 20;
+
+	if (fd < 0)
+		return hr_error_set(err, errno, "open `%s`", path);
+	if (fstat(fd, &st) < 0)
+		return hr_error_set(err, errno, "stat `%s`", path);
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return hr_error_set(err, 0, "`%s` is not a file or a pipe", path);
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return hr_error_set(err, errno, "`%s`", path);
+	_cleanup_free_ char *buf = hr_xmalloc(cap);
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			if (cap > max)
+				return hr_error_set(err, 0, "`%s` is over %zu bytes", path, max);
+			buf = hr_xrealloc(buf, cap *= 2);
+		}
+		ssize_t r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return hr_error_set(err, errno, "read `%s`", path);
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	*out = hr_steal_ptr(&buf);
+	return 0;
+}

@@ -678,3 +678,13 @@ int hr_json_serialize(const struct hr_json *j, bool pretty, char **out, size_t *
 	yajl_gen_free(g);
 	return ret;
 }
+
+char *hr_json_brief(const struct hr_json *j)
+{
+	char *out = NULL;
+	if (!j)
+		return hr_xstrdup("null");
+	if (hr_json_serialize(j, false, &out, NULL, NULL) < 0)
+		return hr_xstrdup("?");
+	return out;
+}

@@ -151,16 +151,6 @@ struct hr_json *hr_finding_json(const struct hr_finding *f)
 	return o;
 }
 
-char *hr_json_brief(const struct hr_json *j)
-{
-	char *out = NULL;
-	if (!j)
-		return hr_xstrdup("null");
-	if (hr_json_serialize(j, false, &out, NULL, NULL) < 0)
-		return hr_xstrdup("?");
-	return out;
-}
-
 int hr_rules_run(struct hr_ctx *ctx, struct hr_error **err)
 {
 	for (size_t i = 0; i < ctx->profile->n_rules; i++) {

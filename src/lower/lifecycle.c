@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "hardrun/cleanup.h"
-#include "hardrun/create.h"
+#include "hardrun/audit.h"
 #include "hardrun/delegate.h"
 #include "hardrun/lifecycle.h"
 #include "hardrun/log.h"
@@ -500,7 +500,7 @@ static char *read_resources(const struct hr_cli *cli, const char *r, struct hr_e
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
-	if (hr_exec_read_process(strcmp(r, "-") ? r : "/proc/self/fd/0", &buf, &len, err) < 0) {
+	if (hr_read_caller_file(strcmp(r, "-") ? r : "/proc/self/fd/0", &buf, &len, err) < 0) {
 		hr_err_wrap(err, "update -r");
 		return NULL;
 	}
