@@ -65,6 +65,8 @@ ssize_t hr_read_small_at(int dirfd, const char *name, char *buf, size_t size);
 
 /* Append a whole line to a file with one write(2) on an O_APPEND fd. */
 int hr_append_line(const char *path, const char *line, size_t len, struct hr_error **err);
+/* line as one write(2) on fd (named path in errors): a short write is an error. */
+int hr_write_line(int fd, const char *line, size_t len, const char *path, struct hr_error **err);
 
 /*
  * Users by name or uid from /etc/passwd itself (fgetpwent), as runc's own

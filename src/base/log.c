@@ -185,12 +185,7 @@ static int append_rotating(const char *path, uint64_t max, const char *line, siz
 				return hr_error_set(err, errno, "rotate `%s`", path);
 			continue;
 		}
-		ssize_t w = write(fd, line, len);
-		if (w < 0)
-			return hr_error_set(err, errno, "write `%s`", path);
-		if ((size_t)w != len)
-			return hr_error_set(err, 0, "short write to `%s`", path);
-		return 0;
+		return hr_write_line(fd, line, len, path, err);
 	}
 	return hr_error_set(err, 0, "`%s` keeps rotating under this writer", path);
 }

@@ -350,6 +350,11 @@ int hr_append_line(const char *path, const char *line, size_t len, struct hr_err
 		  0640);
 	if (fd < 0)
 		return hr_error_set(err, errno, "open `%s`", path);
+	return hr_write_line(fd, line, len, path, err);
+}
+
+int hr_write_line(int fd, const char *line, size_t len, const char *path, struct hr_error **err)
+{
 	/* One write(2) on O_APPEND: concurrent writers never interleave a line. */
 	ssize_t w = write(fd, line, len);
 	if (w < 0)

@@ -99,6 +99,26 @@ static bool rewritten_flag(const char *name)
 	       !strcmp(name, "process-label");
 }
 
+/*
+ * Parse the rewritten argv v[0..n) into cli, so that the builtin runtime,
+ * which reads the flags rather than the argv, sees the hardened ones too;
+ * hardrun's own options and the state root stay.  Takes v (not its strings).
+ */
+static void reparse(struct hr_cli *cli, char **v, size_t n)
+{
+	struct hr_options opts = cli->opts;
+	char *state_root = hr_steal_ptr(&cli->state_root);
+	struct hr_cli fresh;
+
+	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
+		hr_cli_free(cli);
+		*cli = fresh;
+		cli->opts = opts;
+	}
+	cli->state_root = state_root;
+	free(v);
+}
+
 /* Rebuild runtime_argv: global part, "exec", kept flags, hardened flags, args. */
 static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 {
@@ -141,18 +161,7 @@ static void flags_from_process(struct hr_cli *cli, const struct hr_json *p)
 	for (size_t i = 0; i < nargs; i++)
 		v[n++] = hr_xstrdup(hr_json_as_string(args->arr.items[i]));
 	v[n] = NULL;
-	/* Parse the rewritten argv so that the builtin runtime, which reads the
-	 * flags rather than the argv, sees the hardened ones too. */
-	struct hr_options opts = cli->opts;
-	char *state_root = hr_steal_ptr(&cli->state_root);
-	struct hr_cli fresh;
-	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
-		hr_cli_free(cli);
-		*cli = fresh;
-		cli->opts = opts;
-	}
-	cli->state_root = state_root;
-	free(v);
+	reparse(cli, v, n);
 }
 
 /*
@@ -209,16 +218,7 @@ static void process_flag_to(struct hr_cli *cli, const char *path)
 	for (size_t i = 0; i < cli->n_args; i++)
 		v[n++] = cli->args[i];
 	v[n] = NULL;
-	struct hr_options opts = cli->opts;
-	char *state_root = hr_steal_ptr(&cli->state_root);
-	struct hr_cli fresh;
-	if (hr_cli_parse(&fresh, (int)n, v, NULL) == 0) {
-		hr_cli_free(cli);
-		*cli = fresh;
-		cli->opts = opts;
-	}
-	cli->state_root = state_root;
-	free(v);
+	reparse(cli, v, n);
 }
 
 static int load_process(struct hr_cli *cli, const char *pfile, struct hr_json **proc,
