@@ -37,6 +37,7 @@ const char *hr_runtime_root(const char *runtime_root);
  * <root>/<id> exists)?  A create for an existing id must not touch that
  * container's range or mounts, nor release them when it fails.
  */
+int hr_runtime_probe(const char *runtime_root, const char *id);
 bool hr_runtime_has(const char *runtime_root, const char *id);
 
 /* Effective state dir of the policy (p->state_dir, else "/run/hardrun"). */

@@ -133,6 +133,25 @@ static bool needs_policy(const char *cmd)
 }
 
 /*
+ * Without --root, runc (and crun) keep a rootless caller's containers in
+ * $XDG_RUNTIME_DIR/runc: when not root, or root only inside a user
+ * namespace whose USER is not "root" (rootless podman runs the runtime as
+ * root in its user namespace and passes no --root).  hardrun must look
+ * where the runtime will write: checking /run/runc there instead (root's,
+ * mode 0700, EACCES in that namespace) tells nothing about the id.
+ */
+static bool rootless_runtime_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+
+	if (!xdg || xdg[0] != '/')
+		return false;
+	if (geteuid() != 0)
+		return true;
+	return hr_in_user_namespace() && (!user || strcmp(user, "root") != 0);
+}
+
+/*
  * The state root the runtime keeps containers in, absolute (a relative
  * --root is the runtime's cwd's, and hardrun's keeper works from /).  A
  * wrong root makes every live container look gone to the id-range
@@ -152,7 +171,10 @@ static char *runtime_root(const struct hr_cli *cli, const char *runtime)
 	if (strcmp(runtime, HR_RUNTIME_BUILTIN) == 0)
 		return hr_xstrdup(HR_RT_DEFAULT_ROOT);
 #endif
-	if (hr_runtime_is(runtime, "crun") && geteuid() == 0)
+	if (rootless_runtime_dir())
+		return hr_xasprintf("%s/%s", getenv("XDG_RUNTIME_DIR"),
+				    hr_runtime_is(runtime, "crun") ? "crun" : "runc");
+	if (hr_runtime_is(runtime, "crun"))
 		return hr_xstrdup("/run/crun");
 	return hr_xstrdup(hr_runtime_root(NULL));
 }

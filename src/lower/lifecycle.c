@@ -81,11 +81,17 @@ static int record_claim(const struct hr_policy *policy, const char *id, const ch
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int lock = records_lock(policy, id, &dfd, err);
 	_cleanup_free_ char *r = NULL, *text = NULL;
+	int live;
 
 	if (lock < 0)
 		return -1;
-	if (hr_runtime_has(root, id))
+	live = hr_runtime_probe(root, id);
+	if (live > 0)
 		return hr_error_set(err, EEXIST, "container with id exists: %s", id);
+	/* Unknown is not absent: the id may be live behind it. */
+	if (live < 0)
+		return hr_error_set(err, -live, "cannot tell whether `%s/%s` exists (--root?)",
+				    hr_runtime_root(root), id);
 	r = hr_xstrdup(hr_runtime_root(root));
 	r[strcspn(r, "\n")] = '\0';
 	text = hr_xasprintf("%s\n%s\n%s\n", profile, owner, r);

@@ -318,18 +318,35 @@ static int ranges_open(const struct hr_policy *p, int *dirfd, int *lockfd, struc
 	return 0;
 }
 
-bool hr_runtime_has(const char *runtime_root, const char *id)
+/*
+ * Whether the lower runtime knows the container (runc layout:
+ * <root>/<id>): 1 it does, 0 only when the kernel said ENOENT, else
+ * -errno: it cannot be told (an unreadable root, EACCES).  Callers treat
+ * "cannot tell" as live, never as absent: reclaiming a live container's
+ * range, or rewriting its record, is the harm; a refused create is not.
+ */
+int hr_runtime_probe(const char *runtime_root, const char *id)
 {
-	return hr_file_name_ok(id) && container_exists(hr_runtime_root(runtime_root), id);
-}
-
-/* The lower runtime still knows the container (runc layout: <root>/<id>). */
-static bool container_exists(const char *root, const char *key)
-{
-	_cleanup_free_ char *path = hr_xasprintf("%s/%s", root, key);
+	_cleanup_free_ char *path = NULL;
 	struct stat st;
 
-	return lstat(path, &st) == 0 || errno != ENOENT;
+	if (!hr_file_name_ok(id))
+		return 0;
+	path = hr_xasprintf("%s/%s", hr_runtime_root(runtime_root), id);
+	if (lstat(path, &st) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+bool hr_runtime_has(const char *runtime_root, const char *id)
+{
+	return hr_runtime_probe(runtime_root, id) != 0;
+}
+
+/* Fails closed: an unreadable root counts as "still there". */
+static bool container_exists(const char *root, const char *key)
+{
+	return hr_runtime_probe(root, key) != 0;
 }
 
 static bool entry_stale(const struct range_entry *e, int grace_sec)

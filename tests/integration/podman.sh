@@ -210,26 +210,47 @@ else
 fi
 pm volume rm -f hr-vol >/dev/null 2>&1
 
-# A pod: members join the infra container's namespaces (network, ipc, uts).
-# No pause image can be pulled here, so the infra container is the busybox
-# image running /bin/pause.  The netns belongs to the infra's user
-# namespace, so members must share that user namespace (one range per pod).
+# A pod: members join the infra container's network namespace.  No pause
+# image can be pulled here, so the infra container is the busybox image
+# running /bin/pause.  podman 4 marks nothing in the infra's config that
+# hardrun could trust as "this is a pod", so hardrun keeps no pod record:
+# each member gets its own user namespace and id range, and shares only the
+# infra's netns (its kernel objects stay owned by the infra's user
+# namespace).  Checked on the host: /proc/PID/ns/* of infra and members.
+# Members must not end up in the infra's user namespace: that would be one
+# container's root reaching another's files.
+pod_ns() { # pod_ns NAME-OR-ID : "net user hoststart" of its init, from the host
+	local pid
+	pid=$(pm inspect -f '{{.State.Pid}}' "$1" 2>/dev/null) && [ "${pid:-0}" -gt 0 ] &&
+		printf '%s %s %s\n' "$(readlink "/proc/$pid/ns/net")" "$(readlink "/proc/$pid/ns/user")" \
+			"$(awk 'NR==1 {print $2}' "/proc/$pid/uid_map")"
+}
 out=$(pm --runtime hardrun pod create --name hr-pod --infra-image localhost/hr-busybox \
 	--infra-command /bin/pause 2>&1 && pm --runtime hardrun pod start hr-pod 2>&1)
 rc=$?
 integ_defer pm pod rm -f -t 0 hr-pod
+i='' a='' b='' web=''
 if [ $rc = 0 ]; then
 	out=$(pm --runtime hardrun run -d --pod hr-pod --name hr-pa hr-busybox sleep 300 2>&1 &&
-		pm --runtime hardrun run --pod hr-pod --name hr-pb hr-busybox sh -c \
-			'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/self/ns/net' 2>&1)
-	a=$(pm exec hr-pa sh -c 'head -n1 /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/self/ns/net' 2>&1)
+		pm --runtime hardrun run -d --pod hr-pod --name hr-pb hr-busybox sleep 300 2>&1)
+	i=$(pod_ns "$(pm pod inspect -f '{{.InfraContainerID}}' hr-pod 2>/dev/null)")
+	a=$(pod_ns hr-pa) b=$(pod_ns hr-pb)
+	# busybox httpd binds before it daemonizes: listening once exec returns.
+	web=$(pm exec hr-pa sh -c 'mkdir -p /tmp/w && echo pod-web >/tmp/w/f &&
+		httpd -p 127.0.0.1:8080 -h /tmp/w' 2>&1 &&
+		pm exec hr-pb wget -qO- http://127.0.0.1:8080/f 2>&1)
 fi
-if [ $rc = 0 ] && [ -n "$a" ] && [ "$(printf '%s' "$out" | tail -n3)" = "$a" ] &&
-	[ "$(printf '%s\n' "$a" | awk 'NR==1 {print $2}')" != 0 ]; then
-	tap_ok "podman pod: members share one user namespace, range and netns ($(printf '%s\n' "$a" | awk 'NR==1 {print $2}'))"
+set -- $i $a $b
+if [ $rc = 0 ] && [ $# = 9 ] && [ "$1" = "$4" ] && [ "$1" = "$7" ] &&
+	[ "$2" != "$5" ] && [ "$2" != "$8" ] && [ "$5" != "$8" ] &&
+	[ "$3" != "$6" ] && [ "$3" != "$9" ] && [ "$6" != "$9" ] &&
+	[ "$3" != 0 ] && [ "$6" != 0 ] && [ "$9" != 0 ] && [ "$web" = pod-web ]; then
+	tap_ok "podman pod: members in the infra's netns, each in its own user namespace and range ($3 $6 $9); member reaches member over localhost"
 else
-	tap_fail "podman pod: members share one user namespace and netns" "$out" "${a:-}"
+	tap_fail "podman pod: members in the infra's netns, own user namespaces, reach each other" \
+		"$out" "infra: $i" "hr-pa: $a" "hr-pb: $b" "web: $web"
 fi
+set --
 pm pod rm -f -t 0 hr-pod >/dev/null 2>&1
 
 # A podman network: podman creates the network namespace itself (owned by
@@ -336,14 +357,22 @@ rootless() {
 		tap_fail "rootless podman --runtime hardrun runs a hardened container$RL_NOTE" "$out"
 	fi
 	# hardrun's state for a rootless caller lives under its XDG_RUNTIME_DIR,
-	# where it can claim the id and record the profile (no warning).
-	if ! printf '%s' "$out" | grep -q 'claim container id' && [ -d "$RL_XDG/hardrun/containers" ] &&
-		[ "$(stat -c %U "$RL_XDG/hardrun/containers")" = "$RL_USER" ]; then
-		tap_ok "rootless: hardrun keeps its state under the user's XDG_RUNTIME_DIR"
+	# where it can claim the id and record the profile (no warning).  The
+	# record names the runtime root runc really used without --root
+	# ($XDG_RUNTIME_DIR/runc), not root's /run/runc it cannot look into.
+	# Looked at while it runs: an exited one is deleted from runc's root.
+	local rid rec
+	rid=$(rl podman --runtime hardrun run -d --name hr-r2 hr-busybox sleep 300 2>&1)
+	rec=$RL_XDG/hardrun/containers/$rid
+	if ! printf '%s' "$out" | grep -q 'claim container id' && [ -f "$rec" ] &&
+		[ "$(stat -c %U "$RL_XDG/hardrun/containers")" = "$RL_USER" ] &&
+		[ "$(sed -n 3p "$rec" 2>/dev/null)" = "$RL_XDG/runc" ] && [ -d "$RL_XDG/runc/$rid" ]; then
+		tap_ok "rootless: hardrun keeps its state under the user's XDG_RUNTIME_DIR; its record names runc's root there"
 	else
 		tap_fail "rootless: hardrun keeps its state under the user's XDG_RUNTIME_DIR" "$out" \
-			"$(ls -la "$RL_XDG" 2>&1)"
+			"$(ls -la "$RL_XDG" 2>&1)" "hr-r2: $rid" "record: $(cat "$rec" 2>&1)"
 	fi
+	rl podman rm -f -t 0 hr-r2 >/dev/null 2>&1
 	if printf '%s\n' "$out" | grep -qx WRITABLE; then
 		tap_ok "rootless: container root can write the image's root-owned files"
 	else

@@ -731,6 +731,40 @@ static void test_table(void)
 	free(p.state_dir);
 }
 
+/*
+ * A runtime root hardrun cannot look into says nothing about the id: the
+ * claim is refused (never taken as "absent", which would let a create
+ * rewrite a live container's record), and its error names the errno, not
+ * "exists".  A root that is a file gives ENOTDIR as root's unreadable
+ * /run/runc gives a rootless caller EACCES.
+ */
+static void test_unknown_root(void)
+{
+	struct hr_policy p = policy(610000, 4);
+	struct hr_error *err = NULL;
+	char own[HR_OWNER_LEN];
+	_cleanup_free_ char *file = hr_xasprintf("%s/not-a-root", tmp);
+	_cleanup_free_ char *prof = NULL;
+	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	close(fd);
+	ok(hr_runtime_probe(file, "pd-u1") == -ENOTDIR && hr_runtime_has(file, "pd-u1"),
+	   "an unreadable root: probe says it cannot tell, has() fails closed");
+	ok(hr_runtime_probe(rtroot, "pd-u1") == 0, "an id the kernel says ENOENT for is absent");
+	ok(hr_container_claim(&p, "pd-u1", rtroot, "untrusted", own, &err) == 0,
+	   "pd-u1 claimed under its root");
+	ok(hr_container_claim(&p, "pd-u1", file, "baseline", own, &err) < 0 && err &&
+	       err->errnum == ENOTDIR && strstr(err->msg, "cannot tell") && own[0] == '\0',
+	   "a claim under an unreadable root is refused as unknown (%s)",
+	   err ? err->msg : "no error");
+	hr_error_clear(&err);
+	prof = hr_container_profile(&p, "pd-u1");
+	ok(prof && strcmp(prof, "untrusted") == 0, "and the record is untouched (%s)",
+	   prof ? prof : "(null)");
+	hr_container_release_unless_live(&p, "pd-u1", rtroot, NULL);
+	free(p.state_dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -749,6 +783,7 @@ int main(void)
 	test_mounts();
 	test_chown();
 	test_owner();
+	test_unknown_root();
 	_cleanup_free_ char *cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
