@@ -167,8 +167,11 @@ static int append_rotating(const char *path, uint64_t max, const char *line, siz
 			   struct hr_error **err)
 {
 	for (int tries = 0; tries < 8; tries++) {
-		_cleanup_close_ int fd = open(
-		    path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+		/* O_NONBLOCK: an audit log that is a FIFO nobody reads is an error, not a hang. */
+		_cleanup_close_ int fd = open(path,
+					      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+						  O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+					      0640);
 		struct stat st, cur;
 		if (fd < 0)
 			return hr_error_set(err, errno, "open `%s`", path);
