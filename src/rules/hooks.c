@@ -16,13 +16,14 @@
  *   dockerd into any library's loader).  The path is then pinned to the
  *   installed binary, so that a /proc/<pid> that a later process reuses
  *   cannot change what runs.
- * - binaries the host policy lists (hooks.allowed): accepted only if the
- *   path names an allowlisted path exactly after lexical normalisation AND
- *   the kernel's resolution of it (realpath) is the resolution of that
- *   allowlisted path: `..` and symlinked directories cannot make an
- *   allowed-looking string point at another binary.  /proc/<pid>/exe is
- *   accepted when the file it stands for is an allowlisted binary (same
- *   device and inode).
+ * - binaries the host policy lists (hooks.allowed): judged by the file the
+ *   hook path opens to (every link followed, /proc/<pid>/exe included),
+ *   never by a string: same device and inode as an allowlisted entry,
+ *   itself stat'ed on the host, a regular file of root's in a directory
+ *   only root can write.  A string from readlink(/proc/<pid>/exe) is the
+ *   path in that process's mount namespace: a container's own binary on
+ *   its tmpfs would read as an allowlisted host path.  The accepted hook
+ *   is pinned to the allowlisted path, so what runs is the file checked.
  *
  * Every member of the hooks object is checked, whatever its name, so a case
  * variant or a hook kind newer than this code cannot slip past.
@@ -30,6 +31,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,24 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /*
+ * The file a hook path opens to, every link followed the way execve will
+ * follow it: /proc/<pid>/exe is a magic link to the process's executable
+ * itself, so this is the real file even when the readlink string names a
+ * path only that process's mount namespace has.
+ */
+static bool open_stat(const char *path, struct stat *st)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	return fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode);
+}
+
+/* Root's, and only root can change it or swap it for another file. */
+static bool root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & 022);
+}
+
+/*
  * The installed `binary` whose file is `want`: its resolved path
  * (malloc'd), or NULL.  Only root's files that only root can write count:
  * anything else in a system directory is not the host's engine.
@@ -135,7 +155,7 @@ static bool engine_hook(const struct hr_json *h, const char *path, char **pin, c
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if (!open_stat(path, &st))
 		return false;
 	for (size_t i = 0; i < sizeof(engine_hooks) / sizeof(engine_hooks[0]); i++) {
 		const struct engine_hook *e = &engine_hooks[i];
@@ -153,21 +173,30 @@ static bool engine_hook(const struct hr_json *h, const char *path, char **pin, c
 	return false;
 }
 
-/* /proc/<pid>/exe standing for an allowlisted binary (same file). */
-static bool proc_exe_allowed(const struct hr_policy *policy, const char *lex)
+/*
+ * The allowlisted entry the hook's file `hook` is (device and inode), as
+ * its normalised host path (malloc'd), or NULL.  The entry is stat'ed on
+ * the host through its resolved path, not followed past its last component,
+ * and must be a regular file in a directory only root can write: otherwise
+ * the file the runtime finds at that path later need not be this one.
+ */
+static char *allowed_file(const struct hr_policy *policy, const struct stat *hook)
 {
-	struct stat st, ast;
-	if (strncmp(lex, "/proc/", 6) != 0)
-		return false; /* before any look past the prefix: lex may be "/" */
-	const char *p = lex + 6;
-	size_t digits = strspn(p, "0123456789");
-
-	if (digits == 0 || strcmp(p + digits, "/exe") != 0 || stat(lex, &st) < 0)
-		return false;
-	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++)
-		if (stat(*a, &ast) == 0 && S_ISREG(ast.st_mode) && same_file(&st, &ast))
-			return true;
-	return false;
+	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++) {
+		_cleanup_free_ char *real = hr_realpath(*a);
+		if (!real)
+			continue;
+		_cleanup_free_ char *dir = hr_xstrdup(real);
+		char *slash = strrchr(dir, '/');
+		slash[slash == dir ? 1 : 0] = '\0';
+		_cleanup_close_ int fd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st, dst;
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !root_only(&st) ||
+		    stat(dir, &dst) < 0 || !root_only(&dst) || !same_file(&st, hook))
+			continue;
+		return hr_path_normalise(*a);
+	}
+	return NULL;
 }
 
 static const char *policy_file(const struct hr_policy *policy)
@@ -180,8 +209,6 @@ static const char *policy_file(const struct hr_policy *policy)
 static char *refusal(const struct hooks_settings *s, const struct hr_policy *policy,
 		     const struct hr_json *h, const char *path, char **pin)
 {
-	char real[PATH_MAX], areal[PATH_MAX];
-
 	if (!s->allow)
 		return hr_xstrdup("this profile allows no hooks");
 	if (!path)
@@ -195,16 +222,16 @@ static char *refusal(const struct hooks_settings *s, const struct hr_policy *pol
 	_cleanup_free_ char *engine_why = NULL;
 	if (policy && policy->engine_hooks && engine_hook(h, path, pin, &engine_why) && !engine_why)
 		return NULL;
-	if (proc_exe_allowed(policy, lex))
+	/* Decided on the file the path opens to, and the runtime is handed
+	 * the allowlisted path itself: a /proc/<pid> reused by another
+	 * process, or a symlink changed, after this check changes nothing. */
+	struct stat st;
+	if (open_stat(path, &st) && (*pin = allowed_file(policy, &st)))
 		return NULL;
 	bool listed = false;
-	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a; a++) {
+	for (char **a = policy ? policy->allowed_hooks : NULL; a && *a && !listed; a++) {
 		_cleanup_free_ char *alex = hr_path_normalise(*a);
-		if (strcmp(lex, alex) != 0)
-			continue;
-		listed = true;
-		if (realpath(path, real) && realpath(alex, areal) && strcmp(real, areal) == 0)
-			return NULL;
+		listed = strcmp(lex, alex) == 0;
 	}
 	if (engine_why)
 		return hr_steal_ptr(&engine_why);
@@ -223,7 +250,7 @@ static void pin_hook(struct hr_ctx *ctx, struct hr_json *h, const char *where, c
 	/* A fix whatever the rule's action: the hook is allowed either way,
 	 * and pinned it runs the very file that was checked. */
 	hr_report_as(ctx, HR_ACTION_FIX, where, path, pin,
-		     "engine hook pinned to the installed binary it resolves to");
+		     "hook pinned to the host's allowed binary it opens to");
 	hr_json_set(h, "path", hr_json_new_string(pin));
 }
 

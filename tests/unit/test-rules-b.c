@@ -653,14 +653,19 @@ static const struct tcase hooks_cases[] = {
     {"unlisted hook warned", &hr_rule_hooks, NULL, NULL, HR_ACTION_WARN,
      HOOK("poststop", "@T@/evil/x"), 0, 0, 1, "evil", NULL, NULL},
     {"dot-dot to the same binary", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
-     HOOK("prestart", "@T@/hooks/../hooks/./ok"), 0, 0, 0, NULL, NULL, NULL},
+     HOOK("prestart", "@T@/hooks/../hooks/./ok"), 0, 0, 1, "/hooks/ok'", "/../", "pinned"},
     {"dot-dot out of the allowed dir", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
      HOOK("prestart", "@T@/hooks/ok/../../evil/x"), 0, 0, 1, NULL, "evil", NULL},
     {"symlinked dir then dot-dot", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
      HOOK("createContainer", "@T@/hooks/sub/../ok"), 0, 1, 1, NULL, NULL,
      "does not resolve to the allowlisted binary"},
-    {"symlink to the allowed hook", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
-     HOOK("startContainer", "@T@/hooks/link"), 0, 1, 1, NULL, NULL, NULL},
+    {"the allowed hook itself: left as it is", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("startContainer", "@T@/hooks/ok"), 0, 0, 0, "/hooks/ok'", NULL, NULL},
+    {"symlink to the allowed hook: pinned to the allowed file", &hr_rule_hooks, NULL, NULL,
+     HR_ACTION_DENY, HOOK("startContainer", "@T@/hooks/link"), 0, 0, 1, "/hooks/ok'", "hooks/link",
+     "pinned"},
+    {"a copy of the allowed hook, same name, elsewhere", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY,
+     HOOK("prestart", "@T@/evil/ok"), 0, 1, 1, NULL, NULL, "remedy"},
     {"relative hook path", &hr_rule_hooks, NULL, NULL, HR_ACTION_DENY, HOOK("prestart", "hooks/ok"),
      0, 1, 1, NULL, NULL, "not absolute"},
     {"case variant of the kind", &hr_rule_hooks, NULL, NULL, HR_ACTION_FIX,
@@ -688,6 +693,72 @@ static const struct tcase hooks_cases[] = {
     {"allow not a bool", &hr_rule_hooks, NULL, "{'allow':'yes'}", HR_ACTION_FIX, "{}", -2, 0, 0,
      NULL, NULL, NULL},
 };
+
+/*
+ * /proc/self/exe is judged by the file it opens to (this test binary),
+ * never by its readlink string: accepted only when that file is
+ * allowlisted, and then pinned to the allowlisted path.  An allowlisted
+ * file others can write counts for nothing.
+ */
+static void test_hooks_by_object(void)
+{
+	static char *self[2], *writable[2];
+	static struct hr_policy self_pol, writable_pol;
+	self[0] = hr_realpath("/proc/self/exe");
+	self_pol.allowed_hooks = self;
+	writable[0] = hr_xasprintf("%s/hooks/ok", tmp);
+	writable_pol.allowed_hooks = writable;
+	struct stat st;
+	if (!self[0] || stat(self[0], &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+		ok(1, "# SKIP /proc/self/exe: the test binary is not root's, root-only");
+	} else {
+		char *has = hr_xasprintf("'%s'", self[0]);
+		struct tcase c = {"/proc/self/exe of an allowlisted binary: pinned to it",
+				  &hr_rule_hooks,
+				  &self_pol,
+				  NULL,
+				  HR_ACTION_DENY,
+				  HOOK("prestart", "/proc/self/exe"),
+				  0,
+				  0,
+				  1,
+				  has,
+				  "/proc/self",
+				  "pinned"};
+		run_case(&c);
+		free(has);
+	}
+	struct tcase c2 = {"/proc/self/exe when another file is allowlisted",
+			   &hr_rule_hooks,
+			   &writable_pol,
+			   NULL,
+			   HR_ACTION_DENY,
+			   HOOK("prestart", "/proc/self/exe"),
+			   0,
+			   1,
+			   1,
+			   NULL,
+			   NULL,
+			   "remedy"};
+	run_case(&c2);
+	chmod(writable[0], 0777);
+	struct tcase c3 = {"an allowlisted file others can write is not allowed",
+			   &hr_rule_hooks,
+			   &writable_pol,
+			   NULL,
+			   HR_ACTION_DENY,
+			   HOOK("prestart", "@T@/hooks/ok"),
+			   0,
+			   1,
+			   1,
+			   NULL,
+			   NULL,
+			   "does not resolve"};
+	run_case(&c3);
+	chmod(writable[0], 0755);
+	free(self[0]);
+	free(writable[0]);
+}
 
 static struct hr_policy engine_pol;
 
@@ -1257,6 +1328,7 @@ static void setup(void)
 		free(d);
 	}
 	touch("hooks/ok", NULL);
+	touch("evil/ok", NULL);
 	touch("evil/x", NULL);
 	touch("ok", NULL);
 	touch("hooks/sub", "evil");
@@ -1328,6 +1400,7 @@ int main(void)
 	test_sysfs_chain();
 	test_socket_bind_mounted();
 	RUN_TABLE(hooks_cases);
+	test_hooks_by_object();
 	test_engine_hooks();
 	RUN_TABLE(images_cases);
 	RUN_TABLE(annotations_cases);
