@@ -472,6 +472,29 @@ static void check_listener(struct hr_ctx *ctx, const struct hr_json *sc)
 }
 
 /*
+ * SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps the kernel from turning on the
+ * Spectre-v4 (speculative store bypass) mitigation that installing a
+ * filter otherwise brings: the container's code could read across
+ * speculation what the mitigation hides.  Removed (fix) or refused.
+ */
+static void check_flags(struct hr_ctx *ctx, struct hr_json *sc)
+{
+	struct hr_json *flags = hr_json_get(sc, "flags");
+
+	if (!flags || flags->type != HR_JSON_ARRAY)
+		return;
+	for (size_t i = 0; i < flags->arr.len;) {
+		const char *f = hr_json_as_string(flags->arr.items[i]);
+		if (!f || strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") != 0 ||
+		    !hr_report(ctx, "linux.seccomp.flags", f, NULL,
+			       "the flag turns off the Spectre-v4 mitigation for the container"))
+			i++;
+		else
+			hr_json_array_remove(flags, i);
+	}
+}
+
+/*
  * An allow-everything profile with notify rules: the default profile with
  * those rules on top.  Returns the profile to scrub, NULL after a refusal
  * or a report that kept the config as it was.
@@ -525,6 +548,7 @@ static int seccomp_apply(struct hr_ctx *ctx, const void *settings, struct hr_err
 		return 0;
 	}
 	check_listener(ctx, sc);
+	check_flags(ctx, sc);
 	before = hr_json_brief(hr_json_get(sc, "defaultAction"));
 	if (allows_all(sc) && s->allow_custom && hr_seccomp_has_notify(sc)) {
 		if (!(sc = notify_on_default(ctx, s, sc, before, err)))

@@ -285,8 +285,41 @@ static void test_no_setid(void)
 	run_free(&r);
 }
 
+/* SECCOMP_FILTER_FLAG_SPEC_ALLOW turns off the Spectre-v4 mitigation. */
+static void test_spec_allow(void)
+{
+	static const char text[] =
+	    "{\"process\":{},\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	    "\"architectures\":[\"SCMP_ARCH_X86_64\"],\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\","
+	    "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\"syscalls\":[{\"names\":[\"getpid\"],"
+	    "\"action\":\"SCMP_ACT_ALLOW\"}]}}}";
+	struct run r;
+	run_rule(&r, parse(text), NULL);
+	const struct hr_json *flags = hr_json_get_path(r.ctx.spec, "linux/seccomp/flags");
+	_cleanup_free_ char *got = hr_json_brief(flags);
+	ok(r.rc == 0 && r.ctx.findings.denials == 0 && r.ctx.findings.len >= 1,
+	   "SPEC_ALLOW: a finding, no refusal under fix");
+	is_str(got, "[\"SECCOMP_FILTER_FLAG_LOG\"]", "SPEC_ALLOW stripped, other flags kept");
+	run_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	struct hr_error *err = NULL;
+	void *s = NULL;
+	r.ctx.entry = HR_ENTRY_CREATE;
+	r.ctx.policy = &policy;
+	r.ctx.spec = parse(text);
+	r.ctx.cur_rule = "seccomp";
+	r.ctx.cur_action = HR_ACTION_DENY;
+	hr_rule_seccomp.parse(NULL, "test.json", &s, &err);
+	r.rc = hr_rule_seccomp.apply(&r.ctx, s, &err);
+	hr_rule_seccomp.free_settings(s);
+	ok(r.rc == 0 && r.ctx.findings.denials >= 1, "SPEC_ALLOW refused under deny");
+	run_free(&r);
+}
+
 int main(void)
 {
+	test_spec_allow();
 	test_notify_kept();
 	test_listener();
 	test_no_setid();
