@@ -16,6 +16,7 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
+# shellcheck disable=SC2034 # read by tap_skip in common.sh
 HR_CORE=1
 hr_require_containers "hook allowlist by /proc/<pid>/exe"
 if ! expect_hardrun; then
@@ -45,8 +46,8 @@ hr_test_cleanup() {
 
 # exe_is PID PATH: wait (bounded) until PID's executable reads as PATH.
 exe_is() {
-	local i
-	for i in $(seq 200); do
+	local _
+	for _ in $(seq 200); do
 		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ] && return 0
 		sleep 0.05
 	done
@@ -60,6 +61,7 @@ make_bundle "$H" sh -c "cp /bin/busybox $A/dockerd && ln -s dockerd $A/sleep && 
 jq --arg a "$A" '.root.readonly = false | .mounts += [{destination: $a, type: "tmpfs", source: "tmpfs", options: ["mode=755"]}]' \
 	"$H/config.json" >"$H/c" && mv "$H/c" "$H/config.json"
 hr_new_id hf-h
+# shellcheck disable=SC2154 # set by hr_new_id
 hid=$id
 rt create -b "$H" "$hid" </dev/null >/dev/null 2>&1 && rt start "$hid" >/dev/null 2>&1
 hpid=$(rt state "$hid" 2>/dev/null | jq -r .pid)
