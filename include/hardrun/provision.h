@@ -77,6 +77,14 @@ struct hr_plan {
 void hr_plan_free(struct hr_plan *pl);
 /* A zeroed view appended to the plan (fds at -1). */
 struct hr_view *hr_plan_add_view(struct hr_plan *pl);
+/*
+ * A later rule removed mounts[index] from the config: its view (if any) is
+ * dropped and the views of the mounts after it follow their mount, so a
+ * view is never made for, or patched into, another mount than the one the
+ * rules judged.  Every rule that removes a mount after views were planned
+ * calls this.
+ */
+void hr_plan_mount_removed(struct hr_plan *pl, size_t index);
 void hr_ovl_fds_free(struct hr_ovl_fds *o);
 
 /*

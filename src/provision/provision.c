@@ -61,6 +61,26 @@ void hr_plan_free(struct hr_plan *pl)
 	}
 }
 
+void hr_plan_mount_removed(struct hr_plan *pl, size_t index)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; pl && i < pl->n_views; i++) {
+		struct hr_view *v = &pl->views[i];
+		if (!v->rootfs && v->index == index) {
+			if (v->fd >= 0)
+				close(v->fd);
+			hr_ovl_fds_free(&v->ovl);
+			continue;
+		}
+		if (!v->rootfs && v->index > index)
+			v->index--;
+		pl->views[k++] = *v;
+	}
+	if (pl)
+		pl->n_views = k;
+}
+
 struct hr_view *hr_plan_add_view(struct hr_plan *pl)
 {
 	struct hr_view *v;

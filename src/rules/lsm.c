@@ -38,6 +38,7 @@
 #include "hardrun/json.h"
 #include "hardrun/lsm.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/spec.h"
 #include "hardrun/util.h"
@@ -539,8 +540,10 @@ static int replace_helper_mount(struct hr_ctx *ctx, const char *helper, struct h
 
 	for (size_t i = ms->arr.len; i-- > 0;) {
 		const char *d = hr_json_as_string(hr_json_get(ms->arr.items[i], "destination"));
-		if (d && hr_startswith(d, "/.hardrun") && (d[9] == '\0' || d[9] == '/'))
+		if (d && hr_startswith(d, "/.hardrun") && (d[9] == '\0' || d[9] == '/')) {
 			hr_json_array_remove(ms, i);
+			hr_plan_mount_removed(ctx->plan, i);
+		}
 	}
 	hr_json_set(m, "destination", hr_json_new_string(HELPER_DEST));
 	hr_json_set(m, "type", hr_json_new_string("bind"));

@@ -555,6 +555,24 @@ static int setup(void)
 	return 0;
 }
 
+/* A later rule's removal of a mount takes its view with it and moves the others along. */
+static void test_mount_removed(void)
+{
+	struct hr_plan pl = {0};
+
+	for (size_t i = 0; i < 3; i++)
+		hr_plan_add_view(&pl)->index = i;
+	hr_plan_add_view(&pl)->rootfs = true;
+	hr_plan_mount_removed(&pl, 1);
+	ok(pl.n_views == 3 && pl.views[0].index == 0 && pl.views[1].index == 1 &&
+	       pl.views[2].rootfs,
+	   "mounts[1] removed: its view is dropped, mounts[2]'s view follows it to index 1");
+	hr_plan_mount_removed(&pl, 5);
+	ok(pl.n_views == 3 && pl.views[1].index == 1,
+	   "removing a mount with no view moves nothing before it");
+	hr_plan_free(&pl);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -570,6 +588,7 @@ int main(void)
 	test_dbus();
 	test_overlay_options();
 	test_property();
+	test_mount_removed();
 	hr_rule_userns.free_settings(userns_set);
 	hr_rule_mounts.free_settings(mounts_set);
 	cmd = hr_xasprintf("rm -rf %s", tmp);
