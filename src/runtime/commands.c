@@ -527,6 +527,11 @@ static int cmd_events(const struct hr_cli *cli, struct hr_error **err)
 	return hr_error_set(err, ENOTSUP, "events is not supported by the builtin runtime");
 }
 
+static int cmd_spec(const struct hr_cli *cli, struct hr_error **err)
+{
+	return hr_rt_spec_write(hr_cli_flag(cli, "bundle"), hr_cli_flag_bool(cli, "rootless"), err);
+}
+
 static int cmd_features_cli(const struct hr_cli *cli, struct hr_error **err)
 {
 	(void)cli;
@@ -549,6 +554,7 @@ static const struct {
     {"events", true, cmd_events},
     {"update", true, cmd_update},
     {"features", false, cmd_features_cli},
+    {"spec", false, cmd_spec},
 };
 
 int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **err)
@@ -570,7 +576,7 @@ int hr_rt_command(const struct hr_cli *cli, int *exit_status, struct hr_error **
 						   "%s: container id cannot be empty", cmd);
 		return commands[i].fn(cli, err);
 	}
-	/* checkpoint, restore, spec...: a command runc has that we do not (exit 1, as runc without
+	/* checkpoint, restore...: a command runc has that we do not (exit 1, as runc without
 	 * criu) */
 	return hr_error_set(err, ENOTSUP, "%s is not supported by the builtin runtime", cmd);
 }

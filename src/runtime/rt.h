@@ -308,4 +308,8 @@ int hr_rt_exec(const struct hr_cli *cli, int *exit_status, struct hr_error **err
 /* commands.c */
 int hr_rt_kill_all(const struct hr_rt_state *s, int sig);
 
+/* spec.c: runc 1.1.5's example config.json */
+char *hr_rt_spec_text(bool rootless, unsigned uid, unsigned gid);
+int hr_rt_spec_write(const char *bundle, bool rootless, struct hr_error **err);
+
 #endif
