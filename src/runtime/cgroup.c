@@ -160,6 +160,23 @@ int hr_rt_cgroup_apply_v1(const struct hr_rt_resources *r, char *dirs[], struct 
 
 /* cgroup2 files: the v1 values converted as runc converts them; cpu period
  * and quota are one write to cpu.max. */
+/*
+ * linux.resources.unified, last (runc's order): each key a file of the
+ * container's own cgroup, never a path to another one.  A key the kernel
+ * has no file for is an error naming it.
+ */
+static int apply_unified(char **kv, const char *dir, struct hr_error **err)
+{
+	for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
+		if (!kv[i][0] || strchr(kv[i], '/') || !strcmp(kv[i], ".") || !strcmp(kv[i], ".."))
+			return hr_error_set(
+			    err, 0, "linux.resources.unified: `%s` is not a cgroup file", kv[i]);
+		if (cg_write(dir, kv[i], kv[i + 1], err) < 0)
+			return hr_err_wrap(err, "linux.resources.unified.%s", kv[i]);
+	}
+	return 0;
+}
+
 int hr_rt_cgroup_apply_v2(const struct hr_rt_resources *r, const char *dir, struct hr_error **err)
 {
 	char v[64];
@@ -199,7 +216,7 @@ int hr_rt_cgroup_apply_v2(const struct hr_rt_resources *r, const char *dir, stru
 		if (cg_write(dir, "cpu.max", v, err) < 0)
 			return -1;
 	}
-	return 0;
+	return apply_unified(r->unified, dir, err);
 }
 
 static int create_v2(const struct hr_rt_config *c, struct hr_error **err)
@@ -373,6 +390,10 @@ int hr_rt_cgroup_create(const struct hr_rt_config *c, struct hr_error **err)
 	char *dirs[N_LIMITED];
 	int r = 0;
 
+	/* runc 1.1.5's validation: no v2 file names on a v1 host (nothing made) */
+	if (!is_v2() && c->res.unified && c->res.unified[0])
+		return hr_error_set(err, 0,
+				    "invalid configuration: cannot use unified on cgroup v1");
 	/* an existing frozen cgroup would stop the init as it joins, and
 	 * create would wait for it forever: refuse, as runc does */
 	if (cgroup_freezing(c->cgroups_path))

@@ -503,6 +503,8 @@ static int cmd_update(const struct hr_cli *cli, struct hr_error **err)
 	else
 		ret = hr_rt_cgroup_update(s.cgroups_path, &r, err);
 	hr_rt_state_free(&s);
+	hr_strv_free(r.device_rules);
+	hr_strv_free(r.unified);
 	return ret;
 }
 

@@ -404,6 +404,12 @@ void hr_rt_resources_load(const struct hr_json *r, struct hr_rt_resources *out)
 	if (hr_json_is_null(r))
 		return;
 	load_device_rules(hr_json_get(r, "devices"), out);
+	if ((v = hr_json_get(r, "unified")) && v->type == HR_JSON_OBJECT)
+		for (size_t i = 0; i < v->obj.len; i++) {
+			const char *val = hr_json_as_string(v->obj.members[i].value);
+			hr_strv_push(&out->unified, v->obj.members[i].key);
+			hr_strv_push(&out->unified, val ? val : "");
+		}
 	if ((v = hr_json_get_path(r, "pids/limit")))
 		hr_json_as_int64(v, &out->pids_limit);
 	if ((v = hr_json_get_path(r, "memory/limit")))
@@ -761,6 +767,7 @@ void hr_rt_config_free(struct hr_rt_config *c)
 	hr_strv_free(c->sysctl);
 	free(c->cgroups_path);
 	hr_strv_free(c->res.device_rules);
+	hr_strv_free(c->res.unified);
 	for (int k = 0; k < HR_HOOK_N; k++) {
 		for (size_t i = 0; i < c->n_hooks[k]; i++) {
 			free(c->hooks[k][i].path);

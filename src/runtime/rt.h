@@ -118,6 +118,7 @@ struct hr_rt_resources {
 	int64_t cpu_quota;
 	uint64_t cpu_period;
 	char **device_rules; /* "allow c 1:3 rwm" / "deny a *:* rwm", in order; owned */
+	char **unified;	     /* linux.resources.unified: key, value, key, value...; owned */
 	bool unapplied_ok;   /* hr_rt_host.unapplied_ok; false (refuse) unless the host said */
 };
 

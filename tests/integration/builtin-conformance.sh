@@ -455,4 +455,27 @@ else
 		tap_fail "runc spec through a symlink" "rc=$rc"
 fi
 
+# ---- 14. linux.resources.unified on a cgroup v1 host: refused as runc 1.1.5 ----
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && [ -w /sys/fs/cgroup/pids ]; then
+	B=$WORK/unified
+	bundle "$B" true
+	jqset "$B" --arg p "/b2-unified-$U" '.process.terminal = false | .linux.cgroupsPath = $p | .linux.resources.unified = {"pids.max": "10"}'
+	id="b2-unified-$U"
+	IDS+=("$id")
+	(cd "$B" && T 30 run -d "$id" </dev/null >/dev/null 2>"$WORK/unified.err")
+	rc=$?
+	[ $rc = 1 ] && grep -q "cannot use unified on cgroup v1" "$WORK/unified.err" &&
+		! RT state "$id" >/dev/null 2>&1 && [ ! -e "/sys/fs/cgroup/pids/b2-unified-$U" ] &&
+		tap_ok "resources.unified on cgroup v1: refused (exit 1, runc's words), nothing made" ||
+		tap_fail "resources.unified on v1" "rc=$rc $(cat "$WORK/unified.err")"
+	# an empty map is no request: runc runs it
+	jqset "$B" '.linux.resources.unified = {}'
+	(cd "$B" && T 30 run "$id" </dev/null >/dev/null 2>"$WORK/unified.err") &&
+		tap_ok "an empty resources.unified runs on cgroup v1" ||
+		tap_fail "empty resources.unified" "$(cat "$WORK/unified.err")"
+	rmdir /sys/fs/cgroup/*/"b2-unified-$U" 2>/dev/null
+else
+	tap_skip "resources.unified on cgroup v1" "not a cgroup v1 host"
+fi
+
 tap_end

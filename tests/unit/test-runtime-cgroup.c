@@ -73,6 +73,20 @@ static void test_v2(void)
 	is_str(slurp(dir, "pids.max"), "max", "pids.limit -1 -> max");
 	is_str(slurp(dir, "memory.max"), "max", "memory.limit -1 -> max");
 	is_str(slurp(dir, "cpu.max"), "max 20000", "a period without quota -> max PERIOD");
+	/* linux.resources.unified: files of this cgroup only, after the rest */
+	char *kv[] = {"pids.max", "7", NULL, NULL, NULL};
+	touch(dir, "pids.max");
+	r = (struct hr_rt_resources){.unified = kv};
+	ok(hr_rt_cgroup_apply_v2(&r, dir, &err) == 0, "unified written");
+	is_str(slurp(dir, "pids.max"), "7", "unified.pids.max written");
+	kv[0] = "../pids.max";
+	ok(hr_rt_cgroup_apply_v2(&r, dir, &err) < 0 && err && strstr(err->msg, "../pids.max"),
+	   "a unified key with a / is refused, naming it");
+	hr_error_clear(&err);
+	kv[0] = "no.such";
+	ok(hr_rt_cgroup_apply_v2(&r, dir, &err) < 0 && err && strstr(err->msg, "no.such"),
+	   "a unified key with no file is an error naming it");
+	hr_error_clear(&err);
 	unlink(strcat(strcpy((char[600]){0}, dir), "/cpu.max"));
 	r = (struct hr_rt_resources){.cpu_quota = 1000};
 	ok(hr_rt_cgroup_apply_v2(&r, dir, &err) < 0 && err && strstr(err->msg, "cpu.max"),
