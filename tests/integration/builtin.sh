@@ -267,20 +267,22 @@ HRB delete --force b-exec-$U && tap_ok "delete --force a running container" || t
 # hooks: all six, with the state JSON on stdin; a policy allowing this hook path
 B=$WORK/hooks
 bundle "$B" true
-mkdir -p "$WORK/hk"
+mkdir -p "$WORK/hk" "$WORK/hkbin"
 chmod 777 "$WORK/hk" # createContainer runs as the container's root (a mapped uid)
-printf '#!/bin/sh\ncat >"%s/$1.json"\n' "$WORK/hk" >"$WORK/hk/hook.sh"
+# The hook itself in a directory only root can write (hardrun refuses an
+# allowed hook that anybody could swap); its output goes to hk.
+printf '#!/bin/sh\ncat >"%s/$1.json"\n' "$WORK/hk" >"$WORK/hkbin/hook.sh"
 # startContainer runs inside: the same path in the rootfs holds the container's own copy
-mkdir -p "$B/rootfs$WORK/hk"
-printf '#!/bin/sh\ncat >"/tmp/$1.json"\n' >"$B/rootfs$WORK/hk/hook.sh"
-chmod 755 "$WORK/hk/hook.sh" "$B/rootfs$WORK/hk/hook.sh"
-echo "{\"hooks\":{\"allowed\":[\"$WORK/hk/hook.sh\"]}}" >"$WORK/hk/policy.json"
+mkdir -p "$B/rootfs$WORK/hkbin"
+printf '#!/bin/sh\ncat >"/tmp/$1.json"\n' >"$B/rootfs$WORK/hkbin/hook.sh"
+chmod 755 "$WORK/hkbin/hook.sh" "$B/rootfs$WORK/hkbin/hook.sh"
+echo "{\"hooks\":{\"allowed\":[\"$WORK/hkbin/hook.sh\"]}}" >"$WORK/hk/policy.json"
 h() { echo "[{\"path\":\"$1\",\"args\":[\"hook.sh\",\"$2\"]}]"; }
-bundle_set "$B" ".root.readonly = false | .hooks = {prestart: $(h "$WORK/hk/hook.sh" prestart),
-	createRuntime: $(h "$WORK/hk/hook.sh" createRuntime),
-	createContainer: $(h "$WORK/hk/hook.sh" createContainer),
-	startContainer: $(h "$WORK/hk/hook.sh" startContainer),
-	poststart: $(h "$WORK/hk/hook.sh" poststart), poststop: $(h "$WORK/hk/hook.sh" poststop)}"
+bundle_set "$B" ".root.readonly = false | .hooks = {prestart: $(h "$WORK/hkbin/hook.sh" prestart),
+	createRuntime: $(h "$WORK/hkbin/hook.sh" createRuntime),
+	createContainer: $(h "$WORK/hkbin/hook.sh" createContainer),
+	startContainer: $(h "$WORK/hkbin/hook.sh" startContainer),
+	poststart: $(h "$WORK/hkbin/hook.sh" poststart), poststop: $(h "$WORK/hkbin/hook.sh" poststop)}"
 if (cd "$B" && HRB --hardrun-policy "$WORK/hk/policy.json" run b-hooks-$U 2>"$WORK/err"); then
 	for k in prestart createRuntime createContainer poststart poststop; do
 		id=$(jq -r .id "$WORK/hk/$k.json" 2>/dev/null)
