@@ -151,7 +151,7 @@ rc=$?
 rt exec -d --cap CAP_CHOWN --pid-file "$WORK/exec.pid" "$A" sleep 300 </dev/null >"$WORK/exec.log" 2>&1
 epid=$(cat "$WORK/exec.pid" 2>/dev/null)
 if refused_status "$rc" && { [ -z "$epid" ] || [ "$(capeff "$epid")" = "$(capeff "$apid")" ]; } &&
-	[ "$(head -n1 "$STATE/containers/$A")" = untrusted ]; then
+	[ "$(basename "$(head -n1 "$STATE/containers/$A")" .json)" = untrusted ]; then
 	tap_ok "create of a live id refused; the live one's exec keeps its capabilities (CapEff $(capeff "$epid"))"
 else
 	tap_fail "refused create of a live id leaves its exec alone" "create exit $rc: $(tail -n1 "$WORK/relive.log")" \
