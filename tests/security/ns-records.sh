@@ -185,6 +185,43 @@ else
 		"$(cat "$WORK/cgroup.log" 2>/dev/null)"
 fi
 
+# 7b. a fresh cgroup beneath the victim's: it would count against the
+# victim's pids.max (the hierarchy charges a child's tasks to its parent)
+pcur=${pmax%/pids.max}/pids.current
+pcur_before=$(cat "$pcur" 2>/dev/null)
+bundle "$WORK/b7b" sleep 1000
+bundle_set "$WORK/b7b" ".linux.cgroupsPath = \"/$CG/pu-sub\""
+if [ -n "$pcur_before" ] && attempt cgbelow "$WORK/b7b" "beneath an existing cgroup with tasks" &&
+	[ "$(cat "$pmax")" = 50 ] && [ "$(cat "$pcur")" = "$pcur_before" ] &&
+	[ ! -e "${pmax%/pids.max}/pu-sub" ]; then
+	tap_ok "cgroupsPath beneath a live container's cgroup: refused; its pids.current is still $pcur_before, pids.max 50, no child cgroup made"
+else
+	tap_fail "cgroupsPath beneath another container's cgroup" \
+		"pids.max: $(cat "$pmax" 2>/dev/null) pids.current: $(cat "$pcur" 2>/dev/null) (was $pcur_before)" \
+		"$(cat "$WORK/cgbelow.log" 2>/dev/null)"
+fi
+
+# 7c. a caller's own mapping, refused by a later rule (a never-allowed
+# capability under a profile that refuses capabilities): no caller claim,
+# no MCS pair, no range left in hardrun's state
+bundle "$WORK/b7c" sleep 1000
+bundle_set "$WORK/b7c" ".linux.namespaces += [{type: \"user\"}]
+	| .linux.uidMappings = [{containerID: 0, hostID: 310000000, size: 65536}]
+	| .linux.gidMappings = [{containerID: 0, hostID: 310000000, size: 65536}]
+	| .process.user = {uid: 1000, gid: 1000}
+	| .process.capabilities.bounding += [\"CAP_SYS_MODULE\"]"
+new_id capref
+if (timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" --hardrun-profile restricted run -d \
+	--bundle "$WORK/b7c" "$id" </dev/null >"$WORK/capref.log" 2>&1) 2>/dev/null; then
+	tap_fail "a later refusal leaves no caller claim" "it started" "$(cat "$WORK/capref.log")"
+elif grep -qF CAP_SYS_MODULE "$WORK/capref.log" && [ ! -e "$STATE/callers/$id" ] &&
+	[ ! -e "$STATE/selinux/$id" ] && [ ! -e "$STATE/pods/$id" ]; then
+	tap_ok "a caller mapping refused by a later rule (CAP_SYS_MODULE): no caller claim, no MCS pair left"
+else
+	tap_fail "a later refusal leaves no caller claim" "$(ls "$STATE/callers" "$STATE/selinux" 2>&1 | tr '\n' ' ')" \
+		"$(cat "$WORK/capref.log")"
+fi
+
 # 8. two containers with the same mapping of their own, above the pool
 mapped() { # mapped DIR HOSTID
 	bundle "$1" sleep 1000
@@ -283,11 +320,36 @@ if command -v ip >/dev/null && ip netns add "sn-$$" 2>/dev/null; then
 	else
 		tap_fail "net sysctls for the host's netns" "$(cat "$WORK/hostnet.log")"
 	fi
+	# a netns made for the container, refused by a later rule: the sysctls
+	# and low ports were only planned, so the netns keeps its values
+	ip netns add "pu-$$" 2>/dev/null
+	pu_ping=$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')
+	pu_port=$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	bundle "$WORK/pr" sleep 1000
+	bundle_set "$WORK/pr" ".linux.sysctl = {\"net.ipv4.ping_group_range\": \"0 0\"}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/pu-$$\" else . end)
+		| .process.user = {uid: 1000, gid: 1000}
+		| .process.capabilities.bounding += [\"CAP_SYS_MODULE\"]"
+	new_id netref
+	if ! (timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" --hardrun-profile restricted run -d \
+		--bundle "$WORK/pr" "$id" </dev/null >"$WORK/netref.log" 2>&1) 2>/dev/null &&
+		grep -qF CAP_SYS_MODULE "$WORK/netref.log" &&
+		[ "$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')" = "$pu_ping" ] &&
+		[ "$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$pu_port" ] &&
+		[ ! -e "$STATE/selinux/$id" ]; then
+		tap_ok "a netns made for the container, refused by a later rule: its ping_group_range ('$pu_ping') and low ports ($pu_port) unchanged"
+	else
+		tap_fail "a later refusal leaves the netns's sysctls" \
+			"ping_group_range: $(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range) (was $pu_ping) port start: $(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start) (was $pu_port)" \
+			"$(cat "$WORK/netref.log")"
+	fi
+	ip netns del "pu-$$"
 	rt delete -f "$pm" >/dev/null 2>&1
 	ip netns del "sn-$$"
 else
 	tap_skip "podman-style netns" "no ip(8) netns"
 	tap_skip "net sysctls for the host's netns" "no ip(8) netns"
+	tap_skip "a later refusal leaves the netns's sysctls" "no ip(8) netns"
 fi
 
 tap_end
