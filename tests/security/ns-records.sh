@@ -278,6 +278,27 @@ else
 		"record: $(tr '\n' ' ' <"$STATE/pods/$sb" 2>/dev/null) sandbox: $sbino"
 fi
 
+# 9b. `check` never writes: a sandbox record whose user namespace is not
+# yet pinned (the pin failed, or an older hardrun made it) stays as it is
+# when a member's config is checked; the identity is pinned only by a
+# create's provision
+if [ -f "$STATE/pods/$sb" ]; then
+	cp -p "$STATE/pods/$sb" "$WORK/sb.record"
+	grep -v '^userns=' "$WORK/sb.record" >"$STATE/pods/$sb"
+	before=$(sha256sum <"$STATE/pods/$sb")
+	rt check --bundle "$WORK/m" >"$WORK/check.log" 2>&1
+	crc=$?
+	if [ "$(sha256sum <"$STATE/pods/$sb")" = "$before" ] &&
+		! grep -q '^userns=' "$STATE/pods/$sb"; then
+		tap_ok "check of a pod member writes nothing into the sandbox's record"
+	else
+		tap_fail "check is read-only" "record: $(tr '\n' ' ' <"$STATE/pods/$sb") rc=$crc" "$(cat "$WORK/check.log")"
+	fi
+	cp -p "$WORK/sb.record" "$STATE/pods/$sb"
+else
+	tap_fail "check is read-only" "no record of the sandbox $sb"
+fi
+
 # 10. podman's default network with Debian's containers.conf: a netns the
 # host made for the container, net.ipv4.ping_group_range=0 0, a server on 80
 if command -v ip >/dev/null && ip netns add "sn-$$" 2>/dev/null; then
