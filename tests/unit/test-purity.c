@@ -70,7 +70,8 @@ static struct hr_json *config(const char *extra)
 	    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"%s/bundle/rootfs\"},"
 	    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}%s},"
 	    "\"linux\":{\"namespaces\":[{\"type\":\"user\"},{\"type\":\"mount\"},"
-	    "{\"type\":\"pid\"},{\"type\":\"network\"}],"
+	    "{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+	    "{\"type\":\"uts\"}],"
 	    "\"uidMappings\":[{\"containerID\":0,\"hostID\":%lu,\"size\":65536}],"
 	    "\"gidMappings\":[{\"containerID\":0,\"hostID\":%lu,\"size\":65536}]}}",
 	    tmp, extra, host_id, host_id);
