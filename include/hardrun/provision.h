@@ -115,7 +115,7 @@ struct hr_plan {
 	char *pod_pin;
 };
 
-/* What the netns step did, for its undo (provision-netns.c). */
+/* What the netns step did, for its undo (src/provision/netns.c). */
 struct hr_netns_done {
 	int home;     /* this process's netns before (-1: none opened) */
 	bool entered; /* setns done */

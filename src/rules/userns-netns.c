@@ -6,7 +6,7 @@
  * and then cannot enter such a netns, nor write its net.* sysctls, so
  * hardrun enters it before the runtime.  What happens there is decided
  * here (netns_decide: pure over the facts gathered) into the plan, and
- * done by provision only once no rule denied (src/provision-netns.c):
+ * done by provision only once no rule denied (src/provision/netns.c):
  * net.* sysctls the orchestrator asked for, and low
  * ports, only in a netns made for this container or pod, never in the
  * host's or another container's.
