@@ -15,7 +15,8 @@
 
 /*
  * Allocate (or, for the same id, return again) a category pair c<a>,c<b>
- * for container `id`; with persist false nothing is written (dry run).
+ * for container `id`; with persist false nothing is created, locked or
+ * written (the rules' dry pick: id's own pair if it holds one).
  */
 int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
 			struct hr_error **err);

@@ -28,6 +28,7 @@ struct hr_pod {
 	uint32_t start, size;
 	struct hr_nsid userns; /* the sandbox's user namespace */
 	long pid;	       /* the sandbox's init, as its runtime's state names it */
+	bool pinned;	       /* userns is the record's (else the live one, unrecorded) */
 };
 
 /* Record sandbox as a pod hardrun made, with its id range (at its create). */
@@ -39,11 +40,15 @@ int hr_pod_record(const struct hr_policy *p, const char *sandbox, const char *ru
  * root: 1 and *out filled; 0 when hardrun made no such pod (not a sandbox,
  * another runtime root, a forged id); < 0 with *err when the record exists
  * but the sandbox's user namespace is not the one recorded (or does not
- * map exactly the recorded range).  The namespace's identity is written
- * into the record at the first call and compared at every later one.
+ * map exactly the recorded range).  Never writes: the namespace's identity,
+ * once pinned in the record (hr_pod_pin), is compared at every call.
  */
 int hr_pod_lookup(const struct hr_policy *p, const char *sandbox, const char *runtime_root,
 		  struct hr_pod *out, struct hr_error **err);
+
+/* Pin the sandbox's user namespace identity into its record (once). */
+int hr_pod_pin(const struct hr_policy *p, const char *sandbox, const char *runtime_root,
+	       struct hr_error **err);
 
 /*
  * The pod a config says it belongs to (a CRI container's sandbox-id), as
@@ -80,5 +85,13 @@ bool hr_idext_inside(const struct hr_idext *e, const struct hr_idext *allowed, s
  */
 int hr_idclaim_caller(const struct hr_policy *p, const char *key, const char *runtime_root,
 		      const struct hr_idext *ext, size_t n, char **holder, struct hr_error **err);
+
+/* Read only (no lock, no write): 1 and *holder when a live claim other than
+ * key's overlaps ext, else 0.  What the rules decide on. */
+int hr_idclaim_holder(const struct hr_policy *p, const char *key, const struct hr_idext *ext,
+		      size_t n, char **holder);
+
+/* Drop key's caller claim (provision's undo). */
+void hr_idclaim_release(const struct hr_policy *p, const char *key);
 
 #endif

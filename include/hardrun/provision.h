@@ -8,6 +8,7 @@
 
 #include "hardrun/error.h"
 #include "hardrun/json.h"
+#include "hardrun/podrec.h"
 
 struct hr_policy;
 
@@ -63,13 +64,71 @@ struct hr_range_claim {
 	bool pod_record;	  /* ACQUIRE for a CRI sandbox: record the pod with it */
 };
 
+/* Host ids a caller's own mapping uses, claimed under callers.lock (podrec.h). */
+#define HR_PLAN_MAX_EXTENTS 64
+struct hr_caller_claim {
+	size_t n; /* 0: nothing to claim */
+	struct hr_idext ext[HR_PLAN_MAX_EXTENTS];
+};
+
+/*
+ * A network namespace made for this container (or its pod) that its user
+ * namespace will not own: provision enters it (hardrun stays there for the
+ * runtime's exec) and writes the net.* sysctls the rules allowed.
+ */
+#define HR_PLAN_MAX_SYSCTLS 64
+struct hr_netns_plan {
+	char *path;	/* NULL: nothing to enter */
+	bool low_ports; /* ip_unprivileged_port_start=0 there */
+	bool shift;	/* values in container gids: shift by the claimed range */
+	size_t n;
+	char *key[HR_PLAN_MAX_SYSCTLS];
+	/* as the netns's owner reads it, or (shift) ping_group_range in
+	 * container gids, turned into host gids with the range provision claims */
+	char *value[HR_PLAN_MAX_SYSCTLS];
+};
+
+/*
+ * A container SELinux label: the rules put a label with a dry-picked MCS
+ * pair into the spec; provision allocates the pair for good and rewrites
+ * process.selinuxLabel (and linux.mountLabel) with it.
+ */
+struct hr_mcs_plan {
+	bool want;
+	bool mount_label;	   /* also linux.mountLabel (create) */
+	char *proc_ctx, *file_ctx; /* lxc_contexts' process/file contexts */
+	char *state_dir;	   /* <state_dir>/selinux holds the pairs */
+};
+
 struct hr_plan {
+	const char *runtime_root; /* the runtime's state root (borrowed; NULL: default) */
 	struct hr_range_claim range;
 	struct hr_view *views;
 	size_t n_views;
 	bool chown_fallback; /* rootfs: chown in place where idmapping is impossible */
 	bool in_memory;	     /* rootfs left detached for the builtin runtime */
+	struct hr_caller_claim callers;
+	struct hr_netns_plan netns;
+	struct hr_mcs_plan mcs;
+	/* a pod sandbox whose user namespace identity is not yet in its
+	 * record: provision pins it (hr_pod_pin) */
+	char *pod_pin;
 };
+
+/* What the netns step did, for its undo (src/provision/netns.c). */
+struct hr_netns_done {
+	int home;     /* this process's netns before (-1: none opened) */
+	bool entered; /* setns done */
+	size_t n;
+	char *key[HR_PLAN_MAX_SYSCTLS + 1], *old[HR_PLAN_MAX_SYSCTLS + 1];
+};
+void hr_netns_plan_clear(struct hr_netns_plan *np);
+void hr_netns_done_clear(struct hr_netns_done *d);
+/* Enter np->path and write its sysctls (ping_group_range shifted by start). */
+int hr_provision_netns(const struct hr_netns_plan *np, uint32_t start, struct hr_netns_done *d,
+		       struct hr_error **err);
+/* Every sysctl back to its earlier value, this process back home. */
+void hr_provision_netns_undo(struct hr_netns_done *d);
 
 /* The record of what provision replaced, for the next create from the bundle. */
 #define HR_UNDO_ANNOTATION "run.hardrun.userns"
@@ -94,7 +153,11 @@ void hr_ovl_fds_free(struct hr_ovl_fds *o);
  * memory, root.path stays and *rootfs_fd gets the detached tree), recording
  * what it replaced in the spec's HR_UNDO_ANNOTATION (not in memory: that
  * config never reaches the bundle).  All or nothing: on failure every view
- * made so far is unmounted and the range claimed here released.  The rootfs
+ * made so far is unmounted and the range claimed here released.  Order:
+ * range, caller ids, MCS pair, views, pod pin, and the network namespace
+ * last (it changes this process: setns); each is undone on a later
+ * failure (sysctls get their earlier values back, and this process its
+ * own netns).  The rootfs
  * chown fallback (plan->chown_fallback, where the file system cannot be
  * idmapped) cannot be undone, as before.
  */

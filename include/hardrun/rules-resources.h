@@ -56,6 +56,11 @@ struct hr_cgroup_facts {
 	bool is_root;	     /* it names a hierarchy's root */
 	bool exists;	     /* a cgroup of that path exists in some hierarchy */
 	unsigned long tasks; /* non-zero: it, or a cgroup below it, has tasks */
+	/* a cgroup above it (below the hierarchy's root, outside hardrun's own
+	 * cgroup and its parents) holds tasks in a hierarchy whose limits count
+	 * children (pids, memory, unified): another container's */
+	bool under_tasks;
+	char under[256]; /* that cgroup, for the message */
 };
 
 /*

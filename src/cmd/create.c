@@ -104,7 +104,7 @@ int hr_harden(const struct hr_cli *cli, const struct hr_policy *policy, const ch
 	hr_test_point("claimed", NULL);
 	h->original = original_for(h->spec, mode);
 
-	_cleanup_(hr_plan_free) struct hr_plan plan = {0};
+	_cleanup_(hr_plan_free) struct hr_plan plan = {.runtime_root = cli->state_root};
 	struct hr_ctx ctx = {
 	    .entry = HR_ENTRY_CREATE,
 	    .spec = h->spec,

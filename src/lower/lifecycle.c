@@ -213,8 +213,7 @@ void hr_container_release_unless_live(const struct hr_policy *policy, const char
 	if (hr_runtime_has(runtime_root, id)) {
 		/* A pod sandbox the runtime has just created: its user namespace
 		 * goes into hardrun's record now, before any member names it. */
-		struct hr_pod pod;
-		if (hr_pod_lookup(policy, id, runtime_root, &pod, &e) < 0) {
+		if (hr_pod_pin(policy, id, runtime_root, &e) < 0) {
 			hr_warn("pod record of %s: %s", id, e->msg);
 			hr_error_clear(&e);
 		}

@@ -108,7 +108,7 @@ int hr_pod_lookup(const struct hr_policy *p, const char *sandbox, const char *ru
 		  struct hr_pod *out, struct hr_error **err)
 {
 	_cleanup_close_ int d = -1;
-	_cleanup_free_ char *text = NULL, *root = NULL, *ns = NULL, *copy = NULL;
+	_cleanup_free_ char *text = NULL, *root = NULL, *ns = NULL;
 	struct hr_ns_facts f;
 	struct hr_pod pod = {0};
 
@@ -119,8 +119,7 @@ int hr_pod_lookup(const struct hr_policy *p, const char *sandbox, const char *ru
 	d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0 || hr_read_file_at(d, sandbox, 4096, &text, NULL, NULL) < 0)
 		return 0;
-	copy = hr_xstrdup(text);
-	if (pod_parse(copy, &pod, &root) < 0 || strcmp(root, hr_runtime_root(runtime_root)) != 0)
+	if (pod_parse(text, &pod, &root) < 0 || strcmp(root, hr_runtime_root(runtime_root)) != 0)
 		return 0;
 	if (hr_runtime_init_pid(runtime_root, sandbox, &pod.pid, err) < 0)
 		return hr_err_wrap(err, "pod sandbox `%s`", sandbox);
@@ -137,16 +136,32 @@ int hr_pod_lookup(const struct hr_policy *p, const char *sandbox, const char *ru
 				    "pod sandbox `%s`: its user namespace is not the one hardrun "
 				    "made for the pod",
 				    sandbox);
-	if (!pod.userns.ino) {
-		_cleanup_free_ char *upd =
-		    hr_xasprintf("%suserns=%llu:%llu\n", text, (unsigned long long)f.id.dev,
-				 (unsigned long long)f.id.ino);
-		if (hr_write_file_atomic(d, sandbox, upd, strlen(upd), 0600, err) < 0)
-			return hr_err_wrap(err, "pod record `%s`", sandbox);
+	pod.pinned = pod.userns.ino != 0;
+	if (!pod.pinned)
 		pod.userns = f.id;
-	}
 	*out = pod;
 	return 1;
+}
+
+int hr_pod_pin(const struct hr_policy *p, const char *sandbox, const char *runtime_root,
+	       struct hr_error **err)
+{
+	_cleanup_close_ int d = -1;
+	_cleanup_free_ char *text = NULL, *upd = NULL;
+	struct hr_pod pod = {0};
+	int r = hr_pod_lookup(p, sandbox, runtime_root, &pod, err);
+
+	if (r <= 0 || pod.pinned)
+		return r < 0 ? -1 : 0;
+	_cleanup_free_ char *dir = hr_xasprintf("%s/pods", hr_idmap_state_dir(p));
+	d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0 || hr_read_file_at(d, sandbox, 4096, &text, NULL, err) < 0)
+		return hr_error_set(err, errno, "pod record `%s`", sandbox);
+	upd = hr_xasprintf("%suserns=%llu:%llu\n", text, (unsigned long long)pod.userns.dev,
+			   (unsigned long long)pod.userns.ino);
+	if (hr_write_file_atomic(d, sandbox, upd, strlen(upd), 0600, err) < 0)
+		return hr_err_wrap(err, "pod record `%s`", sandbox);
+	return 0;
 }
 
 int hr_pod_of(const struct hr_policy *p, const struct hr_json *spec, const char *runtime_root,
@@ -251,6 +266,28 @@ static char *claim_holder(int d, const char *key, const struct hr_idext *ext, si
 	}
 	closedir(dir);
 	return holder;
+}
+
+int hr_idclaim_holder(const struct hr_policy *p, const char *key, const struct hr_idext *ext,
+		      size_t n, char **holder)
+{
+	_cleanup_free_ char *dir = hr_xasprintf("%s/callers", hr_idmap_state_dir(p));
+	_cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* No lock: a decision on facts; provision claims under the lock and
+	 * checks again. */
+	*holder = d >= 0 && n <= MAX_EXTENTS ? claim_holder(d, key ? key : "", ext, n) : NULL;
+	return *holder ? 1 : 0;
+}
+
+void hr_idclaim_release(const struct hr_policy *p, const char *key)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!hr_file_name_ok(key))
+		return;
+	path = hr_xasprintf("%s/callers/%s", hr_idmap_state_dir(p), key);
+	unlink(path);
 }
 
 int hr_idclaim_caller(const struct hr_policy *p, const char *key, const char *runtime_root,

@@ -19,6 +19,7 @@
 
 #include "hardrun/cleanup.h"
 #include "hardrun/idmap.h"
+#include "hardrun/lsm.h"
 #include "hardrun/mountsrc.h"
 #include "hardrun/podrec.h"
 #include "hardrun/provision.h"
@@ -58,6 +59,14 @@ void hr_plan_free(struct hr_plan *pl)
 		free(pl->views);
 		pl->views = NULL;
 		pl->n_views = 0;
+		hr_netns_plan_clear(&pl->netns);
+		free(pl->mcs.proc_ctx);
+		free(pl->mcs.file_ctx);
+		free(pl->mcs.state_dir);
+		memset(&pl->mcs, 0, sizeof(pl->mcs));
+		free(pl->pod_pin);
+		pl->pod_pin = NULL;
+		pl->callers.n = 0;
 	}
 }
 
@@ -279,35 +288,126 @@ static int claim_range(const struct hr_policy *p, const struct hr_range_claim *c
 	return 0;
 }
 
-int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
-		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err)
+/* The caller's own host ids, claimed under the lock (the rules decided unlocked). */
+static int claim_callers(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+			 bool *claimed, struct hr_error **err)
 {
-	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
-	uint32_t start = 0;
-	bool claimed = false;
-	int tree = -1;
+	_cleanup_free_ char *holder = NULL;
+	int r;
 
-	if (rootfs_fd)
-		*rootfs_fd = -1;
-	if (!plan || (plan->n_views == 0 && plan->range.how == HR_RANGE_NONE))
+	if (plan->callers.n == 0)
 		return 0;
-	if (!id)
-		return hr_error_set(err, EINVAL, "provision without a container id");
-	if (claim_range(p, &plan->range, spec, &start, &claimed, err) < 0)
-		return hr_err_wrap(err, "id range");
-	/* Leftovers of an earlier container with this id would shadow the new views. */
-	if (plan->n_views && hr_idmount_release(p, id, err) < 0)
-		goto fail;
+	r = hr_idclaim_caller(p, id, plan->runtime_root, plan->callers.ext, plan->callers.n,
+			      &holder, err);
+	if (r == 1)
+		return hr_error_set(err, EBUSY,
+				    "linux.uidMappings: host ids of this mapping were claimed by "
+				    "live container `%s` meanwhile",
+				    holder);
+	*claimed = r == 0;
+	return r;
+}
+
+/* The MCS pair for good, and the labels the rules dry-picked rewritten with it. */
+static int claim_mcs(const struct hr_mcs_plan *m, const char *id, struct hr_json *spec,
+		     bool *claimed, struct hr_error **err)
+{
+	unsigned pair[2];
+	_cleanup_free_ char *label = NULL, *mlabel = NULL;
+
+	if (!m->want)
+		return 0;
+	if (hr_lsm_mcs_allocate(m->state_dir, id, true, pair, err) < 0)
+		return -1;
+	*claimed = true;
+	label = hr_lsm_selinux_label(m->proc_ctx, pair[0], pair[1]);
+	mlabel = hr_lsm_selinux_label(m->file_ctx, pair[0], pair[1]);
+	if (!label || !mlabel)
+		return hr_error_set(err, EINVAL, "SELinux label with c%u,c%u", pair[0], pair[1]);
+	hr_json_set(hr_json_ensure_object(spec, "process"), "selinuxLabel",
+		    hr_json_new_string(label));
+	if (m->mount_label)
+		hr_json_set(hr_json_ensure_object(spec, "linux"), "mountLabel",
+			    hr_json_new_string(mlabel));
+	return 0;
+}
+
+/* What provision has done so far, undone unless committed. */
+struct txn {
+	bool range, callers, mcs, views;
+	struct hr_netns_done netns;
+};
+
+static void txn_undo(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     struct txn *t)
+{
+	/* Reverse order: the netns step changed this process last. */
+	hr_provision_netns_undo(&t->netns);
+	if (t->views)
+		hr_idmount_release(p, id, NULL);
+	if (t->mcs)
+		hr_lsm_mcs_release(plan->mcs.state_dir, id, NULL);
+	if (t->callers)
+		hr_idclaim_release(p, id);
+	if (t->range && plan->range.pod_record)
+		hr_records_forget(p, plan->range.key);
+	if (t->range)
+		hr_idrange_release(p, plan->range.key, NULL);
+}
+
+static bool plan_empty(const struct hr_plan *plan)
+{
+	return !plan ||
+	       (plan->n_views == 0 && plan->range.how == HR_RANGE_NONE && plan->callers.n == 0 &&
+		!plan->mcs.want && !plan->netns.path && !plan->pod_pin);
+}
+
+static int make_views(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		      uint32_t start, struct hr_json *spec, struct hr_json *undo, int *tree,
+		      struct hr_error **err)
+{
 	for (size_t i = 0; i < plan->n_views; i++) {
 		struct hr_view v = plan->views[i];
 		if (v.in_range)
 			v.start = v.owner = start;
-		if (make_view(p, id, plan, &v, spec, plan->in_memory ? NULL : undo, &tree, err) ==
-		    0)
-			continue;
-		hr_err_wrap(err, "%s", v.name);
+		if (make_view(p, id, plan, &v, spec, plan->in_memory ? NULL : undo, tree, err) < 0)
+			return hr_err_wrap(err, "%s", v.name);
+	}
+	return 0;
+}
+
+int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_plan *plan,
+		     struct hr_json *spec, int *rootfs_fd, struct hr_error **err)
+{
+	_cleanup_json_ struct hr_json *undo = hr_json_new(HR_JSON_OBJECT);
+	struct txn t = {.netns = {.home = -1}};
+	uint32_t start = 0;
+	int tree = -1;
+
+	if (rootfs_fd)
+		*rootfs_fd = -1;
+	if (plan_empty(plan))
+		return 0;
+	if (!id)
+		return hr_error_set(err, EINVAL, "provision without a container id");
+	if (claim_range(p, &plan->range, spec, &start, &t.range, err) < 0) {
+		hr_err_wrap(err, "id range");
 		goto fail;
 	}
+	if (claim_callers(p, id, plan, &t.callers, err) < 0 ||
+	    claim_mcs(&plan->mcs, id, spec, &t.mcs, err) < 0)
+		goto fail;
+	/* Leftovers of an earlier container with this id would shadow the new views. */
+	t.views = plan->n_views > 0;
+	if (t.views && (hr_idmount_release(p, id, err) < 0 ||
+			make_views(p, id, plan, start, spec, undo, &tree, err) < 0))
+		goto fail;
+	if (plan->pod_pin && hr_pod_pin(p, plan->pod_pin, plan->runtime_root, err) < 0)
+		goto fail;
+	if (hr_provision_netns(&plan->netns, start, &t.netns, err) < 0)
+		goto fail;
+	/* Committed. */
+	hr_netns_done_clear(&t.netns);
 	record_undo(spec, undo);
 	if (rootfs_fd)
 		*rootfs_fd = tree;
@@ -315,14 +415,10 @@ int hr_provision_run(const struct hr_policy *p, const char *id, const struct hr_
 		close(tree);
 	return 0;
 fail:
-	/* All or nothing: a half-made set of views never reaches a runtime. */
+	/* All or nothing: a half-made provision never reaches a runtime. */
 	if (tree >= 0)
 		close(tree);
-	hr_idmount_release(p, id, NULL);
-	if (claimed && plan->range.pod_record)
-		hr_records_forget(p, plan->range.key);
-	if (claimed)
-		hr_idrange_release(p, plan->range.key, NULL);
+	txn_undo(p, id, plan, &t);
 	return -1;
 }
 

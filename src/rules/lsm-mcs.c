@@ -125,10 +125,30 @@ static int read_pairs(int dfd, const char *self, unsigned (**used)[2], size_t *n
 }
 
 /*
+ * A dry pick (the rules' decision, check): read the pairs as they are,
+ * never create, lock or write anything.  id's own pair when it holds one.
+ */
+static int dry_pick(const char *dir, const char *id, unsigned out[2], struct hr_error **err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ unsigned(*used)[2] = NULL;
+	size_t n = 0;
+	bool own = false;
+
+	if (dfd < 0 || read_pairs(dfd, id && valid_id(id) ? id : "", &used, &n, out, &own) < 0)
+		return hr_lsm_mcs_pick(NULL, 0, MCS_CATEGORIES, out);
+	if (own)
+		return 0;
+	if (hr_lsm_mcs_pick((const unsigned(*)[2])used, n, MCS_CATEGORIES, out) < 0)
+		return hr_error_set(err, ENOSPC, "no free SELinux MCS category pair");
+	return 0;
+}
+
+/*
  * A unique pair for container id, held in <state_dir>/selinux/<id> under an
  * flock on <state_dir>/selinux/lock, so two concurrent creates never pick
  * the same pair.  An id that already holds one keeps it (restore, retry).
- * persist=false (dry run) picks without recording.
+ * persist=false (the rules, check) picks without recording (dry_pick).
  */
 int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, unsigned out[2],
 			struct hr_error **err)
@@ -142,9 +162,8 @@ int hr_lsm_mcs_allocate(const char *state_dir, const char *id, bool persist, uns
 	if (persist && !valid_id(id))
 		return hr_error_set(err, 0, "container id `%s` cannot name an MCS allocation",
 				    id ? id : "");
-	/* a dry run (check, maybe unprivileged) needs no state directory */
-	if (!persist && access(dir, W_OK) < 0)
-		return hr_lsm_mcs_pick(NULL, 0, MCS_CATEGORIES, out);
+	if (!persist)
+		return dry_pick(dir, id, out, err);
 	if (hr_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

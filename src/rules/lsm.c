@@ -37,6 +37,7 @@
 #include "hardrun/cleanup.h"
 #include "hardrun/json.h"
 #include "hardrun/lsm.h"
+#include "hardrun/provision.h"
 #include "hardrun/profile.h"
 #include "hardrun/provision.h"
 #include "hardrun/rules.h"
@@ -358,6 +359,20 @@ static int selinux_contexts(char **proc_ctx, char **file_ctx, struct hr_error **
 	return 0;
 }
 
+static void plan_mcs(struct hr_ctx *ctx, const char *sd, char **pc, char **fc)
+{
+	struct hr_mcs_plan *m = ctx->plan ? &ctx->plan->mcs : NULL;
+
+	if (!m || !ctx->container_id || m->want)
+		return;
+	m->want = true;
+	m->mount_label = ctx->entry == HR_ENTRY_CREATE;
+	m->proc_ctx = *pc;
+	m->file_ctx = *fc;
+	*pc = *fc = NULL;
+	m->state_dir = hr_xstrdup(sd);
+}
+
 static enum mac apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struct hr_error **err)
 {
 	const char *cur = hr_json_as_string(hr_json_get(proc, "selinuxLabel"));
@@ -370,22 +385,20 @@ static enum mac apply_selinux_on(struct hr_ctx *ctx, struct hr_json *proc, struc
 		return MAC_CONFINED;
 	if (ctx->entry == HR_ENTRY_EXEC && !cur)
 		return MAC_CONFINED; /* inherits the container's label */
-	/* a dry pick for the finding; the pair is recorded only when it is applied */
+	/* A dry pick: the rules only decide.  Provision allocates the pair for
+	 * good (plan->mcs) and rewrites both labels with it. */
 	if (selinux_contexts(&pc, &fc, err) < 0 ||
-	    hr_lsm_mcs_allocate(sd, NULL, false, pair, err) < 0)
+	    hr_lsm_mcs_allocate(sd, ctx->container_id, false, pair, err) < 0)
 		return MAC_ERROR;
 	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	if (!hr_report(ctx, "process.selinuxLabel", cur, label,
 		       "the process would run without a container SELinux label"))
 		return MAC_NONE;
-	if (ctx->container_id && hr_lsm_mcs_allocate(sd, ctx->container_id, true, pair, err) < 0)
-		return MAC_ERROR;
-	free(label);
-	label = hr_lsm_selinux_label(pc, pair[0], pair[1]);
 	mlabel = hr_lsm_selinux_label(fc, pair[0], pair[1]);
 	if (!label || !mlabel || !host->context_valid(label) || !host->context_valid(mlabel))
 		return (enum mac)hr_error_set(err, errno, "SELinux label %s / %s is not valid here",
 					      label ? label : pc, mlabel ? mlabel : fc);
+	plan_mcs(ctx, sd, &pc, &fc);
 	hr_json_set(proc, "selinuxLabel", hr_json_new_string(label));
 	if (ctx->entry == HR_ENTRY_CREATE) {
 		struct hr_json *lx = hr_spec_get(ctx->spec, "linux", HR_JSON_OBJECT, true, err);

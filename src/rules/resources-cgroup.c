@@ -34,6 +34,9 @@ const char *hr_cgroup_verdict(const struct hr_cgroup_facts *f)
 	if (f->tasks > 0)
 		return "names an existing cgroup with tasks (another container's, or the host's): "
 		       "its limits would become this container's";
+	if (f->under_tasks)
+		return "lies beneath an existing cgroup with tasks (another container's): the new "
+		       "cgroup would count against that cgroup's limits";
 	return NULL;
 }
 
@@ -158,6 +161,44 @@ static char *own_cgroup(const char *ctrl)
 	return hr_xstrdup("/");
 }
 
+/* Is a (normalised, absolute) a prefix of b by whole components, or b itself? */
+static bool is_within(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (strcmp(a, "/") == 0)
+		return true;
+	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/*
+ * The parents of norm below the hierarchy's root, beneath root: one with
+ * tasks of its own is a live cgroup (another container's), and a cgroup
+ * made below it counts against its limits.  hardrun's own cgroup and its
+ * parents are where a relative path is meant to go: not counted.
+ */
+static void parents_in(int root, const char *ctrl, const char *norm, struct hr_cgroup_facts *f)
+{
+	_cleanup_free_ char *own = own_cgroup(ctrl);
+	_cleanup_free_ char *p = hr_xstrdup(norm);
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve =
+				   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	char *slash;
+	char buf[64];
+
+	while (!f->under_tasks && (slash = strrchr(p, '/')) && slash != p) {
+		*slash = '\0';
+		if (is_within(p, own))
+			break; /* hardrun's own cgroup or above: the caller's place */
+		_cleanup_close_ int dir = (int)syscall(SYS_openat2, root, p + 1, &how, sizeof(how));
+		if (dir >= 0 && hr_read_small_at(dir, "cgroup.procs", buf, sizeof(buf)) > 0) {
+			f->under_tasks = true;
+			snprintf(f->under, sizeof(f->under), "%s", p);
+		}
+	}
+}
+
 static void facts_in(const char *mnt, const char *ctrl, const char *cg, struct hr_cgroup_facts *f)
 {
 	_cleanup_free_ char *base = cg[0] == '/' ? hr_xstrdup("") : own_cgroup(ctrl);
@@ -175,6 +216,9 @@ static void facts_in(const char *mnt, const char *ctrl, const char *cg, struct h
 		f->is_root = true;
 		return;
 	}
+	/* Limits that count a child's tasks against its parent's. */
+	if (!*ctrl || strcmp(ctrl, "pids") == 0 || strcmp(ctrl, "memory") == 0)
+		parents_in(root, ctrl, norm, f);
 	dir = (int)syscall(SYS_openat2, root, norm + 1, &how, sizeof(how));
 	if (dir < 0)
 		return;

@@ -446,7 +446,8 @@ static int check_sysctls(struct hr_ctx *ctx, const struct resources_settings *s,
 	return 0;
 }
 
-/* linux.cgroupsPath: a cgroup of the container's own, never one with tasks. */
+/* linux.cgroupsPath: a cgroup of the container's own, never one with tasks
+ * nor one beneath a cgroup with tasks. */
 static int check_cgroups_path(struct hr_ctx *ctx, struct hr_error **err)
 {
 	const char *cg = NULL;
@@ -460,7 +461,10 @@ static int check_cgroups_path(struct hr_ctx *ctx, struct hr_error **err)
 	hr_cgroup_facts(cg, &f);
 	why = hr_cgroup_verdict(&f);
 	if (why)
-		hr_report_unfixable(ctx, "linux.cgroupsPath", cg, "%s", why);
+		hr_report_unfixable(ctx, "linux.cgroupsPath", cg, "%s%s%s%s", why,
+				    f.under_tasks && !f.tasks ? " (" : "",
+				    f.under_tasks && !f.tasks ? f.under : "",
+				    f.under_tasks && !f.tasks ? ")" : "");
 	return 0;
 }
 

@@ -83,8 +83,8 @@ char *hr_userns_caller_ranges(const struct hr_policy *p);
 
 /*
  * A config's own mapping outside hardrun's pool: refused unless above the
- * pool and claimed by no other live container; claimed for this one (with
- * a container id).  Findings only.
+ * pool and claimed by no other live container; the claim for this one
+ * (with a container id) goes into ctx->plan.  Findings only.
  */
 void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_);
 

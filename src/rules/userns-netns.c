@@ -5,8 +5,9 @@
  * network, another container's): runc 1.1 enters the user namespace first
  * and then cannot enter such a netns, nor write its net.* sysctls, so
  * hardrun enters it before the runtime.  What happens there is decided
- * first (netns_decide: pure over the facts gathered) and done after
- * (netns_provision): net.* sysctls the orchestrator asked for, and low
+ * here (netns_decide: pure over the facts gathered) into the plan, and
+ * done by provision only once no rule denied (src/provision/netns.c):
+ * net.* sysctls the orchestrator asked for, and low
  * ports, only in a netns made for this container or pod, never in the
  * host's or another container's.
  */
@@ -25,28 +26,12 @@
 #include "hardrun/nsinfo.h"
 #include "hardrun/podrec.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules-resources.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
 
-#define MAX_SYSCTLS 64
-#define PORT_START  "net.ipv4.ip_unprivileged_port_start"
-
-struct netns_plan {
-	const char *path; /* the netns to enter */
-	size_t index;	  /* its linux.namespaces entry */
-	bool enter;	  /* with a container id: do it */
-	bool low_ports;	  /* ip_unprivileged_port_start=0 there */
-	size_t n;	  /* sysctls to write there */
-	char *key[MAX_SYSCTLS], *value[MAX_SYSCTLS];
-};
-
-static void plan_clear(struct netns_plan *np)
-{
-	for (size_t i = 0; i < np->n; i++)
-		free(np->key[i]), free(np->value[i]);
-	np->n = 0;
-}
+#define PORT_START "net.ipv4.ip_unprivileged_port_start"
 
 /*
  * net.ipv4.ping_group_range names gids of the network namespace's user
@@ -135,19 +120,24 @@ static bool sysctl_ok(const struct hr_ctx *ctx, const char *key)
 	return !rc || rc->action == HR_ACTION_OFF || hr_resources_sysctl_listed(rc->settings, key);
 }
 
-/* The value as the netns's owner (the initial user namespace) reads it. */
-static char *host_value(const char *key, const char *v, const struct hr_userns_plan *pl)
+/* The value as the netns's owner reads it; ping_group_range pending the range: np->shift. */
+static char *host_value(const char *key, const char *v, const struct hr_userns_plan *pl,
+			struct hr_netns_plan *np)
 {
 	unsigned long lo = 0, hi = 0;
 
-	if (strcmp(key, "net.ipv4.ping_group_range") == 0 && sscanf(v, "%lu %lu", &lo, &hi) == 2)
-		return hr_xasprintf("%lu %lu", pl->start + lo, pl->start + hi);
-	return hr_xstrdup(v);
+	if (strcmp(key, "net.ipv4.ping_group_range") != 0 || sscanf(v, "%lu %lu", &lo, &hi) != 2)
+		return hr_xstrdup(v);
+	if (pl->pending) {
+		np->shift = true; /* provision knows the start */
+		return hr_xstrdup(v);
+	}
+	return hr_xasprintf("%lu %lu", pl->start + lo, pl->start + hi);
 }
 
 /* net.* sysctls into the plan (and out of the config), or a refusal. */
 static void take_sysctls(struct hr_ctx *ctx, const struct hr_userns_plan *pl, bool ours,
-			 struct netns_plan *np, struct hr_json *undo)
+			 struct hr_netns_plan *np, struct hr_json *undo)
 {
 	struct hr_json *sys = hr_json_get_path(ctx->spec, "linux/sysctl");
 
@@ -157,7 +147,7 @@ static void take_sysctls(struct hr_ctx *ctx, const struct hr_userns_plan *pl, bo
 		_cleanup_free_ char *path = hr_xasprintf("linux.sysctl.%.200s", key);
 		if (strncmp(key, "net.", 4) != 0 || !v)
 			continue;
-		if (!ours || !sysctl_ok(ctx, key) || np->n >= MAX_SYSCTLS) {
+		if (!ours || !sysctl_ok(ctx, key) || np->n >= HR_PLAN_MAX_SYSCTLS) {
 			hr_report_unfixable(
 			    ctx, path, v,
 			    "%s: the container's user namespace does not own network "
@@ -169,7 +159,7 @@ static void take_sysctls(struct hr_ctx *ctx, const struct hr_userns_plan *pl, bo
 			continue;
 		}
 		np->key[np->n] = hr_xstrdup(key);
-		np->value[np->n++] = host_value(key, v, pl);
+		np->value[np->n++] = host_value(key, v, pl, np);
 		hr_report_as(ctx, HR_ACTION_FIX, path, v, np->value[np->n - 1],
 			     "set by hardrun in the container's own network namespace (its user "
 			     "namespace does not own it, so runc could not)");
@@ -179,9 +169,10 @@ static void take_sysctls(struct hr_ctx *ctx, const struct hr_userns_plan *pl, bo
 	}
 }
 
-/* Decide: 1 and *np filled when a netns must be entered by hardrun, 0 when none. */
-static int netns_decide(struct hr_ctx *ctx, const struct hr_userns_plan *pl, struct netns_plan *np,
-			struct hr_json *undo)
+/* Decide: 1 and *np filled (index: its linux.namespaces entry) when a netns
+ * must be entered by hardrun, 0 when none. */
+static int netns_decide(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
+			struct hr_netns_plan *np, size_t *index, struct hr_json *undo)
 {
 	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 	struct hr_ns_facts f;
@@ -203,9 +194,8 @@ static int netns_decide(struct hr_ctx *ctx, const struct hr_userns_plan *pl, str
 		 * owns (another container's), never one somebody else lives in. */
 		bool ours = hr_ns_judge(&f, CLONE_NEWNET, &self, NULL) == HR_NS_HOST_OWNED &&
 			    made_for_us(ctx, &f);
-		np->path = path;
-		np->index = i;
-		np->enter = ctx->container_id != NULL;
+		np->path = hr_xstrdup(path);
+		*index = i;
 		take_sysctls(ctx, pl, ours, np, undo);
 		np->low_ports = ours;
 		return 1;
@@ -213,62 +203,36 @@ static int netns_decide(struct hr_ctx *ctx, const struct hr_userns_plan *pl, str
 	return 0;
 }
 
-static int write_sysctl(const char *key, const char *value, struct hr_error **err)
-{
-	_cleanup_free_ char *file = hr_xasprintf("/proc/sys/%s", key);
-	_cleanup_free_ char *text = hr_xasprintf("%s\n", value);
-	_cleanup_close_ int fd = -1;
-
-	for (char *c = file + 10; *c; c++)
-		if (*c == '.')
-			*c = '/';
-	fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || hr_write_all(fd, text, strlen(text)) < 0)
-		return hr_error_set(err, errno, "sysctl %s in the container's network namespace",
-				    key);
-	return 0;
-}
-
-/* Act: enter the netns, then write there (this process's netns is what /proc/sys shows). */
-static int netns_provision(const struct netns_plan *np, struct hr_error **err)
-{
-	if (!np->enter)
-		return 0;
-	if (enter_netns(np->path, err) < 0)
-		return -1;
-	for (size_t i = 0; i < np->n; i++)
-		if (write_sysctl(np->key[i], np->value[i], err) < 0)
-			return -1;
-	if (np->low_ports && write_sysctl(PORT_START, "0", err) < 0)
-		return -1;
-	return 0;
-}
-
 int hr_userns_preenter_netns(struct hr_ctx *ctx, const struct hr_userns_plan *pl,
 			     struct hr_json *undo, struct hr_error **err)
 {
-	struct netns_plan np = {0};
+	struct hr_netns_plan np = {0};
 	struct hr_json *nss = hr_json_get_path(ctx->spec, "linux/namespaces");
 	_cleanup_free_ char *before = NULL;
-	int r = 0;
+	size_t index = 0;
 
-	if (netns_decide(ctx, pl, &np, undo) == 0 || ctx->findings.denials)
+	(void)err;
+	if (netns_decide(ctx, pl, &np, &index, undo) == 0 || ctx->findings.denials)
 		goto out;
 	if (np.low_ports)
 		hr_report_as(ctx, HR_ACTION_FIX, "linux.sysctl." PORT_START, NULL, "0",
 			     "root of the container holds no capability in a network namespace "
 			     "made for it by the host: low ports opened in that netns only");
-	before = hr_json_brief(nss->arr.items[np.index]);
+	before = hr_json_brief(nss->arr.items[index]);
 	hr_report_as(ctx, HR_ACTION_FIX, "linux.namespaces", before, NULL,
 		     "network namespace entered by hardrun before the runtime: runc 1.1 "
 		     "enters the user namespace first and could not enter it after");
 	/* A later container from this bundle must get its netns back. */
-	hr_json_set(undo, "netns", hr_json_clone(nss->arr.items[np.index]));
-	r = netns_provision(&np, err);
-	hr_json_array_remove(nss, np.index);
+	hr_json_set(undo, "netns", hr_json_clone(nss->arr.items[index]));
+	hr_json_array_remove(nss, index);
+	/* Decided: provision enters it and writes there (with a container id). */
+	if (ctx->plan && ctx->container_id && !ctx->plan->netns.path) {
+		ctx->plan->netns = np;
+		memset(&np, 0, sizeof(np));
+	}
 out:
-	plan_clear(&np);
-	return r;
+	hr_netns_plan_clear(&np);
+	return 0;
 }
 
 int hr_userns_enter_init_netns(const char *root, const char *id, struct hr_error **err)

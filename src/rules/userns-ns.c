@@ -24,13 +24,29 @@
 #include "hardrun/nsinfo.h"
 #include "hardrun/podrec.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "userns-int.h"
 
+/* A pod whose user namespace is not yet pinned in its record: provision pins it. */
+static void plan_pin(const struct hr_ctx *ctx, const char *sandbox, const struct hr_pod *pod)
+{
+	if (pod->pinned || !ctx->plan || !ctx->container_id || ctx->plan->pod_pin)
+		return;
+	ctx->plan->pod_pin = hr_xstrdup(sandbox);
+}
+
 int hr_userns_pod_of(const struct hr_ctx *ctx, struct hr_pod *pod, struct hr_error **err)
 {
-	return hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, pod, err);
+	int r = hr_pod_of(ctx->policy, ctx->spec, ctx->runtime_root, pod, err);
+
+	if (r == 1)
+		plan_pin(ctx,
+			 hr_json_as_string(
+			     hr_json_get_path(ctx->spec, "annotations/" HR_CRI_SANDBOX_ID)),
+			 pod);
+	return r;
 }
 
 /* A user namespace joined by path: only the pod's, as hardrun's records know it. */
@@ -97,6 +113,7 @@ int hr_userns_plan_pod_member(struct hr_ctx *ctx, const char *sandbox, uint32_t 
 				    "pod sandbox `%s` maps container root to host id %" PRIu32
 				    ", outside the id pool",
 				    sandbox, pod.start);
+	plan_pin(ctx, sandbox, &pod);
 	pl->start = pod.start;
 	pl->size = pod.size;
 	pl->key = sandbox;
@@ -333,8 +350,9 @@ static size_t caller_extents(struct hr_ctx *ctx, const struct hr_json *arr, char
 /*
  * A mapping the caller brought, outside hardrun's pool: it must lie above
  * the pool, and no other live container may map any of its ids (two
- * containers sharing host ids share files and signals).  The claim is
- * written with a container id, released with the container's records.
+ * containers sharing host ids share files and signals).  Decided here on
+ * the claims as they are; the claim itself goes into the plan (provision
+ * writes it with the container id, released with the container's records).
  */
 void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 {
@@ -370,17 +388,18 @@ void hr_userns_claim_caller(struct hr_ctx *ctx, const struct hr_json *linux_)
 			return;
 		}
 	}
-	if (!ctx->container_id || n == 0)
+	if (n == 0)
 		return;
-	int r = hr_idclaim_caller(ctx->policy, ctx->container_id, ctx->runtime_root, ext, n,
-				  &holder, &e);
-	if (r < 0) {
-		hr_report_unfixable(ctx, "linux.uidMappings", NULL, "%s", e->msg);
-		hr_error_clear(&e);
-	} else if (r == 1) {
+	/* Decided on the records as they are; provision claims under the lock. */
+	if (hr_idclaim_holder(ctx->policy, ctx->container_id, ext, n, &holder) == 1) {
 		hr_report_unfixable(ctx, "linux.uidMappings", NULL,
 				    "host ids of this mapping are already mapped by live container "
 				    "`%s`: each container's ids must be its own; %s",
 				    holder, allowed);
+		return;
 	}
+	if (!ctx->container_id || !ctx->plan)
+		return;
+	memcpy(ctx->plan->callers.ext, ext, n * sizeof(*ext));
+	ctx->plan->callers.n = n;
 }

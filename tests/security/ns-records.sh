@@ -147,11 +147,12 @@ new_id dummy
 (rt --hardrun-profile baseline create --bundle "$WORK/b5" "$A" </dev/null >"$WORK/relive.log" 2>&1) 2>/dev/null
 rc=$?
 # CAP_CHOWN: baseline's, not untrusted's.  The exec is judged by the profile
-# recorded at create: dropped (or refused), never granted.
+# recorded at create (by name, or by the path it was loaded from): dropped
+# (or refused), never granted.
 rt exec -d --cap CAP_CHOWN --pid-file "$WORK/exec.pid" "$A" sleep 300 </dev/null >"$WORK/exec.log" 2>&1
 epid=$(cat "$WORK/exec.pid" 2>/dev/null)
 if refused_status "$rc" && { [ -z "$epid" ] || [ "$(capeff "$epid")" = "$(capeff "$apid")" ]; } &&
-	[ "$(basename "$(head -n1 "$STATE/containers/$A")" .json)" = untrusted ]; then
+	case "$(head -n1 "$STATE/containers/$A")" in untrusted | */untrusted.json) true ;; *) false ;; esac; then
 	tap_ok "create of a live id refused; the live one's exec keeps its capabilities (CapEff $(capeff "$epid"))"
 else
 	tap_fail "refused create of a live id leaves its exec alone" "create exit $rc: $(tail -n1 "$WORK/relive.log")" \
@@ -183,6 +184,43 @@ if [ "$(cat "$pmax" 2>/dev/null)" = 50 ] && attempt cgroup "$WORK/b7" "cgroupsPa
 else
 	tap_fail "cgroupsPath naming another container's cgroup" "pids.max: $(cat "$pmax" 2>/dev/null)" \
 		"$(cat "$WORK/cgroup.log" 2>/dev/null)"
+fi
+
+# 7b. a fresh cgroup beneath the victim's: it would count against the
+# victim's pids.max (the hierarchy charges a child's tasks to its parent)
+pcur=${pmax%/pids.max}/pids.current
+pcur_before=$(cat "$pcur" 2>/dev/null)
+bundle "$WORK/b7b" sleep 1000
+bundle_set "$WORK/b7b" ".linux.cgroupsPath = \"/$CG/pu-sub\""
+if [ -n "$pcur_before" ] && attempt cgbelow "$WORK/b7b" "beneath an existing cgroup with tasks" &&
+	[ "$(cat "$pmax")" = 50 ] && [ "$(cat "$pcur")" = "$pcur_before" ] &&
+	[ ! -e "${pmax%/pids.max}/pu-sub" ]; then
+	tap_ok "cgroupsPath beneath a live container's cgroup: refused; its pids.current is still $pcur_before, pids.max 50, no child cgroup made"
+else
+	tap_fail "cgroupsPath beneath another container's cgroup" \
+		"pids.max: $(cat "$pmax" 2>/dev/null) pids.current: $(cat "$pcur" 2>/dev/null) (was $pcur_before)" \
+		"$(cat "$WORK/cgbelow.log" 2>/dev/null)"
+fi
+
+# 7c. a caller's own mapping, refused by a later rule (a never-allowed
+# capability under a profile that refuses capabilities): no caller claim,
+# no MCS pair, no range left in hardrun's state
+bundle "$WORK/b7c" sleep 1000
+bundle_set "$WORK/b7c" ".linux.namespaces += [{type: \"user\"}]
+	| .linux.uidMappings = [{containerID: 0, hostID: 310000000, size: 65536}]
+	| .linux.gidMappings = [{containerID: 0, hostID: 310000000, size: 65536}]
+	| .process.user = {uid: 1000, gid: 1000}
+	| .process.capabilities.bounding += [\"CAP_SYS_MODULE\"]"
+new_id capref
+if (timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" --hardrun-profile restricted run -d \
+	--bundle "$WORK/b7c" "$id" </dev/null >"$WORK/capref.log" 2>&1) 2>/dev/null; then
+	tap_fail "a later refusal leaves no caller claim" "it started" "$(cat "$WORK/capref.log")"
+elif grep -qF CAP_SYS_MODULE "$WORK/capref.log" && [ ! -e "$STATE/callers/$id" ] &&
+	[ ! -e "$STATE/selinux/$id" ] && [ ! -e "$STATE/pods/$id" ]; then
+	tap_ok "a caller mapping refused by a later rule (CAP_SYS_MODULE): no caller claim, no MCS pair left"
+else
+	tap_fail "a later refusal leaves no caller claim" "$(ls "$STATE/callers" "$STATE/selinux" 2>&1 | tr '\n' ' ')" \
+		"$(cat "$WORK/capref.log")"
 fi
 
 # 8. two containers with the same mapping of their own, above the pool
@@ -241,6 +279,27 @@ else
 		"record: $(tr '\n' ' ' <"$STATE/pods/$sb" 2>/dev/null) sandbox: $sbino"
 fi
 
+# 9b. `check` never writes: a sandbox record whose user namespace is not
+# yet pinned (the pin failed, or an older hardrun made it) stays as it is
+# when a member's config is checked; the identity is pinned only by a
+# create's provision
+if [ -f "$STATE/pods/$sb" ]; then
+	cp -p "$STATE/pods/$sb" "$WORK/sb.record"
+	grep -v '^userns=' "$WORK/sb.record" >"$STATE/pods/$sb"
+	before=$(sha256sum <"$STATE/pods/$sb")
+	rt check --bundle "$WORK/m" >"$WORK/check.log" 2>&1
+	crc=$?
+	if [ "$(sha256sum <"$STATE/pods/$sb")" = "$before" ] &&
+		! grep -q '^userns=' "$STATE/pods/$sb"; then
+		tap_ok "check of a pod member writes nothing into the sandbox's record"
+	else
+		tap_fail "check is read-only" "record: $(tr '\n' ' ' <"$STATE/pods/$sb") rc=$crc" "$(cat "$WORK/check.log")"
+	fi
+	cp -p "$WORK/sb.record" "$STATE/pods/$sb"
+else
+	tap_fail "check is read-only" "no record of the sandbox $sb"
+fi
+
 # 10. podman's default network with Debian's containers.conf: a netns the
 # host made for the container, net.ipv4.ping_group_range=0 0, a server on 80
 if command -v ip >/dev/null && ip netns add "sn-$$" 2>/dev/null; then
@@ -283,11 +342,36 @@ if command -v ip >/dev/null && ip netns add "sn-$$" 2>/dev/null; then
 	else
 		tap_fail "net sysctls for the host's netns" "$(cat "$WORK/hostnet.log")"
 	fi
+	# a netns made for the container, refused by a later rule: the sysctls
+	# and low ports were only planned, so the netns keeps its values
+	ip netns add "pu-$$" 2>/dev/null
+	pu_ping=$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')
+	pu_port=$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	bundle "$WORK/pr" sleep 1000
+	bundle_set "$WORK/pr" ".linux.sysctl = {\"net.ipv4.ping_group_range\": \"0 0\"}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/pu-$$\" else . end)
+		| .process.user = {uid: 1000, gid: 1000}
+		| .process.capabilities.bounding += [\"CAP_SYS_MODULE\"]"
+	new_id netref
+	if ! (timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" --hardrun-profile restricted run -d \
+		--bundle "$WORK/pr" "$id" </dev/null >"$WORK/netref.log" 2>&1) 2>/dev/null &&
+		grep -qF CAP_SYS_MODULE "$WORK/netref.log" &&
+		[ "$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range | tr -s '\t ' ' ')" = "$pu_ping" ] &&
+		[ "$(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$pu_port" ] &&
+		[ ! -e "$STATE/selinux/$id" ]; then
+		tap_ok "a netns made for the container, refused by a later rule: its ping_group_range ('$pu_ping') and low ports ($pu_port) unchanged"
+	else
+		tap_fail "a later refusal leaves the netns's sysctls" \
+			"ping_group_range: $(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ping_group_range) (was $pu_ping) port start: $(ip netns exec "pu-$$" cat /proc/sys/net/ipv4/ip_unprivileged_port_start) (was $pu_port)" \
+			"$(cat "$WORK/netref.log")"
+	fi
+	ip netns del "pu-$$"
 	rt delete -f "$pm" >/dev/null 2>&1
 	ip netns del "sn-$$"
 else
 	tap_skip "podman-style netns" "no ip(8) netns"
 	tap_skip "net sysctls for the host's netns" "no ip(8) netns"
+	tap_skip "a later refusal leaves the netns's sysctls" "no ip(8) netns"
 fi
 
 tap_end

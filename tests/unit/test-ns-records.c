@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,6 +162,52 @@ static void test_unified(void)
 	ok(why && !*fix, "an unknown controller's file: refused");
 }
 
+/* A live cgroup with a blocked child in it (pids hierarchy): paths beneath it. */
+static void test_cgroup_beneath(void)
+{
+	const char *h = access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) == 0
+			    ? "/sys/fs/cgroup/pids"
+			    : "/sys/fs/cgroup";
+	_cleanup_free_ char *dir = hr_xasprintf("%s/hr-unit-pu-%d", h, (int)getpid());
+	_cleanup_free_ char *procs = hr_xasprintf("%s/cgroup.procs", dir);
+	_cleanup_free_ char *pid_text = NULL;
+	struct hr_cgroup_facts f;
+	int pfd[2];
+	pid_t child;
+
+	if (geteuid() != 0 || mkdir(dir, 0755) < 0 || pipe(pfd) < 0) {
+		ok(1, "# SKIP cannot make a cgroup here (not root, or no pids hierarchy)");
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		char c;
+		close(pfd[1]);
+		_exit(read(pfd[0], &c, 1) < 0); /* blocked until the parent closes */
+	}
+	close(pfd[0]);
+	pid_text = hr_xasprintf("%d\n", (int)child);
+	int pf = open(procs, O_WRONLY | O_CLOEXEC);
+	bool in = pf >= 0 && hr_write_all(pf, pid_text, strlen(pid_text)) == 0;
+	if (pf >= 0)
+		close(pf);
+	_cleanup_free_ char *below = hr_xasprintf("/hr-unit-pu-%d/sub", (int)getpid());
+	_cleanup_free_ char *deeper = hr_xasprintf("/hr-unit-pu-%d/a/b", (int)getpid());
+	_cleanup_free_ char *beside =
+	    hr_xasprintf("/hr-unit-pu-%d/../hr-unit-pu-none", (int)getpid());
+	hr_cgroup_facts(below, &f);
+	ok(in && f.under_tasks && hr_cgroup_verdict(&f) != NULL,
+	   "a fresh cgroup below a live one (%s): beneath tasks, refused", f.under);
+	hr_cgroup_facts(deeper, &f);
+	ok(in && f.under_tasks, "two levels below a live cgroup: beneath tasks");
+	hr_cgroup_facts(beside, &f);
+	ok(!f.under_tasks && !f.tasks && hr_cgroup_verdict(&f) == NULL,
+	   "beside it (`..` as runc cleans it): a fresh cgroup of its own");
+	close(pfd[1]);
+	waitpid(child, NULL, 0);
+	rmdir(dir);
+}
+
 static void test_cgroup(void)
 {
 	struct hr_cgroup_facts f = {.is_root = true};
@@ -172,6 +219,9 @@ static void test_cgroup(void)
 	ok(hr_cgroup_verdict(&f) == NULL, "an existing empty cgroup (a leftover): used");
 	f = (struct hr_cgroup_facts){0};
 	ok(hr_cgroup_verdict(&f) == NULL, "a fresh cgroup: used");
+	f = (struct hr_cgroup_facts){.under_tasks = true};
+	ok(hr_cgroup_verdict(&f) != NULL,
+	   "a fresh cgroup beneath one with tasks (another container's): refused");
 	hr_cgroup_facts("/../", &f);
 	ok(f.is_root, "`/../` is the root (runc cleans the path the same way)");
 	hr_cgroup_facts("/hr-unit-sn-does-not-exist/x", &f);
@@ -221,5 +271,6 @@ int main(void)
 	test_extents();
 	test_unified();
 	test_cgroup();
+	test_cgroup_beneath();
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +24,8 @@
 
 #include "hardrun/json.h"
 #include "hardrun/profile.h"
+#include "hardrun/provision.h"
+#include "hardrun/cleanup.h"
 #include "hardrun/rules.h"
 #include "hardrun/util.h"
 #include "tap.h"
@@ -1052,6 +1055,8 @@ static void test_lsm_exec(void)
 static bool test_in_userns;
 
 /* Run lsm once; *out gets the compact config, returns the number of denials (-1: error). */
+static bool lsm_provision = true;
+
 static int lsm_once(const char *settings_json, enum hr_action action, enum hr_entry entry,
 		    const char *id, const struct hr_policy *pol, const char *spec, char **out,
 		    struct hr_findings *f)
@@ -1059,11 +1064,13 @@ static int lsm_once(const char *settings_json, enum hr_action action, enum hr_en
 	struct hr_error *err = NULL;
 	void *settings = NULL;
 	struct hr_json *section = settings_json ? parse_json(settings_json) : NULL;
+	struct hr_plan plan = {0};
 	struct hr_ctx ctx = {.entry = entry,
 			     .policy = pol,
 			     .container_id = id,
 			     .bundle = tmp,
 			     .in_userns = test_in_userns,
+			     .plan = &plan,
 			     .cur_rule = "lsm",
 			     .cur_action = action};
 	int r = -1;
@@ -1072,10 +1079,15 @@ static int lsm_once(const char *settings_json, enum hr_action action, enum hr_en
 		ctx.spec = parse_json(spec);
 		r = (entry == HR_ENTRY_EXEC ? hr_rule_lsm.apply_process
 					    : hr_rule_lsm.apply)(&ctx, settings, &err);
-		hr_json_serialize(ctx.spec, false, out, NULL, NULL);
 		if (r == 0)
 			r = (int)ctx.findings.denials;
+		/* as create: provision only what nothing denied */
+		if (r == 0 && lsm_provision && id &&
+		    hr_provision_run(pol, id, &plan, ctx.spec, NULL, &err) < 0)
+			r = -1;
+		hr_json_serialize(ctx.spec, false, out, NULL, NULL);
 	}
+	hr_plan_free(&plan);
 	if (err)
 		printf("#   error: %s\n", err->msg);
 	*f = ctx.findings;
@@ -1179,6 +1191,22 @@ static void test_lsm_fake_host2(void)
 	    &out, &f);
 	ok(r == 0 && strstr(out, "c7,c9") && !strstr(out, "mountLabel"),
 	   "selinux (stand-in): a confining label named by the config is kept");
+	hr_findings_free(&f), free(out), out = NULL;
+
+	/* The rule only decides: a dry pick, nothing under <state>/selinux. */
+	_cleanup_free_ char *c4 = hr_xasprintf("%s/selinux/c4", pol.state_dir);
+	lsm_provision = false;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c4", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	lsm_provision = true;
+	ok(r == 0 && strstr(out, "container_t:s0:c0,c3") && access(c4, F_OK) < 0 && errno == ENOENT,
+	   "selinux (stand-in): the rule writes a dry-picked label and records no pair "
+	   "(provision does)");
+	hr_findings_free(&f), free(out), out = NULL;
+	r = lsm_once(NULL, HR_ACTION_FIX, HR_ENTRY_CREATE, "c4", &pol,
+		     "{'process':{'args':['sh']}}", &out, &f);
+	ok(r == 0 && strstr(out, "container_t:s0:c0,c3") && access(c4, F_OK) == 0,
+	   "selinux (stand-in): provision records the pair it labels with");
 	hr_findings_free(&f), free(out), out = NULL;
 
 	hr_lsm_fake_host(false, false, 0, NULL);
