@@ -16,7 +16,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Headers that declare more than one file's functions, or whose .c has another name.
 OWNER = {
     "cleanup": "base", "testpoint": "base", "create": "cmd", "rules": "engine",
-    "audit": "engine", "rules-resources": "rules", "lsm": "rules", "idmap": "provision",
+    "audit": "engine", "rules-resources": "rules", "lsm": "provision", "idmap": "provision",
+    "spec": "oci",
     "runtime": "runtime",
 }
 
