@@ -94,4 +94,12 @@ int hr_idclaim_holder(const struct hr_policy *p, const char *key, const struct h
 /* Drop key's caller claim (provision's undo). */
 void hr_idclaim_release(const struct hr_policy *p, const char *key);
 
+/*
+ * Claim the rootfs object dev:ino (an overlay an engine mounted in its layer
+ * store) for container key: refused (1, *holder malloc'd) while another live
+ * container holds it, as hr_idclaim_caller decides liveness; else written (0).
+ */
+int hr_rootfs_claim(const struct hr_policy *p, const char *key, const char *runtime_root,
+		    uint64_t dev, uint64_t ino, char **holder, struct hr_error **err);
+
 #endif

@@ -54,13 +54,17 @@ struct hr_policy {
 	char **allowed_annotations;   /* lower-runtime annotations allowed through */
 	bool idmap_chown_fallback;    /* allow recursive chown where idmap fails */
 	bool require_mac;	      /* refuse when no MAC (AppArmor/SELinux/Landlock) */
-	/* directories whose contents belong to containers (volumes, image
-	 * layers): the only places beside the bundle that are ever idmapped */
+	/* containers' volumes: the only bind sources ever idmapped */
 	char **volume_roots;
+	/* engines' image layers and rootfs overlays: a rootfs only, claimed
+	 * by one live container */
+	char **layer_roots;
 };
 
-/* The built-in `volumeRoots`: Docker's, Podman's, containerd's and kubelet's. */
+/* The built-in `volumeRoots`: Docker's, Podman's and kubelet's volumes. */
 extern const char *const hr_default_volume_roots[];
+/* The built-in `layerRoots`: Docker's, Podman's and containerd's layer stores. */
+extern const char *const hr_default_layer_roots[];
 
 /* Per-rule configuration inside a profile. */
 struct hr_rule_config {

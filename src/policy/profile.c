@@ -34,16 +34,26 @@ char *hr_data_dir(void)
 }
 
 /*
- * Where the engines keep what belongs to containers: their volumes and the
- * image layers of their rootfs (docs/policy.md, `volumeRoots`).
+ * Where the engines keep containers' volumes (docs/policy.md, `volumeRoots`):
+ * the only bind sources ever idmapped.  Volumes are shared by design between
+ * the containers that name them, so no rootfs may lie there.
  */
 const char *const hr_default_volume_roots[] = {
     "/var/lib/docker/volumes",
-    "/var/lib/docker/overlay2",
     "/var/lib/containers/storage/volumes",
+    "/var/lib/kubelet/pods",
+    NULL,
+};
+
+/*
+ * Where the engines keep image layers and the overlays they mount from them
+ * (`layerRoots`): shared by every container of an image, so never a bind
+ * source to idmap; only a rootfs the engine mounted there, one container's.
+ */
+const char *const hr_default_layer_roots[] = {
+    "/var/lib/docker/overlay2",
     "/var/lib/containers/storage/overlay",
     "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs",
-    "/var/lib/kubelet/pods",
     NULL,
 };
 
@@ -82,6 +92,7 @@ void hr_policy_free(struct hr_policy *p)
 	hr_strv_free(p->annotation_profiles);
 	hr_strv_free(p->allowed_annotations);
 	hr_strv_free(p->volume_roots);
+	hr_strv_free(p->layer_roots);
 	free(p->caller_ranges);
 	free(p);
 }
@@ -144,6 +155,7 @@ struct hr_policy *hr_policy_defaults(void)
 	hr_strv_push(&p->annotation_profiles, "untrusted");
 	p->allowed_annotations = hr_xcalloc(1, sizeof(char *));
 	p->volume_roots = hr_strv_dup((char *const *)hr_default_volume_roots);
+	p->layer_roots = hr_strv_dup((char *const *)hr_default_layer_roots);
 	return p;
 }
 
@@ -266,28 +278,29 @@ static int parse_sections(struct hr_policy *p, const struct hr_json *j, struct h
 }
 
 /* Absolute, and never "/": everything would lie beneath it. */
-static int parse_volume_roots(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
+static int parse_roots(struct hr_policy *p, const struct hr_json *j, const char *key, char ***roots,
+		       struct hr_error **err)
 {
-	if (hr_policy_get_strv(j, "volumeRoots", &p->volume_roots, p->path, "", err) < 0)
+	if (hr_policy_get_strv(j, key, roots, p->path, "", err) < 0)
 		return -1;
-	for (size_t i = 0; p->volume_roots[i]; i++) {
-		const char *v = p->volume_roots[i];
+	for (size_t i = 0; (*roots)[i]; i++) {
+		const char *v = (*roots)[i];
 		if (v[0] != '/' || v[strspn(v, "/")] == '\0')
 			return hr_error_set(err, 0,
-					    "%s: `volumeRoots[%zu]` must be an absolute path other "
+					    "%s: `%s[%zu]` must be an absolute path other "
 					    "than /: `%s`",
-					    p->path, i, v);
+					    p->path, key, i, v);
 	}
 	return 0;
 }
 
 static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_error **err)
 {
-	static const char *const keys[] = {"defaultProfile", "runtime",	      "profilesDir",
-					   "seccompDir",     "stateDir",      "auditLog",
-					   "userns",	     "hooks",	      "images",
-					   "annotations",    "mac",	      "configHandover",
-					   "volumeRoots",    "auditMaxBytes", NULL};
+	static const char *const keys[] = {
+	    "defaultProfile", "runtime",       "profilesDir", "seccompDir",
+	    "stateDir",	      "auditLog",      "userns",      "hooks",
+	    "images",	      "annotations",   "mac",	      "configHandover",
+	    "volumeRoots",    "auditMaxBytes", "layerRoots",  NULL};
 	const char *f = p->path;
 	if (check_keys(j, f, "(top level)", keys, err) < 0)
 		return -1;
@@ -310,7 +323,8 @@ static int parse_policy(struct hr_policy *p, const struct hr_json *j, struct hr_
 			f);
 	if (p->state_dir[0] != '/')
 		return hr_error_set(err, 0, "%s: `stateDir` must be an absolute path", f);
-	if (parse_volume_roots(p, j, err) < 0)
+	if (parse_roots(p, j, "volumeRoots", &p->volume_roots, err) < 0 ||
+	    parse_roots(p, j, "layerRoots", &p->layer_roots, err) < 0)
 		return -1;
 	return parse_sections(p, j, err);
 }

@@ -178,11 +178,11 @@ int hr_pod_of(const struct hr_policy *p, const struct hr_json *spec, const char 
 
 void hr_records_forget(const struct hr_policy *p, const char *id)
 {
-	static const char *const dirs[] = {"pods", "callers"};
+	static const char *const dirs[] = {"pods", "callers", "rootfs"};
 
 	if (!hr_file_name_ok(id))
 		return;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		_cleanup_free_ char *path =
 		    hr_xasprintf("%s/%s/%s", hr_idmap_state_dir(p), dirs[i], id);
 		unlink(path);
@@ -320,5 +320,64 @@ int hr_idclaim_caller(const struct hr_policy *p, const char *key, const char *ru
 		free(text);
 		text = t;
 	}
+	return hr_write_file_atomic(d, key, text, strlen(text), 0600, err);
+}
+
+/* Lock held: the live container (other than key) whose rootfs claim is dev:ino, malloc'd. */
+static char *rootfs_holder(int d, const char *key, uint64_t dev, uint64_t ino)
+{
+	_cleanup_close_ int fd = dup(d);
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de = NULL;
+	char *holder = NULL;
+
+	if (!dir)
+		return NULL;
+	fd = -1;
+	while (!holder && (de = readdir(dir))) {
+		char text[4096], *root, *nl;
+		unsigned long long created = 0, dv = 0, in = 0;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, key) == 0 ||
+		    hr_read_small_at(d, de->d_name, text, sizeof(text)) <= 0)
+			continue;
+		/* "root=<runtime root>\ncreated=<s>\nrootfs <dev> <ino>\n" */
+		if (strncmp(text, "root=", 5) != 0 || !(nl = strchr(text, '\n')))
+			continue;
+		*nl = '\0';
+		root = text + 5;
+		if (sscanf(nl + 1, "created=%llu\nrootfs %llu %llu", &created, &dv, &in) != 3)
+			continue;
+		if (dv == dev && in == ino && claim_live(root, de->d_name, (int64_t)created))
+			holder = hr_xstrdup(de->d_name);
+	}
+	closedir(dir);
+	return holder;
+}
+
+int hr_rootfs_claim(const struct hr_policy *p, const char *key, const char *runtime_root,
+		    uint64_t dev, uint64_t ino, char **holder, struct hr_error **err)
+{
+	_cleanup_close_ int d = -1, lock = -1;
+	_cleanup_free_ char *lpath = hr_xasprintf("%s/rootfs.lock", hr_idmap_state_dir(p));
+	_cleanup_free_ char *text = NULL;
+
+	*holder = NULL;
+	if (!hr_file_name_ok(key))
+		return hr_error_set(err, EINVAL, "claim rootfs: invalid container id");
+	d = state_subdir(p, "rootfs", err);
+	if (d < 0)
+		return -1;
+	lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return hr_error_set(err, errno, "open `%s`", lpath);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return hr_error_set(err, errno, "lock `%s`", lpath);
+	*holder = rootfs_holder(d, key, dev, ino);
+	if (*holder)
+		return 1;
+	text = hr_xasprintf("root=%s\ncreated=%lld\nrootfs %" PRIu64 " %" PRIu64 "\n",
+			    hr_runtime_root(runtime_root), (long long)time(NULL), dev, ino);
 	return hr_write_file_atomic(d, key, text, strlen(text), 0600, err);
 }

@@ -95,7 +95,8 @@ void hr_userns_keep_locked_flags(struct hr_ctx *ctx);
 
 struct hr_userns_allow {
 	struct hr_roots bundle;	 /* the bundle directory */
-	struct hr_roots volumes; /* the policy's volumeRoots */
+	struct hr_roots volumes; /* the policy's volumeRoots: bind sources */
+	struct hr_roots layers;	 /* the policy's layerRoots: engine-mounted rootfs */
 	struct hr_roots state;	 /* hardrun's state dir: other containers' views */
 };
 

@@ -7,10 +7,16 @@
  *
  *  - the rootfs, when root.path lies beneath the bundle directory (and,
  *    when it is an overlay the platform mounted there, its layers are not
- *    hardrun's views), or beneath a volume root (Docker's and Podman's
- *    rootfs live in their storage; an overlay there must have every layer
- *    beneath a volume root too);
- *  - a bind source beneath one of the policy's volume roots.
+ *    hardrun's views), or is an overlay an engine mounted in its layer
+ *    store (a layer root: Docker's and Podman's rootfs live there; every
+ *    layer must lie beneath a layer root too), claimed by this container
+ *    alone while it lives;
+ *  - a bind source beneath one of the policy's volume roots and beneath no
+ *    layer root (image layers are every container's of that image).
+ *
+ * A rootfs never lies in a volume: volumes are shared with every container
+ * that names them, so another container could idmap-bind it and write
+ * host-root-owned files into this one.
  *
  * Everything is decided on the object the source resolves to, opened once;
  * the plan carries that descriptor to provision, which mounts exactly it.
@@ -18,6 +24,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #include "hardrun/idmap.h"
 #include "hardrun/mountsrc.h"
 #include "hardrun/path.h"
+#include "hardrun/podrec.h"
 #include "hardrun/profile.h"
 #include "hardrun/provision.h"
 #include "hardrun/rules.h"
@@ -40,7 +49,7 @@
  * the engine's command line, not from config.json, so the storage it names
  * is that engine's, wherever `--root` put it.
  */
-static void storage_roots(struct hr_roots *r, const char *bundle)
+static void storage_roots(struct hr_roots *layers, struct hr_roots *volumes, const char *bundle)
 {
 	_cleanup_free_ char *b = hr_path_normalise(bundle), *o = NULL, *v = NULL;
 	char *p = NULL, *q = NULL;
@@ -55,8 +64,8 @@ static void storage_roots(struct hr_roots *r, const char *bundle)
 	*p = '\0';
 	o = hr_xasprintf("%s/overlay", b);
 	v = hr_xasprintf("%s/volumes", b);
-	hr_roots_add(r, o);
-	hr_roots_add(r, v);
+	hr_roots_add(layers, o);
+	hr_roots_add(volumes, v);
 }
 
 void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a)
@@ -65,8 +74,9 @@ void hr_userns_allow_load(const struct hr_ctx *ctx, struct hr_userns_allow *a)
 	if (ctx->bundle)
 		hr_roots_add(&a->bundle, ctx->bundle);
 	hr_roots_load(&a->volumes, ctx->policy->volume_roots);
+	hr_roots_load(&a->layers, ctx->policy->layer_roots);
 	if (ctx->bundle)
-		storage_roots(&a->volumes, ctx->bundle);
+		storage_roots(&a->layers, &a->volumes, ctx->bundle);
 	hr_roots_add(&a->state, hr_idmap_state_dir(ctx->policy));
 }
 
@@ -74,6 +84,7 @@ void hr_userns_allow_free(struct hr_userns_allow *a)
 {
 	hr_roots_free(&a->bundle);
 	hr_roots_free(&a->volumes);
+	hr_roots_free(&a->layers);
 	hr_roots_free(&a->state);
 }
 
@@ -100,9 +111,13 @@ static char *base_name(const char *p)
 	return hr_xstrdup(s ? s + 1 : p);
 }
 
-/* One overlay layer: opened, judged, and handed to the view.  false: denied (reported). */
+/*
+ * One overlay layer: opened, judged, and handed to the view.  ok: the roots
+ * it must lie beneath (NULL: the platform mounted it beneath the bundle);
+ * a bind's layers never lie in a layer store.  false: denied (reported).
+ */
 static bool judge_layer(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *field,
-			const char *path, bool bundle_ok, struct hr_src *s)
+			const char *path, const struct hr_roots *ok, struct hr_src *s)
 {
 	if (hr_src_open(NULL, path, s) < 0) {
 		hr_report_unfixable(ctx, field, path, "overlay layer `%s` cannot be opened: %s",
@@ -116,22 +131,24 @@ static bool judge_layer(struct hr_ctx *ctx, const struct hr_userns_allow *a, con
 				    path);
 		return false;
 	}
-	if (bundle_ok || hr_src_beneath(s, &a->volumes) >= 0)
+	if (!ok)
+		return true;
+	if (hr_src_beneath(s, ok) >= 0 && (ok == &a->layers || hr_src_beneath(s, &a->layers) < 0))
 		return true;
 	hr_report_unfixable(ctx, field, path,
-			    "overlay layer `%s` (resolves to `%s`) lies outside the policy's "
-			    "volumeRoots: it would be idmapped",
-			    path, s->real);
+			    "overlay layer `%s` (resolves to `%s`) lies outside the policy's %s: "
+			    "it would be idmapped",
+			    path, s->real, ok == &a->layers ? "layerRoots" : "volumeRoots");
 	return false;
 }
 
 /*
- * The layers of the overlay whose root is v->fd, each judged (bundle_ok: the
- * overlay was mounted beneath the bundle, by the platform, for this
- * container) and moved into v->ovl.  false: denied (reported) or error.
+ * The layers of the overlay whose root is v->fd, each judged against ok
+ * (NULL: the overlay was mounted beneath the bundle, by the platform, for
+ * this container) and moved into v->ovl.  false: denied (reported) or error.
  */
 static int judge_overlay(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *field,
-			 struct hr_view *v, bool bundle_ok, struct hr_error **err)
+			 struct hr_view *v, const struct hr_roots *want, struct hr_error **err)
 {
 	struct hr_ovl_paths o = {0};
 	int r = hr_ovl_mounted(v->fd, &o, err), ok = 1;
@@ -141,20 +158,20 @@ static int judge_overlay(struct hr_ctx *ctx, const struct hr_userns_allow *a, co
 	v->is_ovl = true;
 	for (char **l = o.lower; ok && l && *l; l++) {
 		struct hr_src s = HR_SRC_INIT;
-		if ((ok = judge_layer(ctx, a, field, *l, bundle_ok, &s)))
+		if ((ok = judge_layer(ctx, a, field, *l, want, &s)))
 			take_layer(&v->ovl.lower, &v->ovl.n_lower, &s);
 		hr_src_close(&s);
 	}
 	for (char **l = o.data; ok && l && *l; l++) {
 		struct hr_src s = HR_SRC_INIT;
-		if ((ok = judge_layer(ctx, a, field, *l, bundle_ok, &s)))
+		if ((ok = judge_layer(ctx, a, field, *l, want, &s)))
 			take_layer(&v->ovl.data, &v->ovl.n_data, &s);
 		hr_src_close(&s);
 	}
 	for (int k = 0; ok && o.upper && k < 2; k++) {
 		struct hr_src s = HR_SRC_INIT;
 		const char *p = k ? o.work : o.upper;
-		if ((ok = judge_layer(ctx, a, field, p, bundle_ok, &s))) {
+		if ((ok = judge_layer(ctx, a, field, p, want, &s))) {
 			*(k ? &v->ovl.work : &v->ovl.upper) = s.fd;
 			*(k ? &v->ovl.work_name : &v->ovl.upper_name) = base_name(p);
 			s.fd = -1;
@@ -174,7 +191,48 @@ static char *view_path(const struct hr_ctx *ctx, const char *name)
 			    name);
 }
 
-/* Where root.path resolves: 1 beneath the bundle, 0 beneath a volume root, -1 denied. */
+/*
+ * An engine's rootfs in its layer store is the overlay it mounted there for
+ * one container: the object is an overlay's root (its own st_dev, not its
+ * parent's), and no other live container claimed it.  A plain directory
+ * there is an image layer, every container's of that image.
+ */
+static bool layer_rootfs_ok(struct hr_ctx *ctx, const char *rp, const struct hr_src *s)
+{
+	struct statfs sf;
+	struct stat up;
+	_cleanup_free_ char *holder = NULL;
+	struct hr_error *e = NULL;
+	int r;
+
+	if (fstatfs(s->fd, &sf) < 0 || sf.f_type != OVERLAYFS_SUPER_MAGIC || s->parent < 0 ||
+	    fstat(s->parent, &up) < 0 || up.st_dev == s->st.st_dev) {
+		hr_report_unfixable(
+		    ctx, "root.path", rp,
+		    "root.path `%s` lies in an engine's layer store (layerRoots) but "
+		    "is not an overlay mounted there: image layers are shared by "
+		    "every container of the image",
+		    rp);
+		return false;
+	}
+	if (!ctx->container_id)
+		return true; /* dry run: nothing to claim */
+	r = hr_rootfs_claim(ctx->policy, ctx->container_id, ctx->runtime_root,
+			    (uint64_t)s->st.st_dev, (uint64_t)s->st.st_ino, &holder, &e);
+	if (r < 0) {
+		hr_report_unfixable(ctx, "root.path", rp, "%s", e->msg);
+		hr_error_clear(&e);
+		return false;
+	}
+	if (r == 1)
+		hr_report_unfixable(ctx, "root.path", rp,
+				    "root.path `%s` is the rootfs of live container `%s`: a rootfs "
+				    "belongs to one container",
+				    rp, holder);
+	return r == 0;
+}
+
+/* Where root.path resolves: 1 beneath the bundle, 0 a layer store's overlay, -1 denied. */
 static int rootfs_place(struct hr_ctx *ctx, const struct hr_userns_allow *a, const char *rp,
 			const struct hr_src *s)
 {
@@ -188,13 +246,23 @@ static int rootfs_place(struct hr_ctx *ctx, const struct hr_userns_allow *a, con
 				    "container's view");
 		return -1;
 	}
+	/* First: a bundle inside a volume does not make its rootfs this one's. */
+	if (hr_src_beneath(s, &a->volumes) >= 0) {
+		hr_report_unfixable(
+		    ctx, "root.path", rp,
+		    "root.path `%s` resolves to `%s`, inside a volume (volumeRoots): "
+		    "volumes are shared with every container that names them, so "
+		    "they cannot hold a rootfs",
+		    rp, s->real);
+		return -1;
+	}
 	if (hr_src_beneath(s, &a->bundle) >= 0)
 		return 1;
-	if (hr_src_beneath(s, &a->volumes) >= 0)
-		return 0;
+	if (hr_src_beneath(s, &a->layers) >= 0)
+		return layer_rootfs_ok(ctx, rp, s) ? 0 : -1;
 	hr_report_unfixable(ctx, "root.path", rp,
 			    "root.path `%s` resolves to `%s`, outside the bundle directory and the "
-			    "policy's volumeRoots: idmapping it would give container root the "
+			    "policy's layerRoots: idmapping it would give container root the "
 			    "host's files there",
 			    rp, s->real);
 	return -1;
@@ -228,7 +296,7 @@ int hr_userns_decide_rootfs(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 	v->start = v->owner = pl->start;
 	v->size = pl->size;
 	v->in_range = pl->pending;
-	r = judge_overlay(ctx, a, "root.path", v, place == 1, err);
+	r = judge_overlay(ctx, a, "root.path", v, place == 1 ? NULL : &a->layers, err);
 	if (r <= 0)
 		goto out;
 	r = 0;
@@ -277,6 +345,14 @@ int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 				   strerror(s.err));
 		return refuse(ctx, b->asks, b->field, b->source, why);
 	}
+	if (hr_src_beneath(&s, &a->layers) >= 0) {
+		why = hr_xasprintf("`%s` asks for an idmapped mount of `%s` (resolves to `%s`), "
+				   "which lies in an engine's layer store (layerRoots): image "
+				   "layers and rootfs there are other containers' too",
+				   b->field, b->source, s.real);
+		ok = refuse(ctx, b->asks, b->field, b->source, why);
+		goto out;
+	}
 	if (hr_src_kernel_fs(&s) || hr_src_beneath(&s, &a->volumes) < 0 || in_state(a, &s)) {
 		why = hr_xasprintf("`%s` asks for an idmapped mount of `%s` (resolves to `%s`), "
 				   "which lies outside the policy's volumeRoots: only container "
@@ -305,7 +381,7 @@ int hr_userns_decide_bind(struct hr_ctx *ctx, const struct hr_userns_allow *a,
 	v->in_range = b->in_range;
 	v->fd = s.fd;
 	s.fd = -1;
-	r = v->dir ? judge_overlay(ctx, a, b->field, v, false, err) : 1;
+	r = v->dir ? judge_overlay(ctx, a, b->field, v, &a->volumes, err) : 1;
 	ok = r > 0;
 out:
 	if (v == &tmp) {
