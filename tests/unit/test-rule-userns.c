@@ -325,13 +325,13 @@ static void test_fix_and_reuse(void)
 }
 
 #define MOUNT_GOOD                                                                                 \
-	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vol\","                      \
+	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s/vols/vol\","                 \
 	"\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":[{\"containerID\":0,"                   \
 	"\"hostID\":%" PRIu32 ",\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"             \
 	"\"hostID\":%" PRIu32 ",\"size\":65536}]}"
 #define MOUNTS                                                                                     \
 	",\"mounts\":[" MOUNT_GOOD ",{\"destination\":\"/bad\",\"type\":"                          \
-	"\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"                \
+	"\"bind\",\"source\":\"%s/vols/vol\",\"options\":[\"rbind\"],\"uidMappings\":[{"           \
 	"\"containerID\":0,\"hostID\":0,\"size\":65536}]}]}"
 #define OWN_NS                                                                                     \
 	"{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"         \
@@ -369,7 +369,7 @@ static void test_mount_mappings(void)
 						     (uint32_t)20000000, (uint32_t)20000000);
 	struct run r = {0};
 	uint64_t start;
-	_cleanup_free_ char *own_src = hr_xasprintf("%s/vol", tmp);
+	_cleanup_free_ char *own_src = hr_xasprintf("%s/vols/vol", tmp);
 
 	if (geteuid() != 0) {
 		ok(1, "# SKIP idmapped mounts need root");
@@ -738,8 +738,9 @@ int main(void)
 	chmod(tmp, 0711);
 	rt = hr_xasprintf("%s/rt", tmp);
 	rt_root = rt;
-	cmd = hr_xasprintf("mkdir -p %s/rootfs %s/vol %s && touch %s/rootfs/file %s/vol/f", tmp,
-			   tmp, rt, tmp, tmp);
+	cmd =
+	    hr_xasprintf("mkdir -p %s/rootfs %s/vols/vol %s && touch %s/rootfs/file %s/vols/vol/f",
+			 tmp, tmp, rt, tmp, tmp);
 	if (system(cmd) != 0)
 		return 1;
 	pol.path = (char *)"(test)";
@@ -747,8 +748,8 @@ int main(void)
 	pol.pool_start = POOL;
 	pol.pool_size = 64 * RANGE;
 	pol.range_size = RANGE;
-	/* the scratch dir holds the volumes (tmp/vol); the state dir below it stays refused */
-	pol.volume_roots = (char *[]){tmp, NULL};
+	/* tmp/vols holds the volumes; the bundle (tmp) is no volume: a rootfs never lies in one */
+	pol.volume_roots = (char *[]){hr_xasprintf("%s/vols", tmp), NULL};
 	if (hr_rule_userns.parse(NULL, "(defaults)", &defaults, NULL) < 0)
 		return 1;
 	test_parse();
