@@ -32,7 +32,10 @@ mkdir -p "$WORK/volumes/v1" "$WORK/volumes/race" "$WORK/hostdir" "$WORK/etc/cron
 chmod 755 "$WORK/volumes" "$WORK/volumes/v1" "$WORK/hostdir" "$WORK/etc" "$WORK/etc/cron.d"
 cp -a "$B/rootfs" "$WORK/hostroot"
 ln -s "$WORK/hostdir" "$WORK/volumes/link"
-jq -n --arg v "$WORK/volumes" '{volumeRoots: [$v]}' >"$WORK/policy.json"
+mkdir -p "$WORK/layers/cB/lo" "$WORK/layers/cB/up" "$WORK/layers/cB/wk" "$WORK/layers/cB/merged" \
+	"$WORK/volumes/cB"
+chmod 755 "$WORK/layers"
+jq -n --arg v "$WORK/volumes" --arg l "$WORK/layers" '{volumeRoots: [$v], layerRoots: [$l]}' >"$WORK/policy.json"
 export HARDRUN_POLICY=$WORK/policy.json
 ATTACK='for d in /x /; do touch $d/pwned && chown 0:0 $d/pwned && chmod 4755 $d/pwned; done; echo x >>/etc/passwd; true'
 n=0
@@ -62,6 +65,12 @@ refused() {
 		tap_fail "$desc: refused naming $field, nothing landed on the host" "rc=$rc" \
 			"$(printf '%s' "$out" | tail -n 2)" "landed:${left:- nothing}"
 	fi
+}
+
+# created NAME ID: `create` of bundle NAME as ID succeeds (the container stays, created).
+created() {
+	IDS+=("$2")
+	out=$(timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$WORK/$1" "$2" </dev/null 2>&1)
 }
 
 # 1. bind with idmap of a root-owned scratch dir outside the volume roots
@@ -193,4 +202,42 @@ if [ $rc -eq 0 ] && [ -L "$WORK/plain/src" ] && [ "$out" = judged ]; then
 else
 	tap_fail "a plain bind swapped after the decision: the judged directory is mounted" "rc=$rc" "$out"
 fi
+# 10. what belongs to a container: another container's rootfs is not a
+# volume.  B's rootfs is an overlay "the engine" mounted in a layer store
+# (layerRoots); while B lives, A asks for it as an idmapped bind and as its
+# own root.path.  Either way A would write a setuid-root file into B's
+# rootfs (it lands in B's upperdir on the host).
+cp -a "$B/rootfs/." "$WORK/layers/cB/lo/"
+L=$WORK/layers/cB
+if mount -t overlay overlay -o "lowerdir=$L/lo,upperdir=$L/up,workdir=$L/wk" "$L/merged"; then
+	bundle rf-B '.process.args=["true"] | .root.path = ($w + "/layers/cB/merged")'
+	created rf-B "rf-B-$$"
+	if [ -n "$(rt state "rf-B-$$" 2>/dev/null)" ]; then
+		tap_ok "B with its rootfs an overlay mounted in a layer store: created"
+	else
+		tap_fail "B with its rootfs an overlay in a layer store: created" "$out"
+	fi
+	bundle rf-Abind '.process.args=["sh","-c",$a] | .mounts += [{destination: "/x", type: "bind",
+		source: ($w + "/layers/cB/merged"), options: ["rbind", "idmap"]}]'
+	refused "A: idmapped bind of live B's rootfs in the layer store" rf-Abind "mounts[" \
+		"$L/up/pwned" "$L/merged/pwned"
+	bundle rf-Alayer '.process.args=["sh","-c",$a] | .mounts += [{destination: "/x", type: "bind",
+		source: ($w + "/layers/cB/lo"), options: ["rbind", "idmap"]}]'
+	refused "A: idmapped bind of an image layer (every container's of that image)" rf-Alayer \
+		"mounts[" "$L/lo/pwned"
+	bundle rf-Aroot '.process.args=["sh","-c",$a] | .root.path = ($w + "/layers/cB/merged")'
+	refused "A: root.path = live B's rootfs" rf-Aroot "root.path" "$L/up/pwned" "$L/merged/pwned"
+	bundle rf-Aplain '.process.args=["sh","-c",$a] | .root.path = ($w + "/layers/cB/lo")'
+	refused "A: root.path = an image layer, not an overlay the engine mounted" rf-Aplain \
+		"root.path" "$L/lo/pwned"
+	rt delete -f "rf-B-$$" >/dev/null 2>&1
+	umount "$L/merged"
+else
+	tap_fail "overlay mount for the layer-store case" "mount -t overlay failed"
+fi
+# The same through a volume root: a rootfs in a volume is refused, since
+# every container naming the volume could idmap-bind it.
+cp -a "$B/rootfs" "$WORK/volumes/cB/"
+bundle rf-Bvol '.process.args=["sh","-c",$a] | .root.path = ($w + "/volumes/cB/rootfs")'
+refused "root.path inside a volume root" rf-Bvol "root.path" "$WORK/volumes/cB/rootfs/pwned"
 tap_end
