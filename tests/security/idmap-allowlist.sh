@@ -70,7 +70,9 @@ refused() {
 # created NAME ID: `create` of bundle NAME as ID succeeds (the container stays, created).
 created() {
 	IDS+=("$2")
-	out=$(timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$WORK/$1" "$2" </dev/null 2>&1)
+	timeout 60 "$OCI_RUNTIME" --root "$HR_TEST_ROOT" create -b "$WORK/$1" "$2" </dev/null \
+		>"$WORK/$2.log" 2>&1
+	out=$(cat "$WORK/$2.log")
 }
 
 # 1. bind with idmap of a root-owned scratch dir outside the volume roots
