@@ -42,11 +42,12 @@ integ_hardrun || skip_all "no hardrun binary (set HARDRUN or build it)"
 export HARDRUN_AUDIT_LOG=$T/audit.jsonl
 # The one host setting this test needs is where its dockerd keeps volumes:
 # the built-in defaults name /var/lib/docker's volume and image roots, and
-# this dockerd's data roots are scratch dirs, so they are listed in
-# volumeRoots.  Nothing else: no allowed hooks, the engine hook must be
-# recognised by the built-in defaults.
-jq -n --arg t "$T" '{volumeRoots: [("add", "json") | ($t + "/" + . + "/data/overlay2"),
-	($t + "/" + . + "/data/volumes")]}' >"$T/policy.json"
+# this dockerd's data roots are scratch dirs, so its volumes are listed in
+# volumeRoots and its image layers in layerRoots (docker.md, --data-root).
+# Nothing else: no allowed hooks, the engine hook must be recognised by the
+# built-in defaults.
+jq -n --arg t "$T" '{volumeRoots: [("add", "json") | ($t + "/" + . + "/data/volumes")],
+	layerRoots: [("add", "json") | ($t + "/" + . + "/data/overlay2")]}' >"$T/policy.json"
 export HARDRUN_POLICY=$T/policy.json
 integ_containerd_start "$T/containerd" || {
 	tap_fail "containerd for dockerd starts" "$(tail -n 5 "$T/containerd/containerd.log")"
