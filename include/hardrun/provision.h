@@ -133,6 +133,8 @@ void hr_provision_netns_undo(struct hr_netns_done *d);
 /* The record of what provision replaced, for the next create from the bundle. */
 #define HR_UNDO_ANNOTATION "run.hardrun.userns"
 
+/* [{"containerID":0,"hostID":start,"size":size}]: a container's whole range. */
+struct hr_json *hr_id_mapping_json(uint32_t start, uint32_t size);
 void hr_plan_free(struct hr_plan *pl);
 /* A zeroed view appended to the plan (fds at -1). */
 struct hr_view *hr_plan_add_view(struct hr_plan *pl);

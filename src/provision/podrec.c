@@ -34,6 +34,29 @@ static int state_subdir(const struct hr_policy *p, const char *sub, struct hr_er
 	return fd;
 }
 
+/*
+ * The state subdirectory sub (made 0700) in *dirfd, and the flock of its
+ * `<sub>.lock` taken: the returned descriptor holds it.  Claims of one
+ * kind are compared and written under it.
+ */
+static int locked_subdir(const struct hr_policy *p, const char *sub, int *dirfd,
+			 struct hr_error **err)
+{
+	_cleanup_free_ char *lpath = hr_xasprintf("%s/%s.lock", hr_idmap_state_dir(p), sub);
+	_cleanup_close_ int d = state_subdir(p, sub, err), lock = -1;
+
+	if (d < 0)
+		return -1;
+	lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return hr_error_set(err, errno, "open `%s`", lpath);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return hr_error_set(err, errno, "lock `%s`", lpath);
+	*dirfd = hr_steal_fd(&d);
+	return hr_steal_fd(&lock);
+}
+
 int hr_pod_record(const struct hr_policy *p, const char *sandbox, const char *runtime_root,
 		  uint32_t start, uint32_t size, struct hr_error **err)
 {
@@ -294,21 +317,14 @@ int hr_idclaim_caller(const struct hr_policy *p, const char *key, const char *ru
 		      const struct hr_idext *ext, size_t n, char **holder, struct hr_error **err)
 {
 	_cleanup_close_ int d = -1, lock = -1;
-	_cleanup_free_ char *lpath = hr_xasprintf("%s/callers.lock", hr_idmap_state_dir(p));
 	_cleanup_free_ char *text = NULL;
 
 	*holder = NULL;
 	if (!hr_file_name_ok(key) || n > MAX_EXTENTS)
 		return hr_error_set(err, EINVAL, "claim host ids: invalid id or too many extents");
-	d = state_subdir(p, "callers", err);
-	if (d < 0)
-		return -1;
-	lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock = locked_subdir(p, "callers", &d, err);
 	if (lock < 0)
-		return hr_error_set(err, errno, "open `%s`", lpath);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return hr_error_set(err, errno, "lock `%s`", lpath);
+		return -1;
 	*holder = claim_holder(d, key, ext, n);
 	if (*holder)
 		return 1;
@@ -359,21 +375,14 @@ int hr_rootfs_claim(const struct hr_policy *p, const char *key, const char *runt
 		    uint64_t dev, uint64_t ino, char **holder, struct hr_error **err)
 {
 	_cleanup_close_ int d = -1, lock = -1;
-	_cleanup_free_ char *lpath = hr_xasprintf("%s/rootfs.lock", hr_idmap_state_dir(p));
 	_cleanup_free_ char *text = NULL;
 
 	*holder = NULL;
 	if (!hr_file_name_ok(key))
 		return hr_error_set(err, EINVAL, "claim rootfs: invalid container id");
-	d = state_subdir(p, "rootfs", err);
-	if (d < 0)
-		return -1;
-	lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock = locked_subdir(p, "rootfs", &d, err);
 	if (lock < 0)
-		return hr_error_set(err, errno, "open `%s`", lpath);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return hr_error_set(err, errno, "lock `%s`", lpath);
+		return -1;
 	*holder = rootfs_holder(d, key, dev, ino);
 	if (*holder)
 		return 1;

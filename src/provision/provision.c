@@ -240,7 +240,7 @@ static void record_undo(struct hr_json *spec, struct hr_json *undo)
 	hr_json_free(rec);
 }
 
-static struct hr_json *mapping(uint32_t start, uint32_t size)
+struct hr_json *hr_id_mapping_json(uint32_t start, uint32_t size)
 {
 	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY), *m = hr_json_new(HR_JSON_OBJECT);
 
@@ -281,8 +281,8 @@ static int claim_range(const struct hr_policy *p, const struct hr_range_claim *c
 		if (c->pod_record &&
 		    hr_pod_record(p, c->key, c->runtime_root, *start, c->size, err) < 0)
 			return -1;
-		hr_json_set(linux_, "uidMappings", mapping(*start, c->size));
-		hr_json_set(linux_, "gidMappings", mapping(*start, c->size));
+		hr_json_set(linux_, "uidMappings", hr_id_mapping_json(*start, c->size));
+		hr_json_set(linux_, "gidMappings", hr_id_mapping_json(*start, c->size));
 		return 0;
 	}
 	return 0;

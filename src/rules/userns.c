@@ -89,17 +89,6 @@ static const char *annotation(const struct hr_json *spec, const char *key)
 	return hr_json_as_string(hr_json_get(hr_json_get(spec, "annotations"), key));
 }
 
-static struct hr_json *mapping(uint32_t start, uint32_t size)
-{
-	struct hr_json *arr = hr_json_new(HR_JSON_ARRAY), *m = hr_json_new(HR_JSON_OBJECT);
-
-	hr_json_set(m, "containerID", hr_json_new_uint(0));
-	hr_json_set(m, "hostID", hr_json_new_uint(start));
-	hr_json_set(m, "size", hr_json_new_uint(size));
-	hr_json_append(arr, m);
-	return arr;
-}
-
 /* Index of the (first) user namespace entry, -1 if none; *n counts them. */
 static long user_ns_index(const struct hr_json *nss, unsigned *n)
 {
@@ -504,8 +493,8 @@ static void set_userns(struct hr_ctx *ctx, const struct hr_userns_plan *pl)
 		hr_json_set(ns, "path", hr_json_new_string(pl->join));
 	hr_json_append(nss, ns);
 	/* runc needs the mapping even when joining: it derives host root's ids from it. */
-	hr_json_set(linux_, "uidMappings", mapping(pl->start, pl->size));
-	hr_json_set(linux_, "gidMappings", mapping(pl->start, pl->size));
+	hr_json_set(linux_, "uidMappings", hr_id_mapping_json(pl->start, pl->size));
+	hr_json_set(linux_, "gidMappings", hr_id_mapping_json(pl->start, pl->size));
 }
 
 static int fix_new_userns(struct hr_ctx *ctx, const struct userns_settings *s, uint32_t pool_first,
