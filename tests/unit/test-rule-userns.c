@@ -768,6 +768,7 @@ int main(void)
 	cmd = hr_xasprintf("rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		return 1;
+	free(pol.volume_roots[0]);
 	free(pol.state_dir);
 	return tap_done();
 }
