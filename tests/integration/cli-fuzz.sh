@@ -34,7 +34,10 @@ printf '{"args":["true"],"cwd":"/"}' >"$W/proc.json"
 printf '[1,2' >"$W/bad.json"
 mkfifo "$W/fifo"
 long=$(printf 'a%.0s' $(seq 3000))
-fixtures=$(sha256sum "$W"/*/config.json "$W"/*.json | sha256sum)
+# The bundles' configs must never change; proc.json and bad.json are also
+# drawn as values of output flags (--log, --pid-file, --hardrun-audit-log),
+# where writing them is what the command line asked for.
+fixtures=$(sha256sum "$W"/*/config.json | sha256sum)
 
 # Every command's flags (runc 1.1's table, as src/cli.c has it).
 declare -A F
@@ -148,9 +151,9 @@ for a in "--log $W/fifo --nosuch" "--hardrun-audit-log $W/fifo --log $W/fifo exe
 done
 # --log and --pid-file may leave files in the cwd; a config.json may not
 # appear there, nor may the fixtures change, nor a container be left.
-[ ! -e "$W/cwd/config.json" ] && [ "$(sha256sum "$W"/*/config.json "$W"/*.json | sha256sum)" = "$fixtures" ] &&
+[ ! -e "$W/cwd/config.json" ] && [ "$(sha256sum "$W"/*/config.json | sha256sum)" = "$fixtures" ] &&
 	[ -z "$(ls "$W/root" 2>/dev/null)" ] &&
-	tap_ok "no config.json written, fixtures unchanged, no container state ($runs runs in ${elapsed}s)" ||
+	tap_ok "no config.json written, bundle configs unchanged, no container state ($runs runs in ${elapsed}s)" ||
 	tap_fail "left behind" "cwd: $(ls "$W/cwd")" "root: $(ls "$W/root" 2>/dev/null)"
 [ ${#fails[@]} -gt 0 ] && printf '# %s\n' "${fails[@]}"
 tap_end
