@@ -400,29 +400,26 @@ if [ "$HR" = 1 ] && [ "${HR_USERNS_SLOW:-1}" = 1 ]; then
 	runc --root "$HR_TEST_ROOT" delete -f "$crashed" >/dev/null 2>&1
 	if [ "$(ranges_left)" = 1 ]; then
 		sleep 31 # HR_IDRANGE_GRACE_SEC: a create in flight is never reclaimed
-		# Each allocation looks at the next counted range (a walker over the
-		# slot table), so within as many creates as there are live ranges on
-		# this host the vanished one is reached; other tests' or containers'
-		# ranges may stand before it.
-		# (slots a killed allocator left counted but unnamed are walked too:
-		# at least 40 steps)
-		live=$(find "$STATE/ranges" -maxdepth 1 -name '[0-9]*' | wc -l)
-		[ "$live" -lt 40 ] && live=40
+		# The full stale reclaim runs when the allocator's slot table is
+		# rebuilt (missing, another pool, or the pool looks full): take the
+		# table away, as a host reboot of /run would, and one create must
+		# reclaim the vanished container's range and mounts.  (The per-
+		# allocation walker is not relied on here: see docs/performance.md.)
+		rm -f "$STATE/ranges/.slots"
 		reclaimed=0
-		for ((k = 0; k <= live; k++)); do
-			new_id after
-			rt create -b "$WORK/crash" "$id" </dev/null >"$WORK/after.log" 2>&1
-			if ! grep -lsqE "^key=$crashed\$" "$STATE"/ranges/[0-9]* &&
-				! grep -q " $STATE/mounts/$crashed/" /proc/self/mountinfo && [ ! -e "$STATE/mounts/$crashed" ]; then
-				reclaimed=1
-			fi
-			rt delete -f "$id" >/dev/null 2>&1
-			[ $reclaimed = 1 ] && break
-		done
+		k=0
+		new_id after
+		rt create -b "$WORK/crash" "$id" </dev/null >"$WORK/after.log" 2>&1
+		if ! grep -lsqE "^key=$crashed\$" "$STATE"/ranges/[0-9]* &&
+			! grep -q " $STATE/mounts/$crashed/" /proc/self/mountinfo && [ ! -e "$STATE/mounts/$crashed" ]; then
+			reclaimed=1
+		fi
+		rt delete -f "$id" >/dev/null 2>&1
+		live=0
 		if [ $reclaimed = 1 ] && [ "$(ranges_left)" = 0 ]; then
-			tap_ok "a range whose container vanished is reclaimed (with its mounts) within $((k + 1)) creates ($live live ranges)"
+			tap_ok "a range whose container vanished is reclaimed (with its mounts) by the next create after the slot table is rebuilt"
 		else
-			tap_fail "stale range reclaimed" "$(ours_ranges; mount_dirs_left)"
+			tap_fail "stale range reclaimed" "$(ours_ranges; mount_dirs_left)" "$(cat "$WORK/after.log")"
 		fi
 	else
 		tap_fail "crashed container left its range" "$(cat "$WORK/crash.log")" "$(ours_ranges)"
